@@ -1,0 +1,40 @@
+"""The canonical store: models, engine set-up, audit hooks and migrations."""
+
+from revhub.store import audit  # noqa: F401  (installs the audit hooks)
+from revhub.store.base import Base, utcnow
+from revhub.store.bookkeeping import (
+    AuditEntry,
+    Conflict,
+    Connection,
+    InboxEvent,
+    JobLease,
+    Link,
+    OutboxMessage,
+    SyncCursor,
+    SyncException,
+    SyncRun,
+)
+from revhub.store.commerce import (
+    Contact,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderApproval,
+    PurchaseOrderDocument,
+    PurchaseOrderLine,
+    Refund,
+    Subscription,
+)
+from revhub.store.db import Database, make_engine
+
+__all__ = [
+    "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database",
+    "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
+    "PaymentAllocation", "Product", "PurchaseOrder", "PurchaseOrderApproval",
+    "PurchaseOrderDocument", "PurchaseOrderLine", "Refund", "Subscription", "SyncCursor",
+    "SyncException", "SyncRun", "make_engine", "utcnow",
+]
