@@ -56,6 +56,8 @@ def audit_context(session: Session, *, actor: str, source: str) -> Iterator[Sess
     session.info["audit_actor"], session.info["audit_source"] = actor, source
     try:
         yield session
+        # Flush while the attribution is still in force; the commit may come later.
+        session.flush()
     finally:
         session.info["audit_actor"], session.info["audit_source"] = saved
 

@@ -1,0 +1,95 @@
+"""Shared fixtures.
+
+Store tests run on SQLite, or on PostgreSQL when ``REVHUB_TEST_POSTGRES_URL`` is set (CI runs
+the suite both ways). On PostgreSQL each test session gets its own schema, migrated once,
+and each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import text
+
+from revhub.config import load_config
+from revhub.store import Base, Database
+from revhub.store.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("REVHUB_TEST_POSTGRES_URL")
+
+
+def _with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(scope="session")
+def store_backend(tmp_path_factory):
+    """(kind, template) — a migrated SQLite file to copy, or a migrated PostgreSQL schema URL."""
+    if POSTGRES_URL:
+        schema = f"revhub_test_{uuid.uuid4().hex[:10]}"
+        admin = Database(POSTGRES_URL)
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = _with_search_path(POSTGRES_URL, schema)
+        migrated = Database(url)
+        upgrade(migrated.engine)
+        migrated.dispose()
+        yield "postgresql", url
+        with admin.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+        return
+    template = tmp_path_factory.mktemp("store") / "template.db"
+    database = Database(f"sqlite:///{template}")
+    upgrade(database.engine)
+    database.dispose()
+    yield "sqlite", template
+
+
+@pytest.fixture
+def database_url(store_backend, tmp_path: Path) -> str:
+    """A migrated, empty database for one test."""
+    kind, template = store_backend
+    if kind == "sqlite":
+        path = tmp_path / "revhub.db"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    database = Database(template)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    database.dispose()
+    return template
+
+
+@pytest.fixture
+def db(database_url: str):
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str):
+    return load_config(env={}, home=tmp_path / "home", database_url=database_url,
+                       secret_key="test-secret")
+
+
+@pytest.fixture
+def app(config, db):
+    from revhub.app import create_app
+
+    application = create_app(config, db)
+    application.config.update(TESTING=True)
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,43 @@
+"""`make demo`, the README's first command, serves the console on 127.0.0.1."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_make_demo_serves_the_console_on_loopback(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVHUB_")}
+    env.update(REVHUB_HOME=str(tmp_path), REVHUB_PORT=str(port))
+    proc = subprocess.Popen(["make", "-s", "demo"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        page = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        assert page is not None, f"demo never answered: {proc.stdout.read1().decode() if proc.stdout else ''}"
+        assert page.status_code == 200 and "Canonical store" in page.text
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+        assert health["status"] == "ok" and health["database"] == "sqlite"
+        assert (tmp_path / "revhub.db").exists()
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
