@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from revhub.store.base import Base, jsonable, utcnow
 from revhub.store.bookkeeping import AuditEntry
 
-_UNTRACKED = {"version", "created_at", "updated_at"}
+_UNTRACKED = {"version", "created_at", "updated_at", "field_sources"}
 
 
 def _audited(obj: Any) -> bool:

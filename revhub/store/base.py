@@ -69,6 +69,9 @@ class CanonicalRecord:
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
     deleted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Provenance per field: {"name": {"system": "salesforce", "at": "2026-11-02T10:00:00+00:00"}}.
+    # It makes every value traceable and gives conflicts the other side's system and time.
+    field_sources: Mapped[dict[str, Any]] = mapped_column(default=dict, nullable=False)
 
 
 
