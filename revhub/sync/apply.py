@@ -1,0 +1,303 @@
+"""``sync.apply``: the one way into the canonical store.
+
+For each incoming :class:`~revhub.connectors.base.Change` from system S:
+
+1. stale input (an older remote version than the link's) is counted and ignored;
+2. without a link, the record is matched on natural keys; two candidates make an
+   exception for an admin, never a guess; none makes a new canonical record;
+3. each field is merged three-way against S's base snapshot: only S changed it → apply;
+   another system changed it too → a conflict, settled by the owner policy or left open;
+4. the link takes the new remote version and base snapshot; every change is audited and
+   every other system that takes writes for the entity gets an outbox row.
+
+Changes are applied a page at a time with batched reads and writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from itertools import groupby
+from typing import Any, Iterable
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from revhub.connectors.base import Change, Ref
+from revhub.store.base import jsonable, utcnow
+from revhub.sync.context import SyncContext
+from revhub.sync.entities import ENTITIES, EntitySpec, column_converter
+from revhub.sync.lookups import (
+    key_of,
+    linked_to_system,
+    load_links,
+    load_rows,
+    natural_key_candidates,
+    resolve_refs,
+)
+from revhub.sync.merge import merge_fields
+from revhub.sync.writes import PendingWrites
+
+
+@dataclass
+class ApplyResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+    stale: int = 0
+    exceptions: int = 0
+
+    def add(self, other: ApplyResult) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def apply_changes(session: Session, ctx: SyncContext, changes: Iterable[Change]) -> ApplyResult:
+    """Apply ``changes`` from ``ctx.system`` inside the caller's transaction (no commit)."""
+    total = ApplyResult()
+    for entity, group in groupby(changes, key=lambda c: c.entity):
+        if entity not in ENTITIES:
+            raise ValueError(f"unknown canonical entity {entity!r}")
+        total.add(_EntityBatch(session, ctx, ENTITIES[entity], list(group)).run())
+    return total
+
+
+def apply_change(session: Session, ctx: SyncContext, change: Change) -> ApplyResult:
+    """One change (a webhook, a console resolution): the same path as a page of one."""
+    return apply_changes(session, ctx, [change])
+
+
+class _EntityBatch:
+    def __init__(self, session: Session, ctx: SyncContext, spec: EntitySpec, changes: list[Change]):
+        self.session, self.ctx, self.spec, self.changes = session, ctx, spec, changes
+        self.now = utcnow()
+        self.now_iso = self.now.isoformat()
+        self.result = ApplyResult()
+        self.writes = PendingWrites(spec)
+        self.convert = {f: column_converter(spec.table, f) for f in spec.fields
+                        if not (spec.children and f == spec.children.field)}
+        self._next_internal_number: int | None = None
+
+    # -- loading ---------------------------------------------------------------
+    def run(self) -> ApplyResult:
+        spec, ctx = self.spec, self.ctx
+        self.links = load_links(self.session, spec.name, ctx.system, (c.external_id for c in self.changes))
+        self.refs = resolve_refs(self.session, ctx.system, self._wanted_refs())
+        self.rows = load_rows(self.session, spec, {l["canonical_id"] for l in self.links.values()})
+        unlinked = [self._resolve(c.record) for c in self.changes
+                    if c.external_id not in self.links and not c.deleted]
+        self.candidates = natural_key_candidates(self.session, spec, unlinked) if unlinked else {}
+        all_candidates = {i for index in self.candidates.values() for ids in index.values() for i in ids}
+        self.taken = linked_to_system(self.session, spec.name, ctx.system, all_candidates)
+        if self.taken or all_candidates:
+            self.rows.update(load_rows(self.session, spec, all_candidates - set(self.rows)))
+        for change in self.changes:
+            self._apply(change)
+        self.writes.flush(self.session)
+        return self.result
+
+    def _wanted_refs(self) -> set[tuple[str, str]]:
+        wanted: set[tuple[str, str]] = set()
+        for change in self.changes:
+            for value in change.record.values():
+                if isinstance(value, Ref):
+                    wanted.add((value.entity, value.external_id))
+                elif isinstance(value, list):
+                    for child in value:
+                        wanted.update((v.entity, v.external_id) for v in child.values() if isinstance(v, Ref))
+        return wanted
+
+    def _resolve(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The record with references replaced by canonical ids (as strings) and children numbered."""
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            if isinstance(value, Ref):
+                found = self.refs.get((value.entity, value.external_id))
+                out[key] = str(found) if found else None
+            elif isinstance(value, list) and self.spec.children and key == self.spec.children.field:
+                out[key] = [self._resolve_child(i, child) for i, child in enumerate(value, 1)]
+            else:
+                out[key] = value
+        return out
+
+    def _resolve_child(self, position: int, child: dict[str, Any]) -> dict[str, Any]:
+        resolved = self._resolve(child)
+        if "position" in self.spec.children.columns:
+            resolved.setdefault("position", position)
+        return resolved
+
+    # -- per change --------------------------------------------------------------
+    def _apply(self, change: Change) -> None:
+        link = self.links.get(change.external_id)
+        if link is not None:
+            if link["remote_version"] is not None and change.remote_version < link["remote_version"]:
+                self.result.stale += 1
+                return
+            if change.remote_version == link["remote_version"]:
+                self.result.unchanged += 1
+                return
+            self._update(change, link, self.rows[link["canonical_id"]], first_contact=False)
+            return
+        if change.deleted:
+            self.result.unchanged += 1  # never known here; nothing to delete
+            return
+        incoming = self._resolve(change.record)
+        match = self._match(change, incoming)
+        if match == "ambiguous":
+            return
+        if match is None:
+            self._create(change, incoming)
+        else:
+            self._update(change, None, self.rows[match], first_contact=True, incoming=incoming)
+
+    def _match(self, change: Change, incoming: dict[str, Any]) -> uuid.UUID | None | str:
+        for key in self.spec.natural_keys:
+            value = key_of(key, incoming)
+            if value is None:
+                continue
+            found = self.candidates.get(key, {}).get(value, set()) - self.taken
+            if len(found) == 1:
+                return next(iter(found))
+            if len(found) > 1:
+                self._exception(change, incoming, key, sorted(found, key=str))
+                return "ambiguous"
+        return None
+
+    def _exception(self, change: Change, incoming: dict, key: tuple, candidates: list[uuid.UUID]) -> None:
+        self.result.exceptions += 1
+        self.writes.exceptions.append(dict(
+            kind="ambiguous_match", entity=self.spec.name, system=self.ctx.system,
+            external_id=change.external_id, status="open", created_at=self.now,
+            message=(f"{len(candidates)} existing {self.spec.name} records share "
+                     f"{'+'.join(key)} = {key_of(key, incoming)}; choose one or create a new record"),
+            payload=jsonable_record(incoming), candidates=[str(c) for c in candidates]))
+
+    def _create(self, change: Change, incoming: dict[str, Any]) -> None:
+        spec, record_id = self.spec, uuid.uuid4()
+        source = {"system": self.ctx.system, "at": change.changed_at or self.now_iso}
+        row: dict[str, Any] = {f: conv(incoming.get(f)) for f, conv in self.convert.items()}
+        row.update(id=record_id, version=1, created_at=self.now, updated_at=self.now, deleted_at=None,
+                   field_sources={f: source for f in incoming if incoming.get(f) is not None})
+        if spec.name == "purchase_order":
+            row["internal_number"] = self._internal_number()
+        self._fill_defaults(row)
+        self.writes.inserts.append(row)
+        if spec.children:
+            self.writes.children[record_id] = incoming.get(spec.children.field) or []
+        self._record_link(change, None, record_id, incoming)
+        self.rows[record_id] = {**row, **({spec.children.field: incoming.get(spec.children.field) or []}
+                                         if spec.children else {})}
+        self._audit(record_id, 1, "create", None, jsonable_record(incoming))
+        self._outbox(record_id, 1, "upsert")
+        self.result.created += 1
+
+    def _fill_defaults(self, row: dict[str, Any]) -> None:
+        # Core inserts do not run Python-side column defaults for keys that are present.
+        for column in self.spec.table.columns:
+            if row.get(column.key) is None and column.default is not None and not column.nullable:
+                arg = column.default.arg
+                row[column.key] = arg(None) if callable(arg) else arg
+
+    def _internal_number(self) -> int:
+        if self._next_internal_number is None:
+            if self.session.get_bind().dialect.name == "postgresql":
+                # Serialize PO numbering across processes for the rest of this transaction.
+                self.session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+            table = self.spec.table
+            self._next_internal_number = (self.session.scalar(select(func.max(table.c.internal_number))) or 0) + 1
+        number = self._next_internal_number
+        self._next_internal_number += 1
+        return number
+
+    def _update(self, change: Change, link: dict | None, row: dict[str, Any], *, first_contact: bool,
+                incoming: dict[str, Any] | None = None) -> None:
+        spec, record_id = self.spec, row["id"]
+        incoming = incoming if incoming is not None else self._resolve(change.record)
+        current = {f: jsonable_value(row.get(f)) for f in spec.fields}
+        base = None if first_contact or link is None else (link.get("base_snapshot") or {})
+        outcome = merge_fields(spec.name, current, incoming, base, self.ctx, row.get("field_sources") or {},
+                               change.changed_at)
+        changed = dict(outcome.changed)
+        if change.deleted and row.get("deleted_at") is None:
+            changed["deleted_at"] = self.now_iso
+        elif (not change.deleted and row.get("deleted_at") is not None
+              and (row.get("field_sources") or {}).get("deleted_at", {}).get("system") == self.ctx.system):
+            changed["deleted_at"] = None  # undeleted where it was deleted
+        for conflict in outcome.conflicts:
+            conflict.update(entity=spec.name, record_id=record_id, created_at=self.now)
+            self.writes.conflicts.append(conflict)
+        self.result.conflicts += len(outcome.conflicts)
+        self._record_link(change, link, record_id, incoming)
+        if not changed:
+            self.result.unchanged += 1
+            return
+        version = row["version"] + 1
+        sources = dict(row.get("field_sources") or {})
+        for f in changed:
+            sources[f] = {"system": self.ctx.system, "at": change.changed_at or self.now_iso}
+        new_row = dict(row)
+        for f, value in changed.items():
+            if spec.children and f == spec.children.field:
+                self.writes.children[record_id] = value or []
+                new_row[f] = value or []
+            elif f == "deleted_at":
+                new_row[f] = self.now if value else None
+            else:
+                new_row[f] = self.convert[f](value)
+        new_row.update(version=version, updated_at=self.now, field_sources=sources)
+        self.rows[record_id] = new_row
+        self.writes.updates.append({k: v for k, v in new_row.items()
+                                    if not (spec.children and k == spec.children.field)})
+        deleting = "deleted_at" in changed and changed["deleted_at"] is not None
+        before = {f: (current.get(f) if f != "deleted_at" else None) for f in changed}
+        self._audit(record_id, version, "delete" if deleting else "update", before, jsonable_record(changed))
+        self._outbox(record_id, version, "delete" if deleting else "upsert")
+        if deleting:
+            self.result.deleted += 1
+        else:
+            self.result.updated += 1
+
+    def _record_link(self, change: Change, link: dict | None, record_id: uuid.UUID, incoming: dict) -> None:
+        snapshot = jsonable_record(incoming)
+        if link is None:
+            link = dict(entity=self.spec.name, canonical_id=record_id, system=self.ctx.system,
+                        external_id=change.external_id, remote_version=change.remote_version,
+                        base_snapshot=snapshot, last_synced_at=self.now)
+            # The same dict is written and consulted again if the record recurs in this page.
+            self.writes.new_links.append(link)
+            self.links[change.external_id] = link
+            return
+        link.update(remote_version=change.remote_version, base_snapshot=snapshot)
+        if "id" in link:
+            self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
+                                                 base_snapshot=snapshot, last_synced_at=self.now))
+
+    def _audit(self, record_id: uuid.UUID, version: int, action: str, before, after) -> None:
+        self.writes.audit.append(dict(at=self.now, actor=self.ctx.actor, source=self.ctx.system,
+                                      entity=self.spec.name, record_id=record_id, action=action,
+                                      version=version, before=before, after=after))
+
+    def _outbox(self, record_id: uuid.UUID, version: int, operation: str) -> None:
+        for target in self.ctx.targets_for(self.spec.name):
+            self.writes.outbox.append(dict(
+                target_system=target.name, connection_id=target.connection_id, entity=self.spec.name,
+                record_id=record_id, record_version=version, operation=operation,
+                payload={"source": self.ctx.system},
+                idempotency_key=f"{self.spec.name}:{record_id}:v{version}:{target.name}",
+                status="pending", attempts=0, created_at=self.now))
+
+
+def jsonable_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [{k: jsonable(v) for k, v in item.items()} if isinstance(item, dict) else jsonable(item)
+                for item in value]
+    return jsonable(value)
+
+
+def jsonable_record(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: jsonable_value(v) for k, v in record.items()}

@@ -1,0 +1,56 @@
+"""Who is applying changes, and who must hear of them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+# Which canonical entities each provider takes writes for (the write-back path).
+WRITE_TARGETS: dict[str, frozenset[str]] = {
+    "stripe": frozenset({"customer", "invoice"}),
+    "xero": frozenset({"customer", "invoice", "payment", "refund"}),
+    "salesforce": frozenset({"customer", "purchase_order", "invoice", "payment"}),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    provider: str
+    connection_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    """The source system of a batch of changes.
+
+    ``system`` is the connection name (what links record); ``provider`` is what policies name.
+    """
+
+    system: str
+    provider: str
+    connection_id: uuid.UUID | None = None
+    actor: str = "sync"
+    policies: dict[str, str] = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+
+    def targets_for(self, entity: str) -> list[Target]:
+        return [t for t in self.targets
+                if t.name != self.system and entity in WRITE_TARGETS.get(t.provider, ())]
+
+
+def context_for(session: Any, connection_name: str, actor: str = "sync") -> SyncContext:
+    """The context of an existing connection, with every other enabled connection as a target."""
+    from sqlalchemy import select
+
+    from revhub.store import Connection
+
+    rows = session.scalars(select(Connection).where(Connection.enabled.is_(True))).all()
+    source = next((c for c in rows if c.name == connection_name), None)
+    if source is None:
+        raise LookupError(f"no enabled connection named {connection_name!r}")
+    targets = tuple(Target(c.name, c.provider, c.id) for c in rows if c.name != connection_name)
+    return SyncContext(system=source.name, provider=source.provider, connection_id=source.id,
+                       actor=actor, policies=dict((source.settings or {}).get("policies", {})),
+                       targets=targets)

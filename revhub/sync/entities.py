@@ -1,0 +1,121 @@
+"""What ``sync.apply`` knows about each canonical entity: its table, the fields a connector
+may set, how it is matched on first contact, and its child rows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable
+
+from sqlalchemy import Table
+
+from revhub.store import (
+    Contact,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Refund,
+    Subscription,
+)
+
+
+@dataclass(frozen=True)
+class Children:
+    """Child rows carried in a record as a list of dicts under ``field``."""
+
+    field: str
+    table: Table
+    parent_key: str
+    columns: tuple[str, ...]
+    refs: dict[str, str] = field(default_factory=dict)  # column -> referenced entity
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    model: type
+    fields: tuple[str, ...]
+    refs: dict[str, str]                          # column -> referenced entity
+    natural_keys: tuple[tuple[str, ...], ...]     # tried in order on first contact
+    children: Children | None = None
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__
+
+
+def _spec(name, model, fields, refs=None, natural_keys=(), children=None) -> EntitySpec:
+    return EntitySpec(name, model, tuple(fields.split()), refs or {}, natural_keys, children)
+
+
+ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
+    _spec("customer", Customer,
+          "name email tax_id billing_line1 billing_line2 billing_city billing_region "
+          "billing_postal_code billing_country default_currency default_payment_terms credit_limit_minor",
+          natural_keys=(("email",), ("tax_id",))),
+    _spec("contact", Contact, "customer_id name email role", {"customer_id": "customer"},
+          natural_keys=(("email",),)),
+    _spec("product", Product, "sku name unit_amount_minor currency recurring_interval active",
+          natural_keys=(("sku",),)),
+    _spec("purchase_order", PurchaseOrder,
+          "po_number customer_id issue_date currency total_minor subscription_start subscription_end "
+          "payment_terms status lines",
+          {"customer_id": "customer"}, natural_keys=(("po_number", "customer_id"),),
+          children=Children("lines", PurchaseOrderLine.__table__, "purchase_order_id",
+                            ("position", "product_id", "description", "quantity",
+                             "unit_amount_minor", "amount_minor"), {"product_id": "product"})),
+    _spec("invoice", Invoice,
+          "number po_number customer_id issue_date due_date currency subtotal_minor tax_minor "
+          "total_minor amount_paid_minor amount_due_minor status lines",
+          {"customer_id": "customer"}, natural_keys=(("number", "customer_id"),),
+          children=Children("lines", InvoiceLine.__table__, "invoice_id",
+                            ("position", "product_id", "description", "quantity",
+                             "unit_amount_minor", "amount_minor"), {"product_id": "product"})),
+    _spec("payment", Payment,
+          "customer_id amount_minor currency received_at method fee_minor net_minor reference status "
+          "allocations",
+          {"customer_id": "customer"},
+          children=Children("allocations", PaymentAllocation.__table__, "payment_id",
+                            ("invoice_id", "amount_minor"), {"invoice_id": "invoice"})),
+    _spec("refund", Refund, "kind amount_minor currency reason status issued_at payment_id invoice_id",
+          {"payment_id": "payment", "invoice_id": "invoice"}),
+    _spec("subscription", Subscription,
+          "customer_id product_id quantity current_period_start current_period_end status",
+          {"customer_id": "customer", "product_id": "product"}),
+)}
+
+# Parents before children, so references resolve in one pass of a full sync.
+SYNC_ORDER = ("customer", "contact", "product", "purchase_order", "invoice", "payment", "refund",
+              "subscription")
+
+
+def _to_date(value: Any) -> date | None:
+    return None if value is None else (value if isinstance(value, date) else date.fromisoformat(value))
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def column_converter(table: Table, column: str) -> Callable[[Any], Any]:
+    """How a JSON-ready value is written into ``table.column``."""
+    python_type = None
+    try:
+        python_type = table.c[column].type.python_type
+    except NotImplementedError:
+        pass
+    if python_type is datetime:
+        return _to_datetime
+    if python_type is date:
+        return _to_date
+    if python_type is uuid.UUID:
+        return lambda value: value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(value)
+    return lambda value: value

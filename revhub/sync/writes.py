@@ -1,0 +1,72 @@
+"""Everything one page of changes writes, accumulated and then sent as a few executemany
+statements: canonical rows, child rows, links, audit, conflicts, exceptions, outbox."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.orm import Session
+
+from revhub.store import AuditEntry, Conflict, Link, OutboxMessage, SyncException
+from revhub.sync.entities import EntitySpec, column_converter
+from revhub.sync.lookups import chunks
+
+
+@dataclass
+class PendingWrites:
+    spec: EntitySpec
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    children: dict[uuid.UUID, list[dict[str, Any]]] = field(default_factory=dict)
+    new_links: list[dict[str, Any]] = field(default_factory=list)
+    link_updates: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+
+    def flush(self, session: Session) -> None:
+        """Write everything accumulated, in an order that satisfies foreign keys."""
+        spec, table = self.spec, self.spec.table
+        if self.inserts:
+            session.execute(insert(table), self.inserts)
+        if self.updates:
+            columns = [k for k in self.updates[0] if k != "id"]
+            stmt = update(table).where(table.c.id == bindparam("_id")).values(
+                {c: bindparam(c) for c in columns})
+            session.execute(stmt, [{**{c: row[c] for c in columns}, "_id": row["id"]}
+                                   for row in self.updates])
+        if self.children and spec.children:
+            self._replace_children(session)
+        if self.new_links:
+            session.execute(insert(Link.__table__), self.new_links)
+        if self.link_updates:
+            links = Link.__table__
+            session.execute(
+                update(links).where(links.c.id == bindparam("_id")).values(
+                    remote_version=bindparam("remote_version"),
+                    base_snapshot=bindparam("base_snapshot"),
+                    last_synced_at=bindparam("last_synced_at")),
+                self.link_updates)
+        for model, rows in ((AuditEntry, self.audit), (Conflict, self.conflicts),
+                            (SyncException, self.exceptions), (OutboxMessage, self.outbox)):
+            if rows:
+                session.execute(insert(model.__table__), rows)
+
+    def _replace_children(self, session: Session) -> None:
+        children = self.spec.children
+        table = children.table
+        parent = table.c[children.parent_key]
+        for part in chunks(list(self.children)):
+            session.execute(delete(table).where(parent.in_(part)))
+        convert = {c: column_converter(table, c) for c in children.columns}
+        rows = [
+            {"id": uuid.uuid4(), children.parent_key: parent_id,
+             **{c: convert[c](child.get(c)) for c in children.columns}}
+            for parent_id, items in self.children.items() for child in items
+        ]
+        if rows:
+            session.execute(insert(table), rows)
