@@ -1,0 +1,83 @@
+"""Provider connections and their credentials, encrypted at rest.
+
+Credentials are a JSON object per connection, stored as a Fernet token. They are decrypted
+only to build a connector, never logged, and shown back only redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from revhub.store import Connection
+
+PROVIDERS = ("stripe", "xero", "salesforce")
+_SECRET_HINTS = ("secret", "token", "key", "password")
+
+
+class CredentialError(ValueError):
+    """Credentials that cannot be read with the configured encryption key."""
+
+
+class Vault:
+    """Encrypts and decrypts connection credentials with the configured Fernet key."""
+
+    def __init__(self, key: str) -> None:
+        self._fernet = Fernet(key.encode() if isinstance(key, str) else key)
+
+    def seal(self, credentials: dict[str, Any]) -> bytes:
+        return self._fernet.encrypt(json.dumps(credentials, sort_keys=True).encode())
+
+    def open(self, token: bytes | None) -> dict[str, Any]:
+        if not token:
+            return {}
+        try:
+            return json.loads(self._fernet.decrypt(token))
+        except InvalidToken:
+            raise CredentialError(
+                "stored credentials cannot be decrypted: REVHUB_ENCRYPTION_KEY differs from the one "
+                "they were saved with") from None
+
+    def __repr__(self) -> str:
+        return "Vault(<key hidden>)"
+
+
+def redact(credentials: dict[str, Any]) -> dict[str, Any]:
+    """Credentials fit to show: secrets reduced to their last four characters."""
+    shown: dict[str, Any] = {}
+    for name, value in credentials.items():
+        if isinstance(value, str) and any(h in name.lower() for h in _SECRET_HINTS):
+            shown[name] = f"…{value[-4:]}" if len(value) > 8 else "…"
+        else:
+            shown[name] = value
+    return shown
+
+
+def save_connection(session: Session, vault: Vault, *, name: str, provider: str,
+                    credentials: dict[str, Any], settings: dict[str, Any] | None = None) -> Connection:
+    """Create or replace the connection ``name`` (credentials sealed before they touch the row)."""
+    if provider not in PROVIDERS:
+        raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}; got {provider!r}")
+    connection = session.scalar(select(Connection).where(Connection.name == name))
+    if connection is None:
+        connection = Connection(name=name, provider=provider)
+        session.add(connection)
+    connection.provider = provider
+    connection.credentials = vault.seal(credentials)
+    connection.settings = dict(settings or {})
+    session.flush()
+    return connection
+
+
+def update_credentials(session: Session, vault: Vault, name: str, changes: dict[str, Any]) -> None:
+    """Merge ``changes`` (e.g. a rotated refresh token) into the stored credentials."""
+    connection = session.scalar(select(Connection).where(Connection.name == name).with_for_update())
+    if connection is None:
+        raise LookupError(f"no connection named {name!r}")
+    credentials = vault.open(connection.credentials)
+    credentials.update(changes)
+    connection.credentials = vault.seal(credentials)
