@@ -138,10 +138,15 @@ class _EntityBatch:
             if link["remote_version"] is not None and change.remote_version < link["remote_version"]:
                 self.result.stale += 1
                 return
-            if change.remote_version == link["remote_version"]:
+            incoming = self._resolve(change.record)
+            if change.remote_version == link["remote_version"] and (
+                    change.deleted or jsonable_record(incoming) == link.get("base_snapshot")):
+                # A redelivery. (Equal versions with other content are two changes within the
+                # provider's timestamp resolution, applied in arrival order.)
                 self.result.unchanged += 1
                 return
-            self._update(change, link, self.rows[link["canonical_id"]], first_contact=False)
+            self._update(change, link, self.rows[link["canonical_id"]], first_contact=False,
+                         incoming=incoming)
             return
         if change.deleted:
             self.result.unchanged += 1  # never known here; nothing to delete

@@ -52,11 +52,17 @@ def test_a_new_record_is_created_linked_audited_and_announced_to_the_other_syste
     assert row.field_sources["name"]["system"] == "stripe"
 
 
-def test_the_same_version_again_changes_nothing(connections):
+def test_a_redelivery_of_the_same_version_changes_nothing(connections):
     apply(connections, "stripe", customer("cus_1", "0001"))
-    result = apply(connections, "stripe", customer("cus_1", "0001", name="Other"))
+    result = apply(connections, "stripe", customer("cus_1", "0001"))
     assert (result.unchanged, result.updated) == (1, 0)
     assert count(connections, AuditEntry) == 1
+
+
+def test_two_changes_within_one_timestamp_tick_are_both_applied(connections):
+    apply(connections, "stripe", customer("cus_1", "0001"))
+    result = apply(connections, "stripe", customer("cus_1", "0001", name="Acme Labs (EU)"))
+    assert result.updated == 1
 
 
 def test_an_older_version_is_stale_and_ignored(connections):
