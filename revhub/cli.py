@@ -85,3 +85,103 @@ def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
     upgrade(database.engine)
     click.echo(f"store: {config.database_url}")
     _serve(create_app(config, database), host or config.host, port or config.port)
+
+
+def _store(ctx: click.Context):
+    from revhub.connections import Vault
+    from revhub.store import Database
+
+    config = _config(ctx)
+    return config, Database(config.database_url), Vault(config.encryption_key)
+
+
+@main.group()
+def connections() -> None:
+    """Provider connections (credentials are stored encrypted)."""
+
+
+def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
+        out[key] = value
+    return out
+
+
+@connections.command("add")
+@click.argument("name")
+@click.option("--provider", type=click.Choice(["stripe", "xero", "salesforce"]), required=True)
+@click.option("--credential", "credentials", multiple=True, metavar="NAME=VALUE",
+              help="A credential (api_key, client_secret, refresh_token, ...); repeatable.")
+@click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A setting (base_url, tenant_id, ca_bundle, ...); repeatable.")
+@click.pass_context
+def connections_add(ctx: click.Context, name: str, provider: str, credentials, settings) -> None:
+    """Create or replace connection NAME."""
+    from revhub.connections import save_connection
+
+    _, database, vault = _store(ctx)
+    with database.session(write=True) as s:
+        save_connection(s, vault, name=name, provider=provider,
+                        credentials=_pairs(credentials, "--credential"),
+                        settings=_pairs(settings, "--setting"))
+    click.echo(f"connection {name!r} ({provider}) saved")
+
+
+@connections.command("list")
+@click.pass_context
+def connections_list(ctx: click.Context) -> None:
+    """Connections with their settings; credentials redacted."""
+    from sqlalchemy import select
+
+    from revhub.connections import redact
+    from revhub.store import Connection
+
+    _, database, vault = _store(ctx)
+    with database.session() as s:
+        for c in s.scalars(select(Connection).order_by(Connection.name)):
+            click.echo(f"{c.name:16} {c.provider:11} {'enabled' if c.enabled else 'disabled':9} "
+                       f"credentials={redact(vault.open(c.credentials))} settings={c.settings}")
+
+
+@main.command()
+@click.option("--connection", help="Only this connection (default: every enabled one).")
+@click.option("--entity", help="Only this canonical entity (customer, invoice, ...).")
+@click.option("--full", is_flag=True, help="Ignore the cursor and re-read everything.")
+@click.pass_context
+def sync(ctx: click.Context, connection: str | None, entity: str | None, full: bool) -> None:
+    """Run syncs now, with progress on a terminal and a summary at the end."""
+    import sys
+
+    from revhub.sync.jobs import plan, sync_all
+
+    _, database, vault = _store(ctx)
+    try:
+        pairs = plan(database, connection, entity)
+    except LookupError as exc:
+        ctx.fail(str(exc))
+    live = sys.stdout.isatty()
+
+    def progress(summary) -> None:
+        if live:
+            c = summary.counts
+            click.echo(f"\r{summary.connection}/{summary.entity}: {summary.fetched} fetched, "
+                       f"{c.created} created, {c.updated} updated", nl=False)
+
+    results = sync_all(database, vault, pairs, full=full, on_page=progress)
+    if live:
+        click.echo()
+    header = f"{'connection':12} {'entity':15} {'mode':11} {'status':9} {'fetched':>8} {'created':>8} " \
+             f"{'updated':>8} {'unchanged':>9} {'deleted':>8} {'conflicts':>9} {'stale':>6} {'calls':>6} {'secs':>6}"
+    click.echo(header)
+    for r in results:
+        c = r.counts
+        click.echo(f"{r.connection:12} {r.entity:15} {r.mode:11} {r.status:9} {r.fetched:8} {c.created:8} "
+                   f"{c.updated:8} {c.unchanged:9} {c.deleted:8} {c.conflicts:9} {c.stale:6} "
+                   f"{r.api_calls:6} {r.duration_s:6.1f}")
+        if r.note:
+            click.echo(f"  note: {r.note}")
+    if any(r.status != "succeeded" for r in results):
+        ctx.exit(1)

@@ -1,0 +1,36 @@
+"""The clock: an APScheduler job per (connection, entity), each run under a database lease."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from revhub.connections import Vault
+from revhub.store import Connection, Database
+from revhub.sync.jobs import job_id, plan, sync_one
+
+log = logging.getLogger(__name__)
+DEFAULT_INTERVAL_SECONDS = 300
+
+
+def _run(db: Database, vault: Vault, connection: str, entity: str) -> None:
+    try:
+        sync_one(db, vault, connection, entity)
+    except Exception:  # a job must not take the scheduler down; the run row has the details
+        log.exception("scheduled sync %s/%s crashed", connection, entity)
+
+
+def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
+    """A scheduler with one job per enabled connection and entity (not yet started)."""
+    scheduler = BackgroundScheduler(timezone=timezone.utc,
+                                    job_defaults={"coalesce": True, "max_instances": 1})
+    with db.session() as s:
+        intervals = {c.name: int((c.settings or {}).get("sync_interval_seconds", DEFAULT_INTERVAL_SECONDS))
+                     for c in s.scalars(select(Connection))}
+    for connection, entity in plan(db):
+        scheduler.add_job(_run, "interval", seconds=intervals[connection], args=(db, vault, connection, entity),
+                          id=job_id(connection, entity), replace_existing=True)
+    return scheduler
