@@ -1,0 +1,69 @@
+"""The Stripe client set-up and the one place Stripe's errors are read.
+
+Reads go through the SDK's raw-request facility (auth, API version, error mapping) and are
+normalized from the parsed JSON: building the SDK's object tree per record costs more than
+the network and the parsing together (PERF-NOTES.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+
+from revhub.connectors.errors import ConfigError, FatalError, RetriableError
+from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
+
+# Stripe test mode allows ~25 requests/s; stay below it.
+DEFAULT_LIMITS = Limits(per_window=20, window_seconds=1.0, concurrent=10)
+
+
+class NotFound(Exception):
+    """The object does not exist (Stripe's ``resource_missing``)."""
+
+
+def classify(exc: stripe.StripeError, entity: str | None = None) -> Exception:
+    """Stripe's exception → revhub's hierarchy (the only place that reads Stripe statuses)."""
+    status = getattr(exc, "http_status", None)
+    request_id = getattr(exc, "request_id", None)
+    message = getattr(exc, "user_message", None) or str(exc)
+    kwargs = dict(provider="stripe", entity=entity, status=status, request_id=request_id)
+    if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
+        return RetriableError(message, **kwargs)
+    if isinstance(exc, stripe.APIError) or (status is not None and (status >= 500 or status == 409)):
+        return RetriableError(message, **kwargs)
+    if isinstance(exc, (stripe.AuthenticationError, stripe.PermissionError)):
+        return ConfigError(message, **kwargs)
+    if getattr(exc, "code", None) == "resource_missing" or status == 404:
+        return NotFound(message)
+    return FatalError(message, **kwargs)
+
+
+class StripeAPI:
+    """A ``StripeClient`` bound to one account, with pacing, retries and a call counter."""
+
+    def __init__(self, api_key: str, base_url: str | None = None, *, timeout: float = 30.0,
+                 limiter: RateLimiter | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+        options: dict[str, Any] = {"max_network_retries": 0,
+                                   "http_client": stripe.RequestsClient(timeout=timeout)}
+        if base_url:
+            options["base_addresses"] = {"api": base_url}
+        self.client = stripe.StripeClient(api_key, **options)
+        self.limiter = limiter or limiter_for("stripe", api_key[-12:], DEFAULT_LIMITS)
+        self.retry = retry
+        self.calls = 0
+
+    def request(self, method: str, path: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
+        """One API call; returns the parsed JSON body. https://docs.stripe.com/api"""
+
+        def attempt() -> dict[str, Any]:
+            self.calls += 1
+            try:
+                return self.client.raw_request(method, path, **params).data
+            except stripe.StripeError as exc:
+                raise classify(exc, entity) from exc
+
+        return call(attempt, self.retry, self.limiter)
+
+    def get(self, path: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
+        return self.request("get", path, entity, **params)

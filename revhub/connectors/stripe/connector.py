@@ -1,0 +1,187 @@
+"""StripeConnector: full lists and the Events API into canonical changes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Iterator
+
+from revhub.connectors.base import Change, Page
+from revhub.connectors.stripe import normalize
+from revhub.connectors.stripe.client import NotFound, StripeAPI
+from revhub.connectors.stripe.streams import STREAMS, StripeStream
+
+PAGE_LIMIT = 100
+EVENT_BATCH = 500
+
+
+def _version(created: int) -> str:
+    return f"{int(created):010d}"
+
+
+class StripeConnector:
+    provider = "stripe"
+    streams = STREAMS
+
+    def __init__(self, api: StripeAPI, name: str = "stripe") -> None:
+        self.api, self.name = api, name
+
+    @classmethod
+    def from_connection(cls, name: str, credentials: dict[str, Any], settings: dict[str, Any]) -> StripeConnector:
+        if not credentials.get("api_key"):
+            from revhub.connectors.errors import ConfigError
+
+            raise ConfigError("connection has no api_key credential", provider="stripe")
+        api = StripeAPI(credentials["api_key"], settings.get("base_url"),
+                        timeout=float(settings.get("timeout_seconds", 30)))
+        return cls(api, name)
+
+    # -- pulling -------------------------------------------------------------------
+    def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:
+        """Everything (first run, ``full``, or expired events), else the events since ``cursor``."""
+        stream = STREAMS[entity]
+        if full or not cursor:
+            yield from self._list(stream, None, note="full list" if full else None)
+        elif cursor.get("mode") == "listing":
+            yield from self._list(stream, cursor, note="resumed an interrupted full list")
+        elif cursor.get("event_id") and not self._event_exists(cursor["event_id"]):
+            yield from self._list(stream, None, note=(
+                f"events since {normalize.iso_datetime(cursor.get('created'))} are past Stripe's "
+                f"30-day retention (cursor event {cursor['event_id']} is gone): full re-list"))
+        else:
+            yield from self._events(stream, cursor)
+
+    def _event_exists(self, event_id: str) -> bool:
+        try:
+            self.api.get(f"/v1/events/{event_id}", "event")
+            return True
+        except NotFound:
+            return False
+
+    def _newest_event(self) -> dict[str, Any]:
+        body = self.api.get("/v1/events", "event", limit=1)
+        if body["data"]:
+            newest = body["data"][0]
+            return {"event_id": newest["id"], "created": newest["created"]}
+        return {"event_id": None, "created": int(time.time())}
+
+    def _list(self, stream: StripeStream, resume: dict[str, Any] | None, note: str | None) -> Iterator[Page]:
+        # The anchor is taken before listing: whatever happens during the list is in later events.
+        calls = self.api.calls
+        anchor = resume["anchor"] if resume else self._newest_event()
+        starting_after = resume.get("starting_after") if resume else None
+        version = _version(anchor["created"])
+        # One paged read of all invoice payments beats one look-up per charge.
+        allocations = self._all_allocations() if stream.entity == "payment" else None
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_LIMIT}
+            if stream.expand:
+                params["expand"] = list(stream.expand)
+            if starting_after:
+                params["starting_after"] = starting_after
+            body = self.api.get(stream.path, stream.entity, **params)
+            data = body["data"]
+            changes = self._changes(stream, data, lambda obj: version, allocations=allocations)
+            done = not body["has_more"] or not data
+            starting_after = data[-1]["id"] if data else starting_after
+            cursor = anchor if done else {"mode": "listing", "anchor": anchor, "starting_after": starting_after}
+            yield Page(changes, cursor, api_calls=self.api.calls - calls, note=note)
+            calls = self.api.calls
+            if done:
+                return
+
+    def _events(self, stream: StripeStream, cursor: dict[str, Any]) -> Iterator[Page]:
+        calls = self.api.calls
+        events: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "created": {"gte": cursor["created"]},
+                                  "types": list(stream.event_types)}
+        while True:
+            body = self.api.get("/v1/events", "event", **params)
+            events.extend(body["data"])
+            if not body["has_more"] or not body["data"]:
+                break
+            params["starting_after"] = body["data"][-1]["id"]
+        events.reverse()  # oldest first
+        events = [e for e in events if e["id"] != cursor.get("event_id")]
+        if not events:
+            yield Page([], cursor, api_calls=self.api.calls - calls)
+            return
+        newest = {"event_id": events[-1]["id"], "created": events[-1]["created"]}
+        for start in range(0, len(events), EVENT_BATCH):
+            batch = events[start:start + EVENT_BATCH]
+            last = start + EVENT_BATCH >= len(events)
+            objects = [e["data"]["object"] for e in batch]
+            versions = {id(e["data"]["object"]): _version(e["created"]) for e in batch}
+            deleted = {id(e["data"]["object"]) for e in batch if e["type"].endswith(".deleted")
+                       and stream.entity != "subscription"}
+            changes = self._changes(stream, objects, lambda obj: versions[id(obj)], deleted)
+            # Events arrive newest first, so the cursor moves only once the whole walk is applied.
+            yield Page(changes, newest if last else cursor, api_calls=self.api.calls - calls)
+            calls = self.api.calls
+
+    # -- normalizing -----------------------------------------------------------------
+    def _changes(self, stream: StripeStream, objects: list[dict[str, Any]],
+                 version_of: Callable[[dict], str], deleted: set[int] = frozenset(),
+                 allocations: dict[str, list] | None = None) -> list[Change]:
+        if stream.entity == "payment":
+            self._complete_charges(objects)
+            if allocations is None:
+                allocations = self._allocations(objects)
+        changes = []
+        for obj in objects:
+            gone = id(obj) in deleted or obj.get("deleted") is True
+            record = {} if gone else self._normalize(stream.entity, obj, allocations or {})
+            changes.append(Change(stream.entity, obj["id"], version_of(obj), record, deleted=gone,
+                                  changed_at=normalize.iso_datetime(obj.get("created"))))
+        return changes
+
+    def _normalize(self, entity: str, obj: dict[str, Any], allocations: dict[str, list]) -> dict[str, Any]:
+        if entity == "payment":
+            return normalize.payment(obj, allocations.get(obj.get("payment_intent") or "", []))
+        return getattr(normalize, entity)(obj)
+
+    def _complete_charges(self, charges: list[dict[str, Any]]) -> None:
+        """Event snapshots carry the balance transaction as an id: fetch it for fee and net."""
+        for charge in charges:
+            txn = charge.get("balance_transaction")
+            if isinstance(txn, str):
+                charge["balance_transaction"] = self.api.get(f"/v1/balance_transactions/{txn}", "payment")
+
+    def _allocations(self, charges: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
+        """payment_intent id → [(invoice id, amount paid)] from Stripe's invoice payments."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        for charge in charges:
+            intent = charge.get("payment_intent")
+            if not intent or intent in found:
+                continue
+            body = self.api.get("/v1/invoice_payments", "payment", limit=PAGE_LIMIT,
+                                payment={"type": "payment_intent", "payment_intent": intent})
+            found[intent] = [(p["invoice"], p.get("amount_paid") or 0) for p in body["data"]
+                             if p.get("status") == "paid"]
+        return found
+
+    def _all_allocations(self) -> dict[str, list[tuple[str, int]]]:
+        found: dict[str, list[tuple[str, int]]] = {}
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        while True:
+            body = self.api.get("/v1/invoice_payments", "payment", **params)
+            for p in body["data"]:
+                intent = (p.get("payment") or {}).get("payment_intent")
+                if intent and p.get("status") == "paid":
+                    found.setdefault(intent, []).append((p["invoice"], p.get("amount_paid") or 0))
+            if not body["has_more"] or not body["data"]:
+                return found
+            params["starting_after"] = body["data"][-1]["id"]
+
+    # -- fetching --------------------------------------------------------------------
+    def fetch(self, entity: str, external_id: str) -> Change | None:
+        """The object as Stripe has it now; None when Stripe does not know it."""
+        stream = STREAMS[entity]
+        params: dict[str, Any] = {}
+        if stream.expand:
+            params["expand"] = [e.removeprefix("data.") for e in stream.expand]
+        try:
+            obj = self.api.get(f"{stream.path}/{external_id}", entity, **params)
+        except NotFound:
+            return None
+        now = _version(int(time.time()))
+        return self._changes(stream, [obj], lambda o: now)[0]

@@ -1,0 +1,167 @@
+"""Stripe JSON → canonical records. Pure functions: provider dict in, record dict out.
+
+Keys a Stripe object does not carry are left out of the record (not set to None), so the
+merge never mistakes "Stripe has no such field" for "Stripe cleared it".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from revhub.connectors.base import Ref
+
+StripeObject = dict[str, Any]
+
+_PO_FIELD_NAMES = ("po number", "po", "purchase order", "po#", "po no", "purchase order number")
+_PAYMENT_STATUS = {"succeeded": "succeeded", "pending": "pending", "failed": "failed"}
+
+
+def iso_date(ts: int | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).date().isoformat()
+
+
+def iso_datetime(ts: int | None) -> str | None:
+    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def _currency(code: str | None) -> str | None:
+    return code.upper() if code else None
+
+
+def _ref(entity: str, value: Any) -> Ref | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return Ref(entity, value) if value else None
+
+
+def po_number(invoice: StripeObject) -> str | None:
+    """The PO number from the invoice's custom fields, else from its metadata."""
+    for field in invoice.get("custom_fields") or ():
+        if (field.get("name") or "").strip().lower() in _PO_FIELD_NAMES:
+            return field.get("value")
+    metadata = invoice.get("metadata") or {}
+    return metadata.get("po_number") or metadata.get("po")
+
+
+def customer(obj: StripeObject) -> dict[str, Any]:
+    address = obj.get("address") or {}
+    metadata = obj.get("metadata") or {}
+    record = {
+        "name": obj.get("name"),
+        "email": obj.get("email"),
+        "billing_line1": address.get("line1"),
+        "billing_line2": address.get("line2"),
+        "billing_city": address.get("city"),
+        "billing_region": address.get("state"),
+        "billing_postal_code": address.get("postal_code"),
+        "billing_country": (address.get("country") or None) and address["country"].upper(),
+        "default_currency": _currency(obj.get("currency")),
+    }
+    if metadata.get("tax_id"):
+        record["tax_id"] = metadata["tax_id"]
+    return record
+
+
+def product(obj: StripeObject) -> dict[str, Any]:
+    record: dict[str, Any] = {"name": obj.get("name"), "active": bool(obj.get("active", True))}
+    sku = (obj.get("metadata") or {}).get("sku")
+    if sku:
+        record["sku"] = sku
+    price = obj.get("default_price")
+    if isinstance(price, dict):
+        record["unit_amount_minor"] = price.get("unit_amount")
+        record["currency"] = _currency(price.get("currency"))
+        recurring = price.get("recurring") or {}
+        record["recurring_interval"] = recurring.get("interval")
+    return record
+
+
+def _line(line: StripeObject) -> dict[str, Any]:
+    pricing = line.get("pricing") or {}
+    details = pricing.get("price_details") or {}
+    quantity = line.get("quantity") or 1
+    amount = line.get("amount", 0)
+    # unit_amount_decimal is a string of minor units that may carry sub-minor precision.
+    unit = Decimal(str(pricing.get("unit_amount_decimal") or amount // quantity))
+    return {
+        "description": line.get("description") or "",
+        "quantity": quantity,
+        "unit_amount_minor": int(unit) if unit == unit.to_integral_value() else amount // quantity,
+        "amount_minor": amount,
+        "product_id": _ref("product", details.get("product")),
+    }
+
+
+def invoice(obj: StripeObject) -> dict[str, Any]:
+    transitions = obj.get("status_transitions") or {}
+    taxes = sum(t.get("amount", 0) for t in obj.get("total_taxes") or ())
+    lines = (obj.get("lines") or {}).get("data") or []
+    return {
+        "number": obj.get("number"),
+        "po_number": po_number(obj),
+        "customer_id": _ref("customer", obj.get("customer")),
+        "issue_date": iso_date(transitions.get("finalized_at") or obj.get("effective_at") or obj.get("created")),
+        "due_date": iso_date(obj.get("due_date")),
+        "currency": _currency(obj.get("currency")),
+        "subtotal_minor": obj.get("subtotal", 0),
+        "tax_minor": taxes,
+        "total_minor": obj.get("total", 0),
+        "amount_paid_minor": obj.get("amount_paid", 0),
+        "amount_due_minor": obj.get("amount_remaining", obj.get("amount_due", 0)),
+        "status": obj.get("status") or "draft",
+        "lines": [_line(line) for line in lines],
+    }
+
+
+def payment(charge: StripeObject, allocations: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """A charge as a canonical payment; fee and net from its (expanded) balance transaction."""
+    txn = charge.get("balance_transaction")
+    amount = charge.get("amount_captured") or charge.get("amount", 0)
+    fee = txn.get("fee", 0) if isinstance(txn, dict) else 0
+    method = (charge.get("payment_method_details") or {}).get("type") or "card"
+    record = {
+        "customer_id": _ref("customer", charge.get("customer")),
+        "amount_minor": amount,
+        "currency": _currency(charge.get("currency")),
+        "received_at": iso_datetime(charge.get("created")),
+        "method": method,
+        "fee_minor": fee,
+        "net_minor": txn.get("net", amount - fee) if isinstance(txn, dict) else amount,
+        "reference": charge.get("payment_intent") if isinstance(charge.get("payment_intent"), str)
+        else charge.get("id"),
+        "status": _PAYMENT_STATUS.get(charge.get("status"), "pending"),
+    }
+    if charge.get("refunded"):
+        record["status"] = "reversed"
+    if allocations is not None:
+        record["allocations"] = [{"invoice_id": Ref("invoice", inv), "amount_minor": amount_paid}
+                                 for inv, amount_paid in allocations]
+    return record
+
+
+def refund(obj: StripeObject) -> dict[str, Any]:
+    return {
+        "kind": "refund",
+        "amount_minor": obj.get("amount", 0),
+        "currency": _currency(obj.get("currency")),
+        "reason": obj.get("reason"),
+        "status": obj.get("status") or "succeeded",
+        "issued_at": iso_datetime(obj.get("created")),
+        "payment_id": _ref("payment", obj.get("charge")),
+    }
+
+
+def subscription(obj: StripeObject) -> dict[str, Any]:
+    items = (obj.get("items") or {}).get("data") or []
+    first = items[0] if items else {}
+    price = first.get("price") or {}
+    return {
+        "customer_id": _ref("customer", obj.get("customer")),
+        "product_id": _ref("product", price.get("product") if isinstance(price, dict) else None),
+        "quantity": first.get("quantity") or 1,
+        "current_period_start": iso_datetime(first.get("current_period_start")),
+        "current_period_end": iso_datetime(first.get("current_period_end")),
+        "status": obj.get("status"),
+    }
