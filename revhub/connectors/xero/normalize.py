@@ -1,0 +1,151 @@
+"""Xero JSON → canonical records. Pure functions.
+
+Xero speaks decimals in major units (converted exactly with ``revhub.money``) and MS-JSON
+dates (``/Date(1704067200000+0000)/``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from revhub.connectors.base import Ref
+from revhub.money import to_minor
+
+XeroObject = dict[str, Any]
+_MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+_INVOICE_STATUS = {"DRAFT": "draft", "SUBMITTED": "draft", "AUTHORISED": "open", "PAID": "paid",
+                   "VOIDED": "void"}
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An MS-JSON or ISO date as an aware UTC datetime."""
+    if not value:
+        return None
+    match = _MS_DATE.fullmatch(value)
+    if match:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=int(match.group(1)))
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def iso_date(value: str | None) -> str | None:
+    parsed = parse_date(value)
+    return parsed.date().isoformat() if parsed else None
+
+
+def version(obj: XeroObject) -> str:
+    """UpdatedDateUTC as zero-padded epoch milliseconds: sorts as it happened."""
+    updated = parse_date(obj.get("UpdatedDateUTC"))
+    millis = int(updated.timestamp() * 1000) if updated else 0
+    return f"{millis:015d}"
+
+
+def minor(amount: Any, currency: str) -> int:
+    """A Xero decimal amount (JSON number) in minor units, exactly."""
+    return to_minor(Decimal(str(amount if amount is not None else 0)), currency)
+
+
+def _ref(entity: str, value: str | None) -> Ref | None:
+    return Ref(entity, value) if value else None
+
+
+def is_deleted(entity: str, obj: XeroObject) -> bool:
+    """Statuses that mean the record is gone (voided invoices stay, as status ``void``)."""
+    if entity == "customer":
+        return obj.get("ContactStatus") in ("ARCHIVED", "GDPRREQUEST")
+    return obj.get("Status") == "DELETED"
+
+
+def customer(obj: XeroObject) -> dict[str, Any]:
+    addresses = obj.get("Addresses") or []
+    address = next((a for a in addresses if a.get("AddressType") == "POBOX" and a.get("AddressLine1")),
+                   next((a for a in addresses if a.get("AddressLine1")), {}))
+    return {
+        "name": obj.get("Name"),
+        "email": obj.get("EmailAddress") or None,
+        "tax_id": obj.get("TaxNumber") or None,
+        "billing_line1": address.get("AddressLine1") or None,
+        "billing_line2": address.get("AddressLine2") or None,
+        "billing_city": address.get("City") or None,
+        "billing_region": address.get("Region") or None,
+        "billing_postal_code": address.get("PostalCode") or None,
+        "billing_country": address.get("Country") or None,
+        "default_currency": obj.get("DefaultCurrency") or None,
+    }
+
+
+def product(obj: XeroObject) -> dict[str, Any]:
+    return {"sku": obj.get("Code") or None, "name": obj.get("Name") or obj.get("Code"),
+            "active": bool(obj.get("IsSold", True))}
+
+
+def _quantity(value: Any) -> int:
+    quantity = Decimal(str(value if value is not None else 1))
+    return int(quantity) if quantity == quantity.to_integral_value() else int(quantity.to_integral_value())
+
+
+def _line(line: XeroObject, currency: str) -> dict[str, Any]:
+    item = line.get("Item") or {}
+    return {
+        "description": line.get("Description") or "",
+        "quantity": _quantity(line.get("Quantity")),
+        "unit_amount_minor": minor(line.get("UnitAmount"), currency),
+        "amount_minor": minor(line.get("LineAmount"), currency),
+        "product_id": _ref("product", item.get("ItemID")),
+    }
+
+
+def invoice(obj: XeroObject) -> dict[str, Any]:
+    currency = obj.get("CurrencyCode") or "USD"
+    return {
+        "number": obj.get("InvoiceNumber") or None,
+        "po_number": obj.get("Reference") or None,
+        "customer_id": _ref("customer", (obj.get("Contact") or {}).get("ContactID")),
+        "issue_date": iso_date(obj.get("Date")),
+        "due_date": iso_date(obj.get("DueDate")),
+        "currency": currency,
+        "subtotal_minor": minor(obj.get("SubTotal"), currency),
+        "tax_minor": minor(obj.get("TotalTax"), currency),
+        "total_minor": minor(obj.get("Total"), currency),
+        "amount_paid_minor": minor(obj.get("AmountPaid"), currency),
+        "amount_due_minor": minor(obj.get("AmountDue"), currency),
+        "status": _INVOICE_STATUS.get(obj.get("Status"), "draft"),
+        "lines": [_line(line, currency) for line in obj.get("LineItems") or ()],
+    }
+
+
+def payment(obj: XeroObject) -> dict[str, Any]:
+    invoice_ = obj.get("Invoice") or {}
+    currency = invoice_.get("CurrencyCode") or obj.get("CurrencyCode") or "USD"
+    amount = minor(obj.get("Amount"), currency)
+    record: dict[str, Any] = {
+        "customer_id": _ref("customer", (invoice_.get("Contact") or {}).get("ContactID")),
+        "amount_minor": amount,
+        "currency": currency,
+        "received_at": (parse_date(obj.get("Date")) or datetime.now(timezone.utc)).isoformat(),
+        "method": "bank_transfer",
+        "reference": obj.get("Reference") or None,
+        "status": "succeeded",
+    }
+    if invoice_.get("InvoiceID"):
+        record["allocations"] = [{"invoice_id": Ref("invoice", invoice_["InvoiceID"]), "amount_minor": amount}]
+    return record
+
+
+def refund(obj: XeroObject) -> dict[str, Any]:
+    """A sales credit note (ACCRECCREDIT) as a canonical refund/credit note."""
+    currency = obj.get("CurrencyCode") or "USD"
+    allocations = obj.get("Allocations") or []
+    invoice_id = ((allocations[0].get("Invoice") or {}).get("InvoiceID")) if allocations else None
+    return {
+        "kind": "credit_note",
+        "amount_minor": minor(obj.get("Total"), currency),
+        "currency": currency,
+        "reason": obj.get("Reference") or None,
+        "status": "void" if obj.get("Status") == "VOIDED" else "succeeded",
+        "issued_at": (parse_date(obj.get("Date")) or datetime.now(timezone.utc)).isoformat(),
+        "invoice_id": _ref("invoice", invoice_id),
+    }
