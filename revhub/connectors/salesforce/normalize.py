@@ -1,0 +1,104 @@
+"""Salesforce records → canonical records. Pure functions.
+
+Salesforce speaks decimals in major units (converted exactly with ``revhub.money``) and
+ISO timestamps like ``2026-11-02T10:00:00.000+0000``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from revhub.connectors.base import Ref
+from revhub.money import to_minor
+
+SalesforceRecord = dict[str, Any]
+_PO_STATUS = {"received": "received", "approved": "approved", "invoiced": "invoiced",
+              "partially paid": "partially_paid", "paid": "paid", "cancelled": "cancelled",
+              "canceled": "cancelled"}
+_TERMS = ("NET15", "NET30", "NET45", "NET60")
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    text = value.replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"  # +0000 → +00:00
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def version(record: SalesforceRecord) -> str:
+    """SystemModstamp as zero-padded epoch milliseconds."""
+    stamp = parse_timestamp(record.get("SystemModstamp"))
+    return f"{int(stamp.timestamp() * 1000) if stamp else 0:015d}"
+
+
+def _minor(amount: Any, currency: str) -> int:
+    return to_minor(Decimal(str(amount if amount is not None else 0)), currency)
+
+
+def _ref(entity: str, value: str | None) -> Ref | None:
+    return Ref(entity, value) if value else None
+
+
+def _terms(value: str | None) -> str | None:
+    """"Net 30", "NET30", "net_30" → NET30; "Due on receipt" → DUE_ON_RECEIPT."""
+    if not value:
+        return None
+    key = "".join(ch for ch in value.upper() if ch.isalnum())
+    return "DUE_ON_RECEIPT" if key == "DUEONRECEIPT" else (key if key in _TERMS else None)
+
+
+def customer(record: SalesforceRecord) -> dict[str, Any]:
+    street = (record.get("BillingStreet") or "").split("\n")
+    return {
+        "name": record.get("Name"),
+        "email": record.get("Billing_Email__c") or None,
+        "tax_id": record.get("Tax_Id__c") or None,
+        "billing_line1": street[0] or None,
+        "billing_line2": street[1] if len(street) > 1 and street[1] else None,
+        "billing_city": record.get("BillingCity") or None,
+        "billing_region": record.get("BillingState") or None,
+        "billing_postal_code": record.get("BillingPostalCode") or None,
+        "billing_country": record.get("BillingCountry") or None,
+    }
+
+
+def contact(record: SalesforceRecord) -> dict[str, Any]:
+    title = (record.get("Title") or "").lower()
+    role = "billing" if "billing" in title or "account" in title else (
+        "purchasing" if "purchas" in title or "procure" in title else "other")
+    name = " ".join(p for p in (record.get("FirstName"), record.get("LastName")) if p)
+    return {"customer_id": _ref("customer", record.get("AccountId")), "name": name,
+            "email": record.get("Email") or None, "role": role}
+
+
+def product(record: SalesforceRecord) -> dict[str, Any]:
+    return {"sku": record.get("ProductCode") or None, "name": record.get("Name"),
+            "active": bool(record.get("IsActive", True))}
+
+
+def purchase_order(record: SalesforceRecord, lines: list[SalesforceRecord]) -> dict[str, Any]:
+    currency = record.get("CurrencyIsoCode") or "USD"
+    status = (record.get("Status__c") or "Received").strip().lower()
+    return {
+        "po_number": record.get("PO_Number__c"),
+        "customer_id": _ref("customer", record.get("Account__c")),
+        "issue_date": record.get("Issue_Date__c"),
+        "currency": currency,
+        "total_minor": _minor(record.get("Amount__c"), currency),
+        "subscription_start": record.get("Subscription_Start__c"),
+        "subscription_end": record.get("Subscription_End__c"),
+        "payment_terms": _terms(record.get("Payment_Terms__c")) or "NET30",
+        "status": _PO_STATUS.get(status, "received"),
+        "lines": [{
+            "product_id": _ref("product", line.get("Product__c")),
+            "description": line.get("Description__c") or "",
+            "quantity": int(Decimal(str(line.get("Quantity__c") or 1))),
+            "unit_amount_minor": _minor(line.get("Unit_Price__c"), currency),
+            "amount_minor": _minor(line.get("Total_Price__c"), currency),
+        } for line in lines],
+    }
