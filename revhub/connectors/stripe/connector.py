@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import time
+from itertools import groupby
 from typing import Any, Callable, Iterator
 
 from revhub.connectors.base import Change, Page
 from revhub.connectors.stripe import normalize
 from revhub.connectors.stripe.client import NotFound, StripeAPI
-from revhub.connectors.stripe.streams import STREAMS, StripeStream
+from revhub.connectors.stripe.streams import ENTITY_OF_EVENT, STREAMS, StripeStream
 
 PAGE_LIMIT = 100
 EVENT_BATCH = 500
 
 
-def _version(created: int) -> str:
-    return f"{int(created):010d}"
+_RANKS = {
+    "invoice": {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3},
+    "payment": {"pending": 0, "failed": 1, "succeeded": 2},
+    "refund": {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 1, "canceled": 1},
+    "subscription": {"incomplete": 0, "trialing": 1, "active": 2, "past_due": 3, "unpaid": 4,
+                     "paused": 4, "canceled": 5, "incomplete_expired": 5},
+}
+
+
+def version(entity: str, created: int, obj: dict[str, Any]) -> str:
+    """Stripe's order of changes to an object: when (1 s resolution), then how far along.
+
+    Objects have no "updated" timestamp and several events share a second, so the object's
+    state breaks ties: a paid invoice is never older than the same invoice open, and more
+    paid or refunded is newer than less.
+    """
+    if obj.get("deleted"):
+        rank, progress = 9, 0
+    else:
+        rank = _RANKS.get(entity, {}).get(obj.get("status") or "", 0)
+        progress = obj.get("amount_paid") or obj.get("amount_refunded") or 0
+    return f"{int(created):010d}.{rank:02d}.{int(progress):016d}"
 
 
 class StripeConnector:
@@ -69,7 +90,7 @@ class StripeConnector:
         calls = self.api.calls
         anchor = resume["anchor"] if resume else self._newest_event()
         starting_after = resume.get("starting_after") if resume else None
-        version = _version(anchor["created"])
+        created = anchor["created"]
         # One paged read of all invoice payments beats one look-up per charge.
         allocations = self._all_allocations() if stream.entity == "payment" else None
         while True:
@@ -80,7 +101,8 @@ class StripeConnector:
                 params["starting_after"] = starting_after
             body = self.api.get(stream.path, stream.entity, **params)
             data = body["data"]
-            changes = self._changes(stream, data, lambda obj: version, allocations=allocations)
+            changes = self._changes(stream, data, lambda obj: version(stream.entity, created, obj),
+                                    allocations=allocations)
             done = not body["has_more"] or not data
             starting_after = data[-1]["id"] if data else starting_after
             cursor = anchor if done else {"mode": "listing", "anchor": anchor, "starting_after": starting_after}
@@ -109,14 +131,25 @@ class StripeConnector:
         for start in range(0, len(events), EVENT_BATCH):
             batch = events[start:start + EVENT_BATCH]
             last = start + EVENT_BATCH >= len(events)
-            objects = [e["data"]["object"] for e in batch]
-            versions = {id(e["data"]["object"]): _version(e["created"]) for e in batch}
-            deleted = {id(e["data"]["object"]) for e in batch if e["type"].endswith(".deleted")
-                       and stream.entity != "subscription"}
-            changes = self._changes(stream, objects, lambda obj: versions[id(obj)], deleted)
             # Events arrive newest first, so the cursor moves only once the whole walk is applied.
-            yield Page(changes, newest if last else cursor, api_calls=self.api.calls - calls)
+            yield Page(self.changes_from_events(batch), newest if last else cursor,
+                       api_calls=self.api.calls - calls)
             calls = self.api.calls
+
+    def changes_from_events(self, events: list[dict[str, Any]]) -> list[Change]:
+        """Canonical changes from Stripe events (one entity's types, oldest first)."""
+        changes: list[Change] = []
+        for entity, group in groupby(events, key=lambda e: ENTITY_OF_EVENT.get(e["type"])):
+            if entity is None:
+                continue
+            group = list(group)
+            stream = STREAMS[entity]
+            objects = [e["data"]["object"] for e in group]
+            created = {id(e["data"]["object"]): e["created"] for e in group}
+            deleted = {id(e["data"]["object"]) for e in group
+                       if e["type"].endswith(".deleted") and entity != "subscription"}
+            changes.extend(self._changes(stream, objects, lambda o: version(entity, created[id(o)], o), deleted))
+        return changes
 
     # -- normalizing -----------------------------------------------------------------
     def _changes(self, stream: StripeStream, objects: list[dict[str, Any]],
@@ -183,5 +216,5 @@ class StripeConnector:
             obj = self.api.get(f"{stream.path}/{external_id}", entity, **params)
         except NotFound:
             return None
-        now = _version(int(time.time()))
-        return self._changes(stream, [obj], lambda o: now)[0]
+        now = int(time.time())
+        return self._changes(stream, [obj], lambda o: version(entity, now, o))[0]

@@ -38,3 +38,5 @@ STREAMS: dict[str, StripeStream] = {s.entity: s for s in (
        ("customer.subscription.created", "customer.subscription.updated",
         "customer.subscription.deleted")),
 )}
+
+ENTITY_OF_EVENT: dict[str, str] = {t: s.entity for s in STREAMS.values() for t in s.event_types}

@@ -1,0 +1,208 @@
+"""The org's records in memory: one table per sObject, in Id (= creation) order.
+
+Every write replaces the record's dict with a new one (copy on write), so a query locator
+can keep references to the versions it matched and later pages never shift or change.
+All methods take the store lock; the HTTP server is threaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from revhub.sandbox.salesforce import records
+from revhub.sandbox.salesforce.errors import ApiError, dml, not_found
+from revhub.sandbox.salesforce.ids import IdFactory, to18
+from revhub.sandbox.salesforce.schema import BY_PREFIX, OBJECTS, SObjectDef
+
+
+@dataclass
+class Table:
+    definition: SObjectDef
+    rows: list[dict] = field(default_factory=list)       # current versions, Id order
+    position: dict[str, int] = field(default_factory=dict)
+    # external-id field -> lower-cased value -> ids holding it (deleted ones included)
+    external: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    deleted_log: list[tuple[datetime, str]] = field(default_factory=list)
+
+
+class Store:
+    """CRUD with Salesforce's validation; ``listeners`` hear ``(sobject, id, change)``."""
+
+    def __init__(self, ids: IdFactory, user_id: str, now) -> None:
+        self.lock = threading.RLock()
+        self.ids, self.user_id, self._now = ids, user_id, now
+        self.listeners: list = []
+        self.tables: dict[str, Table] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.tables = {name: Table(d) for name, d in OBJECTS.items()}
+            for table in self.tables.values():
+                for f in table.definition.fields.values():
+                    if f.external_id:
+                        table.external[f.name] = {}
+            self._auto_numbers: dict[str, int] = {}
+
+    def now(self) -> datetime:
+        # Salesforce keeps audit timestamps to the second; many records share one.
+        return self._now().replace(microsecond=0)
+
+    # -- reads ---------------------------------------------------------------------------
+    def find(self, record_id: str | None) -> dict | None:
+        """Current version of any record by 15/18-char id (deleted ones too), or None."""
+        canonical = to18(record_id) if record_id else None
+        if canonical is None:
+            return None
+        definition = BY_PREFIX.get(canonical[:3])
+        table = self.tables.get(definition.name) if definition else None
+        pos = table.position.get(canonical) if table else None
+        return table.rows[pos] if pos is not None else None
+
+    def live(self, record_id: str | None) -> dict | None:
+        record = self.find(record_id)
+        return record if record is not None and not record["IsDeleted"] else None
+
+    def get(self, sobject: str, record_id: str) -> dict:
+        """The live record, or the 404 Salesforce answers for a missing or deleted one."""
+        with self.lock:
+            record = self.find(record_id)
+            if record is None or record["attributes_type"] != sobject or record["IsDeleted"]:
+                raise not_found()
+            return record
+
+    def match_external(self, sobject: str, field_name: str, value: str) -> list[dict]:
+        with self.lock:
+            table = self.tables[sobject]
+            ids = table.external[field_name].get(value.lower(), set())
+            found = [table.rows[table.position[i]] for i in ids]
+            return sorted((r for r in found if not r["IsDeleted"]), key=lambda r: r["Id"])
+
+    # -- writes --------------------------------------------------------------------------
+    def create(self, sobject: str, body: dict, *, modstamp: datetime | None = None) -> str:
+        """Insert one record from a request body; returns its 18-char id."""
+        with self.lock:
+            table = self.tables[sobject]
+            definition = table.definition
+            if sobject == "OpportunityLineItem":
+                records.check_line_item_prices(body)
+            fields = records.parse_fields(definition, body, creating=True)
+            record = records.defaults(definition, self.user_id)
+            record.update(fields)
+            records.check_required(definition, record)
+            self._check_references(definition, record, fields)
+            records.derive(definition, record, self.live)
+            self._check_unique(table, record, None)
+            now = modstamp or self.now()
+            record_id = self.ids.new(definition.key_prefix)
+            if definition.name_auto_number:
+                count = self._auto_numbers.get(sobject, 0) + 1
+                self._auto_numbers[sobject] = count
+                record["Name"] = definition.name_auto_number.format(count)
+            record.update(Id=record_id, IsDeleted=False, CreatedDate=now, LastModifiedDate=now,
+                          SystemModstamp=now, CreatedById=self.user_id,
+                          LastModifiedById=self.user_id, attributes_type=sobject)
+            table.position[record_id] = len(table.rows)
+            table.rows.append(record)
+            self._index(table, record)
+        self._notify(sobject, record_id, "created")
+        return record_id
+
+    def update(self, sobject: str, record_id: str, body: dict) -> str:
+        with self.lock:
+            current = self._writable(sobject, record_id)
+            table = self.tables[sobject]
+            definition = table.definition
+            if sobject == "OpportunityLineItem":
+                records.check_line_item_prices(body)
+            fields = records.parse_fields(definition, body, creating=False)
+            record = dict(current)
+            record.update(fields)
+            if sobject == "OpportunityLineItem" and "TotalPrice" in fields:
+                record["UnitPrice"] = None
+            records.check_required(definition, record)
+            self._check_references(definition, record, fields)
+            records.derive(definition, record, self.live)
+            self._check_unique(table, record, current["Id"])
+            now = self.now()
+            record.update(LastModifiedDate=now, SystemModstamp=now, LastModifiedById=self.user_id)
+            self._replace(table, current, record)
+        self._notify(sobject, record["Id"], "updated")
+        return record["Id"]
+
+    def delete(self, sobject: str, record_id: str) -> None:
+        """Move the record (and its master-detail children) to the Recycle Bin."""
+        with self.lock:
+            current = self._writable(sobject, record_id)
+            now = self.now()
+            for child_type, child in self._detail_children(current["Id"]):
+                self._soft_delete(self.tables[child_type], child, now)
+            self._soft_delete(self.tables[sobject], current, now)
+        self._notify(sobject, current["Id"], "deleted")
+
+    # -- internals -----------------------------------------------------------------------
+    def _writable(self, sobject: str, record_id: str) -> dict:
+        record = self.find(record_id)
+        if record is None or record["attributes_type"] != sobject:
+            raise not_found()
+        if record["IsDeleted"]:
+            raise ApiError(404, "ENTITY_IS_DELETED", "entity is deleted", [])
+        return record
+
+    def _soft_delete(self, table: Table, current: dict, now: datetime) -> None:
+        record = dict(current, IsDeleted=True, SystemModstamp=now, LastModifiedDate=now,
+                      LastModifiedById=self.user_id)
+        self._replace(table, current, record)
+        table.deleted_log.append((now, record["Id"]))
+
+    def _detail_children(self, parent_id: str):
+        for table in self.tables.values():
+            for f in table.definition.fields.values():
+                if f.master_detail:
+                    for row in table.rows:
+                        if row[f.name] == parent_id and not row["IsDeleted"]:
+                            yield table.definition.name, row
+
+    def _replace(self, table: Table, old: dict, new: dict) -> None:
+        table.rows[table.position[old["Id"]]] = new
+        for name, index in table.external.items():
+            if old.get(name) is not None:
+                index.get(old[name].lower(), set()).discard(old["Id"])
+        self._index(table, new)
+
+    def _index(self, table: Table, record: dict) -> None:
+        for name, index in table.external.items():
+            if record.get(name) is not None:
+                index.setdefault(record[name].lower(), set()).add(record["Id"])
+
+    def _check_unique(self, table: Table, record: dict, own_id: str | None) -> None:
+        for f in table.definition.fields.values():
+            value = record.get(f.name)
+            if not f.unique or value is None:
+                continue
+            for other in table.external[f.name].get(value.lower(), ()):
+                if other != own_id:
+                    raise dml("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates "
+                              f"value on record with id: {other}", [])
+
+    def _check_references(self, definition: SObjectDef, record: dict, given: dict) -> None:
+        for name in given:
+            f = definition.fields[name]
+            value = record.get(name)
+            if f.type != "reference" or value is None:
+                continue
+            target = OBJECTS[f.reference_to]
+            if value[:3] != target.key_prefix:
+                raise dml("FIELD_INTEGRITY_EXCEPTION", f"{f.label}: id value of incorrect type: "
+                          f"{value}", [name])
+            parent = self.find(value)
+            if parent is None:
+                raise dml("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [name])
+            if parent["IsDeleted"]:
+                raise dml("ENTITY_IS_DELETED", "entity is deleted", [name])
+
+    def _notify(self, sobject: str, record_id: str, change: str) -> None:
+        for listener in list(self.listeners):
+            listener(sobject, record_id, change)

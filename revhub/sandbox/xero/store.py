@@ -1,0 +1,131 @@
+"""In-memory state of the Xero sandbox: per tenant, one ordered collection per resource.
+
+A collection keeps its records in ``UpdatedDateUTC`` order (an update moves a record to the
+end, the sandbox clock only moves forward), so the default list order is free, a page is a
+slice by index and ``If-Modified-Since`` is a binary search. Each record caches its rendered
+JSON until it changes, so serving a page never re-renders the whole store.
+
+All mutation happens under the sandbox's single lock (``TenantData`` holds no lock itself).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from dataclasses import dataclass, field
+
+from revhub.sandbox.xero.xerojson import dumps
+
+SUMMARY_DROPPED = ("LineItems", "Payments", "CreditNotes", "Allocations")
+
+
+class Record:
+    """One resource: its Xero-shaped ``data`` (Decimal amounts, datetime dates)."""
+
+    __slots__ = ("id", "data", "updated", "_full", "_summary")
+
+    def __init__(self, record_id: str, data: dict, updated: float) -> None:
+        self.id, self.data, self.updated = record_id, data, updated
+        self._full: str | None = None
+        self._summary: str | None = None
+
+    def touch(self, updated: float) -> None:
+        self.updated = updated
+        self._full = self._summary = None
+
+    def json(self, summary: bool = False) -> str:
+        """The rendered record; ``summary`` leaves out line items (unpaged multi-record GETs)."""
+        if summary:
+            if self._summary is None:
+                self._summary = dumps({k: v for k, v in self.data.items() if k not in SUMMARY_DROPPED})
+            return self._summary
+        if self._full is None:
+            self._full = dumps(self.data)
+        return self._full
+
+
+class Collection:
+    """Records of one resource type, kept in update order, with unique secondary keys."""
+
+    def __init__(self, key_fields: tuple[str, ...] = ()) -> None:
+        self._by_id: dict[str, Record] = {}
+        self._keys: dict[str, dict[str, str]] = {name: {} for name in key_fields}
+        self._ordered: list[Record] | None = []
+        self._stamps: list[float] | None = []
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def get(self, record_id: str) -> Record | None:
+        return self._by_id.get(record_id.lower())
+
+    def by_key(self, name: str, value: str) -> Record | None:
+        """The record whose unique field ``name`` equals ``value`` (case-insensitive)."""
+        record_id = self._keys[name].get(value.lower())
+        return self._by_id.get(record_id) if record_id else None
+
+    def save(self, record: Record, updated: float) -> None:
+        """Insert or re-save ``record``: it becomes the most recently updated one."""
+        old = self._by_id.pop(record.id, None)
+        if old is not None:
+            for name, index in self._keys.items():
+                value = old.data.get(name)
+                if isinstance(value, str) and index.get(value.lower()) == record.id:
+                    del index[value.lower()]
+        record.touch(updated)
+        self._by_id[record.id] = record
+        for name, index in self._keys.items():
+            value = record.data.get(name)
+            if isinstance(value, str) and value:
+                index[value.lower()] = record.id
+        if old is None and self._ordered is not None:
+            self._ordered.append(record)
+            self._stamps.append(updated)
+        else:
+            self._ordered = self._stamps = None  # rebuilt on the next read
+
+    def ordered(self) -> list[Record]:
+        """All records, oldest update first (the list is shared: do not modify it)."""
+        if self._ordered is None:
+            self._ordered = list(self._by_id.values())
+            self._stamps = [r.updated for r in self._ordered]
+        return self._ordered
+
+    def modified_since(self, stamp: float) -> list[Record]:
+        """Records updated at or after ``stamp`` in update order, by binary search."""
+        records = self.ordered()
+        start = bisect.bisect_left(self._stamps, stamp)
+        return records[start:] if start else records
+
+
+RESOURCES = {
+    "Accounts": ("Code",),
+    "Contacts": ("ContactNumber", "Name"),
+    "Items": ("Code",),
+    "Invoices": ("InvoiceNumber",),
+    "CreditNotes": ("CreditNoteNumber",),
+    "Payments": (),
+    "PurchaseOrders": ("PurchaseOrderNumber",),
+}
+
+
+@dataclass
+class TenantData:
+    """One organisation's books."""
+
+    tenant_id: str
+    name: str
+    collections: dict[str, Collection] = field(
+        default_factory=lambda: {name: Collection(keys) for name, keys in RESOURCES.items()})
+    sequences: dict[str, itertools.count] = field(default_factory=dict)
+
+    def __getitem__(self, resource: str) -> Collection:
+        return self.collections[resource]
+
+    def next_number(self, prefix: str, collection: str, key: str) -> str:
+        """The next free ``PREFIX-0001`` style number for ``collection``'s ``key`` field."""
+        counter = self.sequences.setdefault(prefix, itertools.count(1))
+        while True:
+            candidate = f"{prefix}-{next(counter):04d}"
+            if self.collections[collection].by_key(key, candidate) is None:
+                return candidate
