@@ -7,7 +7,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from revhub.config import Config, load_config
+from revhub.connections import Vault
 from revhub.store import Database
+from revhub.webhooks.endpoints import EndpointDirectory
 
 csrf = CSRFProtect()
 
@@ -18,13 +20,19 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app = Flask("revhub", template_folder="console/templates", static_folder="console/static")
     app.config.update(config.as_flask())
     app.extensions["revhub.db"] = database or Database(config.database_url)
+    app.extensions["revhub.vault"] = Vault(config.encryption_key)
+    app.extensions["revhub.webhook_endpoints"] = EndpointDirectory(
+        app.extensions["revhub.db"], app.extensions["revhub.vault"])
     csrf.init_app(app)
 
     from revhub.console.health import health
     from revhub.console.overview import overview
+    from revhub.webhooks.receive import webhooks
 
     app.register_blueprint(health)
     app.register_blueprint(overview)
+    csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
+    app.register_blueprint(webhooks)
     _install_error_handlers(app)
     return app
 
@@ -50,7 +58,7 @@ def _install_error_handlers(app: Flask) -> None:
         return exc
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
+    def unexpected(exc: Exception):  # noqa: ANN202
         # Logged with its traceback for us; the caller gets a short body, never the trace.
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return jsonify(error="Internal Server Error", message="unexpected error; it has been logged"), 500

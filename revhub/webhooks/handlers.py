@@ -1,0 +1,39 @@
+"""From a stored provider event to canonical changes (through the connectors)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from revhub.connectors.base import Change
+
+XERO_ENTITIES = {"CONTACT": "customer", "INVOICE": "invoice", "CREDITNOTE": "refund"}
+SALESFORCE_ENTITIES = {"Account": "customer", "Contact": "contact", "Product2": "product",
+                       "Purchase_Order__c": "purchase_order"}
+
+
+class UnknownEvent(Exception):
+    """An event type revhub does not process; the event is marked ignored."""
+
+
+def changes_for(provider: str, body: bytes, connector: Any) -> list[Change]:
+    """Canonical changes an inbox event stands for. Thin events are followed by a fetch."""
+    payload = json.loads(body)
+    if provider == "stripe":
+        changes = connector.changes_from_events([payload])
+        if not changes:
+            raise UnknownEvent(f"Stripe event type {payload.get('type')!r} is not synced")
+        return changes
+    if provider == "xero":
+        entity = XERO_ENTITIES.get(payload.get("eventCategory"))
+        if entity is None:
+            raise UnknownEvent(f"Xero event category {payload.get('eventCategory')!r} is not synced")
+        change = connector.fetch(entity, payload["resourceId"])
+        return [change] if change else []
+    if provider == "salesforce":
+        entity = SALESFORCE_ENTITIES.get(payload.get("sobject"))
+        if entity is None:
+            raise UnknownEvent(f"Salesforce object {payload.get('sobject')!r} is not synced")
+        change = connector.fetch(entity, payload["id"])
+        return [change] if change else []
+    raise UnknownEvent(f"unknown provider {provider!r}")

@@ -1,0 +1,114 @@
+"""Webhook endpoints: verify on the raw bytes, store in the inbox, acknowledge. Nothing else.
+
+Bad signatures are 401 for every provider (Stripe only needs a non-2xx; Xero's
+intent-to-receive requires exactly 401). Malformed bodies are 400, oversized ones 413,
+unknown connections 404 — each with a short JSON body (a SOAP fault for Salesforce), and
+none of them stores anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from revhub.webhooks import soap
+from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
+from revhub.webhooks.inbox import IncomingEvent, store
+from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
+
+webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+def _directory() -> EndpointDirectory:
+    return current_app.extensions["revhub.webhook_endpoints"]
+
+
+def _engine():
+    return current_app.extensions["revhub.db"].engine
+
+
+def _problem(status: int, message: str) -> tuple[Response, int]:
+    return jsonify(error=message), status
+
+
+def _endpoint(provider: str, name: str) -> Endpoint | None:
+    return _directory().get(provider, name)
+
+
+@webhooks.post("/stripe/<name>")
+def stripe_event(name: str):
+    endpoint = _endpoint("stripe", name)
+    if endpoint is None:
+        return _problem(404, f"no Stripe connection named {name!r}")
+    raw = request.get_data(cache=False)
+    if not stripe_signature_valid(raw, request.headers.get("Stripe-Signature"), endpoint.secrets):
+        return _problem(401, "invalid or missing Stripe-Signature")
+    try:
+        event = json.loads(raw)
+    except ValueError:
+        return _problem(400, "body is not JSON")
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        return _problem(400, "body is not a Stripe event (id and type required)")
+    new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
+    return jsonify(received=True, duplicate=not new), 200
+
+
+@webhooks.post("/xero/<name>")
+def xero_event(name: str):
+    endpoint = _endpoint("xero", name)
+    if endpoint is None:
+        return _problem(404, f"no Xero connection named {name!r}")
+    raw = request.get_data(cache=False)
+    key = endpoint.secrets[0] if endpoint.secrets else ""
+    if not xero_signature_valid(raw, request.headers.get("x-xero-signature"), key):
+        return Response(status=401)  # Xero's intent-to-receive expects an empty 401
+    try:
+        payload = json.loads(raw)
+        events = payload["events"]
+        if not isinstance(events, list):
+            raise TypeError
+        incoming = [_xero_incoming(e) for e in events]
+    except (ValueError, KeyError, TypeError):
+        return _problem(400, "body is not a Xero webhook payload")
+    store(_engine(), "xero", endpoint.connection_id, incoming)
+    return Response(status=200)  # Xero wants an empty body
+
+
+def _xero_incoming(event: dict) -> IncomingEvent:
+    parts = [str(event[k]) for k in ("tenantId", "eventCategory", "resourceId", "eventDateUtc", "eventType")]
+    # Xero events carry no id of their own; this tuple is what a redelivery repeats.
+    event_id = hashlib.sha256("|".join(parts).encode()).hexdigest()
+    body = json.dumps(event, sort_keys=True).encode()
+    return IncomingEvent(event_id, f"{event['eventCategory']}.{event['eventType']}", body)
+
+
+@webhooks.post("/salesforce/<name>")
+def salesforce_message(name: str):
+    endpoint = _endpoint("salesforce", name)
+    if endpoint is None:
+        return _soap(soap.fault(f"no Salesforce connection named {name}"), 404)
+    raw = request.get_data(cache=False)
+    try:
+        message = soap.parse(raw)
+    except soap.SoapError as exc:
+        return _soap(soap.fault(str(exc)), 400)
+    # Outbound messages are unsigned: the organization id is what authenticates them.
+    if not endpoint.organization_id or not _same_org(message.organization_id, endpoint.organization_id):
+        return _soap(soap.fault("organization id does not match this connection"), 401)
+    incoming = [IncomingEvent(n.notification_id, n.sobject,
+                              json.dumps({"sobject": n.sobject, "id": n.record_id, "fields": n.fields,
+                                          "organization_id": message.organization_id}).encode())
+                for n in message.notifications]
+    store(_engine(), "salesforce", endpoint.connection_id, incoming)
+    return _soap(soap.ACK, 200)
+
+
+def _same_org(a: str, b: str) -> bool:
+    # 15- and 18-character forms of one id share their first 15 characters.
+    return a[:15] == b[:15]
+
+
+def _soap(body: str, status: int) -> Response:
+    return Response(body, status=status, content_type="text/xml; charset=utf-8")

@@ -1,0 +1,48 @@
+"""Signature checks on the raw request bytes, constant-time. Pure functions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from typing import Iterable
+
+STRIPE_TOLERANCE_SECONDS = 300
+
+
+def stripe_signature_valid(raw: bytes, header: str | None, secrets: Iterable[str], *,
+                           tolerance: int = STRIPE_TOLERANCE_SECONDS, now: float | None = None) -> bool:
+    """``Stripe-Signature: t=…,v1=…[,v1=…]`` against every active endpoint secret.
+
+    Any ``v1`` matching any secret passes (secrets overlap during a rotation); the
+    timestamp must be within ``tolerance`` seconds. https://docs.stripe.com/webhooks#verify-manually
+    """
+    if not header:
+        return False
+    timestamp, signatures = None, []
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and timestamp is None:
+            timestamp = value
+        elif key == "v1":
+            signatures.append(value)
+    if not timestamp or not timestamp.isdigit() or not signatures:
+        return False
+    if abs((now if now is not None else time.time()) - int(timestamp)) > tolerance:
+        return False
+    message = timestamp.encode() + b"." + raw
+    for secret in secrets:
+        expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+        if any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+            return True
+    return False
+
+
+def xero_signature_valid(raw: bytes, header: str | None, key: str) -> bool:
+    """``x-xero-signature``: base64 HMAC-SHA256 of the raw body with the webhook key.
+    https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/"""
+    if not header or not key:
+        return False
+    expected = base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(expected, header.strip())
