@@ -61,6 +61,15 @@ class Store:
         pos = table.position.get(canonical) if table else None
         return table.rows[pos] if pos is not None else None
 
+    def live_or_deleted(self, record_id: str | None) -> dict | None:
+        """Like ``find`` for ids already in canonical 18-char form (the hot path of queries)."""
+        if record_id is None:
+            return None
+        definition = BY_PREFIX.get(record_id[:3])
+        table = self.tables.get(definition.name) if definition else None
+        pos = table.position.get(record_id) if table else None
+        return table.rows[pos] if pos is not None else None
+
     def live(self, record_id: str | None) -> dict | None:
         record = self.find(record_id)
         return record if record is not None and not record["IsDeleted"] else None

@@ -1,0 +1,138 @@
+"""Credit notes (ACCRECCREDIT / ACCPAYCREDIT) and their allocation to invoices.
+
+An AUTHORISED credit note carries ``RemainingCredit``; allocations move credit onto invoices
+of the same contact and currency (``AmountCredited``), and a note with no credit left is PAID.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from revhub.money import to_minor
+from revhub.sandbox.xero import contacts, documents as docs, invoices
+from revhub.sandbox.xero.errors import ValidationFailed
+from revhub.sandbox.xero.ledger import Write
+from revhub.sandbox.xero.store import Record
+from revhub.sandbox.xero.xerojson import day
+
+TYPES = ("ACCRECCREDIT", "ACCPAYCREDIT")
+_NEXT = {"DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+         "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+         "AUTHORISED": {"AUTHORISED", "VOIDED"}}
+
+
+def find(w: Write, element: dict) -> Record | None:
+    notes = w.books["CreditNotes"]
+    if element.get("CreditNoteID"):
+        return notes.get(str(element["CreditNoteID"]))
+    if element.get("CreditNoteNumber"):
+        return notes.by_key("CreditNoteNumber", str(element["CreditNoteNumber"]))
+    return None
+
+
+def create(w: Write, element: dict) -> Record:
+    kind = element.get("Type")
+    if kind not in TYPES:
+        raise ValidationFailed("Credit note Type must be ACCRECCREDIT or ACCPAYCREDIT.")
+    status = element.get("Status") or "DRAFT"
+    if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
+        raise ValidationFailed(f"Credit notes cannot be created with a status of {status}.")
+    number = element.get("CreditNoteNumber")
+    if number and w.books["CreditNotes"].by_key("CreditNoteNumber", number):
+        raise ValidationFailed("Credit Note # must be unique.")
+    contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    data = {"Type": kind, "CreditNoteID": docs.new_id(),
+            "CreditNoteNumber": number or w.books.next_number("CN", "CreditNotes", "CreditNoteNumber"),
+            "Reference": element.get("Reference") or "", "Contact": docs.contact_link(contact),
+            "Date": docs.date_field(element, "Date", day(w.now)), "Status": status,
+            "LineAmountTypes": docs.amount_types(element, "Exclusive"), "CurrencyCode": currency,
+            "CurrencyRate": Decimal("1.0"), "AmountPaid": docs.major(0, currency),
+            "AmountCredited": docs.major(0, currency), "Payments": [], "Allocations": [],
+            "HasAttachments": False, "HasErrors": False}
+    data["LineItems"] = docs.build_lines(w.books, element.get("LineItems"), currency, [],
+                                        status != "DRAFT")
+    record = Record(data["CreditNoteID"], data, w.stamp)
+    recompute(data)
+    w.save("CreditNotes", record, created=True)
+    return record
+
+
+def update(w: Write, record: Record, element: dict) -> Record:
+    data = record.data
+    status = element.get("Status") or data["Status"]
+    if status not in _NEXT.get(data["Status"], set()):
+        raise ValidationFailed("Credit note not of valid status for modification")
+    if status == "VOIDED" and data["Allocations"]:
+        raise ValidationFailed("This document cannot be voided as it has been allocated.")
+    if element.get("Reference") is not None:
+        data["Reference"] = element["Reference"]
+    data["Date"] = docs.date_field(element, "Date", data["Date"])
+    data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
+    data["LineItems"] = docs.build_lines(w.books, element.get("LineItems"), data["CurrencyCode"],
+                                        data["LineItems"], status != "DRAFT")
+    data["Status"] = status
+    recompute(data)
+    w.save("CreditNotes", record, created=False)
+    return record
+
+
+def recompute(data: dict) -> None:
+    """Totals and ``RemainingCredit``; a fully used AUTHORISED note becomes PAID."""
+    currency = data["CurrencyCode"]
+    sums = docs.totals(data["LineItems"], data["LineAmountTypes"], currency)
+    total = sums.pop("_total_minor")
+    data.update(sums)
+    used = sum(to_minor(a["Amount"], currency) for a in data["Allocations"])
+    used += to_minor(data["AmountPaid"], currency)
+    remaining = total - used if data["Status"] in ("AUTHORISED", "PAID") else 0
+    data["RemainingCredit"] = docs.major(remaining, currency)
+    data["AmountCredited"] = docs.major(sum(to_minor(a["Amount"], currency) for a in data["Allocations"]),
+                                        currency)
+    if data["Status"] == "AUTHORISED" and remaining == 0 and used:
+        data["Status"] = "PAID"
+    elif data["Status"] == "PAID" and remaining > 0:
+        data["Status"] = "AUTHORISED"
+
+
+def allocate(w: Write, note: Record, element: dict) -> dict:
+    """Allocate part of ``note`` to an invoice; returns the allocation as Xero shows it."""
+    data = note.data
+    ref = element.get("Invoice")
+    invoice = invoices.find(w, ref) if isinstance(ref, dict) else None
+    if invoice is None:
+        raise ValidationFailed("Invoice could not be found")
+    currency = data["CurrencyCode"]
+    amount = docs.number(element, "Amount")
+    if amount is None or amount <= 0:
+        raise ValidationFailed("Allocation amount must be greater than zero.")
+    minor = docs.money(amount, currency)
+    if data["Status"] != "AUTHORISED":
+        raise ValidationFailed("Credit note must be AUTHORISED to be allocated")
+    if invoice.data["Status"] != "AUTHORISED":
+        raise ValidationFailed("Invoice must be AUTHORISED to receive an allocation")
+    if invoice.data["CurrencyCode"] != currency:
+        raise ValidationFailed("The currency of the credit note must match the invoice")
+    if minor > to_minor(data["RemainingCredit"], currency):
+        raise ValidationFailed("The amount allocated exceeds the remaining credit on the credit note")
+    if minor > to_minor(invoice.data["AmountDue"], currency):
+        raise ValidationFailed("The amount allocated exceeds the amount due on the invoice")
+    allocation = {"AllocationID": docs.new_id(), "Amount": docs.major(minor, currency),
+                  "Date": docs.date_field(element, "Date", day(w.now)),
+                  "Invoice": {"InvoiceID": invoice.data["InvoiceID"],
+                              "InvoiceNumber": invoice.data["InvoiceNumber"]},
+                  "CreditNote": {"CreditNoteID": data["CreditNoteID"],
+                                 "CreditNoteNumber": data["CreditNoteNumber"]},
+                  "IsDeleted": False}
+    data["Allocations"].append(allocation)
+    recompute(data)
+    w.save("CreditNotes", note, created=False)
+    inv = invoice.data
+    inv["AmountCredited"] = docs.major(to_minor(inv["AmountCredited"], currency) + minor, currency)
+    inv["CreditNotes"].append({"CreditNoteID": data["CreditNoteID"], "CreditNoteNumber": data["CreditNoteNumber"],
+                               "Total": data["Total"], "AppliedAmount": allocation["Amount"]})
+    invoices.recompute(inv)
+    if inv["Status"] == "PAID":
+        inv["FullyPaidOnDate"] = allocation["Date"]
+    w.save("Invoices", invoice, created=False)
+    return allocation

@@ -1,0 +1,135 @@
+"""Payments against invoices and credit notes, and their reversal (Status DELETED).
+
+Rules (PROVIDERS.md 2.4): the document must be AUTHORISED; the account must be a BANK account
+or have ``EnablePaymentsToAccount``; ``Amount`` ≤ ``AmountDue``; a payment that clears the
+document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edited, only deleted.
+"""
+
+from __future__ import annotations
+
+from revhub.money import to_minor
+from revhub.sandbox.xero import contacts, credit_notes, documents as docs, invoices
+from revhub.sandbox.xero.errors import ValidationFailed
+from revhub.sandbox.xero.ledger import Write
+from revhub.sandbox.xero.store import Record
+from revhub.sandbox.xero.xerojson import day
+
+NOT_AUTHORISED = "Payments can only be made against Authorised documents"
+OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
+_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT",
+          "ACCRECCREDIT": "ARCREDITPAYMENT", "ACCPAYCREDIT": "APCREDITPAYMENT"}
+
+
+def create(w: Write, element: dict) -> Record:
+    """Record a payment; raises ``ValidationFailed`` with Xero's messages."""
+    document, resource = _document(w, element)
+    account = _account(w, element.get("Account"))
+    data = document.data
+    currency = data["CurrencyCode"]
+    amount = docs.number(element, "Amount")
+    if amount is None or amount <= 0:
+        raise ValidationFailed("Payment amount must be greater than zero.")
+    if data["Status"] != "AUTHORISED":
+        raise ValidationFailed(NOT_AUTHORISED)
+    minor = docs.money(amount, currency)
+    outstanding_field = "AmountDue" if resource == "Invoices" else "RemainingCredit"
+    if minor > to_minor(data[outstanding_field], currency):
+        raise ValidationFailed(OVERPAYMENT)
+    paid_on = docs.date_field(element, "Date", day(w.now))
+    rate = docs.number(element, "CurrencyRate") or data.get("CurrencyRate")
+    payment = {"PaymentID": docs.new_id(), "Date": paid_on, "BankAmount": docs.major(minor, currency),
+               "Amount": docs.major(minor, currency), "Reference": element.get("Reference") or "",
+               "CurrencyRate": rate, "PaymentType": _TYPES[data["Type"]], "Status": "AUTHORISED",
+               "IsReconciled": bool(element.get("IsReconciled", False)), "HasAccount": True,
+               "HasValidationErrors": False,
+               "Account": {"AccountID": account.data["AccountID"], "Code": account.data["Code"],
+                           "Name": account.data["Name"]}}
+    payment[_LINK[resource]] = _document_link(data, resource)
+    record = Record(payment["PaymentID"], payment, w.stamp)
+    w.save("Payments", record, created=True)
+    _apply_to_document(w, document, resource, payment, +minor)
+    return record
+
+
+def delete(w: Write, record: Record, element: dict) -> Record:
+    """``POST /Payments/{id}`` with ``{"Status": "DELETED"}`` reverses the payment."""
+    if element.get("Status") != "DELETED" or set(element) - {"Status", "PaymentID"} - _SDK_DEFAULTS:
+        raise ValidationFailed("Payments can only be deleted (Status DELETED); they cannot be edited.")
+    payment = record.data
+    if payment["Status"] == "DELETED":
+        raise ValidationFailed("This payment has already been deleted.")
+    resource = "Invoices" if "Invoice" in payment else "CreditNotes"
+    link = payment[_LINK[resource]]
+    document = w.books[resource].get(link[_ID[resource]])
+    currency = document.data["CurrencyCode"]
+    payment["Status"] = "DELETED"
+    w.save("Payments", record, created=False)
+    _apply_to_document(w, document, resource, payment, -to_minor(payment["Amount"], currency))
+    return record
+
+
+_LINK = {"Invoices": "Invoice", "CreditNotes": "CreditNote"}
+_ID = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
+# Read-only fields the SDK serialises into every model; Xero ignores them.
+_SDK_DEFAULTS = {"HasAccount", "HasValidationErrors", "HasErrors", "HasAttachments"}
+
+
+def _document(w: Write, element: dict) -> tuple[Record, str]:
+    if isinstance(element.get("Invoice"), dict):
+        found = invoices.find(w, element["Invoice"])
+        if found is None:
+            raise ValidationFailed("Invoice could not be found")
+        return found, "Invoices"
+    if isinstance(element.get("CreditNote"), dict):
+        found = credit_notes.find(w, element["CreditNote"])
+        if found is None:
+            raise ValidationFailed("Credit note could not be found")
+        return found, "CreditNotes"
+    raise ValidationFailed("Payments must be made against an Invoice or Credit Note")
+
+
+def _account(w: Write, ref: object) -> Record:
+    accounts = w.books["Accounts"]
+    if not isinstance(ref, dict) or not (ref.get("AccountID") or ref.get("Code")):
+        raise ValidationFailed("Account code or ID must be specified")
+    if ref.get("AccountID"):
+        account = accounts.get(str(ref["AccountID"]))
+        shown = ref["AccountID"]
+    else:
+        account = accounts.by_key("Code", str(ref["Code"]))
+        shown = ref["Code"]
+    if account is None:
+        raise ValidationFailed(f"Account code '{shown}' is not a valid code for this document.")
+    if account.data["Type"] != "BANK" and not account.data.get("EnablePaymentsToAccount"):
+        raise ValidationFailed("Payments can only be made to BANK accounts or accounts with "
+                               "EnablePaymentsToAccount set")
+    return account
+
+
+def _document_link(data: dict, resource: str) -> dict:
+    if resource == "Invoices":
+        return {"Type": data["Type"], "InvoiceID": data["InvoiceID"], "InvoiceNumber": data["InvoiceNumber"],
+                "Contact": data["Contact"], "CurrencyCode": data["CurrencyCode"]}
+    return {"Type": data["Type"], "CreditNoteID": data["CreditNoteID"],
+            "CreditNoteNumber": data["CreditNoteNumber"], "Contact": data["Contact"],
+            "CurrencyCode": data["CurrencyCode"]}
+
+
+def _apply_to_document(w: Write, document: Record, resource: str, payment: dict, minor: int) -> None:
+    data = document.data
+    currency = data["CurrencyCode"]
+    data["AmountPaid"] = docs.major(to_minor(data["AmountPaid"], currency) + minor, currency)
+    summary = {"PaymentID": payment["PaymentID"], "Date": payment["Date"], "Amount": payment["Amount"],
+               "Reference": payment["Reference"], "CurrencyRate": payment["CurrencyRate"],
+               "HasAccount": False, "HasValidationErrors": False}
+    data["Payments"] = [p for p in data["Payments"] if p["PaymentID"] != payment["PaymentID"]]
+    if minor > 0:
+        data["Payments"].append(summary)
+    if resource == "Invoices":
+        invoices.recompute(data)
+        if data["Status"] == "PAID":
+            data["FullyPaidOnDate"] = payment["Date"]
+    else:
+        credit_notes.recompute(data)
+    contacts.mark_role(w, data["Contact"]["ContactID"], data["Type"])
+    w.save(resource, document, created=False)
