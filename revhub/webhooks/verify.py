@@ -33,8 +33,8 @@ def stripe_signature_valid(raw: bytes, header: str | None, secrets: Iterable[str
         return False
     message = timestamp.encode() + b"." + raw
     for secret in secrets:
-        expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-        if any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+        expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest().encode()
+        if any(hmac.compare_digest(expected, _bytes(candidate)) for candidate in signatures):
             return True
     return False
 
@@ -44,5 +44,10 @@ def xero_signature_valid(raw: bytes, header: str | None, key: str) -> bool:
     https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/"""
     if not header or not key:
         return False
-    expected = base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, header.strip())
+    expected = base64.b64encode(hmac.new(key.encode(), raw, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, _bytes(header.strip()))
+
+
+def _bytes(text: str) -> bytes:
+    # compare_digest refuses non-ASCII str; a header is attacker-controlled text.
+    return text.encode("utf-8", "replace")
