@@ -11,13 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.base import Ref
+from revhub.mappings import engine as mapping_engine
+from revhub.mappings.loader import mapping_for
 from revhub.money import to_minor
 
 SalesforceRecord = dict[str, Any]
-_PO_STATUS = {"received": "received", "approved": "approved", "invoiced": "invoiced",
-              "partially paid": "partially_paid", "paid": "paid", "cancelled": "cancelled",
-              "canceled": "cancelled"}
-_TERMS = ("NET15", "NET30", "NET45", "NET60")
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -42,14 +40,6 @@ def _minor(amount: Any, currency: str) -> int:
 
 def _ref(entity: str, value: str | None) -> Ref | None:
     return Ref(entity, value) if value else None
-
-
-def _terms(value: str | None) -> str | None:
-    """"Net 30", "NET30", "net_30" → NET30; "Due on receipt" → DUE_ON_RECEIPT."""
-    if not value:
-        return None
-    key = "".join(ch for ch in value.upper() if ch.isalnum())
-    return "DUE_ON_RECEIPT" if key == "DUEONRECEIPT" else (key if key in _TERMS else None)
 
 
 def customer(record: SalesforceRecord) -> dict[str, Any]:
@@ -83,22 +73,14 @@ def product(record: SalesforceRecord) -> dict[str, Any]:
 
 def purchase_order(record: SalesforceRecord, lines: list[SalesforceRecord]) -> dict[str, Any]:
     currency = record.get("CurrencyIsoCode") or "USD"
-    status = (record.get("Status__c") or "Received").strip().lower()
-    return {
-        "po_number": record.get("PO_Number__c"),
-        "customer_id": _ref("customer", record.get("Account__c")),
-        "issue_date": record.get("Issue_Date__c"),
-        "currency": currency,
-        "total_minor": _minor(record.get("Amount__c"), currency),
-        "subscription_start": record.get("Subscription_Start__c"),
-        "subscription_end": record.get("Subscription_End__c"),
-        "payment_terms": _terms(record.get("Payment_Terms__c")) or "NET30",
-        "status": _PO_STATUS.get(status, "received"),
-        "lines": [{
-            "product_id": _ref("product", line.get("Product__c")),
-            "description": line.get("Description__c") or "",
-            "quantity": int(Decimal(str(line.get("Quantity__c") or 1))),
-            "unit_amount_minor": _minor(line.get("Unit_Price__c"), currency),
-            "amount_minor": _minor(line.get("Total_Price__c"), currency),
-        } for line in lines],
-    }
+    po = mapping_engine.read(mapping_for("salesforce", "purchase_order"), record, currency)
+    po.update(status=po.get("status") or "received", payment_terms=po.get("payment_terms") or "NET30",
+              customer_id=_ref("customer", record.get("Account__c")))
+    po["lines"] = [{
+        "product_id": _ref("product", line.get("Product__c")),
+        "description": line.get("Description__c") or "",
+        "quantity": int(Decimal(str(line.get("Quantity__c") or 1))),
+        "unit_amount_minor": _minor(line.get("Unit_Price__c"), currency),
+        "amount_minor": _minor(line.get("Total_Price__c"), currency),
+    } for line in lines]
+    return po

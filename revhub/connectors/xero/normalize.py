@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.base import Ref
+from revhub.mappings import engine as mapping_engine
+from revhub.mappings.loader import mapping_for
 from revhub.money import to_minor
 
 XeroObject = dict[str, Any]
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
-_INVOICE_STATUS = {"DRAFT": "draft", "SUBMITTED": "draft", "AUTHORISED": "open", "PAID": "paid",
-                   "VOIDED": "void"}
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -100,21 +100,11 @@ def _line(line: XeroObject, currency: str) -> dict[str, Any]:
 
 def invoice(obj: XeroObject) -> dict[str, Any]:
     currency = obj.get("CurrencyCode") or "USD"
-    return {
-        "number": obj.get("InvoiceNumber") or None,
-        "po_number": obj.get("Reference") or None,
-        "customer_id": _ref("customer", (obj.get("Contact") or {}).get("ContactID")),
-        "issue_date": iso_date(obj.get("Date")),
-        "due_date": iso_date(obj.get("DueDate")),
-        "currency": currency,
-        "subtotal_minor": minor(obj.get("SubTotal"), currency),
-        "tax_minor": minor(obj.get("TotalTax"), currency),
-        "total_minor": minor(obj.get("Total"), currency),
-        "amount_paid_minor": minor(obj.get("AmountPaid"), currency),
-        "amount_due_minor": minor(obj.get("AmountDue"), currency),
-        "status": _INVOICE_STATUS.get(obj.get("Status"), "draft"),
-        "lines": [_line(line, currency) for line in obj.get("LineItems") or ()],
-    }
+    record = mapping_engine.read(mapping_for("xero", "invoice"), obj, currency)
+    record["status"] = record.get("status") or "draft"
+    record["customer_id"] = _ref("customer", (obj.get("Contact") or {}).get("ContactID"))
+    record["lines"] = [_line(line, currency) for line in obj.get("LineItems") or ()]
+    return record
 
 
 def payment(obj: XeroObject) -> dict[str, Any]:
