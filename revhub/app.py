@@ -27,12 +27,15 @@ def create_app(config: Config | None = None, database: Database | None = None) -
 
     from revhub.console.health import health
     from revhub.console.overview import overview
+    from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
 
     app.register_blueprint(health)
     app.register_blueprint(overview)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)
+    csrf.exempt(orders_api)  # bearer-token API, not a browser form
+    app.register_blueprint(orders_api)
     _install_error_handlers(app)
     return app
 

@@ -28,6 +28,9 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8080
     webhook_max_body_bytes: int = 1024 * 1024
+    api_token: str = ""
+    # POs above this total (major units of the PO's currency) wait for a named approver.
+    approval_threshold: str = "10000"
     extra: dict = field(default_factory=dict)
 
     def as_flask(self) -> dict:
@@ -78,6 +81,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
     encryption_key = overrides.pop("encryption_key", None) or env.get("REVHUB_ENCRYPTION_KEY") or (
         _kept_secret(home, "encryption_key", lambda: Fernet.generate_key().decode())
     )
+    api_token = overrides.pop("api_token", None) or env.get("REVHUB_API_TOKEN") or _kept_secret(
+        home, "api_token", lambda: secrets.token_urlsafe(32))
     try:
         Fernet(encryption_key.encode())
     except ValueError:
@@ -90,6 +95,8 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         host=env.get("REVHUB_HOST", "127.0.0.1"),
         port=_int(env, "REVHUB_PORT", 8080),
         webhook_max_body_bytes=_int(env, "REVHUB_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024),
+        api_token=api_token,
+        approval_threshold=env.get("REVHUB_APPROVAL_THRESHOLD", "10000"),
     )
     values.update(overrides)
     return Config(**values)

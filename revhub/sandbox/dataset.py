@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from revhub.money import exponent
+from revhub.store.commerce import PAYMENT_TERM_DAYS as TERMS_DAYS
 
 CURRENCIES = ("USD", "EUR", "GBP", "JPY")  # JPY: a 0-decimal currency
-TERMS_DAYS = {"DUE_ON_RECEIPT": 0, "NET15": 15, "NET30": 30, "NET45": 45, "NET60": 60}
 
 _PREFIXES = ("Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay",
              "Soylent", "Tyrell", "Cyberdyne", "Wonka", "Aperture", "Massive", "Oscorp",

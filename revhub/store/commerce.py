@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from revhub.store.base import Base, CanonicalRecord, currency_column, money_column, utcnow
 
-PAYMENT_TERMS = ("DUE_ON_RECEIPT", "NET15", "NET30", "NET45", "NET60")
+PAYMENT_TERM_DAYS = {"DUE_ON_RECEIPT": 0, "NET15": 15, "NET30": 30, "NET45": 45, "NET60": 60}
+PAYMENT_TERMS = tuple(PAYMENT_TERM_DAYS)
 PO_STATUSES = ("received", "approved", "invoiced", "partially_paid", "paid", "cancelled")
 INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
 

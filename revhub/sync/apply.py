@@ -99,6 +99,10 @@ class _EntityBatch:
         for change in self.changes:
             self._apply(change)
         self.writes.flush(self.session)
+        if spec.name == "invoice" and ctx.system != "revhub":
+            from revhub.orders.reconcile import after_invoices  # orders build on sync, not the reverse
+
+            after_invoices(self.session, {row["id"] for row in self.writes.inserts + self.writes.updates})
         return self.result
 
     def _wanted_refs(self) -> set[tuple[str, str]]:

@@ -71,9 +71,9 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
                             ("position", "product_id", "description", "quantity",
                              "unit_amount_minor", "amount_minor"), {"product_id": "product"})),
     _spec("invoice", Invoice,
-          "number po_number customer_id issue_date due_date currency subtotal_minor tax_minor "
-          "total_minor amount_paid_minor amount_due_minor status lines",
-          {"customer_id": "customer"}, natural_keys=(("number", "customer_id"),),
+          "number po_number purchase_order_id customer_id issue_date due_date currency subtotal_minor "
+          "tax_minor total_minor amount_paid_minor amount_due_minor status lines",
+          {"customer_id": "customer", "purchase_order_id": "purchase_order"}, natural_keys=(("number", "customer_id"),),
           children=Children("lines", InvoiceLine.__table__, "invoice_id",
                             ("position", "product_id", "description", "quantity",
                              "unit_amount_minor", "amount_minor"), {"product_id": "product"})),

@@ -29,8 +29,11 @@ DEFAULT_POLICIES: dict[str, str] = {
     "contact.role": "salesforce",
     "product.name": "salesforce",
     "product.unit_amount_minor": "stripe",
-    # POs are entered in the CRM (or revhub's intake, which writes there).
+    # POs are entered in the CRM (or revhub's intake, which writes there); their workflow
+    # (approval, invoicing, payment) is revhub's.
+    "purchase_order.status": "revhub",
     "purchase_order.*": "salesforce",
+    "invoice.purchase_order_id": "revhub",
     # Money movement is known first by the payment provider.
     "invoice.status": "stripe",
     "invoice.amount_paid_minor": "stripe",

@@ -1,0 +1,169 @@
+"""Purchase orders from intake to invoice: stored, approved and invoiced through ``sync.apply``
+(system ``revhub``), so links, audit and write-back work as for every other change."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from revhub.connectors.base import Change
+from revhub.store.commerce import PAYMENT_TERM_DAYS
+from revhub.store import Connection, Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
+from revhub.sync.apply import apply_changes
+from revhub.sync.context import SyncContext, Target
+from revhub.orders.validation import FieldError, PurchaseOrderDraft
+
+SYSTEM = "revhub"
+TRANSITIONS = {
+    "received": {"approved", "cancelled"},
+    "approved": {"invoiced", "cancelled"},
+    "invoiced": {"partially_paid", "paid"},
+    "partially_paid": {"paid"},
+    "paid": set(),
+    "cancelled": set(),
+}
+
+
+class IntakeError(Exception):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class DuplicatePurchaseOrder(Exception):
+    def __init__(self, original: PurchaseOrder) -> None:
+        super().__init__(f"PO number {original.po_number!r} was already received for this customer "
+                         f"as internal PO {original.internal_number}")
+        # Plain values: the session (and the ORM object with it) is gone when this is reported.
+        self.original = {"id": str(original.id), "internal_number": original.internal_number,
+                         "status": original.status}
+
+
+class TransitionError(ValueError):
+    """A status change the PO workflow does not allow."""
+
+
+def context(session: Session, actor: str) -> SyncContext:
+    rows = session.scalars(select(Connection).where(Connection.enabled.is_(True))).all()
+    return SyncContext(system=SYSTEM, provider=SYSTEM, actor=actor,
+                       targets=tuple(Target(c.name, c.provider, c.id) for c in rows))
+
+
+def _version() -> str:
+    return f"{time.time_ns():020d}"
+
+
+def _po_key(po_customer: uuid.UUID, po_number: str) -> str:
+    return f"{po_customer}/{po_number}"
+
+
+def _resolve_customer(session: Session, wanted: dict[str, str]) -> Customer | None:
+    query = select(Customer).where(Customer.deleted_at.is_(None))
+    if wanted.get("id"):
+        try:
+            return session.scalar(query.where(Customer.id == uuid.UUID(wanted["id"])))
+        except ValueError:
+            return None
+    return session.scalar(query.where(func.lower(Customer.email) == wanted["email"].strip().lower()))
+
+
+def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold_minor: int) -> PurchaseOrder:
+    """Store a validated PO (received), approving it at once when at or under the threshold."""
+    customer = _resolve_customer(session, draft.customer)
+    errors = [] if customer else [FieldError("customer", f"no customer matches {draft.customer}")]
+    products: dict[str, uuid.UUID] = {}
+    for i, line in enumerate(draft.lines):
+        if line.sku:
+            product_id = session.scalar(select(Product.id).where(Product.sku == line.sku))
+            if product_id is None:
+                errors.append(FieldError(f"lines[{i}].product", f"no product with SKU {line.sku!r}"))
+            products[line.sku] = product_id
+    if errors:
+        raise IntakeError(errors)
+    original = session.scalar(select(PurchaseOrder).where(PurchaseOrder.customer_id == customer.id,
+                                                          PurchaseOrder.po_number == draft.po_number))
+    if original is not None:
+        raise DuplicatePurchaseOrder(original)
+    record = {
+        "po_number": draft.po_number, "customer_id": str(customer.id), "issue_date": draft.issue_date.isoformat(),
+        "currency": draft.currency, "total_minor": draft.total_minor,
+        "subscription_start": draft.subscription_start.isoformat() if draft.subscription_start else None,
+        "subscription_end": draft.subscription_end.isoformat() if draft.subscription_end else None,
+        "payment_terms": draft.payment_terms, "status": "received",
+        "lines": [{"product_id": str(products[l.sku]) if l.sku else None, "description": l.description,
+                   "quantity": l.quantity, "unit_amount_minor": l.unit_amount_minor,
+                   "amount_minor": l.amount_minor} for l in draft.lines],
+    }
+    apply_changes(session, context(session, actor), [
+        Change("purchase_order", _po_key(customer.id, draft.po_number), _version(), record)])
+    po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.customer_id == customer.id,
+                                                    PurchaseOrder.po_number == draft.po_number))
+    if draft.total_minor <= threshold_minor:
+        approve(session, po, approver="policy:auto-approval",
+                note="total at or under the approval threshold")
+    return po
+
+
+def transition(session: Session, po: PurchaseOrder, to: str, *, actor: str) -> None:
+    """Move ``po`` to status ``to`` (audited, and announced to the other systems)."""
+    if to not in TRANSITIONS.get(po.status, set()):
+        raise TransitionError(f"a {po.status} purchase order cannot become {to}")
+    apply_changes(session, context(session, actor), [
+        Change("purchase_order", _po_key(po.customer_id, po.po_number), _version(), {"status": to})])
+    session.refresh(po)
+
+
+def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | None = None) -> Invoice:
+    """Approve ``po`` and raise its invoice."""
+    if po.status != "received":
+        raise TransitionError(f"only a received purchase order can be approved; this one is {po.status}")
+    session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=approver, decision="approved", note=note))
+    transition(session, po, "approved", actor=approver)
+    invoice = invoice_for(session, po, actor=approver)
+    transition(session, po, "invoiced", actor=approver)
+    return invoice
+
+
+def cancel(session: Session, po: PurchaseOrder, *, actor: str, note: str | None = None) -> None:
+    session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=actor, decision="cancelled", note=note))
+    transition(session, po, "cancelled", actor=actor)
+
+
+def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
+    """The invoice of an approved PO: its lines, its PO number, due by its payment terms."""
+    issued = today or utcnow().date()
+    lines = [{"product_id": str(l.product_id) if l.product_id else None, "description": l.description,
+              "quantity": l.quantity, "unit_amount_minor": l.unit_amount_minor, "amount_minor": l.amount_minor}
+             for l in po.lines]
+    record: dict[str, Any] = {
+        "number": f"RH-{po.internal_number:06d}", "po_number": po.po_number, "purchase_order_id": str(po.id),
+        "customer_id": str(po.customer_id), "issue_date": issued.isoformat(),
+        "due_date": (issued + timedelta(days=PAYMENT_TERM_DAYS[po.payment_terms])).isoformat(),
+        "currency": po.currency, "subtotal_minor": po.total_minor, "tax_minor": 0, "total_minor": po.total_minor,
+        "amount_paid_minor": 0, "amount_due_minor": po.total_minor, "status": "open", "lines": lines,
+    }
+    apply_changes(session, context(session, actor), [Change("invoice", f"po/{po.id}", _version(), record)])
+    return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id))
+
+
+@dataclass
+class Settlement:
+    status: str
+    amount_paid_minor: int
+
+
+def settlement(invoices: list[Invoice]) -> Settlement | None:
+    """What a PO's invoices say about its payment."""
+    live = [i for i in invoices if i.deleted_at is None and i.status != "void"]
+    if not live:
+        return None
+    paid = sum(i.amount_paid_minor for i in live)
+    if all(i.status == "paid" or (i.amount_due_minor <= 0 < i.total_minor) for i in live):
+        return Settlement("paid", paid)
+    return Settlement("partially_paid", paid) if paid > 0 else None
