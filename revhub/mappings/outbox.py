@@ -1,0 +1,262 @@
+"""The outbox worker: drains pending writes per target system through the provider pushers.
+
+Messages are claimed like inbox events (SKIP LOCKED on PostgreSQL; expired claims of dead
+workers are taken over). Several versions of one record collapse into its newest state; a
+successful write links the record to the target's id and stores what was sent as the link's
+base snapshot, so the next pull of that record is recognised as our own echo.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Callable
+
+from sqlalchemy import and_, insert, or_, select, update
+
+from revhub.connections import Vault, update_credentials
+from revhub.connectors.registry import build_connector
+from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.store import Connection, Database, Link, OutboxMessage, utcnow
+from revhub.sync.apply import jsonable_record
+from revhub.sync.entities import ENTITIES, SYNC_ORDER
+from revhub.sync.lookups import load_rows
+from revhub.webhooks.worker import worker_name
+
+log = logging.getLogger(__name__)
+CLAIM_SECONDS = 300
+MAX_ATTEMPTS = 10
+
+
+@dataclass
+class OutboxResult:
+    sent: int = 0
+    skipped: int = 0
+    superseded: int = 0
+    retried: int = 0
+    dead: int = 0
+    calls: int = 0
+    by_target: dict[str, int] = field(default_factory=dict)
+
+
+def claim(db: Database, worker: str, target: str | None = None, limit: int = 500) -> list[OutboxMessage]:
+    now = utcnow()
+    t = OutboxMessage.__table__
+    due = or_(and_(t.c.status.in_(("pending", "failed")),
+                   or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now)),
+              and_(t.c.status == "processing", t.c.locked_until < now))
+    query = select(t.c.id).where(due)
+    if target:
+        query = query.where(t.c.target_system == target)
+    ids = query.order_by(t.c.id).limit(limit).with_for_update(skip_locked=True)
+    with db.session(write=True) as s:
+        claimed = s.execute(update(t).where(t.c.id.in_(ids.scalar_subquery())).values(
+            status="processing", locked_by=worker, locked_until=now + timedelta(seconds=CLAIM_SECONDS),
+            attempts=t.c.attempts + 1).returning(t.c.id)).scalars().all()
+        return s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)).order_by(OutboxMessage.id)).all()
+
+
+def collapse(messages: list[OutboxMessage]) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+    """(newest message per target and record, the older ones it supersedes)."""
+    newest: dict[tuple, OutboxMessage] = {}
+    for m in messages:
+        key = (m.target_system, m.entity, m.record_id)
+        if key not in newest or m.record_version > newest[key].record_version:
+            newest[key] = m
+    keep = set(id(m) for m in newest.values())
+    return [m for m in messages if id(m) in keep], [m for m in messages if id(m) not in keep]
+
+
+class OutboxWorker:
+    def __init__(self, db: Database, vault: Vault, name: str | None = None,
+                 pusher_factory: Callable[[Connection, Any], Any] | None = None) -> None:
+        self.db, self.vault, self.name = db, vault, name or worker_name()
+        self._pusher_factory = pusher_factory or (lambda connection, connector: connector.pusher())
+        self._pushers: dict[str, Any] = {}
+
+    def pusher(self, target: str):
+        if target not in self._pushers:
+            with self.db.session() as s:
+                row = s.scalar(select(Connection).where(Connection.name == target))
+
+            def save(changes: dict) -> None:
+                with self.db.session(write=True) as s:
+                    update_credentials(s, self.vault, target, changes)
+
+            self._pushers[target] = self._pusher_factory(row, build_connector(row, self.vault, save))
+        return self._pushers[target]
+
+    def drain(self, target: str | None = None, limit: int = 500, max_rounds: int = 1000) -> OutboxResult:
+        """Push until nothing is due (or ``max_rounds`` batches)."""
+        total = OutboxResult()
+        for _ in range(max_rounds):
+            messages = claim(self.db, self.name, target, limit)
+            if not messages:
+                break
+            self._run(messages, total)
+        return total
+
+    def _run(self, messages: list[OutboxMessage], result: OutboxResult) -> None:
+        current, superseded = collapse(messages)
+        if superseded:
+            self._mark([m.id for m in superseded], status="superseded")
+            result.superseded += len(superseded)
+        groups: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+        for m in current:
+            groups[(m.target_system, m.entity)].append(m)
+        order = {entity: i for i, entity in enumerate(SYNC_ORDER)}
+        for (target, entity), group in sorted(groups.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
+            items = build_items(self.db, target, entity, group)
+            pusher = self.pusher(target)
+            try:
+                outcomes = pusher.push(entity, items)
+            except Exception as exc:  # the whole batch failed before any item was answered
+                log.warning("push of %d %s to %s failed: %s", len(items), entity, target, exc)
+                outcomes = [WriteResult(i.message_id, "retry", error=f"{type(exc).__name__}: {exc}")
+                            for i in items]
+            self._record(target, entity, items, outcomes, result)
+
+    def _record(self, target: str, entity: str, items: list[WriteItem], outcomes: list[WriteResult],
+                result: OutboxResult) -> None:
+        by_id = {i.message_id: i for i in items}
+        now = utcnow()
+        with self.db.session(write=True) as s:
+            for outcome in outcomes:
+                item = by_id[outcome.message_id]
+                values: dict[str, Any] = {"locked_by": None, "locked_until": None, "last_error": outcome.error}
+                if outcome.status in ("sent", "skipped"):
+                    if outcome.external_id:
+                        upsert_link(s, entity, item.record_id, target, outcome.external_id,
+                                    outcome.pushed if outcome.pushed is not None else item.record)
+                    for link_entity, canonical_id, external_id in outcome.links:
+                        upsert_link(s, link_entity, canonical_id, target, external_id, None)
+                    values.update(status=outcome.status, sent_at=now, remote_id=outcome.external_id)
+                    setattr(result, outcome.status, getattr(result, outcome.status) + 1)
+                    result.by_target[target] = result.by_target.get(target, 0) + 1
+                elif outcome.status == "retry":
+                    attempts = s.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == item.message_id))
+                    if attempts >= MAX_ATTEMPTS:
+                        values.update(status="dead")
+                        result.dead += 1
+                    else:
+                        delay = outcome.retry_after if outcome.retry_after is not None else min(3600, 2 ** attempts)
+                        values.update(status="failed", next_attempt_at=now + timedelta(seconds=delay))
+                        result.retried += 1
+                else:
+                    values.update(status="dead")
+                    result.dead += 1
+                s.execute(update(OutboxMessage).where(OutboxMessage.id == item.message_id).values(**values))
+
+    def _mark(self, ids: list[int], **values: Any) -> None:
+        with self.db.session(write=True) as s:
+            s.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
+                locked_by=None, locked_until=None, **values))
+
+
+def upsert_link(session, entity: str, canonical_id: uuid.UUID, system: str, external_id: str,
+                snapshot: dict[str, Any] | None) -> None:
+    """Link ``canonical_id`` to ``external_id`` in ``system`` (what we pushed becomes the base)."""
+    links = Link.__table__
+    existing = session.execute(select(links.c.id, links.c.base_snapshot).where(
+        links.c.entity == entity, links.c.system == system, links.c.canonical_id == canonical_id)).first()
+    values = {"external_id": external_id, "last_synced_at": utcnow()}
+    if snapshot is not None:
+        values["base_snapshot"] = snapshot
+    if existing:
+        session.execute(update(links).where(links.c.id == existing.id).values(**values))
+    else:
+        session.execute(insert(links).values(entity=entity, canonical_id=canonical_id, system=system,
+                                             remote_version=None, base_snapshot=snapshot or {}, **values))
+
+
+def _target_links(session, entity: str, system: str, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, dict]]:
+    if not ids:
+        return {}
+    rows = session.execute(select(Link.canonical_id, Link.external_id, Link.base_snapshot).where(
+        Link.entity == entity, Link.system == system, Link.canonical_id.in_(list(ids))))
+    return {r.canonical_id: (r.external_id, r.base_snapshot or {}) for r in rows}
+
+
+def build_items(db: Database, target: str, entity: str, messages: list[OutboxMessage]) -> list[WriteItem]:
+    """Write items with the records' current state, their target ids and referenced records."""
+    spec = ENTITIES[entity]
+    with db.session() as s:
+        rows = load_rows(s, spec, {m.record_id for m in messages})
+        own = _target_links(s, entity, target, set(rows))
+        wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+        for row in rows.values():
+            for column, ref_entity in spec.refs.items():
+                if row.get(column):
+                    wanted[ref_entity].add(row[column])
+            if spec.children:
+                for child in row.get(spec.children.field) or []:
+                    for column, ref_entity in spec.children.refs.items():
+                        if child.get(column):
+                            wanted[ref_entity].add(child[column])
+        ref_links = {e: _target_links(s, e, target, ids) for e, ids in wanted.items()}
+        related = {e: load_rows(s, ENTITIES[e], ids) for e, ids in wanted.items() if e in ("customer", "purchase_order")}
+    items = []
+    for m in messages:
+        row = rows.get(m.record_id)
+        if row is None:
+            continue
+        record = jsonable_record({k: v for k, v in row.items() if k not in ("field_sources",)})
+        external_id, base = own.get(m.record_id, (None, None))
+        refs: dict[str, str | None] = {}
+        rel: dict[str, dict[str, Any]] = {}
+        for column, ref_entity in spec.refs.items():
+            ref_id = row.get(column)
+            refs[ref_entity] = ref_links.get(ref_entity, {}).get(ref_id, (None, None))[0] if ref_id else None
+            if ref_id and ref_entity in related and ref_id in related[ref_entity]:
+                rel[ref_entity] = jsonable_record({k: v for k, v in related[ref_entity][ref_id].items()
+                                                   if k != "field_sources"})
+        if spec.children:
+            for child in record.get(spec.children.field) or []:
+                for column, ref_entity in spec.children.refs.items():
+                    ref_id = child.get(column)
+                    child[f"{ref_entity}_external_id"] = ref_links.get(ref_entity, {}).get(
+                        uuid.UUID(ref_id) if ref_id else None, (None, None))[0]
+        items.append(WriteItem(m.id, m.idempotency_key, m.operation, entity, m.record_id, m.record_version,
+                               record, external_id, base, refs, rel))
+    return items
+
+
+def plan(db: Database, vault: Vault, target: str | None = None, describe: bool = True) -> list[dict[str, Any]]:
+    """The dry run: what would be written, as a diff against what each target last had. No writes."""
+    t = OutboxMessage
+    with db.session() as s:
+        query = select(t).where(t.status.in_(("pending", "failed", "processing")))
+        if target:
+            query = query.where(t.target_system == target)
+        messages = s.scalars(query.order_by(t.id)).all()
+    current, _ = collapse(messages)
+    worker = OutboxWorker(db, vault, "plan")
+    out = []
+    groups: dict[tuple[str, str], list[OutboxMessage]] = defaultdict(list)
+    for m in current:
+        groups[(m.target_system, m.entity)].append(m)
+    for (system, entity), group in groups.items():
+        for item in build_items(db, system, entity, group):
+            before = item.base or {}
+            diff = {k: {"from": before.get(k), "to": v} for k, v in item.record.items()
+                    if k not in ("id", "version", "created_at", "updated_at") and before.get(k) != v}
+            entry = {"message": item.message_id, "target": system, "entity": entity, "record": str(item.record_id),
+                     "operation": "create" if item.external_id is None else item.operation,
+                     "external_id": item.external_id, "changes": diff}
+            if describe:
+                entry["payload"] = worker.pusher(system).describe(entity, item)
+            out.append(entry)
+    return out
+
+
+def retry_dead(db: Database, ids: list[int] | None = None) -> int:
+    """Put dead letters back in the queue."""
+    query = update(OutboxMessage).where(OutboxMessage.status == "dead")
+    if ids:
+        query = query.where(OutboxMessage.id.in_(ids))
+    with db.session(write=True) as s:
+        return s.execute(query.values(status="pending", attempts=0, next_attempt_at=None,
+                                      last_error=None)).rowcount
