@@ -123,6 +123,11 @@ class SalesforceConnector:
                 body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
         return found
 
+    def pusher(self):
+        from revhub.connectors.salesforce.push import SalesforcePusher
+
+        return SalesforcePusher(self.api)
+
     def fetch(self, entity: str, external_id: str) -> Change | None:
         """The record as Salesforce has it now (deleted ones included); None when unknown."""
         stream = STREAMS[entity]

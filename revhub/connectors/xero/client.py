@@ -128,7 +128,7 @@ class XeroAPI:
         self.retry = retry
         self.calls = 0
 
-    def get(self, method: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
+    def call(self, method: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
         """Call ``AccountingApi.<method>`` and return the parsed JSON body.
         https://developer.xero.com/documentation/api/accounting/overview"""
         refreshed = False

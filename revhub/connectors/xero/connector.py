@@ -48,8 +48,8 @@ class XeroConnector:
     provider = "xero"
     streams = STREAMS
 
-    def __init__(self, api: XeroAPI, name: str = "xero") -> None:
-        self.api, self.name = api, name
+    def __init__(self, api: XeroAPI, name: str = "xero", settings: dict[str, Any] | None = None) -> None:
+        self.api, self.name, self.settings = api, name, dict(settings or {})
 
     @classmethod
     def from_connection(cls, name: str, credentials: dict[str, Any], settings: dict[str, Any],
@@ -60,7 +60,7 @@ class XeroConnector:
         auth = XeroAuth(credentials, settings.get("identity_url", IDENTITY_URL), save)
         api = XeroAPI(auth, tenant, settings.get("api_url", API_URL), ca_bundle=settings.get("ca_bundle"),
                       timeout=float(settings.get("timeout_seconds", 30)))
-        return cls(api, name)
+        return cls(api, name, settings)
 
     def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:
         """Records modified since the cursor, oldest first.
@@ -80,7 +80,7 @@ class XeroConnector:
                 params["if_modified_since"] = since
             if stream.paged:
                 params.update(page=page_number, page_size=PAGE_SIZE, order="UpdatedDateUTC ASC")
-            body = self.api.get(stream.list_method, entity, **params)
+            body = self.api.call(stream.list_method, entity, **params)
             objects = body.get(stream.collection) or []
             changes = [self._change(stream, o) for o in objects if stream.keep(o)]
             newest = max((normalize.parse_date(o.get("UpdatedDateUTC")) for o in objects), default=None)
@@ -102,11 +102,16 @@ class XeroConnector:
         return Change(stream.entity, external_id, normalize.version(obj), record, deleted=deleted,
                       changed_at=updated.isoformat() if updated else None)
 
+    def pusher(self):
+        from revhub.connectors.xero.push import XeroPusher
+
+        return XeroPusher(self.api, self.settings)
+
     def fetch(self, entity: str, external_id: str) -> Change | None:
         """The record as Xero has it now; None when Xero does not know it."""
         stream = STREAMS[entity]
         try:
-            body = self.api.get(stream.get_method, entity, **{_get_arg(stream): external_id})
+            body = self.api.call(stream.get_method, entity, **{_get_arg(stream): external_id})
         except NotFound:
             return None
         objects = [o for o in body.get(stream.collection) or () if stream.keep(o)]

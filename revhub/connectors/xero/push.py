@@ -1,0 +1,208 @@
+"""Write-back to Xero: contacts, sales invoices (ACCREC, AUTHORISED, PO number in
+``Reference``) and payments against them.
+
+Batches of up to 50 with ``summarizeErrors=false``, so each element answers for itself and
+one invalid element is a dead letter carrying Xero's message while the rest are written.
+Every batch carries an ``Idempotency-Key``; beyond Xero's short replay window, invoice
+numbers (unique per organisation) and payment references are checked before writing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from revhub.connectors.errors import ConnectorError, FatalError, RetriableError
+from revhub.connectors.xero.client import XeroAPI
+from revhub.mappings import engine
+from revhub.mappings.loader import mapping_for
+from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.money import to_decimal, to_decimal_string
+
+BATCH = 50
+
+
+def _key(items: list[WriteItem], step: str) -> str:
+    digest = hashlib.sha256("|".join(i.idempotency_key for i in items).encode()).hexdigest()
+    return f"revhub-{step}-{digest[:40]}"
+
+
+def _errors(element: dict[str, Any]) -> str:
+    return "; ".join(e.get("Message", "") for e in element.get("ValidationErrors") or ()) or "rejected"
+
+
+class XeroPusher:
+    def __init__(self, api: XeroAPI, settings: dict[str, Any] | None = None) -> None:
+        settings = settings or {}
+        self.api = api
+        self.sales_account = settings.get("sales_account_code", "200")
+        self.clearing_account = settings.get("clearing_account_code", "090")
+        self.overrides = settings.get("mapping_overrides")
+
+    # -- payloads --------------------------------------------------------------------
+    def _contact(self, customer: dict[str, Any], contact_id: str | None = None) -> dict[str, Any]:
+        body = engine.write(mapping_for("xero", "customer", self.overrides), customer, None)
+        if contact_id:
+            body["ContactID"] = contact_id
+        return body
+
+    def _invoice(self, item: WriteItem, contact_id: str) -> dict[str, Any]:
+        record = item.record
+        currency = record["currency"]
+        body = engine.write(mapping_for("xero", "invoice", self.overrides), record, currency,
+                            only={"number", "po_number", "issue_date", "due_date", "currency"})
+        body.update(Type="ACCREC", Status="AUTHORISED", LineAmountTypes="NoTax", Contact={"ContactID": contact_id})
+        body["LineItems"] = [{
+            "Description": line.get("description") or "Item", "Quantity": line.get("quantity") or 1,
+            "UnitAmount": to_decimal(line.get("unit_amount_minor") or 0, currency),
+            "AccountCode": self.sales_account,
+        } for line in record.get("lines") or ()]
+        return body
+
+    def _payments(self, item: WriteItem) -> list[dict[str, Any]]:
+        record = item.record
+        currency = record["currency"]
+        reference = record.get("reference") or str(item.record_id)
+        if record.get("fee_minor"):
+            # The processor fee and net travel with the payment for the bookkeeper.
+            reference += (f" (fee {to_decimal_string(record['fee_minor'], currency)}, "
+                          f"net {to_decimal_string(record.get('net_minor') or 0, currency)} {currency})")
+        return [{"Invoice": {"InvoiceID": a["invoice_external_id"]}, "Account": {"Code": self.clearing_account},
+                 "Date": engine.write(mapping_for("xero", "invoice"), {"issue_date": (record.get("received_at") or "")[:10]},
+                                      currency).get("Date"),
+                 "Amount": to_decimal(a["amount_minor"], currency), "Reference": reference[:255]}
+                for a in record.get("allocations") or () if a.get("invoice_external_id")]
+
+    def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
+        if entity == "customer":
+            return self._contact(item.record, item.external_id)
+        if entity == "invoice":
+            return self._invoice(item, item.refs.get("customer") or "<created with the invoice>")
+        if entity == "payment":
+            return {"Payments": self._payments(item)}
+        return {}
+
+    # -- pushing ---------------------------------------------------------------------
+    def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
+        handler = {"customer": self._push_customers, "invoice": self._push_invoices,
+                   "payment": self._push_payments}.get(entity)
+        if handler is None:
+            return [WriteResult(i.message_id, "skipped") for i in items]
+        results: list[WriteResult] = []
+        for start in range(0, len(items), BATCH):
+            batch = items[start:start + BATCH]
+            try:
+                results += handler(batch)
+            except RetriableError as exc:
+                results += [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after)
+                            for i in batch]
+            except ConnectorError as exc:
+                results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in batch]
+        return results
+
+    def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
+        """https://developer.xero.com/documentation/api/accounting/contacts#post-contacts"""
+        body = {"Contacts": [self._contact(i.record, i.external_id) for i in items]}
+        answer = self.api.call("update_or_create_contacts", "customer", contacts=body, summarize_errors=False,
+                               idempotency_key=_key(items, "contacts"))
+        return [WriteResult(i.message_id, "sent", external_id=e["ContactID"]) if e.get("StatusAttributeString") != "ERROR"
+                else WriteResult(i.message_id, "dead", error=_errors(e))
+                for i, e in zip(items, answer.get("Contacts") or [])]
+
+    def _ensure_contacts(self, items: list[WriteItem]) -> dict[int, tuple[str | None, str | None]]:
+        """Xero contact id per item, creating contacts for customers Xero does not know yet."""
+        found = {i.message_id: (i.refs.get("customer"), None) for i in items}
+        missing = [i for i in items if not i.refs.get("customer") and i.related.get("customer")]
+        if missing:
+            body = {"Contacts": [self._contact(i.related["customer"]) for i in missing]}
+            answer = self.api.call("update_or_create_contacts", "customer", contacts=body, summarize_errors=False,
+                                   idempotency_key=_key(missing, "invoice-contacts"))
+            for item, element in zip(missing, answer.get("Contacts") or []):
+                if element.get("StatusAttributeString") == "ERROR":
+                    found[item.message_id] = (None, f"contact: {_errors(element)}")
+                else:
+                    found[item.message_id] = (element["ContactID"], None)
+        return found
+
+    def _push_invoices(self, items: list[WriteItem]) -> list[WriteResult]:
+        """https://developer.xero.com/documentation/api/accounting/invoices#put-invoices"""
+        results: list[WriteResult] = []
+        contacts = self._ensure_contacts([i for i in items if not i.external_id])
+        creates, bodies = [], []
+        for item in items:
+            if item.external_id:
+                results.append(self._update_invoice(item))
+                continue
+            contact_id, error = contacts.get(item.message_id, (None, None))
+            if not contact_id:
+                results.append(WriteResult(item.message_id, "dead", error=error or "the customer is not known to Xero"))
+                continue
+            creates.append((item, contact_id))
+            bodies.append(self._invoice(item, contact_id))
+        if not creates:
+            return results
+        answer = self.api.call("create_invoices", "invoice", invoices={"Invoices": bodies}, summarize_errors=False,
+                               idempotency_key=_key([c[0] for c in creates], "invoices"))
+        for (item, contact_id), element in zip(creates, answer.get("Invoices") or []):
+            links = [] if item.refs.get("customer") else [("customer", uuid_of(item.record["customer_id"]), contact_id)]
+            if element.get("StatusAttributeString") != "ERROR":
+                results.append(WriteResult(item.message_id, "sent", external_id=element["InvoiceID"], links=links))
+            elif any("must be unique" in (e.get("Message") or "") for e in element.get("ValidationErrors") or ()):
+                results.append(self._adopt_existing(item, links))
+            else:
+                results.append(WriteResult(item.message_id, "dead", error=_errors(element), links=links))
+        return results
+
+    def _adopt_existing(self, item: WriteItem, links: list) -> WriteResult:
+        # Written on an earlier attempt whose answer we lost: link to it rather than duplicate.
+        found = self.api.call("get_invoices", "invoice", invoice_numbers=[item.record["number"]])
+        invoices = found.get("Invoices") or []
+        if invoices and invoices[0].get("Reference") == item.record.get("po_number"):
+            return WriteResult(item.message_id, "sent", external_id=invoices[0]["InvoiceID"], links=links)
+        return WriteResult(item.message_id, "dead", links=links,
+                           error=f"invoice number {item.record['number']} is already used in Xero by another invoice")
+
+    def _update_invoice(self, item: WriteItem) -> WriteResult:
+        if item.record.get("status") == "void" and (item.base or {}).get("status") != "void":
+            body = {"Invoices": [{"InvoiceID": item.external_id, "Status": "VOIDED"}]}
+            try:
+                self.api.call("update_invoice", "invoice", invoice_id=item.external_id, invoices=body,
+                              idempotency_key=_key([item], "void"))
+            except FatalError as exc:
+                return WriteResult(item.message_id, "dead", error=str(exc))
+            return WriteResult(item.message_id, "sent", external_id=item.external_id)
+        # Amounts paid reach Xero as payments; nothing else on an authorised invoice is ours to edit.
+        return WriteResult(item.message_id, "skipped", external_id=item.external_id)
+
+    def _push_payments(self, items: list[WriteItem]) -> list[WriteResult]:
+        """https://developer.xero.com/documentation/api/accounting/payments#put-payments"""
+        results: list[WriteResult] = []
+        ready: list[tuple[WriteItem, dict[str, Any]]] = []
+        for item in items:
+            if item.external_id:
+                results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
+                continue
+            if item.record.get("status") != "succeeded":
+                results.append(WriteResult(item.message_id, "skipped"))
+                continue
+            payments = self._payments(item)
+            if not payments:
+                results.append(WriteResult(item.message_id, "retry", retry_after=120,
+                                           error="waiting for the paid invoice to reach Xero"))
+                continue
+            ready.append((item, payments[0]))
+        if ready:
+            answer = self.api.call("create_payments", "payment", payments={"Payments": [p for _, p in ready]},
+                                   summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "payments"))
+            for (item, _), element in zip(ready, answer.get("Payments") or []):
+                if element.get("StatusAttributeString") == "ERROR":
+                    results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
+                else:
+                    results.append(WriteResult(item.message_id, "sent", external_id=element["PaymentID"]))
+        return results
+
+
+def uuid_of(value: str):
+    import uuid
+
+    return uuid.UUID(value)
