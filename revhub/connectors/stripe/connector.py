@@ -205,6 +205,11 @@ class StripeConnector:
                 return found
             params["starting_after"] = body["data"][-1]["id"]
 
+    def pusher(self):
+        from revhub.connectors.stripe.push import StripePusher
+
+        return StripePusher(self.api)
+
     # -- fetching --------------------------------------------------------------------
     def fetch(self, entity: str, external_id: str) -> Change | None:
         """The object as Stripe has it now; None when Stripe does not know it."""

@@ -16,6 +16,7 @@ from revhub.connectors.errors import ConnectorError, FatalError, RetriableError
 from revhub.connectors.xero.client import XeroAPI
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
+from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal, to_decimal_string
 
@@ -68,8 +69,7 @@ class XeroPusher:
             reference += (f" (fee {to_decimal_string(record['fee_minor'], currency)}, "
                           f"net {to_decimal_string(record.get('net_minor') or 0, currency)} {currency})")
         return [{"Invoice": {"InvoiceID": a["invoice_external_id"]}, "Account": {"Code": self.clearing_account},
-                 "Date": engine.write(mapping_for("xero", "invoice"), {"issue_date": (record.get("received_at") or "")[:10]},
-                                      currency).get("Date"),
+                 "Date": TRANSFORMS["xero_date"].write((record.get("received_at") or "")[:10] or None, None),
                  "Amount": to_decimal(a["amount_minor"], currency), "Reference": reference[:255]}
                 for a in record.get("allocations") or () if a.get("invoice_external_id")]
 
