@@ -14,7 +14,7 @@ import ipaddress
 import os
 import ssl
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -61,8 +61,23 @@ def client_ssl_context(directory: str | os.PathLike) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=ca_path)
 
 
+def trusting_session(ca_path: str):
+    """A ``requests.Session`` that verifies server certificates against ``ca_path`` only.
+
+    ``trust_env`` is off because requests lets ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``
+    override ``session.verify``; with them set, a plain ``session.verify = ca_path`` is
+    silently replaced by the system bundle and the sandbox certificate fails to verify.
+    """
+    import requests  # local import: the CA helpers above need only cryptography
+
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = ca_path
+    return session
+
+
 def _write_files(ca_path: Path, cert_path: Path, key_path: Path) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "revhub sandbox local CA")])
     ca_cert = (

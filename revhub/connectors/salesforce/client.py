@@ -69,7 +69,10 @@ class SalesforceAPI:
         self.save, self.version, self.timeout, self.retry = save, version, timeout, retry
         self.session = requests.Session()
         if ca_bundle:
-            self.session.verify = ca_bundle  # a private CA is trusted, verification stays on
+            # A private CA is trusted and verification stays on. trust_env off, or requests
+            # would swap in REQUESTS_CA_BUNDLE from the environment for this bundle.
+            self.session.verify = ca_bundle
+            self.session.trust_env = False
         self.limiter = limiter or limiter_for("salesforce", self.instance_url, DEFAULT_LIMITS)
         self.calls = 0
         self._sf: Salesforce | None = None

@@ -103,17 +103,17 @@ def _renderer(columns: list[Column], version: str, lookup):
     groups: dict[str, list] = {}
     for column in columns:
         if column.relationship is None:
-            parts.append(('"%s":' % column.field.name, column.field.name))
+            parts.append(('"{}":'.format(column.field.name), column.field.name))
             continue
         rel = column.relationship
         if rel.name not in groups:
             groups[rel.name] = []
-            parts.append(('"%s":' % rel.relationship_name, rel.name, groups[rel.name]))
+            parts.append(('"{}":'.format(rel.relationship_name), rel.name, groups[rel.name]))
         groups[rel.name].append(column.field.name)
 
     def attributes(record: dict) -> str:
         kind = record["attributes_type"]
-        return '"attributes":{"type":"%s","url":"%s%s/%s"}' % (kind, url, kind, record["Id"])
+        return '"attributes":{{"type":"{}","url":"{}{}/{}"}}'.format(kind, url, kind, record["Id"])
 
     def render(record: dict) -> str:
         out = [attributes(record)]
@@ -125,10 +125,28 @@ def _renderer(columns: list[Column], version: str, lookup):
             if parent is None:
                 out.append(part[0] + "null")
             else:
-                inner = [attributes(parent)] + ['"%s":%s' % (n, encode(parent[n])) for n in part[2]]
+                inner = [attributes(parent)] + ['"{}":{}'.format(n, encode(parent[n])) for n in part[2]]
                 out.append(part[0] + "{" + ",".join(inner) + "}")
         return "{" + ",".join(out) + "}"
     return render
+
+
+def render_record(definition, record: dict, version: str, fields: str | None = None) -> str:
+    """One record as ``GET /sobjects/{Type}/{Id}`` answers it (all fields, or ``fields``)."""
+    if fields is None:
+        columns = [Column(None, f) for f in definition.fields.values()]
+    else:
+        columns = []
+        for name in (n.strip() for n in fields.split(",")):
+            field = definition.field(name)
+            if field is None:
+                raise ApiError(400, "INVALID_FIELD", f"No such column '{name}' on entity "
+                               f"'{definition.name}'. If you are attempting to use a custom "
+                               "field, be sure to append the '__c' after the custom field name. "
+                               "Please reference your WSDL or the describe call for the "
+                               "appropriate names.")
+            columns.append(Column(None, field))
+    return _renderer(columns, version, lambda _id: None)(record)
 
 
 def batch_size(header: str | None) -> int:

@@ -8,6 +8,7 @@ All methods take the store lock; the HTTP server is threaded.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +26,7 @@ class Table:
     # external-id field -> lower-cased value -> ids holding it (deleted ones included)
     external: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     deleted_log: list[tuple[datetime, str]] = field(default_factory=list)
+    earliest_deleted: datetime | None = None   # newest delete purged from the log
 
 
 class Store:
@@ -35,6 +37,8 @@ class Store:
         self.ids, self.user_id, self._now = ids, user_id, now
         self.listeners: list = []
         self.tables: dict[str, Table] = {}
+        self._journal: list | None = None    # undo steps of the open transaction
+        self._pending: list | None = None    # notifications held until it commits
         self.clear()
 
     def clear(self) -> None:
@@ -45,6 +49,29 @@ class Store:
                     if f.external_id:
                         table.external[f.name] = {}
             self._auto_numbers: dict[str, int] = {}
+
+    @contextmanager
+    def atomic(self):
+        """A transaction: ``tx.rollback()`` inside undoes every write made in the block.
+
+        Listeners hear about the writes only when the block ends without a rollback.
+        """
+        with self.lock:
+            if self._journal is not None:
+                raise RuntimeError("transactions do not nest")
+            self._journal, self._pending = [], []
+            tx = _Transaction()
+            try:
+                yield tx
+            finally:
+                journal, pending = self._journal, self._pending
+                self._journal = self._pending = None
+                if tx.rolled_back:
+                    for undo in reversed(journal):
+                        undo()
+                    pending = []
+        for change in pending:
+            self._notify(*change)
 
     def now(self) -> datetime:
         # Salesforce keeps audit timestamps to the second; many records share one.
@@ -116,7 +143,8 @@ class Store:
             table.position[record_id] = len(table.rows)
             table.rows.append(record)
             self._index(table, record)
-        self._notify(sobject, record_id, "created")
+            self._journaled(lambda: self._unappend(table, record))
+            self._notify(sobject, record_id, "created")
         return record_id
 
     def update(self, sobject: str, record_id: str, body: dict) -> str:
@@ -138,7 +166,7 @@ class Store:
             now = self.now()
             record.update(LastModifiedDate=now, SystemModstamp=now, LastModifiedById=self.user_id)
             self._replace(table, current, record)
-        self._notify(sobject, record["Id"], "updated")
+            self._notify(sobject, record["Id"], "updated")
         return record["Id"]
 
     def delete(self, sobject: str, record_id: str) -> None:
@@ -149,7 +177,7 @@ class Store:
             for child_type, child in self._detail_children(current["Id"]):
                 self._soft_delete(self.tables[child_type], child, now)
             self._soft_delete(self.tables[sobject], current, now)
-        self._notify(sobject, current["Id"], "deleted")
+            self._notify(sobject, current["Id"], "deleted")
 
     # -- internals -----------------------------------------------------------------------
     def _writable(self, sobject: str, record_id: str) -> dict:
@@ -165,6 +193,7 @@ class Store:
                       LastModifiedById=self.user_id)
         self._replace(table, current, record)
         table.deleted_log.append((now, record["Id"]))
+        self._journaled(table.deleted_log.pop)
 
     def _detail_children(self, parent_id: str):
         for table in self.tables.values():
@@ -174,7 +203,20 @@ class Store:
                         if row[f.name] == parent_id and not row["IsDeleted"]:
                             yield table.definition.name, row
 
-    def _replace(self, table: Table, old: dict, new: dict) -> None:
+    def _unappend(self, table: Table, record: dict) -> None:
+        table.rows.pop()
+        del table.position[record["Id"]]
+        for name, index in table.external.items():
+            if record.get(name) is not None:
+                index.get(record[name].lower(), set()).discard(record["Id"])
+
+    def _journaled(self, undo) -> None:
+        if self._journal is not None:
+            self._journal.append(undo)
+
+    def _replace(self, table: Table, old: dict, new: dict, *, undoable: bool = True) -> None:
+        if undoable:
+            self._journaled(lambda: self._replace(table, new, old, undoable=False))
         table.rows[table.position[old["Id"]]] = new
         for name, index in table.external.items():
             if old.get(name) is not None:
@@ -213,5 +255,16 @@ class Store:
                 raise dml("ENTITY_IS_DELETED", "entity is deleted", [name])
 
     def _notify(self, sobject: str, record_id: str, change: str) -> None:
+        if self._pending is not None:
+            self._pending.append((sobject, record_id, change))
+            return
         for listener in list(self.listeners):
             listener(sobject, record_id, change)
+
+
+class _Transaction:
+    def __init__(self) -> None:
+        self.rolled_back = False
+
+    def rollback(self) -> None:
+        self.rolled_back = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from revhub.sandbox.salesforce.errors import ApiError, dml
@@ -26,7 +26,7 @@ _encode_str = json.encoder.encode_basestring
 
 def format_datetime(value: datetime) -> str:
     """Salesforce's datetime wire format, always UTC with milliseconds."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
 
 
@@ -42,7 +42,7 @@ def parse_datetime(text: str) -> datetime | None:
     micros = int((fraction or "0").ljust(6, "0")[:6])
     try:
         value = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                         int(second or 0), micros, tzinfo=timezone.utc)
+                         int(second or 0), micros, tzinfo=UTC)
     except ValueError:
         return None
     if offset and offset != "Z":
@@ -50,7 +50,7 @@ def parse_datetime(text: str) -> datetime | None:
         digits = offset[1:].replace(":", "")
         shift = sign * (int(digits[:2]) * 60 + int(digits[2:]))
         value = value.replace(tzinfo=timezone(timedelta(minutes=shift)))
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def parse_date(text: str) -> date | None:

@@ -8,16 +8,15 @@ unknown field or relationship (INVALID_FIELD), a literal of the wrong type for i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable
 
 from revhub.sandbox.salesforce import schema
 from revhub.sandbox.salesforce.ids import to18
 from revhub.sandbox.salesforce.soql.errors import SoqlError
-from revhub.sandbox.salesforce.soql.parser import (Comparison, FieldRef, Junction, Not, Query,
-                                                   parse)
+from revhub.sandbox.salesforce.soql.parser import Comparison, FieldRef, Junction, Not, parse
 
 _TEXT = {"string", "textarea", "email", "phone", "url", "picklist"}
 _NUMBER = {"double", "currency", "percent", "int"}
@@ -42,7 +41,7 @@ class Plan:
     columns: list[Column]
     count: bool
     predicate: Callable[[dict], bool] | None
-    order: list[tuple[Callable[[dict], object], bool, bool]]
+    order: list[tuple[Callable[[dict], object], bool, bool, bool]]
     limit: int | None
     offset: int | None
 
@@ -55,21 +54,21 @@ class Plan:
             matched = [r for r in rows if not r["IsDeleted"] and predicate(r)]
         else:
             matched = [r for r in rows if not r["IsDeleted"]]
-        for getter, descending, nulls_first in reversed(self.order):
+        for getter, descending, nulls_first, fold in reversed(self.order):
             # Stable sorts applied last key first give a multi-key order; the group flag puts
             # nulls first or last whatever the direction.
             null_group = 0 if nulls_first != descending else 1
-            matched.sort(key=lambda r, g=getter, n=null_group: _sort_key(g(r), n),
+            matched.sort(key=lambda r, g=getter, n=null_group, f=fold: _sort_key(g(r), n, f),
                          reverse=descending)
         start = self.offset or 0
         end = start + self.limit if self.limit is not None else None
         return matched[start:end] if (start or end is not None) else matched
 
 
-def _sort_key(value, null_group: int):
+def _sort_key(value, null_group: int, fold_case: bool):
     if value is None:
         return (null_group, 0)
-    if isinstance(value, str):
+    if fold_case:
         value = value.lower()
     return (1 - null_group, value)
 
@@ -92,8 +91,12 @@ def bind(text: str, lookup: Callable[[str | None], dict | None]) -> Plan:
         seen.add(key)
         columns.append(column)
     predicate = _condition(definition, query.where, lookup) if query.where is not None else None
-    order = [(_getter(_column(definition, item.field), lookup), item.descending, item.nulls_first)
-             for item in query.order]
+    order = []
+    for item in query.order:
+        column = _column(definition, item.field)
+        # Text sorts case-insensitively; ids keep their case (their order is creation order).
+        order.append((_getter(column, lookup), item.descending, item.nulls_first,
+                      column.field.type in _TEXT))
     return Plan(definition, columns, query.count, predicate, order, query.limit, query.offset)
 
 
@@ -147,7 +150,7 @@ def _comparison(definition, node: Comparison, lookup) -> Callable[[dict], bool]:
     get = _getter(column, lookup)
     field = column.field
     if node.op in ("IN", "NOT IN"):
-        items = {_normalise(_literal(field, v, q, node)) for v, q in zip(node.value, node.quoted)}
+        items = {_normalise(_literal(field, v, q, node)) for v, q in zip(node.value, node.quoted, strict=False)}
         if node.op == "IN":
             return lambda r: _normalise(get(r)) in items
         return lambda r: _normalise(get(r)) not in items
