@@ -1,0 +1,96 @@
+"""Start the provider sandboxes together, and say how the hub connects to each.
+
+Used by ``revhub sandbox``, ``revhub demo`` and the integration tests, so all three run the
+sandboxes the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from revhub.sandbox.clock import SandboxClock
+from revhub.sandbox.common import Sandbox
+from revhub.sandbox.dataset import Dataset
+from revhub.sandbox.server import SandboxServer
+
+PROVIDERS = ("salesforce", "stripe", "xero")
+
+
+@dataclass
+class RunningSandbox:
+    provider: str
+    sandbox: Sandbox
+    server: SandboxServer
+    credentials: dict[str, Any]
+    settings: dict[str, Any]
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+def _salesforce(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:
+    from revhub.sandbox.salesforce import SalesforceSandbox
+    from revhub.sandbox.tls import ensure_tls, server_ssl_context
+
+    tls_dir = home / "tls"
+    ca_path, _, _ = ensure_tls(tls_dir)
+    sandbox = SalesforceSandbox(seed=seed, clock=clock, outbound_verify=False, **options)
+    server = SandboxServer(sandbox, port=port, ssl_context=server_ssl_context(tls_dir)).start()
+    creds = sandbox.creds
+    return RunningSandbox(
+        "salesforce", sandbox, server,
+        credentials={"client_id": creds.client_id, "client_secret": creds.client_secret,
+                     "refresh_token": creds.refresh_token},
+        settings={"instance_url": server.url, "token_url": f"{server.url}/services/oauth2/token",
+                  "ca_bundle": ca_path, "organization_id": sandbox.org_id, "api_version": "62.0"})
+
+
+STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce}
+
+
+@dataclass
+class SandboxSet:
+    """The running sandboxes, by provider."""
+
+    home: Path
+    seed: int = 0
+    clock: SandboxClock = field(default_factory=SandboxClock)
+    running: dict[str, RunningSandbox] = field(default_factory=dict)
+
+    def start(self, providers: tuple[str, ...] = PROVIDERS, ports: dict[str, int] | None = None,
+              options: dict[str, dict] | None = None) -> SandboxSet:
+        self.home.mkdir(parents=True, exist_ok=True)
+        for provider in providers:
+            starter = STARTERS.get(provider)
+            if starter is None:
+                raise ValueError(f"no sandbox for provider {provider!r} (have: {', '.join(sorted(STARTERS))})")
+            self.running[provider] = starter(self.home, (ports or {}).get(provider, 0), self.seed, self.clock,
+                                             (options or {}).get(provider, {}))
+        return self
+
+    def load(self, dataset: Dataset) -> None:
+        for running in self.running.values():
+            running.sandbox.load_dataset(dataset)
+
+    def __getitem__(self, provider: str) -> RunningSandbox:
+        return self.running[provider]
+
+    def stop(self) -> None:
+        for running in self.running.values():
+            running.server.stop()
+            close = getattr(running.sandbox, "close", None)
+            if close:
+                close()
+        self.running.clear()
+
+    def connect(self, db, vault, names: dict[str, str] | None = None) -> None:
+        """Save a hub connection per running sandbox (named after the provider unless given)."""
+        from revhub.connections import save_connection
+
+        with db.session(write=True) as s:
+            for provider, running in self.running.items():
+                save_connection(s, vault, name=(names or {}).get(provider, provider), provider=provider,
+                                credentials=running.credentials, settings=running.settings)

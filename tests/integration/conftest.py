@@ -1,0 +1,32 @@
+"""Integration fixtures: real sandboxes on loopback, real SDKs, the hub's store."""
+
+from __future__ import annotations
+
+import pytest
+
+from revhub.connections import Vault
+from revhub.sandbox.dataset import generate
+from revhub.sandbox.launch import SandboxSet
+
+
+@pytest.fixture
+def vault(config) -> Vault:
+    return Vault(config.encryption_key)
+
+
+@pytest.fixture
+def sandboxes(tmp_path, db, vault):
+    """``sandboxes("salesforce", "xero", companies=8)`` starts, seeds and connects sandboxes."""
+    started: list[SandboxSet] = []
+
+    def start(*providers: str, companies: int | None = 8, seed: int = 7, options: dict | None = None) -> SandboxSet:
+        running = SandboxSet(tmp_path / "sandboxes", seed=seed).start(providers, options=options)
+        started.append(running)
+        if companies:
+            running.load(generate(companies, seed=seed))
+        running.connect(db, vault)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
