@@ -185,3 +185,72 @@ def sync(ctx: click.Context, connection: str | None, entity: str | None, full: b
             click.echo(f"  note: {r.note}")
     if any(r.status != "succeeded" for r in results):
         ctx.exit(1)
+
+
+def _fault_rules(specs: tuple[str, ...]):
+    from revhub.sandbox.faults import FaultRule, FaultSpecError
+
+    rules = []
+    for spec in specs:
+        provider, sep, rest = spec.partition(":")
+        if not sep:
+            raise click.BadParameter(f"{spec!r}: expected PROVIDER:KIND[:count=N|:rate=R][:delay=S]",
+                                     param_hint="--fault")
+        try:
+            rules.append((provider, FaultRule.parse(rest)))
+        except FaultSpecError as exc:
+            raise click.BadParameter(f"{spec!r}: {exc}", param_hint="--fault") from None
+    return rules
+
+
+@main.command()
+@click.option("--seed", "companies", type=int, default=0, show_default=True, metavar="N",
+              help="Load a generated data set of N companies (with POs, invoices, payments, refunds).")
+@click.option("--seed-value", type=int, default=1, show_default=True, help="Variation of the data set.")
+@click.option("--provider", "providers", multiple=True, type=click.Choice(["salesforce", "stripe", "xero"]),
+              help="Only these sandboxes (default: all).")
+@click.option("--salesforce-port", type=int, default=8443, show_default=True)
+@click.option("--stripe-port", type=int, default=12111, show_default=True)
+@click.option("--xero-port", type=int, default=12112, show_default=True)
+@click.option("--fault", "faults", multiple=True, metavar="PROVIDER:KIND[:count=N|:rate=R][:delay=S]",
+              help="Inject faults: KIND is 429, 500, 503, slow, timeout or drop. Repeatable.")
+@click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of rate-based faults.")
+@click.option("--home", type=click.Path(file_okay=False), default=None,
+              help="Folder for the sandbox TLS CA (default: $REVHUB_HOME/sandboxes).")
+@click.pass_context
+def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, salesforce_port: int,
+            stripe_port: int, xero_port: int, faults, fault_seed: int, home: str | None) -> None:
+    """Run the Stripe, Xero and Salesforce sandboxes on loopback until interrupted."""
+    import threading
+    from pathlib import Path
+
+    from revhub.sandbox.dataset import generate
+    from revhub.sandbox.launch import PROVIDERS, STARTERS, SandboxSet
+
+    rules = _fault_rules(faults)
+    wanted = tuple(providers) or tuple(p for p in PROVIDERS if p in STARTERS)
+    for provider, _ in rules:
+        if provider not in wanted:
+            raise click.BadParameter(f"no {provider!r} sandbox is started", param_hint="--fault")
+    folder = Path(home) if home else _config(ctx).home / "sandboxes"
+    ports = {"salesforce": salesforce_port, "stripe": stripe_port, "xero": xero_port}
+    try:
+        running = SandboxSet(folder, seed=seed_value).start(wanted, ports)
+    except OSError as exc:
+        ctx.fail(f"cannot listen: {exc.strerror} (choose other ports with --PROVIDER-port)")
+    if companies:
+        running.load(generate(companies, seed=seed_value))
+    for provider, rule in rules:
+        running[provider].sandbox.faults.reseed(fault_seed)
+        running[provider].sandbox.faults.add(rule)
+    for provider, item in running.running.items():
+        click.echo(f"{provider:11} {item.url}")
+        for name, value in {**item.credentials, **item.settings}.items():
+            click.echo(f"{'':11}   {name} = {value}")
+    click.echo("control endpoints under /__sandbox/ (faults, requests, clock, reset); Ctrl-C stops")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()

@@ -14,9 +14,20 @@ from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
 
 CONTACT_STATUSES = ("ACTIVE", "ARCHIVED", "GDPRREQUEST")
-_CONTACT_FIELDS = ("ContactNumber", "AccountNumber", "FirstName", "LastName", "EmailAddress",
-                   "TaxNumber", "Addresses", "Phones", "DefaultCurrency", "Website",
-                   "ContactPersons", "PaymentTerms")
+_CONTACT_FIELDS = (
+    "ContactNumber",
+    "AccountNumber",
+    "FirstName",
+    "LastName",
+    "EmailAddress",
+    "TaxNumber",
+    "Addresses",
+    "Phones",
+    "DefaultCurrency",
+    "Website",
+    "ContactPersons",
+    "PaymentTerms",
+)
 
 
 def find_contact(w: Write, element: dict) -> Record | None:
@@ -38,12 +49,23 @@ def create(w: Write, element: dict) -> Record:
     if not name:
         raise ValidationFailed("The contact name must be specified.")
     if w.books["Contacts"].by_key("Name", name):
-        raise ValidationFailed(f"The contact name {name} is already assigned to another contact. "
-                               "The contact name must be unique across all active contacts.")
-    data = {"ContactID": docs.new_id(), "ContactStatus": "ACTIVE", "Name": name,
-            "Addresses": [], "Phones": [], "ContactGroups": [], "ContactPersons": [],
-            "IsSupplier": False, "IsCustomer": False, "HasAttachments": False,
-            "HasValidationErrors": False}
+        raise ValidationFailed(
+            f"The contact name {name} is already assigned to another contact. "
+            "The contact name must be unique across all active contacts."
+        )
+    data = {
+        "ContactID": docs.new_id(),
+        "ContactStatus": "ACTIVE",
+        "Name": name,
+        "Addresses": [],
+        "Phones": [],
+        "ContactGroups": [],
+        "ContactPersons": [],
+        "IsSupplier": False,
+        "IsCustomer": False,
+        "HasAttachments": False,
+        "HasValidationErrors": False,
+    }
     record = Record(data["ContactID"], data, w.stamp)
     _apply(w, record, element)
     w.save("Contacts", record, created=True)
@@ -58,8 +80,10 @@ def update(w: Write, record: Record, element: dict) -> Record:
             raise ValidationFailed("The contact name must be specified.")
         other = w.books["Contacts"].by_key("Name", name)
         if other is not None and other.id != record.id:
-            raise ValidationFailed(f"The contact name {name} is already assigned to another contact. "
-                                   "The contact name must be unique across all active contacts.")
+            raise ValidationFailed(
+                f"The contact name {name} is already assigned to another contact. "
+                "The contact name must be unique across all active contacts."
+            )
         record.data["Name"] = name
     _apply(w, record, element)
     w.save("Contacts", record, created=False)
@@ -74,7 +98,9 @@ def _apply(w: Write, record: Record, element: dict) -> None:
             raise ValidationFailed("The Contact Number must not exceed 50 characters.")
         other = w.books["Contacts"].by_key("ContactNumber", number)
         if other is not None and other.id != record.id:
-            raise ValidationFailed(f"The contact number {number} is already assigned to another contact.")
+            raise ValidationFailed(
+                f"The contact number {number} is already assigned to another contact."
+            )
     status = element.get("ContactStatus")
     if status is not None:
         if status not in CONTACT_STATUSES:
@@ -112,8 +138,15 @@ def create_item(w: Write, element: dict) -> Record:
         raise ValidationFailed("Item code must be specified.")
     if w.books["Items"].by_key("Code", code):
         raise ValidationFailed(f"Item code '{code}' already exists")
-    data = {"ItemID": docs.new_id(), "Code": code, "Name": "", "Description": "",
-            "IsSold": True, "IsPurchased": True, "IsTrackedAsInventory": False}
+    data = {
+        "ItemID": docs.new_id(),
+        "Code": code,
+        "Name": "",
+        "Description": "",
+        "IsSold": True,
+        "IsPurchased": True,
+        "IsTrackedAsInventory": False,
+    }
     record = Record(data["ItemID"], data, w.stamp)
     update_item(w, record, element, created=True)
     return record
@@ -139,10 +172,18 @@ def update_item(w: Write, record: Record, element: dict, created: bool = False) 
             price = docs.number(raw, "UnitPrice", Decimal(0))
             account = raw.get("AccountCode")
             if account and w.books["Accounts"].by_key("Code", str(account)) is None:
-                raise ValidationFailed(f"Account code '{account}' is not a valid code for this document.")
-            data[details] = {k: v for k, v in
-                             {"UnitPrice": price, "AccountCode": account, "TaxType": raw.get("TaxType")}.items()
-                             if v is not None}
+                raise ValidationFailed(
+                    f"Account code '{account}' is not a valid code for this document."
+                )
+            data[details] = {
+                k: v
+                for k, v in {
+                    "UnitPrice": price,
+                    "AccountCode": account,
+                    "TaxType": raw.get("TaxType"),
+                }.items()
+                if v is not None
+            }
     w.save("Items", record, created=created)
     return record
 
@@ -164,10 +205,21 @@ DEFAULT_CHART = (
 def seed_accounts(w: Write) -> None:
     """The default chart of accounts, saved as Xero would hold it."""
     for code, name, kind, klass, payments in DEFAULT_CHART:
-        data = {"AccountID": docs.new_id(), "Code": code, "Name": name, "Type": kind,
-                "Status": "ACTIVE", "Class": klass.upper(), "TaxType": "NONE",
-                "EnablePaymentsToAccount": payments, "ShowInExpenseClaims": False,
-                "ReportingCode": "", "HasAttachments": False}
+        data = {
+            "AccountID": docs.new_id(),
+            "Code": code,
+            "Name": name,
+            "Type": kind,
+            "Status": "ACTIVE",
+            "Class": klass.upper(),
+            "TaxType": "NONE",
+            "EnablePaymentsToAccount": payments,
+            "ShowInExpenseClaims": False,
+            "ReportingCode": "",
+            "HasAttachments": False,
+        }
         if kind == "BANK":
-            data.update(BankAccountType="BANK", BankAccountNumber=f"0{code}123456", CurrencyCode="USD")
+            data.update(
+                BankAccountType="BANK", BankAccountNumber=f"0{code}123456", CurrencyCode="USD"
+            )
         w.save("Accounts", Record(data["AccountID"], data, w.stamp), created=True)

@@ -9,16 +9,19 @@ from __future__ import annotations
 from decimal import Decimal
 
 from revhub.money import to_minor
-from revhub.sandbox.xero import contacts, documents as docs, invoices
+from revhub.sandbox.xero import contacts, invoices
+from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
 from revhub.sandbox.xero.xerojson import day
 
 TYPES = ("ACCRECCREDIT", "ACCPAYCREDIT")
-_NEXT = {"DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-         "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
-         "AUTHORISED": {"AUTHORISED", "VOIDED"}}
+_NEXT = {
+    "DRAFT": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "SUBMITTED": {"DRAFT", "SUBMITTED", "AUTHORISED", "DELETED"},
+    "AUTHORISED": {"AUTHORISED", "VOIDED"},
+}
 
 
 def find(w: Write, element: dict) -> Record | None:
@@ -42,16 +45,27 @@ def create(w: Write, element: dict) -> Record:
         raise ValidationFailed("Credit Note # must be unique.")
     contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
     currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
-    data = {"Type": kind, "CreditNoteID": docs.new_id(),
-            "CreditNoteNumber": number or w.books.next_number("CN", "CreditNotes", "CreditNoteNumber"),
-            "Reference": element.get("Reference") or "", "Contact": docs.contact_link(contact),
-            "Date": docs.date_field(element, "Date", day(w.now)), "Status": status,
-            "LineAmountTypes": docs.amount_types(element, "Exclusive"), "CurrencyCode": currency,
-            "CurrencyRate": Decimal("1.0"), "AmountPaid": docs.major(0, currency),
-            "AmountCredited": docs.major(0, currency), "Payments": [], "Allocations": [],
-            "HasAttachments": False, "HasErrors": False}
-    data["LineItems"] = docs.build_lines(w.books, element.get("LineItems"), currency, [],
-                                        status != "DRAFT")
+    data = {
+        "Type": kind,
+        "CreditNoteID": docs.new_id(),
+        "CreditNoteNumber": number or w.books.next_number("CN", "CreditNotes", "CreditNoteNumber"),
+        "Reference": element.get("Reference") or "",
+        "Contact": docs.contact_link(contact),
+        "Date": docs.date_field(element, "Date", day(w.now)),
+        "Status": status,
+        "LineAmountTypes": docs.amount_types(element, "Exclusive"),
+        "CurrencyCode": currency,
+        "CurrencyRate": Decimal("1.0"),
+        "AmountPaid": docs.major(0, currency),
+        "AmountCredited": docs.major(0, currency),
+        "Payments": [],
+        "Allocations": [],
+        "HasAttachments": False,
+        "HasErrors": False,
+    }
+    data["LineItems"] = docs.build_lines(
+        w.books, element.get("LineItems"), currency, [], status != "DRAFT"
+    )
     record = Record(data["CreditNoteID"], data, w.stamp)
     recompute(data)
     w.save("CreditNotes", record, created=True)
@@ -69,8 +83,13 @@ def update(w: Write, record: Record, element: dict) -> Record:
         data["Reference"] = element["Reference"]
     data["Date"] = docs.date_field(element, "Date", data["Date"])
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
-    data["LineItems"] = docs.build_lines(w.books, element.get("LineItems"), data["CurrencyCode"],
-                                        data["LineItems"], status != "DRAFT")
+    data["LineItems"] = docs.build_lines(
+        w.books,
+        element.get("LineItems"),
+        data["CurrencyCode"],
+        data["LineItems"],
+        status != "DRAFT",
+    )
     data["Status"] = status
     recompute(data)
     w.save("CreditNotes", record, created=False)
@@ -87,8 +106,9 @@ def recompute(data: dict) -> None:
     used += to_minor(data["AmountPaid"], currency)
     remaining = total - used if data["Status"] in ("AUTHORISED", "PAID") else 0
     data["RemainingCredit"] = docs.major(remaining, currency)
-    data["AmountCredited"] = docs.major(sum(to_minor(a["Amount"], currency) for a in data["Allocations"]),
-                                        currency)
+    data["AmountCredited"] = docs.major(
+        sum(to_minor(a["Amount"], currency) for a in data["Allocations"]), currency
+    )
     if data["Status"] == "AUTHORISED" and remaining == 0 and used:
         data["Status"] = "PAID"
     elif data["Status"] == "PAID" and remaining > 0:
@@ -114,23 +134,38 @@ def allocate(w: Write, note: Record, element: dict) -> dict:
     if invoice.data["CurrencyCode"] != currency:
         raise ValidationFailed("The currency of the credit note must match the invoice")
     if minor > to_minor(data["RemainingCredit"], currency):
-        raise ValidationFailed("The amount allocated exceeds the remaining credit on the credit note")
+        raise ValidationFailed(
+            "The amount allocated exceeds the remaining credit on the credit note"
+        )
     if minor > to_minor(invoice.data["AmountDue"], currency):
         raise ValidationFailed("The amount allocated exceeds the amount due on the invoice")
-    allocation = {"AllocationID": docs.new_id(), "Amount": docs.major(minor, currency),
-                  "Date": docs.date_field(element, "Date", day(w.now)),
-                  "Invoice": {"InvoiceID": invoice.data["InvoiceID"],
-                              "InvoiceNumber": invoice.data["InvoiceNumber"]},
-                  "CreditNote": {"CreditNoteID": data["CreditNoteID"],
-                                 "CreditNoteNumber": data["CreditNoteNumber"]},
-                  "IsDeleted": False}
+    allocation = {
+        "AllocationID": docs.new_id(),
+        "Amount": docs.major(minor, currency),
+        "Date": docs.date_field(element, "Date", day(w.now)),
+        "Invoice": {
+            "InvoiceID": invoice.data["InvoiceID"],
+            "InvoiceNumber": invoice.data["InvoiceNumber"],
+        },
+        "CreditNote": {
+            "CreditNoteID": data["CreditNoteID"],
+            "CreditNoteNumber": data["CreditNoteNumber"],
+        },
+        "IsDeleted": False,
+    }
     data["Allocations"].append(allocation)
     recompute(data)
     w.save("CreditNotes", note, created=False)
     inv = invoice.data
     inv["AmountCredited"] = docs.major(to_minor(inv["AmountCredited"], currency) + minor, currency)
-    inv["CreditNotes"].append({"CreditNoteID": data["CreditNoteID"], "CreditNoteNumber": data["CreditNoteNumber"],
-                               "Total": data["Total"], "AppliedAmount": allocation["Amount"]})
+    inv["CreditNotes"].append(
+        {
+            "CreditNoteID": data["CreditNoteID"],
+            "CreditNoteNumber": data["CreditNoteNumber"],
+            "Total": data["Total"],
+            "AppliedAmount": allocation["Amount"],
+        }
+    )
     invoices.recompute(inv)
     if inv["Status"] == "PAID":
         inv["FullyPaidOnDate"] = allocation["Date"]

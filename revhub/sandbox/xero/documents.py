@@ -39,7 +39,9 @@ def money(value: Decimal, currency: str) -> int:
     try:
         return to_minor(value, currency)
     except MoneyError:
-        raise ValidationFailed(f"Amount {value} has too many decimal places for {currency}.") from None
+        raise ValidationFailed(
+            f"Amount {value} has too many decimal places for {currency}."
+        ) from None
 
 
 def round_minor(value: Decimal, currency: str) -> int:
@@ -78,13 +80,17 @@ def resolve_contact(books: TenantData, element: dict, create) -> Record:
     Like Xero, a ``Name`` matching no contact creates one (``create(name_element)``).
     """
     ref = element.get("Contact")
-    if not isinstance(ref, dict) or not any(ref.get(k) for k in ("ContactID", "ContactNumber", "Name")):
+    if not isinstance(ref, dict) or not any(
+        ref.get(k) for k in ("ContactID", "ContactNumber", "Name")
+    ):
         raise ValidationFailed("A Contact must be specified for this type of transaction")
     contacts = books["Contacts"]
     if ref.get("ContactID"):
         found = contacts.get(str(ref["ContactID"]))
         if found is None:
-            raise ValidationFailed("The contact does not exist or is not valid for this transaction.")
+            raise ValidationFailed(
+                "The contact does not exist or is not valid for this transaction."
+            )
         return found
     if ref.get("ContactNumber"):
         found = contacts.by_key("ContactNumber", str(ref["ContactNumber"]))
@@ -106,8 +112,9 @@ def contact_link(contact: Record) -> dict:
     return link
 
 
-def build_lines(books: TenantData, raw_lines: object, currency: str, existing: list[dict],
-                require_account: bool) -> list[dict]:
+def build_lines(
+    books: TenantData, raw_lines: object, currency: str, existing: list[dict], require_account: bool
+) -> list[dict]:
     """Line items after Xero's update rule: lines with a known ``LineItemID`` are updated,
     new ones added, existing ones omitted from the array deleted."""
     if raw_lines is None:
@@ -120,6 +127,7 @@ def build_lines(books: TenantData, raw_lines: object, currency: str, existing: l
         if not isinstance(raw, dict):
             raise ValidationFailed("Each line item must be an object.")
         base = dict(by_id.get(str(raw.get("LineItemID", "")).lower(), {}))
+        base.pop("LineAmount", None)  # derived: recomputed from the merged quantity and price
         try:
             lines.append(_line(books, {**base, **raw}, currency, require_account))
         except ValidationFailed as exc:
@@ -147,15 +155,24 @@ def _line(books: TenantData, raw: dict, currency: str, require_account: bool) ->
     line_minor = round_minor(quantity * unit * (1 - discount / 100), currency)
     if given_total is not None and money(given_total, currency) != line_minor:
         raise ValidationFailed(
-            f"The line total {given_total} does not match the expected line total {major(line_minor, currency)}")
+            f"The line total {given_total} does not match the expected line total "
+            f"{major(line_minor, currency)}"
+        )
     account_code = raw.get("AccountCode") or sales.get("AccountCode")
     if account_code and books["Accounts"].by_key("Code", str(account_code)) is None:
-        raise ValidationFailed(f"Account code '{account_code}' is not a valid code for this document.")
+        raise ValidationFailed(
+            f"Account code '{account_code}' is not a valid code for this document."
+        )
     if require_account and not account_code:
         raise ValidationFailed("The account code or ID must be specified")
-    line = {"LineItemID": str(raw.get("LineItemID") or new_id()).lower(),
-            "Description": raw.get("Description") or (item.data.get("Description") if item else "") or "",
-            "Quantity": quantity, "UnitAmount": unit}
+    line = {
+        "LineItemID": str(raw.get("LineItemID") or new_id()).lower(),
+        "Description": raw.get("Description")
+        or (item.data.get("Description") if item else "")
+        or "",
+        "Quantity": quantity,
+        "UnitAmount": unit,
+    }
     if item_code:
         line["ItemCode"] = item.data["Code"]
     if account_code:
@@ -172,13 +189,21 @@ def _line(books: TenantData, raw: dict, currency: str, require_account: bool) ->
 def totals(lines: list[dict], amount_types: str, currency: str) -> dict:
     """``SubTotal``, ``TotalTax`` and ``Total`` in major units, summed in minor units."""
     line_sum = sum(to_minor(line["LineAmount"], currency) for line in lines)
-    tax = 0 if amount_types == "NoTax" else sum(to_minor(line["TaxAmount"], currency) for line in lines)
+    tax = (
+        0
+        if amount_types == "NoTax"
+        else sum(to_minor(line["TaxAmount"], currency) for line in lines)
+    )
     if amount_types == "Inclusive":
         subtotal, total = line_sum - tax, line_sum
     else:
         subtotal, total = line_sum, line_sum + tax
-    return {"SubTotal": major(subtotal, currency), "TotalTax": major(tax, currency),
-            "Total": major(total, currency), "_total_minor": total}
+    return {
+        "SubTotal": major(subtotal, currency),
+        "TotalTax": major(tax, currency),
+        "Total": major(total, currency),
+        "_total_minor": total,
+    }
 
 
 def amount_types(element: dict, default: str) -> str:

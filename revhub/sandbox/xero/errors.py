@@ -41,35 +41,54 @@ class ValidationException(XeroError):
 
     status = 400
 
-    def __init__(self, elements: list[object], message: str = "A validation exception occurred") -> None:
+    def __init__(
+        self, elements: list[object], message: str = "A validation exception occurred"
+    ) -> None:
         super().__init__(message)
         self.elements = elements
         self.message = message
 
     def render(self, dumps) -> bytes:
-        body = {"ErrorNumber": 10, "Type": "ValidationException", "Message": self.message,
-                "Elements": self.elements}
+        body = {
+            "ErrorNumber": 10,
+            "Type": "ValidationException",
+            "Message": self.message,
+            "Elements": self.elements,
+        }
         return dumps(body).encode()
 
 
 class ProblemError(XeroError):
     """401/403 answers: problem-JSON with ``Title``, ``Status`` and ``Detail``."""
 
-    def __init__(self, status: int, title: str, detail: str,
-                 headers: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, status: int, title: str, detail: str, headers: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail = status, title, detail
         self.headers = headers or []
 
     def body(self) -> bytes:
-        return json.dumps({"Type": None, "Title": self.title, "Status": self.status,
-                           "Detail": self.detail, "Instance": None, "Extensions": {}}).encode()
+        return json.dumps(
+            {
+                "Type": None,
+                "Title": self.title,
+                "Status": self.status,
+                "Detail": self.detail,
+                "Instance": None,
+                "Extensions": {},
+            }
+        ).encode()
 
 
 def unauthorized(detail: str = "AuthenticationUnsuccessful") -> ProblemError:
     """401 for a missing, unknown or expired (``TokenExpired``) access token."""
-    return ProblemError(401, "Unauthorized", detail,
-                        [("WWW-Authenticate", f'Bearer error="invalid_token", error_description="{detail}"')])
+    return ProblemError(
+        401,
+        "Unauthorized",
+        detail,
+        [("WWW-Authenticate", f'Bearer error="invalid_token", error_description="{detail}"')],
+    )
 
 
 def forbidden(detail: str = "AuthenticationUnsuccessful") -> ProblemError:
@@ -103,10 +122,17 @@ class BadRequest(XeroError):
 
     def render(self, dumps) -> bytes:
         if self.query:
-            return dumps({"ErrorNumber": 16, "Type": "QueryParseException",
-                          "Message": self.message}).encode()
-        return dumps({"ErrorNumber": 10, "Type": "ValidationException", "Message": self.message,
-                      "Elements": [{"ValidationErrors": [{"Message": self.message}]}]}).encode()
+            return dumps(
+                {"ErrorNumber": 16, "Type": "QueryParseException", "Message": self.message}
+            ).encode()
+        return dumps(
+            {
+                "ErrorNumber": 10,
+                "Type": "ValidationException",
+                "Message": self.message,
+                "Elements": [{"ValidationErrors": [{"Message": self.message}]}],
+            }
+        ).encode()
 
 
 class RateLimited(XeroError):
@@ -115,7 +141,9 @@ class RateLimited(XeroError):
     status = 429
     content_type = "text/plain; charset=utf-8"
 
-    def __init__(self, problem: str, retry_after: int, extra: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, problem: str, retry_after: int, extra: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(problem)
         self.problem = problem
         self.headers = [("Retry-After", str(retry_after)), ("X-Rate-Limit-Problem", problem)]

@@ -22,7 +22,10 @@ from revhub.sandbox.clock import SandboxClock
 ACCESS_TOKEN_SECONDS = 1800
 REFRESH_GRACE_SECONDS = 1800
 REFRESH_IDLE_SECONDS = 60 * 24 * 3600
-DEFAULT_SCOPE = "openid profile email offline_access accounting.transactions accounting.contacts accounting.settings"
+DEFAULT_SCOPE = (
+    "openid profile email offline_access accounting.transactions accounting.contacts"
+    " accounting.settings"
+)
 
 
 class OAuthError(Exception):
@@ -43,9 +46,15 @@ class Tenant:
 
     def as_connection(self) -> dict:
         stamp = self.created.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
-        return {"id": self.connection_id, "authEventId": self.auth_event_id,
-                "tenantId": self.tenant_id, "tenantType": "ORGANISATION",
-                "tenantName": self.name, "createdDateUtc": stamp, "updatedDateUtc": stamp}
+        return {
+            "id": self.connection_id,
+            "authEventId": self.auth_event_id,
+            "tenantId": self.tenant_id,
+            "tenantType": "ORGANISATION",
+            "tenantName": self.name,
+            "createdDateUtc": stamp,
+            "updatedDateUtc": stamp,
+        }
 
 
 @dataclass
@@ -64,9 +73,9 @@ class TokenAuthority:
         self.clock = clock
         self.client_id, self.client_secret = client_id, client_secret
         self._lock = threading.Lock()
-        self._access: dict[str, float] = {}      # token -> expiry (sandbox epoch seconds)
+        self._access: dict[str, float] = {}  # token -> expiry (sandbox epoch seconds)
         self._refresh: dict[str, _Refresh] = {}
-        self._codes: dict[str, str] = {}         # authorization code -> scope
+        self._codes: dict[str, str] = {}  # authorization code -> scope
 
     def reset(self) -> None:
         with self._lock:
@@ -85,8 +94,13 @@ class TokenAuthority:
         refresh = "xsbx_rt_" + secrets.token_urlsafe(24)
         self._access[access] = now + ACCESS_TOKEN_SECONDS
         self._refresh[refresh] = _Refresh(self.client_id, scope, now)
-        return {"access_token": access, "expires_in": ACCESS_TOKEN_SECONDS, "token_type": "Bearer",
-                "refresh_token": refresh, "scope": scope}
+        return {
+            "access_token": access,
+            "expires_in": ACCESS_TOKEN_SECONDS,
+            "token_type": "Bearer",
+            "refresh_token": refresh,
+            "scope": scope,
+        }
 
     def authorization_code(self, client_id: str, scope: str) -> str:
         """A one-time code the consent screen would hand back to the redirect URI."""

@@ -11,7 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from revhub.money import to_minor
-from revhub.sandbox.xero import contacts, documents as docs
+from revhub.sandbox.xero import contacts
+from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -41,8 +42,11 @@ def create(w: Write, element: dict) -> Record:
     """A new invoice from a PUT/POST element; raises ``ValidationFailed``."""
     kind = element.get("Type")
     if kind not in TYPES:
-        raise ValidationFailed("Invoice Type must be specified (ACCREC or ACCPAY)."
-                               if not kind else f"Invoice Type '{kind}' is not supported.")
+        raise ValidationFailed(
+            "Invoice Type must be specified (ACCREC or ACCPAY)."
+            if not kind
+            else f"Invoice Type '{kind}' is not supported."
+        )
     status = element.get("Status") or "DRAFT"
     if status not in ("DRAFT", "SUBMITTED", "AUTHORISED"):
         raise ValidationFailed(f"Invoices cannot be created with a status of {status}.")
@@ -51,15 +55,33 @@ def create(w: Write, element: dict) -> Record:
         raise ValidationFailed("Invoice # must be unique.")
     contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
     currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
-    data = {"Type": kind, "InvoiceID": docs.new_id(), "InvoiceNumber": "", "Reference": "",
-            "Contact": docs.contact_link(contact), "Date": None, "DueDate": None, "Status": "DRAFT",
-            "LineAmountTypes": "Exclusive", "LineItems": [], "CurrencyCode": currency,
-            "CurrencyRate": Decimal("1.0"), "AmountPaid": docs.major(0, currency),
-            "AmountCredited": docs.major(0, currency), "SentToContact": False,
-            "HasAttachments": False, "Payments": [], "CreditNotes": [], "Prepayments": [],
-            "Overpayments": [], "IsDiscounted": False, "HasErrors": False}
-    data["InvoiceNumber"] = number or (w.books.next_number("INV", "Invoices", "InvoiceNumber")
-                                      if kind == "ACCREC" else "")
+    data = {
+        "Type": kind,
+        "InvoiceID": docs.new_id(),
+        "InvoiceNumber": "",
+        "Reference": "",
+        "Contact": docs.contact_link(contact),
+        "Date": None,
+        "DueDate": None,
+        "Status": "DRAFT",
+        "LineAmountTypes": "Exclusive",
+        "LineItems": [],
+        "CurrencyCode": currency,
+        "CurrencyRate": Decimal("1.0"),
+        "AmountPaid": docs.major(0, currency),
+        "AmountCredited": docs.major(0, currency),
+        "SentToContact": False,
+        "HasAttachments": False,
+        "Payments": [],
+        "CreditNotes": [],
+        "Prepayments": [],
+        "Overpayments": [],
+        "IsDiscounted": False,
+        "HasErrors": False,
+    }
+    data["InvoiceNumber"] = number or (
+        w.books.next_number("INV", "Invoices", "InvoiceNumber") if kind == "ACCREC" else ""
+    )
     record = Record(data["InvoiceID"], data, w.stamp)
     _apply(w, record, element, status, creating=True)
     w.save("Invoices", record, created=True)
@@ -76,13 +98,24 @@ def update(w: Write, record: Record, element: dict) -> Record:
     if status not in allowed:
         raise ValidationFailed(NOT_EDITABLE)
     if status == "VOIDED" and (data["AmountPaid"] or data["AmountCredited"]):
-        raise ValidationFailed("This document cannot be voided as it has a payment or credit note allocated to it.")
-    if data["Status"] == "AUTHORISED" and (data["AmountPaid"] or data["AmountCredited"]) \
-            and "LineItems" in element:
-        raise ValidationFailed("This document cannot be edited as it has a payment or credit note allocated to it.")
+        raise ValidationFailed(
+            "This document cannot be voided as it has a payment or credit note allocated to it."
+        )
+    if (
+        data["Status"] == "AUTHORISED"
+        and (data["AmountPaid"] or data["AmountCredited"])
+        and "LineItems" in element
+    ):
+        raise ValidationFailed(
+            "This document cannot be edited as it has a payment or credit note allocated to it."
+        )
     number = element.get("InvoiceNumber")
-    if number and number != data["InvoiceNumber"] and data["Type"] == "ACCREC" \
-            and w.books["Invoices"].by_key("InvoiceNumber", number):
+    if (
+        number
+        and number != data["InvoiceNumber"]
+        and data["Type"] == "ACCREC"
+        and w.books["Invoices"].by_key("InvoiceNumber", number)
+    ):
         raise ValidationFailed("Invoice # must be unique.")
     if "Contact" in element:
         contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
@@ -110,8 +143,9 @@ def _apply(w: Write, record: Record, element: dict, status: str, creating: bool)
         data["DueDate"] = data["Date"] + timedelta(days=30)
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
     needs_account = status in ("SUBMITTED", "AUTHORISED")
-    data["LineItems"] = docs.build_lines(w.books, element.get("LineItems"), currency,
-                                        data["LineItems"], needs_account)
+    data["LineItems"] = docs.build_lines(
+        w.books, element.get("LineItems"), currency, data["LineItems"], needs_account
+    )
     if needs_account:
         if not data["LineItems"]:
             raise ValidationFailed("At least one line item must be specified")

@@ -4,8 +4,8 @@ events for the resources Xero has webhooks for)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from revhub.sandbox.xero.store import Record, TenantData
 
@@ -16,10 +16,12 @@ ChangeListener = Callable[[TenantData, str, Record, bool], None]
 class Write:
     """One request's (or one loaded record's) view of a tenant's books."""
 
-    def __init__(self, books: TenantData, stamp: float, on_change: ChangeListener | None = None) -> None:
+    def __init__(
+        self, books: TenantData, stamp: float, on_change: ChangeListener | None = None
+    ) -> None:
         self.books = books
         self.stamp = stamp
-        self.now = datetime.fromtimestamp(stamp, timezone.utc)
+        self.now = datetime.fromtimestamp(stamp, UTC)
         self._on_change = on_change
 
     def save(self, resource: str, record: Record, created: bool) -> None:

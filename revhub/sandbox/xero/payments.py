@@ -8,7 +8,8 @@ document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edite
 from __future__ import annotations
 
 from revhub.money import to_minor
-from revhub.sandbox.xero import contacts, credit_notes, documents as docs, invoices
+from revhub.sandbox.xero import contacts, credit_notes, invoices
+from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -16,8 +17,12 @@ from revhub.sandbox.xero.xerojson import day
 
 NOT_AUTHORISED = "Payments can only be made against Authorised documents"
 OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
-_TYPES = {"ACCREC": "ACCRECPAYMENT", "ACCPAY": "ACCPAYPAYMENT",
-          "ACCRECCREDIT": "ARCREDITPAYMENT", "ACCPAYCREDIT": "APCREDITPAYMENT"}
+_TYPES = {
+    "ACCREC": "ACCRECPAYMENT",
+    "ACCPAY": "ACCPAYPAYMENT",
+    "ACCRECCREDIT": "ARCREDITPAYMENT",
+    "ACCPAYCREDIT": "APCREDITPAYMENT",
+}
 
 
 def create(w: Write, element: dict) -> Record:
@@ -37,13 +42,24 @@ def create(w: Write, element: dict) -> Record:
         raise ValidationFailed(OVERPAYMENT)
     paid_on = docs.date_field(element, "Date", day(w.now))
     rate = docs.number(element, "CurrencyRate") or data.get("CurrencyRate")
-    payment = {"PaymentID": docs.new_id(), "Date": paid_on, "BankAmount": docs.major(minor, currency),
-               "Amount": docs.major(minor, currency), "Reference": element.get("Reference") or "",
-               "CurrencyRate": rate, "PaymentType": _TYPES[data["Type"]], "Status": "AUTHORISED",
-               "IsReconciled": bool(element.get("IsReconciled", False)), "HasAccount": True,
-               "HasValidationErrors": False,
-               "Account": {"AccountID": account.data["AccountID"], "Code": account.data["Code"],
-                           "Name": account.data["Name"]}}
+    payment = {
+        "PaymentID": docs.new_id(),
+        "Date": paid_on,
+        "BankAmount": docs.major(minor, currency),
+        "Amount": docs.major(minor, currency),
+        "Reference": element.get("Reference") or "",
+        "CurrencyRate": rate,
+        "PaymentType": _TYPES[data["Type"]],
+        "Status": "AUTHORISED",
+        "IsReconciled": bool(element.get("IsReconciled", False)),
+        "HasAccount": True,
+        "HasValidationErrors": False,
+        "Account": {
+            "AccountID": account.data["AccountID"],
+            "Code": account.data["Code"],
+            "Name": account.data["Name"],
+        },
+    }
     payment[_LINK[resource]] = _document_link(data, resource)
     record = Record(payment["PaymentID"], payment, w.stamp)
     w.save("Payments", record, created=True)
@@ -54,7 +70,9 @@ def create(w: Write, element: dict) -> Record:
 def delete(w: Write, record: Record, element: dict) -> Record:
     """``POST /Payments/{id}`` with ``{"Status": "DELETED"}`` reverses the payment."""
     if element.get("Status") != "DELETED" or set(element) - {"Status", "PaymentID"} - _SDK_DEFAULTS:
-        raise ValidationFailed("Payments can only be deleted (Status DELETED); they cannot be edited.")
+        raise ValidationFailed(
+            "Payments can only be deleted (Status DELETED); they cannot be edited."
+        )
     payment = record.data
     if payment["Status"] == "DELETED":
         raise ValidationFailed("This payment has already been deleted.")
@@ -101,27 +119,46 @@ def _account(w: Write, ref: object) -> Record:
     if account is None:
         raise ValidationFailed(f"Account code '{shown}' is not a valid code for this document.")
     if account.data["Type"] != "BANK" and not account.data.get("EnablePaymentsToAccount"):
-        raise ValidationFailed("Payments can only be made to BANK accounts or accounts with "
-                               "EnablePaymentsToAccount set")
+        raise ValidationFailed(
+            "Payments can only be made to BANK accounts or accounts with "
+            "EnablePaymentsToAccount set"
+        )
     return account
 
 
 def _document_link(data: dict, resource: str) -> dict:
     if resource == "Invoices":
-        return {"Type": data["Type"], "InvoiceID": data["InvoiceID"], "InvoiceNumber": data["InvoiceNumber"],
-                "Contact": data["Contact"], "CurrencyCode": data["CurrencyCode"]}
-    return {"Type": data["Type"], "CreditNoteID": data["CreditNoteID"],
-            "CreditNoteNumber": data["CreditNoteNumber"], "Contact": data["Contact"],
-            "CurrencyCode": data["CurrencyCode"]}
+        return {
+            "Type": data["Type"],
+            "InvoiceID": data["InvoiceID"],
+            "InvoiceNumber": data["InvoiceNumber"],
+            "Contact": data["Contact"],
+            "CurrencyCode": data["CurrencyCode"],
+        }
+    return {
+        "Type": data["Type"],
+        "CreditNoteID": data["CreditNoteID"],
+        "CreditNoteNumber": data["CreditNoteNumber"],
+        "Contact": data["Contact"],
+        "CurrencyCode": data["CurrencyCode"],
+    }
 
 
-def _apply_to_document(w: Write, document: Record, resource: str, payment: dict, minor: int) -> None:
+def _apply_to_document(
+    w: Write, document: Record, resource: str, payment: dict, minor: int
+) -> None:
     data = document.data
     currency = data["CurrencyCode"]
     data["AmountPaid"] = docs.major(to_minor(data["AmountPaid"], currency) + minor, currency)
-    summary = {"PaymentID": payment["PaymentID"], "Date": payment["Date"], "Amount": payment["Amount"],
-               "Reference": payment["Reference"], "CurrencyRate": payment["CurrencyRate"],
-               "HasAccount": False, "HasValidationErrors": False}
+    summary = {
+        "PaymentID": payment["PaymentID"],
+        "Date": payment["Date"],
+        "Amount": payment["Amount"],
+        "Reference": payment["Reference"],
+        "CurrencyRate": payment["CurrencyRate"],
+        "HasAccount": False,
+        "HasValidationErrors": False,
+    }
     data["Payments"] = [p for p in data["Payments"] if p["PaymentID"] != payment["PaymentID"]]
     if minor > 0:
         data["Payments"].append(summary)

@@ -12,8 +12,12 @@ from revhub.sandbox.xero.store import Record
 from revhub.sandbox.xero.xerojson import day
 
 STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "BILLED", "DELETED")
-_NEXT = {"DRAFT": set(STATUSES), "SUBMITTED": set(STATUSES),
-         "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"}, "BILLED": {"BILLED", "AUTHORISED"}}
+_NEXT = {
+    "DRAFT": set(STATUSES),
+    "SUBMITTED": set(STATUSES),
+    "AUTHORISED": {"AUTHORISED", "BILLED", "DELETED"},
+    "BILLED": {"BILLED", "AUTHORISED"},
+}
 
 
 def find(w: Write, element: dict) -> Record | None:
@@ -39,12 +43,22 @@ def create(w: Write, element: dict) -> Record:
     if number and w.books["PurchaseOrders"].by_key("PurchaseOrderNumber", number):
         raise ValidationFailed("Purchase Order # must be unique.")
     currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
-    data = {"PurchaseOrderID": docs.new_id(),
-            "PurchaseOrderNumber": number or w.books.next_number("PO", "PurchaseOrders", "PurchaseOrderNumber"),
-            "Reference": "", "Contact": docs.contact_link(contact), "Date": day(w.now),
-            "Status": status, "LineAmountTypes": "Exclusive", "LineItems": [],
-            "CurrencyCode": currency, "CurrencyRate": Decimal("1.0"), "HasAttachments": False,
-            "IsDiscounted": False, "HasErrors": False}
+    data = {
+        "PurchaseOrderID": docs.new_id(),
+        "PurchaseOrderNumber": number
+        or w.books.next_number("PO", "PurchaseOrders", "PurchaseOrderNumber"),
+        "Reference": "",
+        "Contact": docs.contact_link(contact),
+        "Date": day(w.now),
+        "Status": status,
+        "LineAmountTypes": "Exclusive",
+        "LineItems": [],
+        "CurrencyCode": currency,
+        "CurrencyRate": Decimal("1.0"),
+        "HasAttachments": False,
+        "IsDiscounted": False,
+        "HasErrors": False,
+    }
     record = Record(data["PurchaseOrderID"], data, w.stamp)
     _apply(w, record, element, status)
     w.save("PurchaseOrders", record, created=True)
@@ -64,7 +78,13 @@ def update(w: Write, record: Record, element: dict) -> Record:
 
 def _apply(w: Write, record: Record, element: dict, status: str) -> None:
     data = record.data
-    for name in ("Reference", "DeliveryAddress", "AttentionTo", "Telephone", "DeliveryInstructions"):
+    for name in (
+        "Reference",
+        "DeliveryAddress",
+        "AttentionTo",
+        "Telephone",
+        "DeliveryInstructions",
+    ):
         if element.get(name) is not None:
             data[name] = element[name]
     data["Date"] = docs.date_field(element, "Date", data["Date"])
@@ -72,8 +92,9 @@ def _apply(w: Write, record: Record, element: dict, status: str) -> None:
     if delivery is not None:
         data["DeliveryDate"] = delivery
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
-    data["LineItems"] = docs.build_lines(w.books, element.get("LineItems"), data["CurrencyCode"],
-                                        data["LineItems"], False)
+    data["LineItems"] = docs.build_lines(
+        w.books, element.get("LineItems"), data["CurrencyCode"], data["LineItems"], False
+    )
     data["Status"] = status
     sums = docs.totals(data["LineItems"], data["LineAmountTypes"], data["CurrencyCode"])
     sums.pop("_total_minor")

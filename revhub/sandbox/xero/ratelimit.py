@@ -96,13 +96,18 @@ class RateLimiter:
 
     def _headers(self, usage: _TenantUsage) -> list[tuple[str, str]]:
         limits = self.limits
-        return [("X-DayLimit-Remaining", str(max(0, limits.per_day - usage.day.count))),
-                ("X-MinLimit-Remaining", str(max(0, limits.per_minute - usage.minute.count))),
-                ("X-AppMinLimit-Remaining", str(max(0, limits.app_per_minute - self._app.count)))]
+        return [
+            ("X-DayLimit-Remaining", str(max(0, limits.per_day - usage.day.count))),
+            ("X-MinLimit-Remaining", str(max(0, limits.per_minute - usage.minute.count))),
+            ("X-AppMinLimit-Remaining", str(max(0, limits.app_per_minute - self._app.count))),
+        ]
 
     def fault_headers(self) -> list[tuple[str, str]]:
         """Headers for an injected "429": a minute breach as a real one would look."""
-        return [("Retry-After", "1"), ("X-Rate-Limit-Problem", "minute"),
-                ("X-DayLimit-Remaining", str(self.limits.per_day)),
-                ("X-MinLimit-Remaining", "0"),
-                ("X-AppMinLimit-Remaining", str(self.limits.app_per_minute))]
+        return [
+            ("Retry-After", "1"),
+            ("X-Rate-Limit-Problem", "minute"),
+            ("X-DayLimit-Remaining", str(self.limits.per_day)),
+            ("X-MinLimit-Remaining", "0"),
+            ("X-AppMinLimit-Remaining", str(self.limits.app_per_minute)),
+        ]

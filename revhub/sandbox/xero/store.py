@@ -37,7 +37,9 @@ class Record:
         """The rendered record; ``summary`` leaves out line items (unpaged multi-record GETs)."""
         if summary:
             if self._summary is None:
-                self._summary = dumps({k: v for k, v in self.data.items() if k not in SUMMARY_DROPPED})
+                self._summary = dumps(
+                    {k: v for k, v in self.data.items() if k not in SUMMARY_DROPPED}
+                )
             return self._summary
         if self._full is None:
             self._full = dumps(self.data)
@@ -84,6 +86,17 @@ class Collection:
         else:
             self._ordered = self._stamps = None  # rebuilt on the next read
 
+    def delete(self, record_id: str) -> None:
+        """Remove a record for good (only Items can be deleted in Xero)."""
+        record = self._by_id.pop(record_id.lower(), None)
+        if record is None:
+            return
+        for name, index in self._keys.items():
+            value = record.data.get(name)
+            if isinstance(value, str) and index.get(value.lower()) == record.id:
+                del index[value.lower()]
+        self._ordered = self._stamps = None
+
     def ordered(self) -> list[Record]:
         """All records, oldest update first (the list is shared: do not modify it)."""
         if self._ordered is None:
@@ -116,7 +129,8 @@ class TenantData:
     tenant_id: str
     name: str
     collections: dict[str, Collection] = field(
-        default_factory=lambda: {name: Collection(keys) for name, keys in RESOURCES.items()})
+        default_factory=lambda: {name: Collection(keys) for name, keys in RESOURCES.items()}
+    )
     sequences: dict[str, itertools.count] = field(default_factory=dict)
 
     def __getitem__(self, resource: str) -> Collection:

@@ -11,25 +11,35 @@ and must be known for the resource. Anything else (OR, parentheses, unknown fiel
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Callable
 
 from revhub.sandbox.xero.errors import BadRequest
 
 Predicate = Callable[[dict], bool]
 
-_VALUE = r'"(?:[^"\\]|\\.)*"|Guid\("[^"]*"\)|DateTime\(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\)|-?\d+(?:\.\d+)?|true|false|null'
+_VALUE = (
+    r'"(?:[^"\\]|\\.)*"|Guid\("[^"]*"\)|DateTime\(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\)'
+    r"|-?\d+(?:\.\d+)?|true|false|null"
+)
 _COMPARE = re.compile(rf"^\s*([A-Za-z][\w.]*)\s*(==|!=|>=|<=|>|<|=)\s*({_VALUE})\s*$")
-_METHOD = re.compile(r'^\s*([A-Za-z][\w.]*)\.(Contains|StartsWith|EndsWith)\(\s*("(?:[^"\\]|\\.)*")\s*\)\s*$')
+_METHOD = re.compile(
+    r'^\s*([A-Za-z][\w.]*)\.(Contains|StartsWith|EndsWith)\(\s*("(?:[^"\\]|\\.)*")\s*\)\s*$'
+)
 _SPLIT = re.compile(r"\s+AND\s+|\s*&&\s*", re.IGNORECASE)
 
 
-def compile_where(text: str, fields: frozenset[str], type_name: str, single_equals: bool) -> Predicate:
+def compile_where(
+    text: str, fields: frozenset[str], type_name: str, single_equals: bool
+) -> Predicate:
     """A predicate over record data for ``text``; raises ``BadRequest`` (QueryParseException)."""
     if not _only_call_parens(text or ""):
-        raise BadRequest(f"The where clause '{text}' is not supported by the sandbox "
-                         "(only AND-joined simple comparisons)", query=True)
+        raise BadRequest(
+            f"The where clause '{text}' is not supported by the sandbox "
+            "(only AND-joined simple comparisons)",
+            query=True,
+        )
     terms = [t for t in _SPLIT.split(text.strip()) if t.strip()]
     if not terms:
         raise BadRequest("The where clause is empty", query=True)
@@ -37,8 +47,12 @@ def compile_where(text: str, fields: frozenset[str], type_name: str, single_equa
 
 
 def _only_call_parens(text: str) -> bool:
-    stripped = re.sub(r'(Guid|DateTime|Contains|StartsWith|EndsWith)\([^)]*\)', "", text)
-    return "(" not in stripped and ")" not in stripped and not re.search(r"\sOR\s|\|\|", stripped, re.I)
+    stripped = re.sub(r"(Guid|DateTime|Contains|StartsWith|EndsWith)\([^)]*\)", "", text)
+    return (
+        "(" not in stripped
+        and ")" not in stripped
+        and not re.search(r"\sOR\s|\|\|", stripped, re.I)
+    )
 
 
 def _all(predicates: list[Predicate]) -> Predicate:
@@ -51,8 +65,11 @@ def _term(term: str, fields: frozenset[str], type_name: str, single_equals: bool
         path, name, raw = method.groups()
         _check_field(path, fields, type_name)
         needle = _string(raw).lower()
-        test = {"Contains": lambda s: needle in s, "StartsWith": lambda s: s.startswith(needle),
-                "EndsWith": lambda s: s.endswith(needle)}[name]
+        test = {
+            "Contains": lambda s: needle in s,
+            "StartsWith": lambda s: s.startswith(needle),
+            "EndsWith": lambda s: s.endswith(needle),
+        }[name]
         return lambda data: test(str(_lookup(data, path) or "").lower())
     compare = _COMPARE.match(term)
     if not compare:
@@ -82,7 +99,7 @@ def _literal(raw: str) -> object:
     if raw.startswith("DateTime("):
         year, month, dom = (int(p) for p in raw[9:-1].split(","))
         try:
-            return datetime(year, month, dom, tzinfo=timezone.utc)
+            return datetime(year, month, dom, tzinfo=UTC)
         except ValueError:
             raise BadRequest(f"Invalid date in where clause: {raw}", query=True) from None
     if raw in ("true", "false"):
@@ -111,10 +128,16 @@ def _compare(actual: object, op: str, expected: object) -> bool:
     if actual is None or expected is None:
         return False
     try:
-        return {">": actual > expected, "<": actual < expected,
-                ">=": actual >= expected, "<=": actual <= expected}[op]
+        return {
+            ">": actual > expected,
+            "<": actual < expected,
+            ">=": actual >= expected,
+            "<=": actual <= expected,
+        }[op]
     except TypeError:
-        raise BadRequest(f"Operator '{op}' is incompatible with the operand types", query=True) from None
+        raise BadRequest(
+            f"Operator '{op}' is incompatible with the operand types", query=True
+        ) from None
 
 
 def compile_order(text: str, fields: frozenset[str], type_name: str) -> list[tuple[str, bool]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
 
@@ -25,9 +25,9 @@ class DateFormatError(ValueError):
 def ms_date(value: datetime | date) -> str:
     """``/Date(<ms>+0000)/`` for a UTC datetime, or a date at UTC midnight."""
     if not isinstance(value, datetime):
-        value = datetime.combine(value, time(), tzinfo=timezone.utc)
+        value = datetime.combine(value, time(), tzinfo=UTC)
     elif value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     millis = int(value.timestamp() * 1000)
     return f"/Date({millis}+0000)/"
 
@@ -41,21 +41,21 @@ def parse_date(text: object) -> datetime:
         raise DateFormatError(f"{text!r} is not a date")
     match = _MS_DATE.match(text.strip())
     if match:
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, timezone.utc)
+        return datetime.fromtimestamp(int(match.group(1)) / 1000, UTC)
     try:
         if _PLAIN_DATE.match(text):
-            return datetime.combine(date.fromisoformat(text), time(), tzinfo=timezone.utc)
+            return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC)
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise DateFormatError(f"{text!r} is not a date") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def day(value: datetime) -> datetime:
     """The UTC midnight of ``value``: Xero's date-only fields carry no time of day."""
-    return datetime.combine(value.date(), time(), tzinfo=timezone.utc)
+    return datetime.combine(value.date(), time(), tzinfo=UTC)
 
 
 def loads(body: bytes) -> object:
