@@ -48,7 +48,21 @@ def _salesforce(home: Path, port: int, seed: int, clock: SandboxClock, options: 
                   "ca_bundle": ca_path, "organization_id": sandbox.org_id, "api_version": "62.0"})
 
 
-STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce}
+def _xero(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:
+    from revhub.sandbox.xero import XeroSandbox
+
+    sandbox = XeroSandbox(seed=seed, clock=clock, **options)
+    server = SandboxServer(sandbox, port=port).start()
+    # The consent step of a real install: the hub starts from a refresh token.
+    token = sandbox.issue_token()
+    return RunningSandbox(
+        "xero", sandbox, server,
+        credentials={"client_id": sandbox.authority.client_id, "client_secret": sandbox.authority.client_secret,
+                     "refresh_token": token["refresh_token"]},
+        settings={"identity_url": server.url, "api_url": server.url, "tenant_id": sandbox.default_tenant_id})
+
+
+STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "xero": _xero}
 
 
 @dataclass

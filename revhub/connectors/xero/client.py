@@ -120,7 +120,8 @@ class XeroAPI:
             retries=urllib3.Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False))
         # expires_at=None: the SDK must never refresh on its own; XeroAuth does.
         client.oauth2_token_getter(lambda: {"access_token": auth.token(), "token_type": "Bearer",
-                                            "expires_at": None, "scope": ["accounting.transactions"]})
+                                            "expires_in": None, "expires_at": None,
+                                            "scope": ["accounting.transactions"]})
         client.oauth2_token_saver(lambda token: None)
         self.accounting = AccountingApi(client, base_url=f"{api_url.rstrip('/')}/api.xro/2.0")
         self.auth, self.tenant_id, self.timeout = auth, tenant_id, timeout
