@@ -92,12 +92,17 @@ class OutboxWorker:
     def drain(self, target: str | None = None, limit: int = 500, max_rounds: int = 1000) -> OutboxResult:
         """Push until nothing is due (or ``max_rounds`` batches)."""
         total = OutboxResult()
+        calls_before = self._calls()
         for _ in range(max_rounds):
             messages = claim(self.db, self.name, target, limit)
             if not messages:
                 break
             self._run(messages, total)
+        total.calls = self._calls() - calls_before
         return total
+
+    def _calls(self) -> int:
+        return sum(getattr(getattr(p, "api", None), "calls", 0) for p in self._pushers.values())
 
     def _run(self, messages: list[OutboxMessage], result: OutboxResult) -> None:
         current, superseded = collapse(messages)
@@ -168,8 +173,9 @@ def upsert_link(session, entity: str, canonical_id: uuid.UUID, system: str, exte
     if existing:
         session.execute(update(links).where(links.c.id == existing.id).values(**values))
     else:
+        values.setdefault("base_snapshot", {})
         session.execute(insert(links).values(entity=entity, canonical_id=canonical_id, system=system,
-                                             remote_version=None, base_snapshot=snapshot or {}, **values))
+                                             remote_version=None, **values))
 
 
 def _target_links(session, entity: str, system: str, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, dict]]:

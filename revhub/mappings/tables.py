@@ -71,7 +71,7 @@ DEFAULTS: dict[tuple[str, str], tuple[FieldMapping, ...]] = {
         total_minor             Amount__c                money_decimal
         subscription_start      Subscription_Start__c    iso_date
         subscription_end        Subscription_End__c      iso_date
-        payment_terms           Payment_Terms__c         salesforce_payment_terms
+        payment_terms           Payment_Terms__c         text
         status                  Status__c                salesforce_po_status
     """),
     ("salesforce", "invoice"): _table("""

@@ -81,9 +81,9 @@ TRANSFORMS: dict[str, Transform] = {t.name: t for t in (
     Transform("iso_date", _blank_to_none, _identity),
     _vocabulary("xero_invoice_status", {"draft": "DRAFT", "open": "AUTHORISED", "paid": "PAID", "void": "VOIDED"},
                 {"SUBMITTED": "draft"}),
-    _vocabulary("salesforce_po_status", {"received": "Received", "approved": "Approved", "invoiced": "Invoiced",
+    # The org's Status__c picklist; its invoice-side values read as the PO state they imply.
+    _vocabulary("salesforce_po_status", {"received": "Issued", "approved": "Approved", "invoiced": "Invoiced",
                                          "partially_paid": "Partially Paid", "paid": "Paid",
-                                         "cancelled": "Cancelled"}),
-    _vocabulary("salesforce_payment_terms", {"NET15": "Net 15", "NET30": "Net 30", "NET45": "Net 45",
-                                             "NET60": "Net 60", "DUE_ON_RECEIPT": "Due on receipt"}),
+                                         "cancelled": "Cancelled"},
+                {"Draft": "received", "Void": "cancelled", "Uncollectible": "invoiced"}),
 )}

@@ -101,7 +101,7 @@ def test_salesforce_purchase_order_with_lines():
     po = {"Id": "a01xx0000000001AAA", "PO_Number__c": "PO-7781", "Account__c": "001xx0000000001AAA",
           "Issue_Date__c": "2026-11-02", "CurrencyIsoCode": "EUR", "Amount__c": 12345.5,
           "Status__c": "Partially Paid", "Subscription_Start__c": "2026-12-01",
-          "Subscription_End__c": "2027-11-30", "Payment_Terms__c": "Net 45",
+          "Subscription_End__c": "2027-11-30", "Payment_Terms__c": "NET45",
           "SystemModstamp": "2026-11-02T10:00:00.000+0000"}
     lines = [{"Product__c": "01txx0000000001AAA", "Description__c": "Seats", "Quantity__c": 25.0,
               "Unit_Price__c": 493.82, "Total_Price__c": 12345.5}]

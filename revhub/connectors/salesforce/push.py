@@ -33,6 +33,8 @@ class SalesforcePusher:
             if not item.refs.get("customer"):
                 return None
             record.update(Account__c=item.refs["customer"], Revhub_Id__c=str(item.record_id))
+            if not item.external_id:
+                record["Name"] = item.record.get("po_number")
         return record
 
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
