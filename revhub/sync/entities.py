@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import Table
+from sqlalchemy import Table, TypeDecorator
 
 from revhub.store import (
     Contact,
@@ -108,8 +108,11 @@ def _to_datetime(value: Any) -> datetime | None:
 def column_converter(table: Table, column: str) -> Callable[[Any], Any]:
     """How a JSON-ready value is written into ``table.column``."""
     python_type = None
+    column_type = table.c[column].type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl
     try:
-        python_type = table.c[column].type.python_type
+        python_type = column_type.python_type
     except NotImplementedError:
         pass
     if python_type is datetime:

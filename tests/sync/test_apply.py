@@ -175,3 +175,14 @@ def test_a_record_repeated_in_one_page_is_applied_in_order(connections):
     with connections.session() as s:
         assert s.scalar(select(Customer.name)) == "Renamed"
         assert s.scalar(select(Link.remote_version)) == "2"
+
+
+def test_timestamps_arrive_as_iso_strings_and_are_stored_as_utc(connections):
+    payment = Change("payment", "ch_1", "1", dict(amount_minor=5000, currency="EUR", fee_minor=175, net_minor=4825,
+                                                  received_at="2026-11-20T15:04:05+01:00", status="succeeded"))
+    apply(connections, "stripe", payment)
+    with connections.session() as s:
+        from revhub.store import Payment
+
+        received = s.scalar(select(Payment.received_at))
+    assert received.isoformat() == "2026-11-20T14:04:05+00:00"
