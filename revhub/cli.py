@@ -71,21 +71,29 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--host", default=None, help="Interface (default REVHUB_HOST or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default REVHUB_PORT or 8080).")
+@click.option("--companies", type=int, default=20, show_default=True, help="Size of the seeded data set.")
 @click.pass_context
-def demo(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Everything on one machine: migrate the embedded SQLite store, then serve."""
+def demo(ctx: click.Context, companies: int) -> None:
+    """Everything on one machine: seeded sandboxes, a fresh embedded store, workers, console."""
+    import dataclasses
+    import logging
+
     from revhub.app import create_app
-    from revhub.store import Database
-    from revhub.store.migrate import upgrade
+    from revhub.demo import demo_database, prepare, start_background
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = _config(ctx)
-    database = Database(config.database_url)
-    upgrade(database.engine)
+    config = dataclasses.replace(config, database_url=f"sqlite:///{demo_database(config)}")
+    database, vault, sandboxes = prepare(config, companies)
+    for provider, item in sandboxes.running.items():
+        click.echo(f"sandbox {provider:11} {item.url}")
     click.echo(f"store: {config.database_url}")
-    _serve(create_app(config, database), host or config.host, port or config.port)
-
+    workers = start_background(database, vault)
+    try:
+        _serve(create_app(config, database), config.host, config.port)
+    finally:
+        workers.stop()
+        sandboxes.stop()
 
 def _store(ctx: click.Context):
     from revhub.connections import Vault

@@ -18,7 +18,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_make_demo_serves_the_console_on_loopback(tmp_path):
+def test_make_demo_serves_a_seeded_console_on_loopback(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVHUB_")}
     env.update(REVHUB_HOME=str(tmp_path), REVHUB_PORT=str(port))
@@ -37,7 +37,15 @@ def test_make_demo_serves_the_console_on_loopback(tmp_path):
         assert page.status_code == 200 and "Canonical store" in page.text
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
         assert health["status"] == "ok" and health["database"] == "sqlite"
-        assert (tmp_path / "revhub.db").exists()
+        assert (tmp_path / "demo.db").exists()
+        # The first sync of the seeded sandboxes fills the console.
+        while time.monotonic() < deadline:
+            page = requests.get(f"http://127.0.0.1:{port}/", timeout=5).text
+            if '<td>Customers</td><td class="num">0</td>' not in page and "succeeded" in page:
+                break
+            time.sleep(1)
+        assert '<td>Customers</td><td class="num">0</td>' not in page
+        assert "Recent sync runs" in page and "succeeded" in page
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
