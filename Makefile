@@ -23,8 +23,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check revhub tests bench
 
+# Benchmarks run on demand and print their figures; the webhook one needs wrk (Debian).
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	for b in bench/bench_sandbox_*.py; do $(BIN)/python $$b; done
+	$(BIN)/python -m bench.bench_webhooks --postgres-url "$${REVHUB_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

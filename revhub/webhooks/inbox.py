@@ -1,16 +1,25 @@
-"""The inbox: provider events stored durably, once, before they are acknowledged."""
+"""The inbox: provider events stored durably, once, before they are acknowledged.
+
+This is the hot path of every webhook, so the insert runs on the DB-API connection with a
+prepared statement (one round trip and one commit), values laid out exactly as the
+SQLAlchemy column types store them (the rest of revhub reads these rows through the ORM).
+"""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 
-from revhub.store import InboxEvent, utcnow
-
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+_COLUMNS = "provider, connection_id, event_id, event_type, body, received_at, status, attempts"
+_SQL = {
+    "sqlite": f"INSERT INTO inbox_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0) "
+              "ON CONFLICT (provider, event_id) DO NOTHING",
+    "postgresql": f"INSERT INTO inbox_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0) "
+                  "ON CONFLICT (provider, event_id) DO NOTHING",
+}
 
 
 @dataclass(frozen=True)
@@ -20,17 +29,34 @@ class IncomingEvent:
     body: bytes
 
 
+def _row(dialect: str, provider: str, connection_id: uuid.UUID, event: IncomingEvent, now: datetime) -> tuple:
+    if dialect == "sqlite":
+        # As sqlalchemy.Uuid and revhub's UTCDateTime store them on SQLite.
+        return (provider, connection_id.hex, event.event_id, event.event_type, event.body,
+                now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
+    return provider, connection_id, event.event_id, event.event_type, event.body, now
+
+
 def store(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[IncomingEvent]) -> int:
     """Insert ``events``; duplicates of (provider, event id) are absorbed. Returns how many were new."""
     if not events:
         return 0
-    insert = _INSERTS[engine.dialect.name](InboxEvent.__table__).on_conflict_do_nothing(
-        index_elements=["provider", "event_id"])
-    now = utcnow()
-    rows = [dict(provider=provider, connection_id=connection_id, event_id=e.event_id,
-                 event_type=e.event_type, body=e.body, received_at=now, status="pending", attempts=0)
-            for e in events]
-    with engine.begin() as conn:
-        if len(rows) == 1:
-            return conn.execute(insert, rows[0]).rowcount
-        return sum(conn.execute(insert, row).rowcount for row in rows)
+    dialect = engine.dialect.name
+    sql = _SQL[dialect]
+    now = datetime.now(timezone.utc)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if dialect == "sqlite":
+            cursor.execute("BEGIN IMMEDIATE")
+        inserted = 0
+        for event in events:
+            cursor.execute(sql, _row(dialect, provider, connection_id, event, now))
+            inserted += max(cursor.rowcount, 0)
+        raw.commit()
+        return inserted
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()

@@ -1,0 +1,194 @@
+"""Webhook acknowledgement under load: gunicorn (2 workers) on loopback, wrk posting signed
+Stripe events; the verified-and-stored endpoint next to a bare 200 endpoint, same app.
+
+    .venv/bin/python -m bench.bench_webhooks [--postgres-url URL] [--seconds 10]
+
+Needs the Debian package ``wrk``. Prints requests/s and p50/p99 for both endpoints, their
+ratio, and p99 of the real endpoint at about 200 requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "whsec_bench_0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _event(i: int) -> bytes:
+    """A realistic ~3.4 KB invoice.paid event."""
+    invoice = {
+        "id": f"in_bench{i:08d}", "object": "invoice", "account_country": "US", "account_name": "revhub demo",
+        "amount_due": 1268000, "amount_paid": 1268000, "amount_remaining": 0, "amount_overpaid": 0,
+        "attempt_count": 1, "attempted": True, "auto_advance": False, "billing_reason": "manual",
+        "collection_method": "send_invoice", "created": 1763900000, "currency": "usd",
+        "custom_fields": [{"name": "PO number", "value": f"PO-{i:06d}"}], "customer": f"cus_bench{i % 500:05d}",
+        "customer_email": "ap@acmelabs.example", "customer_name": "Acme Labs Inc.",
+        "description": "Annual platform licence per PO", "due_date": 1766500000, "effective_at": 1763900100,
+        "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/test_x", "livemode": False,
+        "lines": {"object": "list", "has_more": False, "url": f"/v1/invoices/in_bench{i:08d}/lines", "data": [
+            {"id": f"il_bench{i:08d}{n}", "object": "line_item", "amount": 422666 + n, "currency": "usd",
+             "description": f"Platform licence, 12 months (seat block {n})", "quantity": 10,
+             "period": {"start": 1763900000, "end": 1795436000},
+             "pricing": {"type": "price_details", "unit_amount_decimal": "42266",
+                         "price_details": {"price": "price_1Plat", "product": "prod_Plat"}}} for n in range(3)]},
+        "metadata": {"po_number": f"PO-{i:06d}", "revhub_id": str(uuid.UUID(int=i))},
+        "number": f"RH-{i:06d}", "parent": None, "status": "paid",
+        "status_transitions": {"finalized_at": 1763900100, "paid_at": 1764000000, "voided_at": None,
+                               "marked_uncollectible_at": None},
+        "subtotal": 1268000, "total": 1268000, "total_taxes": [], "payments": {"object": "list", "data": []},
+    }
+    event = {"id": f"evt_bench{i:010d}", "object": "event", "api_version": "2026-10-28.endive",
+             "created": 1764000000, "type": "invoice.paid", "livemode": False, "pending_webhooks": 1,
+             "request": {"id": None, "idempotency_key": None}, "data": {"object": invoice}}
+    return json.dumps(event).encode()
+
+
+def _signed_bodies(count: int) -> list[tuple[str, str]]:
+    import hashlib
+    import hmac
+
+    now = int(time.time())
+    out = []
+    for i in range(count):
+        body = _event(i)
+        sig = hmac.new(SECRET.encode(), f"{now}.".encode() + body, hashlib.sha256).hexdigest()
+        out.append((body.decode(), f"t={now},v1={sig}"))
+    return out
+
+
+def _lua(bodies: list[tuple[str, str]], path: str, delay_ms: int | None) -> str:
+    entries = ",\n".join(f"{{{json.dumps(b)}, {json.dumps(h)}}}" for b, h in bodies)
+    delay = f"function delay() return {delay_ms} end\n" if delay_ms else ""
+    return f"""
+local bodies = {{
+{entries}
+}}
+local counter = 0
+local thread_offset = 0
+function setup(thread) thread:set("offset", math.random(1, #bodies)) end
+function init(args) counter = offset or 1 end
+request = function()
+  counter = counter + 1
+  local item = bodies[(counter % #bodies) + 1]
+  return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json", ["Stripe-Signature"] = item[2]}}, item[1])
+end
+{delay}
+"""
+
+
+def _wrk(url: str, script: Path, seconds: int, threads: int, connections: int) -> dict:
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                          "-s", str(script), url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p: str) -> float:
+        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def run(database_url: str, label: str, seconds: int, home: Path) -> dict:
+    env = {**os.environ, "REVHUB_HOME": str(home), "REVHUB_DATABASE_URL": database_url,
+           "REVHUB_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+    sys.path.insert(0, str(ROOT))
+    from revhub.config import load_config
+    from revhub.connections import Vault, save_connection
+    from revhub.store import Database
+    from revhub.store.migrate import upgrade
+
+    config = load_config(env)
+    db = Database(database_url)
+    upgrade(db.engine)
+    with db.session(write=True) as s:
+        save_connection(s, Vault(config.encryption_key), name="stripe", provider="stripe",
+                        credentials={"api_key": "sk_test_bench", "webhook_secrets": [SECRET]}, settings={})
+    port = _free_port()
+    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                                 "--log-level", "warning", "bench.webhook_app:app"], cwd=ROOT, env=env,
+                                start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                requests.post(f"{base}/bench/bare", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        bodies = _signed_bodies(8000)
+        scripts = {}
+        for name, path, delay in (("bare", "/bench/bare", None), ("stripe", "/webhooks/stripe/stripe", None),
+                                  ("paced", "/webhooks/stripe/stripe", 20)):
+            scripts[name] = home / f"{name}.lua"
+            scripts[name].write_text(_lua(bodies, path, delay))
+        results = {"bare": _wrk(base, scripts["bare"], seconds, 2, 16),
+                   "stripe": _wrk(base, scripts["stripe"], seconds, 2, 16),
+                   "paced": _wrk(base, scripts["paced"], seconds, 2, 4)}
+        with db.engine.connect() as conn:
+            results["stored"] = conn.execute(text("SELECT count(*) FROM inbox_events")).scalar()
+        return results
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=20)
+        db.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres-url", default=os.environ.get("REVHUB_TEST_POSTGRES_URL"))
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk (or run `make bench`, which installs it)")
+    engines = [("SQLite", None)]
+    if args.postgres_url:
+        engines.append(("PostgreSQL", args.postgres_url))
+    print(f"{'engine':11} {'endpoint':9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")
+    for label, pg in engines:
+        home = Path(tempfile.mkdtemp(prefix="revhub-bench-"))
+        if pg is None:
+            url = f"sqlite:///{home / 'bench.db'}"
+        else:
+            from revhub.store import Database
+
+            schema = f"bench_{os.getpid()}"
+            admin = Database(pg)
+            with admin.engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
+            url = f"{pg}{'&' if '?' in pg else '?'}options={quote(f'-csearch_path={schema}')}"
+        r = run(url, label, args.seconds, home)
+        for name in ("bare", "stripe", "paced"):
+            m = r[name]
+            print(f"{label:11} {name:9} {m['rps']:8.0f} {m['p50']:7.2f} {m['p99']:7.2f} {m['errors']:8d}")
+        print(f"{label:11} ratio real/bare req/s: {r['stripe']['rps'] / r['bare']['rps']:.2f}  "
+              f"(target >= 0.50); paced p99 {r['paced']['p99']:.1f} ms at {r['paced']['rps']:.0f} req/s "
+              f"(target < 50 ms at ~200); events stored: {r['stored']}")
+
+
+if __name__ == "__main__":
+    main()
