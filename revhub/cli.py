@@ -61,13 +61,21 @@ def _serve(app, host: str, port: int) -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface (default REVHUB_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default REVHUB_PORT or 8080).")
+@click.option("--workers/--no-workers", default=True, show_default=True,
+              help="Also run the sync clock and the inbox/outbox workers in this process.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the web console and webhooks (the schema must be migrated)."""
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: bool) -> None:
+    """Serve the console and webhooks (the schema must be migrated), with the workers."""
     from revhub.app import create_app
+    from revhub.runtime import Workers
 
-    config = _config(ctx)
-    _serve(create_app(config), host or config.host, port or config.port)
+    config, database, vault = _store(ctx)
+    running = Workers(database, vault).start() if workers else None
+    try:
+        _serve(create_app(config, database), host or config.host, port or config.port)
+    finally:
+        if running:
+            running.stop()
 
 
 @main.command()
@@ -262,3 +270,165 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
         pass
     finally:
         running.stop()
+
+
+@main.command()
+@click.option("--no-schedule", is_flag=True, help="Only drain the inbox and outbox; no scheduled syncs.")
+@click.pass_context
+def worker(ctx: click.Context, no_schedule: bool) -> None:
+    """Scheduler and queue workers without the web server (run several to add capacity)."""
+    import logging
+    import threading
+
+    from revhub.runtime import Workers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _, database, vault = _store(ctx)
+    workers = Workers(database, vault, schedule=not no_schedule).start()
+    click.echo("revhub worker running; Ctrl-C stops")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        workers.stop()
+
+
+@main.group()
+def webhooks() -> None:
+    """Stored provider events."""
+
+
+def _when(value: str | None, name: str):
+    from datetime import datetime, timezone
+
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=name) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@webhooks.command("replay")
+@click.option("--id", "ids", type=int, multiple=True, help="An inbox event id; repeatable.")
+@click.option("--provider", type=click.Choice(["stripe", "xero", "salesforce"]))
+@click.option("--since", help="Received at or after (ISO 8601, UTC unless an offset is given).")
+@click.option("--until", help="Received before (ISO 8601).")
+@click.option("--process/--queue-only", default=True, show_default=True,
+              help="Process the replayed events now, or leave them to the workers.")
+@click.pass_context
+def webhooks_replay(ctx: click.Context, ids, provider, since, until, process: bool) -> None:
+    """Re-process stored events. Processing is idempotent: a replay never doubles anything."""
+    from revhub.webhooks.worker import InboxWorker, replay
+
+    _, database, vault = _store(ctx)
+    try:
+        count = replay(database, ids=list(ids) or None, provider=provider, since=_when(since, "--since"),
+                       until=_when(until, "--until"))
+    except ValueError as exc:
+        ctx.fail(str(exc))
+    click.echo(f"{count} event(s) queued again")
+    if process and count:
+        result = InboxWorker(database, vault).drain()
+        click.echo(f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}, "
+                   f"parked {result.parked}")
+
+
+@main.group()
+def outbox() -> None:
+    """Writes owed to the providers."""
+
+
+@outbox.command("plan")
+@click.option("--target", help="Only this connection.")
+@click.pass_context
+def outbox_plan(ctx: click.Context, target: str | None) -> None:
+    """Dry run: what would be written, as a diff against what each system last had. Writes nothing."""
+    import json
+
+    from revhub.mappings.outbox import plan
+
+    _, database, vault = _store(ctx)
+    entries = plan(database, vault, target)
+    for entry in entries:
+        click.echo(f"#{entry['message']} {entry['operation']} {entry['entity']} {entry['record']} "
+                   f"-> {entry['target']} {entry['external_id'] or ''}".rstrip())
+        for field, change in entry["changes"].items():
+            click.echo(f"    {field}: {json.dumps(change['from'], default=str)} -> {json.dumps(change['to'], default=str)}")
+    click.echo(f"{len(entries)} write(s) pending")
+
+
+@outbox.command("retry")
+@click.option("--id", "ids", type=int, multiple=True, help="A dead letter's id; repeatable (default: all).")
+@click.pass_context
+def outbox_retry(ctx: click.Context, ids) -> None:
+    """Put dead letters back in the queue."""
+    from revhub.mappings.outbox import retry_dead
+
+    _, database, _ = _store(ctx)
+    click.echo(f"{retry_dead(database, list(ids) or None)} dead letter(s) queued again")
+
+
+@main.group(name="po")
+def purchase_orders() -> None:
+    """Purchase orders."""
+
+
+@purchase_orders.command("submit")
+@click.argument("file", type=click.File("r"))
+@click.option("--actor", default="cli", show_default=True, help="Who submits (audited).")
+@click.pass_context
+def po_submit(ctx: click.Context, file, actor: str) -> None:
+    """Submit the purchase order in FILE (JSON; '-' for standard input)."""
+    import json
+
+    from revhub.orders import service
+    from revhub.orders.validation import threshold_minor, validate
+
+    config, database, _ = _store(ctx)
+    try:
+        data = json.load(file)
+    except ValueError as exc:
+        ctx.fail(f"{file.name}: not JSON ({exc})")
+    draft = validate(data)
+    errors = draft if isinstance(draft, list) else None
+    if errors is None:
+        try:
+            with database.session(write=True) as s:
+                po = service.submit(s, draft, actor=actor,
+                                    threshold_minor=threshold_minor(config.approval_threshold, draft.currency))
+                click.echo(f"PO {po.po_number} received as internal PO {po.internal_number} ({po.status})")
+                return
+        except service.IntakeError as exc:
+            errors = exc.errors
+        except service.DuplicatePurchaseOrder as exc:
+            ctx.fail(str(exc))
+    for error in errors:
+        click.echo(f"  {error.field or '(body)'}: {error.message}", err=True)
+    ctx.fail(f"{len(errors)} invalid field(s); nothing was stored")
+
+
+@purchase_orders.command("approve")
+@click.argument("internal_number", type=int)
+@click.option("--approver", required=True, help="Who approves (audited).")
+@click.option("--note")
+@click.pass_context
+def po_approve(ctx: click.Context, internal_number: int, approver: str, note: str | None) -> None:
+    """Approve a received PO and raise its invoice."""
+    from sqlalchemy import select
+
+    from revhub.orders import service
+    from revhub.store import PurchaseOrder
+
+    _, database, _ = _store(ctx)
+    with database.session(write=True) as s:
+        po = s.scalar(select(PurchaseOrder).where(PurchaseOrder.internal_number == internal_number))
+        if po is None:
+            ctx.fail(f"no PO with internal number {internal_number}")
+        try:
+            invoice = service.approve(s, po, approver=approver, note=note)
+        except service.TransitionError as exc:
+            ctx.fail(str(exc))
+        click.echo(f"PO {internal_number} approved; invoice {invoice.number} raised")
