@@ -42,6 +42,14 @@ def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Databas
 
 
 def _wire_webhooks(sandboxes: SandboxSet, hub: str) -> None:
+    if "stripe" in sandboxes.running:
+        import stripe
+
+        running = sandboxes["stripe"]
+        client = stripe.StripeClient(running.credentials["api_key"], base_addresses={"api": running.url})
+        endpoint = client.v1.webhook_endpoints.create(params={"url": f"{hub}/webhooks/stripe/stripe",
+                                                              "enabled_events": ["*"]})
+        running.credentials["webhook_secrets"] = [endpoint.secret]
     if "xero" in sandboxes.running:
         xero = sandboxes["xero"]
         key = secrets.token_urlsafe(32)

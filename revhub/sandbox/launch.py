@@ -62,7 +62,16 @@ def _xero(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) 
         settings={"identity_url": server.url, "api_url": server.url, "tenant_id": sandbox.default_tenant_id})
 
 
-STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "xero": _xero}
+def _stripe(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:
+    from revhub.sandbox.stripe import StripeSandbox
+
+    sandbox = StripeSandbox(seed=seed, clock=clock, **options)
+    server = SandboxServer(sandbox, port=port).start()
+    return RunningSandbox("stripe", sandbox, server, credentials={"api_key": sandbox.api_key},
+                          settings={"base_url": server.url})
+
+
+STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "stripe": _stripe, "xero": _xero}
 
 
 @dataclass

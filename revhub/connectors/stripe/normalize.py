@@ -51,11 +51,11 @@ def customer(obj: StripeObject) -> dict[str, Any]:
     record = {
         "name": obj.get("name"),
         "email": obj.get("email"),
-        "billing_line1": address.get("line1"),
-        "billing_line2": address.get("line2"),
-        "billing_city": address.get("city"),
-        "billing_region": address.get("state"),
-        "billing_postal_code": address.get("postal_code"),
+        "billing_line1": address.get("line1") or None,
+        "billing_line2": address.get("line2") or None,
+        "billing_city": address.get("city") or None,
+        "billing_region": address.get("state") or None,
+        "billing_postal_code": address.get("postal_code") or None,
         "billing_country": (address.get("country") or None) and address["country"].upper(),
         "default_currency": _currency(obj.get("currency")),
     }

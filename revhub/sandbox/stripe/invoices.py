@@ -1,0 +1,262 @@
+"""Invoices (API 2026-10-28: no top-level charge/paid/subscription; payments are invoice
+payments), their line items, and the state machine draft → open → paid | void | uncollectible."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from revhub.sandbox.stripe import params as p
+from revhub.sandbox.stripe.errors import StripeError
+from revhub.sandbox.stripe.payments import Payments
+from revhub.sandbox.stripe.store import Store, new_id
+
+DAY = 86400
+
+
+class Invoices:
+    def __init__(self, store: Store, now: Callable[[], int], emit: Callable[..., None], payments: Payments) -> None:
+        self.store, self.now, self.emit, self.payments = store, now, emit, payments
+
+    # -- creation and lines ----------------------------------------------------------
+    def create(self, q: dict[str, Any], created: int | None = None) -> dict[str, Any]:
+        customer = self.store["customer"].get(p.string(q, "customer", required=True), "customer")
+        method = p.string(q, "collection_method", choices=("charge_automatically", "send_invoice")) or \
+            "charge_automatically"
+        days = p.integer(q, "days_until_due", minimum=0, maximum=3650)
+        due = p.integer(q, "due_date")
+        if method == "send_invoice" and days is None and due is None:
+            raise StripeError(400, "Missing required param: days_until_due.", code="parameter_missing",
+                              param="days_until_due")
+        if method == "charge_automatically" and (days is not None or due is not None):
+            raise StripeError(400, "Invoices with collection_method charge_automatically cannot have a due date.",
+                              param="days_until_due" if days is not None else "due_date")
+        number = p.string(q, "number", max_length=26)
+        if number and any(i.get("number") == number for i in self.store.all("invoice")):
+            raise StripeError(400, f"Invoice number {number} has already been used.", code="invoice_number_taken",
+                              param="number")
+        created = created or self.now()
+        currency = (p.string(q, "currency") or customer.get("currency") or "usd").lower()
+        invoice = {
+            "id": new_id("invoice"), "object": "invoice", "account_country": "US", "account_name": "revhub sandbox",
+            "account_tax_ids": None, "amount_due": 0, "amount_overpaid": 0, "amount_paid": 0, "amount_remaining": 0,
+            "amount_shipping": 0, "application": None, "attempt_count": 0, "attempted": False,
+            "auto_advance": p.boolean(q, "auto_advance", default=method == "charge_automatically"),
+            "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
+            "billing_reason": "manual", "collection_method": method, "created": created, "currency": currency,
+            "custom_fields": _custom_fields(q), "customer": customer["id"], "customer_address": customer["address"],
+            "customer_email": customer["email"], "customer_name": customer["name"], "customer_phone": customer["phone"],
+            "customer_shipping": None, "customer_tax_exempt": "none", "customer_tax_ids": [],
+            "default_payment_method": None, "default_source": None, "default_tax_rates": [],
+            "description": p.string(q, "description"), "discounts": [], "due_date": due,
+            "effective_at": None, "ending_balance": None, "footer": p.string(q, "footer"), "from_invoice": None,
+            "hosted_invoice_url": None, "invoice_pdf": None, "issuer": {"type": "self"},
+            "last_finalization_error": None, "latest_revision": None,
+            "lines": {"object": "list", "data": [], "has_more": False, "total_count": 0, "url": ""},
+            "livemode": False, "metadata": p.metadata(q), "next_payment_attempt": None, "number": number,
+            "on_behalf_of": None, "parent": None,
+            "payment_settings": {"default_mandate": None, "payment_method_options": None, "payment_method_types": None},
+            "period_end": created, "period_start": created, "post_payment_credit_notes_amount": 0,
+            "pre_payment_credit_notes_amount": 0, "receipt_number": None, "rendering": None, "shipping_cost": None,
+            "shipping_details": None, "starting_balance": 0, "statement_descriptor": None, "status": "draft",
+            "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None,
+                                   "voided_at": None},
+            "subtotal": 0, "subtotal_excluding_tax": 0, "test_clock": None, "total": 0, "total_discount_amounts": [],
+            "total_excluding_tax": 0, "total_pretax_credit_amounts": [], "total_taxes": [],
+            "webhooks_delivered_at": None, "_days_until_due": days,
+        }
+        invoice["lines"]["url"] = f"/v1/invoices/{invoice['id']}/lines"
+        self.store["invoice"].add(invoice)
+        self.emit("invoice.created", invoice)
+        return invoice
+
+    def add_line(self, invoice: dict[str, Any], line: dict[str, Any], index: int | None = None) -> dict[str, Any]:
+        """One line from ``add_lines``/invoice items: ``amount`` or ``price_data``/``pricing`` with quantity."""
+        where = f"lines[{index}]" if index is not None else ""
+        if invoice["status"] != "draft":
+            raise StripeError(400, "You can only add lines to a draft invoice.", code="invoice_not_editable",
+                              param=f"{where}" or "invoice")
+        p.check_known(line, ("amount", "description", "discountable", "discounts", "invoice_item", "metadata",
+                             "period", "price_data", "pricing", "quantity", "tax_amounts", "tax_rates", "currency",
+                             "customer", "invoice"))
+        quantity = p.integer(line, "quantity", minimum=1, default=1)
+        price, product, unit = None, None, None
+        if line.get("price_data"):
+            data = line["price_data"]
+            p.check_known(data, ("currency", "product", "unit_amount", "unit_amount_decimal", "tax_behavior"))
+            product = self.store["product"].get(p.string(data, "product", required=True), f"{where}[price_data][product]")["id"]
+            currency = p.string(data, "currency", required=True).lower()
+            if currency != invoice["currency"]:
+                raise StripeError(400, f"The price_data currency ({currency}) must match the invoice currency "
+                                       f"({invoice['currency']}).", param=f"{where}[price_data][currency]")
+            unit = p.integer(data, "unit_amount", minimum=0)
+            if unit is None:
+                unit = int(float(p.string(data, "unit_amount_decimal", required=True)))
+            amount = unit * quantity
+        elif line.get("pricing"):
+            price_obj = self.store["price"].get(p.string(line["pricing"], "price", required=True), f"{where}[pricing][price]")
+            price, product, unit = price_obj["id"], price_obj["product"], price_obj["unit_amount"]
+            amount = unit * quantity
+        else:
+            amount = p.integer(line, "amount", required=True)
+            if "quantity" in line:
+                raise StripeError(400, "You cannot specify quantity together with amount.", param=f"{where}[quantity]")
+            unit = amount
+        item_id = new_id("invoiceitem")
+        created = self.now()
+        row = {"id": new_id("line_item"), "object": "line_item", "amount": amount, "currency": invoice["currency"],
+               "description": p.string(line, "description") or "", "discount_amounts": [], "discountable": True,
+               "discounts": [], "invoice": invoice["id"], "livemode": False, "metadata": p.metadata(line),
+               "parent": {"type": "invoice_item_details", "subscription_item_details": None,
+                          "invoice_item_details": {"invoice_item": item_id, "proration": False,
+                                                   "proration_details": {"credited_items": None},
+                                                   "subscription": None}},
+               "period": {"end": created, "start": created}, "pretax_credit_amounts": [],
+               "pricing": ({"type": "price_details", "price_details": {"price": price, "product": product},
+                            "unit_amount_decimal": str(unit)} if product else
+                           {"type": "price_details", "price_details": None, "unit_amount_decimal": str(unit)}),
+               "quantity": quantity, "subscription": None, "taxes": []}
+        invoice["lines"]["data"].append(row)
+        self._totals(invoice)
+        return row
+
+    def add_lines(self, invoice: dict[str, Any], lines: Any) -> dict[str, Any]:
+        if not isinstance(lines, list) or not lines:
+            raise StripeError(400, "Missing required param: lines.", code="parameter_missing", param="lines")
+        before = {"amount_due": invoice["amount_due"], "total": invoice["total"]}
+        for i, line in enumerate(lines):
+            if not isinstance(line, dict):
+                raise StripeError(400, "Invalid object", param=f"lines[{i}]")
+            self.add_line(invoice, line, i)
+        self.emit("invoice.updated", invoice, before)
+        return invoice
+
+    def _totals(self, invoice: dict[str, Any]) -> None:
+        subtotal = sum(line["amount"] for line in invoice["lines"]["data"])
+        invoice["lines"]["total_count"] = len(invoice["lines"]["data"])
+        invoice.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, total=subtotal, total_excluding_tax=subtotal,
+                       amount_due=subtotal)
+        invoice["amount_remaining"] = max(0, subtotal - invoice["amount_paid"])
+
+    # -- state machine ---------------------------------------------------------------
+    def finalize(self, invoice: dict[str, Any], at: int | None = None) -> dict[str, Any]:
+        if invoice["status"] != "draft":
+            raise StripeError(400, f"This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+                              code="invoice_not_editable")
+        at = at or self.now()
+        customer = self.store["customer"].get(invoice["customer"])
+        if not invoice["number"]:
+            customer["next_invoice_sequence"] += 1
+            invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence'] - 1:04d}"
+        if invoice["collection_method"] == "send_invoice" and invoice["due_date"] is None:
+            invoice["due_date"] = at + DAY * (invoice["_days_until_due"] or 0)
+        invoice["status"], invoice["effective_at"] = "open", at
+        invoice["status_transitions"]["finalized_at"] = at
+        invoice["hosted_invoice_url"] = f"https://invoice.stripe.com/i/acct_sandbox/test_{invoice['id']}"
+        invoice["invoice_pdf"] = f"{invoice['hosted_invoice_url']}/pdf"
+        invoice["ending_balance"] = 0
+        self.emit("invoice.finalized", invoice)
+        if invoice["amount_due"] == 0:
+            self._mark_paid(invoice, at)
+        return invoice
+
+    def pay(self, invoice: dict[str, Any], q: dict[str, Any], at: int | None = None) -> dict[str, Any]:
+        if invoice["status"] not in ("open", "uncollectible"):
+            raise StripeError(400, f"Invoice is already {invoice['status']}" if invoice["status"] in ("paid", "void")
+                              else "You can only pay an invoice that is open or uncollectible.",
+                              code="invoice_not_editable" if invoice["status"] == "draft" else "invoice_already_paid"
+                              if invoice["status"] == "paid" else "invoice_not_editable")
+        at = at or self.now()
+        if p.boolean(q, "paid_out_of_band", default=False):
+            invoice["amount_paid"] = invoice["amount_due"]
+            invoice["amount_remaining"] = 0
+            self._mark_paid(invoice, at)
+            return invoice
+        method = p.string(q, "payment_method") or "pm_card_visa"
+        intent = self.payments.intent(invoice["amount_remaining"], invoice["currency"], invoice["customer"],
+                                      description=f"Payment for Invoice {invoice['number']}", created=at)
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        try:
+            self.payments.confirm(intent, method, at)
+        except StripeError:
+            self.emit("invoice.payment_failed", invoice)
+            raise
+        return self.attach(invoice, intent, at)
+
+    def attach(self, invoice: dict[str, Any], intent: dict[str, Any], at: int | None = None) -> dict[str, Any]:
+        """Apply a succeeded payment intent (maybe partial, maybe more than due) to the invoice."""
+        if invoice["status"] not in ("open", "uncollectible"):
+            raise StripeError(400, "You can only attach payments to an open or uncollectible invoice.",
+                              code="invoice_not_editable", param="payment_intent")
+        if intent["status"] != "succeeded":
+            raise StripeError(400, "The PaymentIntent must have succeeded to be attached.",
+                              code="payment_intent_unexpected_state", param="payment_intent")
+        if intent["currency"] != invoice["currency"]:
+            raise StripeError(400, "The PaymentIntent's currency must match the invoice's.", param="payment_intent")
+        if any(x["payment"]["payment_intent"] == intent["id"] for x in self.store.all("invoice_payment")):
+            raise StripeError(400, "This PaymentIntent is already attached to an invoice.", param="payment_intent")
+        at = at or self.now()
+        applied = min(intent["amount_received"], invoice["amount_remaining"])
+        self.store["invoice_payment"].add({
+            "id": new_id("invoice_payment"), "object": "invoice_payment", "amount_paid": intent["amount_received"],
+            "amount_requested": intent["amount"], "created": at, "currency": invoice["currency"],
+            "invoice": invoice["id"], "is_default": True, "livemode": False,
+            "payment": {"type": "payment_intent", "payment_intent": intent["id"]}, "status": "paid",
+            "status_transitions": {"canceled_at": None, "paid_at": at}})
+        before = {"amount_paid": invoice["amount_paid"], "amount_remaining": invoice["amount_remaining"]}
+        invoice["amount_paid"] += applied
+        invoice["amount_overpaid"] += intent["amount_received"] - applied
+        invoice["amount_remaining"] = invoice["amount_due"] - invoice["amount_paid"]
+        if invoice["amount_remaining"] <= 0:
+            self.emit("invoice.payment_succeeded", invoice)
+            self._mark_paid(invoice, at)
+        else:
+            self.emit("invoice.updated", invoice, before)
+        return invoice
+
+    def _mark_paid(self, invoice: dict[str, Any], at: int) -> None:
+        invoice["status"] = "paid"
+        invoice["status_transitions"]["paid_at"] = at
+        self.emit("invoice.paid", invoice)
+
+    def void(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        if invoice["status"] not in ("open", "uncollectible") or invoice["amount_paid"]:
+            raise StripeError(400, f"You can only void open invoices without payments; this one is {invoice['status']}.",
+                              code="invoice_not_editable")
+        invoice["status"] = "void"
+        invoice["status_transitions"]["voided_at"] = self.now()
+        self.emit("invoice.voided", invoice)
+        return invoice
+
+    def mark_uncollectible(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        if invoice["status"] != "open":
+            raise StripeError(400, "You can only mark open invoices as uncollectible.", code="invoice_not_editable")
+        invoice["status"] = "uncollectible"
+        invoice["status_transitions"]["marked_uncollectible_at"] = self.now()
+        self.emit("invoice.marked_uncollectible", invoice)
+        return invoice
+
+    def send(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        if invoice["status"] != "open" or invoice["collection_method"] != "send_invoice":
+            raise StripeError(400, "You can only send open invoices with collection_method send_invoice.",
+                              code="invoice_not_editable")
+        self.emit("invoice.sent", invoice)
+        return invoice
+
+
+def _custom_fields(q: dict[str, Any]) -> list[dict[str, str]] | None:
+    given = q.get("custom_fields")
+    if given in (None, ""):
+        return None
+    if not isinstance(given, list) or len(given) > 4:
+        raise StripeError(400, "You can have at most 4 custom fields.", param="custom_fields")
+    fields = []
+    for i, field in enumerate(given):
+        if not isinstance(field, dict) or not field.get("name") or not field.get("value"):
+            raise StripeError(400, "Missing required param: custom_fields[{0}][name].".format(i),
+                              code="parameter_missing", param=f"custom_fields[{i}][name]")
+        if len(field["name"]) > 40 or len(field["value"]) > 140:
+            raise StripeError(400, "Custom field names are at most 40 and values at most 140 characters.",
+                              param=f"custom_fields[{i}]")
+        fields.append({"name": field["name"], "value": field["value"]})
+    return fields

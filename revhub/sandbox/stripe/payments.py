@@ -1,0 +1,134 @@
+"""Money movements: payment intents, charges with balance transactions (fees), refunds."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, Callable
+
+from revhub.money import exponent
+from revhub.sandbox.stripe.errors import StripeError
+from revhub.sandbox.stripe.store import Store, new_id
+
+DECLINED_METHODS = {"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"}
+AVAILABLE_DELAY = 2 * 86400
+
+
+def fee(amount: int, currency: str) -> int:
+    """Stripe's standard card pricing: 2.9% plus a fixed 30 minor units (none for 0-decimal currencies)."""
+    fixed = 30 if exponent(currency) >= 2 else 0
+    return (amount * 29 + 500) // 1000 + fixed
+
+
+class Payments:
+    def __init__(self, store: Store, now: Callable[[], int], emit: Callable[..., None]) -> None:
+        self.store, self.now, self.emit = store, now, emit
+
+    def balance_transaction(self, amount: int, currency: str, source: str, kind: str, fee_amount: int = 0,
+                            created: int | None = None) -> dict[str, Any]:
+        created = created or self.now()
+        txn = {"id": new_id("balance_transaction"), "object": "balance_transaction", "amount": amount,
+               "available_on": created + AVAILABLE_DELAY, "balance_type": "payments", "created": created,
+               "currency": currency, "description": None, "exchange_rate": None, "fee": fee_amount,
+               "fee_details": ([{"amount": fee_amount, "application": None, "currency": currency,
+                                 "description": "Stripe processing fees", "type": "stripe_fee"}] if fee_amount else []),
+               "net": amount - fee_amount, "reporting_category": kind, "source": source,
+               "status": "pending", "type": "charge" if kind == "charge" else "refund"}
+        return self.store["balance_transaction"].add(txn)
+
+    def intent(self, amount: int, currency: str, customer: str | None, *, description: str | None = None,
+               metadata: dict | None = None, created: int | None = None) -> dict[str, Any]:
+        created = created or self.now()
+        intent = {"id": new_id("payment_intent"), "object": "payment_intent", "amount": amount,
+                  "amount_capturable": 0, "amount_details": {"tip": {}}, "amount_received": 0, "application": None,
+                  "application_fee_amount": None, "automatic_payment_methods": None, "canceled_at": None,
+                  "cancellation_reason": None, "capture_method": "automatic",
+                  "client_secret": None, "confirmation_method": "automatic",
+                  "created": created, "currency": currency, "customer": customer, "description": description,
+                  "last_payment_error": None, "latest_charge": None, "livemode": False, "metadata": metadata or {},
+                  "next_action": None, "on_behalf_of": None, "payment_method": None,
+                  "payment_method_types": ["card"], "receipt_email": None, "setup_future_usage": None,
+                  "shipping": None, "statement_descriptor": None, "status": "requires_payment_method"}
+        intent["client_secret"] = f"{intent['id']}_secret_{secrets.token_hex(12)}"
+        self.store["payment_intent"].add(intent)
+        self.emit("payment_intent.created", intent)
+        return intent
+
+    def confirm(self, intent: dict[str, Any], payment_method: str | None, created: int | None = None) -> dict[str, Any]:
+        if intent["status"] == "succeeded":
+            raise StripeError(400, "This PaymentIntent's status is succeeded and it cannot be confirmed.",
+                              code="payment_intent_unexpected_state", param="payment_method")
+        method = payment_method or intent.get("payment_method")
+        if not method:
+            raise StripeError(400, "You cannot confirm this PaymentIntent because it's missing a payment method.",
+                              code="payment_intent_unexpected_state")
+        intent["payment_method"] = method
+        created = created or self.now()
+        charge = self._charge(intent, method, created)
+        intent["latest_charge"] = charge["id"]
+        if charge["status"] == "failed":
+            intent["status"] = "requires_payment_method"
+            intent["last_payment_error"] = {"code": "card_declined", "decline_code": "generic_decline",
+                                            "message": "Your card was declined.", "type": "card_error"}
+            self.emit("payment_intent.payment_failed", intent)
+            raise StripeError(402, "Your card was declined.", code="card_declined", decline_code="generic_decline",
+                              charge=charge["id"], payment_intent=intent)
+        intent["status"], intent["amount_received"] = "succeeded", intent["amount"]
+        self.emit("payment_intent.succeeded", intent)
+        return intent
+
+    def _charge(self, intent: dict[str, Any], method: str, created: int) -> dict[str, Any]:
+        failed = method in DECLINED_METHODS
+        charge = {"id": new_id("charge"), "object": "charge", "amount": intent["amount"],
+                  "amount_captured": 0 if failed else intent["amount"], "amount_refunded": 0,
+                  "application_fee": None, "balance_transaction": None,
+                  "billing_details": {"address": None, "email": None, "name": None, "phone": None},
+                  "captured": not failed, "created": created, "currency": intent["currency"],
+                  "customer": intent["customer"], "description": intent["description"], "disputed": False,
+                  "failure_code": "card_declined" if failed else None,
+                  "failure_message": "Your card was declined." if failed else None, "livemode": False,
+                  "metadata": dict(intent["metadata"]),
+                  "outcome": {"network_status": "declined_by_network" if failed else "approved_by_network",
+                              "reason": "generic_decline" if failed else None, "risk_level": "normal",
+                              "seller_message": "The bank did not return any further details with this decline."
+                              if failed else "Payment complete.", "type": "issuer_declined" if failed else "authorized"},
+                  "paid": not failed, "payment_intent": intent["id"], "payment_method": method,
+                  "payment_method_details": {"card": {"brand": "visa", "country": "US", "exp_month": 12,
+                                                      "exp_year": 2030, "funding": "credit", "last4": "4242"},
+                                             "type": "card"},
+                  "receipt_url": None, "refunded": False,
+                  "refunds": {"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"},
+                  "status": "failed" if failed else "succeeded"}
+        if not failed:
+            txn = self.balance_transaction(charge["amount"], charge["currency"], charge["id"], "charge",
+                                           fee(charge["amount"], charge["currency"]), created)
+            charge["balance_transaction"] = txn["id"]
+        self.store["charge"].add(charge)
+        self.emit("charge.failed" if failed else "charge.succeeded", charge)
+        return charge
+
+    def refund(self, charge: dict[str, Any], amount: int | None, reason: str | None,
+               metadata: dict | None = None, created: int | None = None) -> dict[str, Any]:
+        remaining = charge["amount_captured"] - charge["amount_refunded"]
+        amount = remaining if amount is None else amount
+        if charge["status"] != "succeeded":
+            raise StripeError(400, f"Charge {charge['id']} has not succeeded and cannot be refunded.",
+                              code="charge_not_refundable", param="charge")
+        if amount <= 0 or amount > remaining:
+            raise StripeError(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge "
+                                   f"({remaining})", code="amount_too_large", param="amount")
+        created = created or self.now()
+        refund = {"id": new_id("refund"), "object": "refund", "amount": amount, "balance_transaction": None,
+                  "charge": charge["id"], "created": created, "currency": charge["currency"],
+                  "destination_details": None, "metadata": metadata or {}, "payment_intent": charge["payment_intent"],
+                  "reason": reason, "receipt_number": None, "source_transfer_reversal": None,
+                  "status": "succeeded", "transfer_reversal": None}
+        txn = self.balance_transaction(-amount, charge["currency"], refund["id"], "refund", 0, created)
+        refund["balance_transaction"] = txn["id"]
+        self.store["refund"].add(refund)
+        before = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
+        charge["amount_refunded"] += amount
+        charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+        charge["refunds"]["data"].insert(0, refund)
+        self.emit("refund.created", refund)
+        self.emit("charge.refunded", charge, before)
+        return refund
