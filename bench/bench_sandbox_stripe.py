@@ -18,12 +18,12 @@ from revhub.sandbox.stripe import StripeSandbox  # noqa: E402
 
 def main(invoices_wanted: int = 20_000) -> None:
     sandbox = StripeSandbox()
-    companies = 1
-    while True:  # ~2.25 invoices per company
+    sample = generate(500, seed=3)
+    companies = int(500 * invoices_wanted / len(sample.invoices)) + 1
+    dataset = generate(companies, seed=3)
+    while len(dataset.invoices) < invoices_wanted:
+        companies += 100
         dataset = generate(companies, seed=3)
-        if len(dataset.invoices) >= invoices_wanted:
-            break
-        companies = int(companies * invoices_wanted / max(1, len(dataset.invoices))) + 50
     started = time.perf_counter()
     sandbox.load_dataset(dataset)
     loaded = time.perf_counter() - started

@@ -31,7 +31,7 @@ class Invoices:
             raise StripeError(400, "Invoices with collection_method charge_automatically cannot have a due date.",
                               param="days_until_due" if days is not None else "due_date")
         number = p.string(q, "number", max_length=26)
-        if number and any(i.get("number") == number for i in self.store.all("invoice")):
+        if number and self.store.is_taken("invoice.number", number):
             raise StripeError(400, f"Invoice number {number} has already been used.", code="invoice_number_taken",
                               param="number")
         created = created or self.now()
@@ -65,6 +65,8 @@ class Invoices:
             "webhooks_delivered_at": None, "_days_until_due": days,
         }
         invoice["lines"]["url"] = f"/v1/invoices/{invoice['id']}/lines"
+        if number:
+            self.store.take("invoice.number", number)
         self.store["invoice"].add(invoice)
         self.emit("invoice.created", invoice)
         return invoice
@@ -147,6 +149,7 @@ class Invoices:
         if not invoice["number"]:
             customer["next_invoice_sequence"] += 1
             invoice["number"] = f"{customer['invoice_prefix']}-{customer['next_invoice_sequence'] - 1:04d}"
+        self.store.take("invoice.number", invoice["number"])
         if invoice["collection_method"] == "send_invoice" and invoice["due_date"] is None:
             invoice["due_date"] = at + DAY * (invoice["_days_until_due"] or 0)
         invoice["status"], invoice["effective_at"] = "open", at
@@ -193,10 +196,11 @@ class Invoices:
                               code="payment_intent_unexpected_state", param="payment_intent")
         if intent["currency"] != invoice["currency"]:
             raise StripeError(400, "The PaymentIntent's currency must match the invoice's.", param="payment_intent")
-        if any(x["payment"]["payment_intent"] == intent["id"] for x in self.store.all("invoice_payment")):
+        if self.store.is_taken("invoice_payment.payment_intent", intent["id"]):
             raise StripeError(400, "This PaymentIntent is already attached to an invoice.", param="payment_intent")
         at = at or self.now()
         applied = min(intent["amount_received"], invoice["amount_remaining"])
+        self.store.take("invoice_payment.payment_intent", intent["id"])
         self.store["invoice_payment"].add({
             "id": new_id("invoice_payment"), "object": "invoice_payment", "amount_paid": intent["amount_received"],
             "amount_requested": intent["amount"], "created": at, "currency": invoice["currency"],

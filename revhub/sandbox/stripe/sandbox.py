@@ -94,7 +94,7 @@ class StripeSandbox(Sandbox):
 
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
-        out = {k: copy.deepcopy(v) for k, v in obj.items() if not k.startswith("_")}
+        out = {k: _clone(v) for k, v in obj.items() if not k.startswith("_")}
         for path in expand or ():
             self._expand(out, path.split("."), 0)
         return out
@@ -168,14 +168,20 @@ class StripeSandbox(Sandbox):
 
         return view
 
-    def _call(self, fn, params: dict, kwargs: dict, expand: list[str]) -> tuple[int, dict]:
+    def _call(self, fn, params: dict, kwargs: dict, expand: list[str]) -> tuple[int, bytes]:
+        # Serialized under the lock: the body reads live store objects, which other requests mutate.
         with self.lock:
             result = fn(params, **kwargs)
             if isinstance(result, dict) and result.get("object") == "list":
-                data = [self.render(item, [e.removeprefix("data.") for e in expand if e.startswith("data.")])
-                        for item in result["data"]]
-                return 200, {**result, "data": data}
-            return 200, self.render(result, expand)
+                inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]
+                data = [self._public(item, inner) for item in result["data"]]
+                return 200, json.dumps({**result, "data": data}).encode()
+            return 200, json.dumps(self._public(result, expand)).encode()
+
+    def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+        if expand:
+            return self.render(obj, expand)
+        return {k: v for k, v in obj.items() if not k.startswith("_")}
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -193,7 +199,7 @@ class StripeSandbox(Sandbox):
         if not secrets.compare_digest(key, self.api_key):
             raise StripeError(401, f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}")
 
-    def _idempotent(self, request_id: str, params: dict, run: Callable[[], tuple[int, dict]]) -> Response:
+    def _idempotent(self, request_id: str, params: dict, run: Callable[[], tuple[int, bytes]]) -> Response:
         key = request.headers.get("Idempotency-Key")
         if not key:
             status, body = run()
@@ -222,18 +228,30 @@ class StripeSandbox(Sandbox):
             except StripeError as error:
                 if error.status >= 500 or error.status == 402:
                     # Results are saved once the endpoint executed: errors from execution replay too.
-                    self._save(key, fingerprint, request_id, error.status, error.body(request_id))
+                    self._save(key, fingerprint, request_id, error.status,
+                               json.dumps(error.body(request_id)).encode())
                 raise
             self._save(key, fingerprint, request_id, status, body)
         response = self._respond(status, body, request_id)
         response.headers["Idempotency-Key"] = key
         return response
 
-    def _save(self, key: str, fingerprint: str, request_id: str, status: int, body: dict) -> None:
-        self._idempotency[key] = (self.clock.time(), fingerprint, request_id, status, json.dumps(body).encode())
+    def _save(self, key: str, fingerprint: str, request_id: str, status: int, body: bytes) -> None:
+        self._idempotency[key] = (self.clock.time(), fingerprint, request_id, status, body)
 
-    def _respond(self, status: int, body: dict, request_id: str) -> Response:
-        response = Response(json.dumps(body), status=status, content_type="application/json")
+    def _respond(self, status: int, body: dict | bytes, request_id: str) -> Response:
+        payload = body if isinstance(body, bytes) else json.dumps(body)
+        response = Response(payload, status=status, content_type="application/json")
         response.headers["Request-Id"] = request_id
         response.headers["Stripe-Version"] = API_VERSION
         return response
+
+
+def _clone(value: Any) -> Any:
+    """A copy of JSON-shaped data, detached from the store so it is serialized outside the lock
+    (several times faster than ``copy.deepcopy``, which dominated list pages)."""
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    return value

@@ -119,6 +119,9 @@ class Store:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.collections = {kind: Collection(kind) for kind in PREFIXES}
+        # Values that must be unique across a collection (invoice numbers, attached payment
+        # intents), kept as sets so a seeded 50k-invoice account is not checked by scanning.
+        self.taken: dict[str, set[str]] = {}
 
     def __getitem__(self, kind: str) -> Collection:
         return self.collections[kind]
@@ -129,6 +132,13 @@ class Store:
 
     def clear(self) -> None:
         self.collections = {kind: Collection(kind) for kind in PREFIXES}
+        self.taken = {}
+
+    def is_taken(self, key: str, value: str) -> bool:
+        return value in self.taken.get(key, ())
+
+    def take(self, key: str, value: str) -> None:
+        self.taken.setdefault(key, set()).add(value)
 
     def all(self, kind: str) -> Iterable[dict[str, Any]]:
         return list(self.collections[kind].objects.values())
