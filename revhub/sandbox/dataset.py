@@ -7,6 +7,7 @@ matching and reconciliation have real work to do. Amounts are integer minor unit
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -100,6 +101,12 @@ class Payment:
     fee: int          # processor fee, minor units
     paid_at: datetime
     kind: str         # full | partial | over
+
+    @property
+    def processor_id(self) -> str:
+        """The card processor's id of this payment (a Stripe PaymentIntent id), which the
+        bookkeeping side also quotes as its payment reference, as Stripe-to-Xero feeds do."""
+        return "pi_" + hashlib.sha256(f"{self.invoice}/{self.key}".encode()).hexdigest()[:24]
 
 
 @dataclass

@@ -80,7 +80,8 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
     _spec("payment", Payment,
           "customer_id amount_minor currency received_at method fee_minor net_minor reference status "
           "allocations",
-          {"customer_id": "customer"},
+          # A processor's payment id quoted as the bookkeeping reference ties the two records.
+          {"customer_id": "customer"}, natural_keys=(("reference", "currency"),),
           children=Children("allocations", PaymentAllocation.__table__, "payment_id",
                             ("invoice_id", "amount_minor"), {"invoice_id": "invoice"})),
     _spec("refund", Refund, "kind amount_minor currency reason status issued_at payment_id invoice_id",

@@ -82,6 +82,18 @@ def test_first_contact_matches_on_email_case_insensitively(connections):
     assert count(connections, Link) == 2
 
 
+def test_a_payment_quoted_by_its_processor_id_in_the_books_is_the_processor_payment(connections):
+    apply(connections, "stripe", customer("cus_1", "1"))
+    paid = dict(amount_minor=50000, currency="EUR", reference="pi_3QxA1b", status="succeeded",
+                received_at="2026-11-20T14:30:00+00:00", customer_id=Ref("customer", "cus_1"))
+    apply(connections, "stripe", Change("payment", "ch_1", "1", dict(paid, fee_minor=1480, net_minor=48520)))
+    result = apply(connections, "xero", Change("payment", "8a1f-pay", "1", dict(paid, customer_id=None)))
+    assert result.created == 0
+    with connections.session() as s:
+        systems = sorted(s.scalars(select(Link.system).where(Link.entity == "payment")))
+    assert systems == ["stripe", "xero"]
+
+
 def test_two_candidates_make_an_exception_not_a_guess(connections):
     apply(connections, "salesforce", customer("001A", "1", email="ap@a.example", tax_id="T1"),
           customer("001B", "1", email="ap@b.example", tax_id="T2"))

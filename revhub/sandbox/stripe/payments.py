@@ -36,9 +36,10 @@ class Payments:
         return self.store["balance_transaction"].add(txn)
 
     def intent(self, amount: int, currency: str, customer: str | None, *, description: str | None = None,
-               metadata: dict | None = None, created: int | None = None) -> dict[str, Any]:
+               metadata: dict | None = None, created: int | None = None, object_id: str | None = None
+               ) -> dict[str, Any]:
         created = created or self.now()
-        intent = {"id": new_id("payment_intent"), "object": "payment_intent", "amount": amount,
+        intent = {"id": object_id or new_id("payment_intent"), "object": "payment_intent", "amount": amount,
                   "amount_capturable": 0, "amount_details": {"tip": {}}, "amount_received": 0, "application": None,
                   "application_fee_amount": None, "automatic_payment_methods": None, "canceled_at": None,
                   "cancellation_reason": None, "capture_method": "automatic",

@@ -82,7 +82,8 @@ def _pay(sb, state: dict, payment) -> None:
     if invoice["status"] not in ("open", "uncollectible"):
         return
     intent = sb.payments.intent(payment.amount, invoice["currency"], invoice["customer"],
-                                description=f"Payment for Invoice {invoice['number']}")
+                                description=f"Payment for Invoice {invoice['number']}",
+                                object_id=payment.processor_id)
     sb.payments.confirm(intent, "pm_card_visa")
     state["charges"][payment.key] = sb.store["charge"].get(intent["latest_charge"])
     sb.invoices.attach(invoice, intent)

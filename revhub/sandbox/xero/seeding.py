@@ -114,7 +114,7 @@ def load(w: Write, ds: Dataset) -> None:
                     "Account": {"Code": CLEARING_ACCOUNT},
                     "Date": _date(pay.paid_at),
                     "Amount": to_decimal(amount, invoice.data["CurrencyCode"]),
-                    "Reference": pay.key,
+                    "Reference": pay.processor_id,
                 },
             ),
             invoice,
