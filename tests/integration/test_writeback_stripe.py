@@ -15,7 +15,7 @@ from revhub.mappings.outbox import OutboxWorker
 from revhub.orders import service
 from revhub.orders.validation import validate
 from revhub.sandbox.tls import trusting_session
-from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, PaymentAllocation, PurchaseOrder
+from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, PaymentAllocation, PurchaseOrder, Refund
 from revhub.sync.jobs import plan, sync_all
 
 pytestmark = pytest.mark.store
@@ -136,6 +136,29 @@ def test_paying_the_stripe_invoice_books_the_payment_in_xero_and_marks_the_sales
     assert Decimal(str(xero_payment["Amount"])) == Decimal("500.00")
     assert xero_payment["Invoice"]["InvoiceID"] == xero_invoice["InvoiceID"]
     assert salesforce_po(hub, linked(db, "purchase_order", po_id, "salesforce"))["Status__c"] == "Paid"
+
+
+def test_a_refund_in_stripe_is_a_credit_note_paid_out_in_xero(db, vault, hub):
+    po_id = submit(db, "EUR", 1, "300.00", "300.00", number="4500098769")
+    drain(db, vault)
+    invoice = invoice_of(db, po_id)
+    client = stripe_client(hub)
+    paid = client.v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"), {"payment_method": "pm_card_visa"})
+    settle(db, vault, hub)
+    [payment] = client.v1.invoice_payments.list({"invoice": paid.id}).data
+    client.v1.refunds.create({"payment_intent": payment.payment.payment_intent, "amount": 7550,
+                              "reason": "requested_by_customer"})
+    settle(db, vault, hub)
+
+    with db.session() as s:
+        [ours] = payments_of(s, invoice.id)
+        refund = s.scalars(select(Refund).where(Refund.payment_id == ours.id)).one()
+    assert (refund.amount_minor, refund.currency, refund.status) == (7550, "EUR", "succeeded")
+    note = xero_get(hub, f"CreditNotes/{linked(db, 'refund', refund.id, 'xero')}")["CreditNotes"][0]
+    xero_number = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]["InvoiceNumber"]
+    assert (note["Type"], note["Status"], note["CurrencyCode"]) == ("ACCRECCREDIT", "PAID", "EUR")
+    assert Decimal(str(note["Total"])) == Decimal("75.50") and xero_number in note["Reference"]
+    assert [Decimal(str(p["Amount"])) for p in note["Payments"]] == [Decimal("75.50")]
 
 
 def test_a_partial_payment_leaves_the_po_partially_paid_and_the_xero_amount_due_right(db, vault, hub):

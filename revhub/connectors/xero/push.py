@@ -80,12 +80,14 @@ class XeroPusher:
             return self._invoice(item, item.refs.get("customer") or "<created with the invoice>")
         if entity == "payment":
             return {"Payments": self._payments(item)}
+        if entity == "refund":
+            return {"CreditNotes": [self._credit_note(item, {"Contact": {"ContactID": "<the refunded payment's>"}})]}
         return {}
 
     # -- pushing ---------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
         handler = {"customer": self._push_customers, "invoice": self._push_invoices,
-                   "payment": self._push_payments}.get(entity)
+                   "payment": self._push_payments, "refund": self._push_refunds}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
         results: list[WriteResult] = []
@@ -200,6 +202,61 @@ class XeroPusher:
                 else:
                     results.append(WriteResult(item.message_id, "sent", external_id=element["PaymentID"]))
         return results
+
+    def _push_refunds(self, items: list[WriteItem]) -> list[WriteResult]:
+        """Money returned to a customer, as Xero books it: an AUTHORISED sales credit note for
+        the amount, then a refund payment out of the clearing account against that note.
+        https://developer.xero.com/documentation/api/accounting/creditnotes#put-creditnotes"""
+        results: list[WriteResult] = []
+        ready: list[tuple[WriteItem, dict[str, Any]]] = []
+        for item in items:
+            if item.external_id or item.record.get("status") != "succeeded":
+                results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
+                continue
+            if not item.refs.get("payment"):
+                results.append(WriteResult(item.message_id, "retry", retry_after=120,
+                                           error="waiting for the refunded payment to reach Xero"))
+                continue
+            # The refunded payment, as Xero has it, names the invoice and the contact.
+            answer = self.api.call("get_payment", "payment", payment_id=item.refs["payment"])
+            ready.append((item, answer["Payments"][0]["Invoice"]))
+        if not ready:
+            return results
+        notes = self.api.call("create_credit_notes", "refund",
+                              credit_notes={"CreditNotes": [self._credit_note(i, inv) for i, inv in ready]},
+                              summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "credit-notes"))
+        created: list[tuple[WriteItem, dict[str, Any]]] = []
+        for (item, _), element in zip(ready, notes.get("CreditNotes") or []):
+            if element.get("StatusAttributeString") == "ERROR":
+                results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
+            else:
+                created.append((item, element))
+        if not created:
+            return results
+        paid_out = self.api.call("create_payments", "refund", payments={"Payments": [
+            {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
+             "Date": note["Date"], "Amount": to_decimal(item.record["amount_minor"], item.record["currency"]),
+             "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
+            summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
+        for (item, note), element in zip(created, paid_out.get("Payments") or []):
+            if element.get("StatusAttributeString") == "ERROR":
+                results.append(WriteResult(item.message_id, "dead", external_id=note["CreditNoteID"],
+                                           error=_errors(element)))
+            else:
+                results.append(WriteResult(item.message_id, "sent", external_id=note["CreditNoteID"]))
+        return results
+
+    def _credit_note(self, item: WriteItem, invoice: dict[str, Any]) -> dict[str, Any]:
+        record = item.record
+        currency = record["currency"]
+        reason = f" ({record['reason']})" if record.get("reason") else ""
+        return {"Type": "ACCRECCREDIT", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
+                "Contact": {"ContactID": invoice["Contact"]["ContactID"]}, "CurrencyCode": currency,
+                "Date": TRANSFORMS["xero_date"].write((record.get("issued_at") or "")[:10] or None, None),
+                "Reference": f"Refund of {invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
+                "LineItems": [{"Description": f"Refund{reason}", "Quantity": 1,
+                               "UnitAmount": to_decimal(record["amount_minor"], currency),
+                               "AccountCode": self.sales_account}]}
 
 
 def uuid_of(value: str):
