@@ -36,6 +36,7 @@ from revhub.sync.lookups import (
     resolve_refs,
 )
 from revhub.sync.merge import merge_fields
+from revhub.sync.parking import parked_row
 from revhub.sync.writes import PendingWrites
 
 
@@ -82,6 +83,11 @@ class _EntityBatch:
         self.convert = {f: column_converter(spec.table, f) for f in spec.fields
                         if not (spec.children and f == spec.children.field)}
         self._next_internal_number: int | None = None
+        # References the store cannot do without (NOT NULL columns): a change naming one that
+        # is not here yet is parked rather than stored half-linked.
+        self.required = {col for col in spec.refs if not spec.table.c[col].nullable}
+        self.required_child = {col for col in (spec.children.refs if spec.children else {})
+                               if not spec.children.table.c[col].nullable}
 
     # -- loading ---------------------------------------------------------------
     def run(self) -> ApplyResult:
@@ -129,6 +135,14 @@ class _EntityBatch:
                 out[key] = value
         return out
 
+    def _missing(self, record: dict[str, Any]) -> list[tuple[str, str]]:
+        refs = [record.get(col) for col in self.required]
+        if self.required_child and self.spec.children:
+            refs += [child.get(col) for child in record.get(self.spec.children.field) or ()
+                     for col in self.required_child]
+        return [(r.entity, r.external_id) for r in refs
+                if isinstance(r, Ref) and (r.entity, r.external_id) not in self.refs]
+
     def _resolve_child(self, position: int, child: dict[str, Any]) -> dict[str, Any]:
         resolved = self._resolve(child)
         if "position" in self.spec.children.columns:
@@ -137,6 +151,12 @@ class _EntityBatch:
 
     # -- per change --------------------------------------------------------------
     def _apply(self, change: Change) -> None:
+        if not change.deleted and (self.required or self.required_child):
+            missing = self._missing(change.record)
+            if missing:
+                self.result.exceptions += 1
+                self.writes.exceptions.append(parked_row(self.ctx, change, missing, self.now))
+                return
         link = self.links.get(change.external_id)
         if link is not None:
             if link["remote_version"] is not None and change.remote_version < link["remote_version"]:

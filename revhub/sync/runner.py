@@ -16,6 +16,7 @@ from revhub.connectors.errors import ConnectorError
 from revhub.store import Database, SyncCursor, SyncRun, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
+from revhub.sync.parking import take_ready
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,11 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
     cursor = None if full else load_cursor(db, ctx.connection_id, entity)
     started = time.monotonic()
     notes: list[str] = []
+    with db.session(write=True) as s:
+        ready = take_ready(s, ctx, entity)
+        if ready:
+            summary.counts.add(apply_changes(s, ctx, ready))
+            notes.append(f"applied {len(ready)} parked change(s) whose references have arrived")
     try:
         for page in connector.pull(entity, cursor, full=full):
             _apply_page(db, ctx, entity, page, summary, notes)

@@ -198,3 +198,48 @@ def test_timestamps_arrive_as_iso_strings_and_are_stored_as_utc(connections):
 
         received = s.scalar(select(Payment.received_at))
     assert received.isoformat() == "2026-11-20T14:04:05+00:00"
+
+
+def stripe_invoice(external_id: str = "in_1") -> Change:
+    return Change("invoice", external_id, "1", dict(
+        number="INV-1002", customer_id=Ref("customer", "cus_1"), currency="EUR", issue_date="2026-11-02",
+        due_date="2026-12-02", total_minor=50000, amount_paid_minor=50000, amount_due_minor=0, status="paid"))
+
+
+def payment_of(invoice_external_id: str) -> Change:
+    return Change("payment", "ch_9", "1", dict(
+        amount_minor=50000, currency="EUR", fee_minor=1480, net_minor=48520, status="succeeded",
+        received_at="2026-11-20T14:30:00+00:00", customer_id=Ref("customer", "cus_1"),
+        allocations=[dict(invoice_id=Ref("invoice", invoice_external_id), amount_minor=50000)]))
+
+
+def test_a_payment_for_an_invoice_not_here_yet_waits_as_an_exception_instead_of_half_stored(connections):
+    from revhub.store import Payment
+
+    apply(connections, "stripe", customer("cus_1", "1"))
+    result = apply(connections, "stripe", payment_of("in_1"))
+    assert (result.created, result.exceptions) == (0, 1)
+    with connections.session() as s:
+        [parked] = s.scalars(select(SyncException)).all()
+        assert s.scalar(select(func.count()).select_from(Payment)) == 0
+    assert parked.kind == "waiting_for_reference" and "invoice in_1" in parked.message
+
+
+def test_the_next_run_applies_a_parked_payment_once_its_invoice_has_arrived(connections):
+    from revhub.store import PaymentAllocation
+    from revhub.sync.parking import take_ready
+
+    apply(connections, "stripe", customer("cus_1", "1"))
+    apply(connections, "stripe", payment_of("in_1"))
+    with connections.session(write=True) as s:
+        assert take_ready(s, context_for(s, "stripe"), "payment") == []  # still waiting
+    apply(connections, "stripe", stripe_invoice("in_1"))
+    with connections.session(write=True) as s:
+        ctx = context_for(s, "stripe")
+        result = apply_changes(s, ctx, take_ready(s, ctx, "payment"))
+    assert result.created == 1
+    with connections.session() as s:
+        allocation = s.scalars(select(PaymentAllocation)).one()
+        invoice_id = s.scalar(select(Invoice.id))
+        status = s.scalar(select(SyncException.status))
+    assert allocation.invoice_id == invoice_id and status == "resolved"
