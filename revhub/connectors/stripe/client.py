@@ -16,6 +16,9 @@ from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call,
 
 # Stripe test mode allows ~25 requests/s; stay below it.
 DEFAULT_LIMITS = Limits(per_window=20, window_seconds=1.0, concurrent=10)
+# Stripe's own client backs off from 0.5 s up to 5 s between attempts; a burst of 429s on a
+# busy account can last longer than a handful of attempts, so allow a dozen.
+DEFAULT_RETRY = RetryPolicy(attempts=12, max_backoff_seconds=5.0)
 
 
 class NotFound(Exception):
@@ -28,6 +31,12 @@ def classify(exc: stripe.StripeError, entity: str | None = None) -> Exception:
     request_id = getattr(exc, "request_id", None)
     message = getattr(exc, "user_message", None) or str(exc)
     kwargs = dict(provider="stripe", entity=entity, status=status, request_id=request_id)
+    # Stripe says outright whether to retry: https://docs.stripe.com/error-low-level
+    should_retry = _header(exc, "Stripe-Should-Retry")
+    if should_retry == "false" and not isinstance(exc, (stripe.AuthenticationError, stripe.PermissionError)):
+        return NotFound(message) if status == 404 else FatalError(message, **kwargs)
+    if should_retry == "true":
+        return RetriableError(message, **kwargs)
     if isinstance(exc, (stripe.RateLimitError, stripe.APIConnectionError)):
         return RetriableError(message, **kwargs)
     if isinstance(exc, stripe.APIError) or (status is not None and (status >= 500 or status == 409)):
@@ -39,11 +48,25 @@ def classify(exc: stripe.StripeError, entity: str | None = None) -> Exception:
     return FatalError(message, **kwargs)
 
 
+def _header(exc: stripe.StripeError, name: str) -> str | None:
+    for key, value in (getattr(exc, "headers", None) or {}).items():
+        if key.lower() == name.lower():
+            return str(value).strip().lower()
+    return None
+
+
+def retry_policy(settings: dict[str, Any]) -> RetryPolicy:
+    """The connection's retry settings (``retry_attempts``, ``max_backoff_seconds``) over Stripe's defaults."""
+    return RetryPolicy(attempts=int(settings.get("retry_attempts", DEFAULT_RETRY.attempts)),
+                       max_backoff_seconds=float(settings.get("max_backoff_seconds",
+                                                              DEFAULT_RETRY.max_backoff_seconds)))
+
+
 class StripeAPI:
     """A ``StripeClient`` bound to one account, with pacing, retries and a call counter."""
 
     def __init__(self, api_key: str, base_url: str | None = None, *, timeout: float = 30.0,
-                 limiter: RateLimiter | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+                 limiter: RateLimiter | None = None, retry: RetryPolicy = DEFAULT_RETRY) -> None:
         options: dict[str, Any] = {"max_network_retries": 0,
                                    "http_client": stripe.RequestsClient(timeout=timeout)}
         if base_url:

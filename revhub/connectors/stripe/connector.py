@@ -8,11 +8,13 @@ from typing import Any, Callable, Iterator
 
 from revhub.connectors.base import Change, Page
 from revhub.connectors.stripe import normalize
-from revhub.connectors.stripe.client import NotFound, StripeAPI
+from revhub.connectors.stripe.client import NotFound, StripeAPI, retry_policy
 from revhub.connectors.stripe.streams import ENTITY_OF_EVENT, STREAMS, StripeStream
 
 PAGE_LIMIT = 100
 EVENT_BATCH = 500
+# Stripe keeps events for 30 days; a cursor without an event to look up is trusted one day less.
+EVENT_RETENTION_S = 30 * 86400
 
 
 _RANKS = {
@@ -53,7 +55,7 @@ class StripeConnector:
 
             raise ConfigError("connection has no api_key credential", provider="stripe")
         api = StripeAPI(credentials["api_key"], settings.get("base_url"),
-                        timeout=float(settings.get("timeout_seconds", 30)))
+                        timeout=float(settings.get("timeout_seconds", 30)), retry=retry_policy(settings))
         return cls(api, name)
 
     # -- pulling -------------------------------------------------------------------
@@ -68,6 +70,10 @@ class StripeConnector:
             yield from self._list(stream, None, note=(
                 f"events since {normalize.iso_datetime(cursor.get('created'))} are past Stripe's "
                 f"30-day retention (cursor event {cursor['event_id']} is gone): full re-list"))
+        elif not cursor.get("event_id") and time.time() - cursor.get("listed_at", 0) > EVENT_RETENTION_S - 86400:
+            yield from self._list(stream, None, note=(
+                "the account had no events when last listed, and that was close to Stripe's 30-day "
+                "retention ago: full re-list"))
         else:
             yield from self._events(stream, cursor)
 
@@ -83,7 +89,9 @@ class StripeConnector:
         if body["data"]:
             newest = body["data"][0]
             return {"event_id": newest["id"], "created": newest["created"]}
-        return {"event_id": None, "created": int(time.time())}
+        # No event to anchor on: walk every kept event next time (none can predate the list),
+        # and remember when, since there is no event whose expiry would reveal a gap.
+        return {"event_id": None, "created": 0, "listed_at": int(time.time())}
 
     def _list(self, stream: StripeStream, resume: dict[str, Any] | None, note: str | None) -> Iterator[Page]:
         # The anchor is taken before listing: whatever happens during the list is in later events.
