@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, case, insert, or_, select, update
 
 from revhub.connections import Vault, update_credentials
 from revhub.connectors.registry import build_connector
@@ -51,7 +51,10 @@ def claim(db: Database, worker: str, target: str | None = None, limit: int = 500
     query = select(t.c.id).where(due)
     if target:
         query = query.where(t.c.target_system == target)
-    ids = query.order_by(t.c.id).limit(limit).with_for_update(skip_locked=True)
+    # Parents first, then one entity at a time: a claim then fills whole provider batches
+    # instead of splitting each entity's batch across rounds.
+    rank = case({entity: i for i, entity in enumerate(SYNC_ORDER)}, value=t.c.entity, else_=len(SYNC_ORDER))
+    ids = query.order_by(rank, t.c.id).limit(limit).with_for_update(skip_locked=True)
     with db.session(write=True) as s:
         claimed = s.execute(update(t).where(t.c.id.in_(ids.scalar_subquery())).values(
             status="processing", locked_by=worker, locked_until=now + timedelta(seconds=CLAIM_SECONDS),
