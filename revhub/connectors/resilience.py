@@ -101,6 +101,19 @@ def _wait(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
     return wait
 
 
+def _told_to_wait_past_budget(policy: RetryPolicy) -> Callable[[RetryCallState], bool]:
+    """Stop at once when the provider's ``Retry-After`` ends after the retry budget does (a
+    daily limit): sleeping it out would only hold the run, and its lease, for nothing."""
+
+    def stop(state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        if not isinstance(exc, RetriableError) or exc.retry_after is None:
+            return False
+        return float(exc.retry_after) > policy.max_total_seconds - state.seconds_since_start
+
+    return stop
+
+
 def call(fn: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
          limiter: RateLimiter | None = None, on_retry: Callable[[BaseException], None] | None = None) -> T:
     """Run ``fn`` (which raises ``RetriableError`` for what may succeed later) with retries."""
@@ -114,7 +127,8 @@ def call(fn: Callable[[], T], policy: RetryPolicy = RetryPolicy(),
     retrying = Retrying(
         retry=retry_if_exception_type(RetriableError),
         wait=_wait(policy),
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_total_seconds),
+        stop=(stop_after_attempt(policy.attempts) | stop_after_delay(policy.max_total_seconds)
+              | _told_to_wait_past_budget(policy)),
         sleep=policy.sleep,
         reraise=True,
         before_sleep=(lambda s: on_retry(s.outcome.exception())) if on_retry else None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from revhub.store import Invoice, PurchaseOrder
 from revhub.store.audit import audit_context
-from revhub.orders.service import TRANSITIONS, settlement, transition
+from revhub.orders.service import TRANSITIONS, settlement, transition_many
 
 ACTOR = "revhub:reconcile"
 
@@ -22,17 +22,29 @@ def after_invoices(session: Session, invoice_ids: Iterable[uuid.UUID]) -> None:
         return
     invoices = session.scalars(select(Invoice).where(Invoice.id.in_(ids))).all()
     touched: set[uuid.UUID] = set()
+    unlinked = [i for i in invoices if i.purchase_order_id is None and i.po_number and i.customer_id]
+    waiting = {i.id for i in unlinked}
+    po_of: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+    if unlinked:  # one query per page, not one per invoice
+        rows = session.execute(select(PurchaseOrder.customer_id, PurchaseOrder.po_number, PurchaseOrder.id).where(
+            PurchaseOrder.po_number.in_({i.po_number for i in unlinked})))
+        po_of = {(customer_id, number): po_id for customer_id, number, po_id in rows}
     with audit_context(session, actor=ACTOR, source="revhub"):
         for invoice in invoices:
-            if invoice.purchase_order_id is None and invoice.po_number and invoice.customer_id:
-                po_id = session.scalar(select(PurchaseOrder.id).where(
-                    PurchaseOrder.customer_id == invoice.customer_id, PurchaseOrder.po_number == invoice.po_number))
+            if invoice.id in waiting:
+                po_id = po_of.get((invoice.customer_id, invoice.po_number))
                 if po_id is not None:
                     invoice.purchase_order_id = po_id
             if invoice.purchase_order_id:
                 touched.add(invoice.purchase_order_id)
-    for po_id in touched:
-        po = session.get(PurchaseOrder, po_id)
-        outcome = settlement(session.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).all())
+    if not touched:
+        return
+    by_po: dict[uuid.UUID, list[Invoice]] = {}
+    for invoice in session.scalars(select(Invoice).where(Invoice.purchase_order_id.in_(touched))):
+        by_po.setdefault(invoice.purchase_order_id, []).append(invoice)
+    moves = []
+    for po in session.scalars(select(PurchaseOrder).where(PurchaseOrder.id.in_(touched))):
+        outcome = settlement(by_po.get(po.id, []))
         if outcome and outcome.status != po.status and outcome.status in TRANSITIONS.get(po.status, ()):
-            transition(session, po, outcome.status, actor=ACTOR)
+            moves.append((po, outcome.status))
+    transition_many(session, moves, actor=ACTOR)

@@ -112,11 +112,21 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
 
 def transition(session: Session, po: PurchaseOrder, to: str, *, actor: str) -> None:
     """Move ``po`` to status ``to`` (audited, and announced to the other systems)."""
-    if to not in TRANSITIONS.get(po.status, set()):
-        raise TransitionError(f"a {po.status} purchase order cannot become {to}")
+    transition_many(session, [(po, to)], actor=actor)
+
+
+def transition_many(session: Session, moves: list[tuple[PurchaseOrder, str]], *, actor: str) -> None:
+    """Several POs moved in one pass of ``sync.apply`` (a page of paid invoices settles many)."""
+    for po, to in moves:
+        if to not in TRANSITIONS.get(po.status, set()):
+            raise TransitionError(f"a {po.status} purchase order cannot become {to}")
+    if not moves:
+        return
     apply_changes(session, context(session, actor), [
-        Change("purchase_order", _po_key(po.customer_id, po.po_number), _version(), {"status": to})])
-    session.refresh(po)
+        Change("purchase_order", _po_key(po.customer_id, po.po_number), _version(), {"status": to})
+        for po, to in moves])
+    for po, _ in moves:
+        session.refresh(po)
 
 
 def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | None = None) -> Invoice:

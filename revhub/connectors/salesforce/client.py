@@ -120,8 +120,10 @@ class SalesforceAPI:
             except SalesforceExpiredSession:
                 if refreshed or not self.credentials.get("refresh_token"):
                     raise ConfigError("session expired and cannot be refreshed", provider="salesforce") from None
-                refreshed = True
+                # Counted only once the refresh worked: one that failed on the way
+                # (RetriableError) is tried again on the next attempt's expired session.
                 self.refresh()
+                refreshed = True
                 raise RetriableError("session expired; refreshed", provider="salesforce", retry_after=0) from None
             except (SalesforceError, requests.RequestException) as exc:
                 raise classify(exc, entity) from exc

@@ -121,16 +121,29 @@ class StripeConnector:
 
     def _events(self, stream: StripeStream, cursor: dict[str, Any]) -> Iterator[Page]:
         calls = self.api.calls
-        events: list[dict[str, Any]] = []
-        params: dict[str, Any] = {"limit": PAGE_LIMIT, "created": {"gte": cursor["created"]},
-                                  "types": list(stream.event_types)}
-        while True:
-            body = self.api.get("/v1/events", "event", **params)
-            events.extend(body["data"])
-            if not body["has_more"] or not body["data"]:
-                break
-            params["starting_after"] = body["data"][-1]["id"]
-        events.reverse()  # oldest first
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "types": list(stream.event_types)}
+        pages: list[list[dict[str, Any]]] = []
+        if cursor.get("event_id"):
+            # Forward from the cursor's event: exactly the events after it, however many share
+            # its second (https://docs.stripe.com/api/pagination, ending_before).
+            params["ending_before"] = cursor["event_id"]
+            while True:
+                body = self.api.get("/v1/events", "event", **params)
+                pages.append(list(reversed(body["data"])))  # each page oldest first
+                if not body["has_more"] or not body["data"]:
+                    break
+                params["ending_before"] = body["data"][0]["id"]
+            events = [e for page in pages for e in page]
+        else:
+            params["created"] = {"gte": cursor["created"]}
+            while True:
+                body = self.api.get("/v1/events", "event", **params)
+                pages.append(body["data"])
+                if not body["has_more"] or not body["data"]:
+                    break
+                params["starting_after"] = body["data"][-1]["id"]
+            events = [e for page in pages for e in page]
+            events.reverse()  # oldest first
         events = [e for e in events if e["id"] != cursor.get("event_id")]
         if not events:
             yield Page([], cursor, api_calls=self.api.calls - calls)

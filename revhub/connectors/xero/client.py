@@ -144,8 +144,10 @@ class XeroAPI:
                 return json.loads(response.data)
             except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
                 if isinstance(exc, ApiException) and exc.status == 401 and not refreshed:
-                    refreshed = True
+                    # Counted only once the refresh worked: a refresh that failed on the way
+                    # (RetriableError) is tried again on the next attempt's 401.
                     self.auth.refresh()
+                    refreshed = True
                     raise RetriableError("access token rejected; refreshed", provider="xero",
                                          entity=entity, status=401, retry_after=0) from None
                 raise classify(exc, entity) from exc

@@ -18,6 +18,11 @@ from revhub.sandbox.salesforce.ids import IdFactory, to18
 from revhub.sandbox.salesforce.schema import BY_PREFIX, OBJECTS, SObjectDef
 
 
+# Lookups a delete still cascades through, as Salesforce does for standard objects:
+# deleting an Account deletes its Contacts and Opportunities.
+CASCADING_LOOKUPS = frozenset({("Contact", "AccountId"), ("Opportunity", "AccountId")})
+
+
 @dataclass
 class Table:
     definition: SObjectDef
@@ -170,12 +175,11 @@ class Store:
         return record["Id"]
 
     def delete(self, sobject: str, record_id: str) -> None:
-        """Move the record (and its master-detail children) to the Recycle Bin."""
+        """Move the record (and the children deleted with it) to the Recycle Bin."""
         with self.lock:
             current = self._writable(sobject, record_id)
             now = self.now()
-            for child_type, child in self._detail_children(current["Id"]):
-                self._soft_delete(self.tables[child_type], child, now)
+            self._delete_children(current["Id"], now)
             self._soft_delete(self.tables[sobject], current, now)
             self._notify(sobject, current["Id"], "deleted")
 
@@ -195,10 +199,15 @@ class Store:
         table.deleted_log.append((now, record["Id"]))
         self._journaled(table.deleted_log.pop)
 
+    def _delete_children(self, parent_id: str, now: datetime) -> None:
+        for child_type, child in list(self._detail_children(parent_id)):
+            self._delete_children(child["Id"], now)
+            self._soft_delete(self.tables[child_type], child, now)
+
     def _detail_children(self, parent_id: str):
         for table in self.tables.values():
             for f in table.definition.fields.values():
-                if f.master_detail:
+                if f.master_detail or (table.definition.name, f.name) in CASCADING_LOOKUPS:
                     for row in table.rows:
                         if row[f.name] == parent_id and not row["IsDeleted"]:
                             yield table.definition.name, row
