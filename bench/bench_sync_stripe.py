@@ -76,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invoices", type=int, default=50_000)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--requests-per-second", type=float, default=80.0,
+                        help="the hub's Stripe pace (live mode allows ~100/s; test keys default to 20)")
     args = parser.parse_args()
 
     ours, theirs = multiprocessing.Pipe()
@@ -91,7 +93,8 @@ def main() -> None:
         upgrade(db.engine)
         with db.session(write=True) as s:
             save_connection(s, vault, name="stripe", provider="stripe",
-                            credentials={"api_key": stripe_box["api_key"]}, settings={"base_url": stripe_box["url"]})
+                            credentials={"api_key": stripe_box["api_key"]},
+                            settings={"base_url": stripe_box["url"], "requests_per_second": args.requests_per_second})
             save_connection(s, vault, name="xero", provider="xero",
                             credentials={"client_id": "x", "client_secret": "x", "refresh_token": "x"},
                             settings={"tenant_id": "bench"})
@@ -125,7 +128,7 @@ def main() -> None:
                 f"(sync.apply {apply_cpu * per_k * 1000:.0f} ms, connector + SDK + HTTP "
                 f"{(cpu - apply_cpu) * per_k * 1000:.0f} ms)")
 
-    print(f"stripe sync bench: sandbox (own process) holds {stripe_box['invoices']:,} invoices, "
+    print(f"stripe sync bench (hub paced at {args.requests_per_second:g} requests/s): sandbox (own process) holds {stripe_box['invoices']:,} invoices, "
           f"{stripe_box['payments']:,} payments, {stripe_box['customers']:,} customers (loaded in {loaded:.0f} s)")
     print(line("full", full))
     print(line(f"incremental after {args.changes} changes", incremental))

@@ -72,6 +72,12 @@ _limiters: dict[tuple[str, str], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
+def forget_limiters() -> None:
+    """Drop every shared limiter (a test that starts fresh provider sandboxes starts fresh windows)."""
+    with _limiters_lock:
+        _limiters.clear()
+
+
 def limiter_for(provider: str, tenant: str, limits: Limits) -> RateLimiter:
     """One limiter per (provider, tenant) in this process, shared by every connector instance."""
     with _limiters_lock:

@@ -27,8 +27,9 @@ class SandboxServer:
         self.host = host
         self.port = self._server.server_port
         self.scheme = "https" if ssl_context else "http"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name=f"sandbox-{self.port}")
+        # A short poll keeps stop() quick (tests start and stop sandboxes by the dozen).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True, name=f"sandbox-{self.port}")
 
     @property
     def url(self) -> str:

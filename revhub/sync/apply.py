@@ -218,10 +218,10 @@ class _EntityBatch:
         self.writes.inserts.append(row)
         if spec.children:
             self.writes.children[record_id] = incoming.get(spec.children.field) or []
-        self._record_link(change, None, record_id, incoming)
+        snapshot = self._record_link(change, None, record_id, incoming)
         self.rows[record_id] = {**row, **({spec.children.field: incoming.get(spec.children.field) or []}
                                          if spec.children else {})}
-        self._audit(record_id, 1, "create", None, jsonable_record(incoming))
+        self._audit(record_id, 1, "create", None, snapshot)
         self._outbox(record_id, 1, "upsert")
         self.result.created += 1
 
@@ -291,7 +291,8 @@ class _EntityBatch:
         else:
             self.result.updated += 1
 
-    def _record_link(self, change: Change, link: dict | None, record_id: uuid.UUID, incoming: dict) -> None:
+    def _record_link(self, change: Change, link: dict | None, record_id: uuid.UUID, incoming: dict) -> dict:
+        """Link the record and keep ``incoming`` as the base snapshot; returns that snapshot."""
         snapshot = jsonable_record(incoming)
         if link is None:
             link = dict(entity=self.spec.name, canonical_id=record_id, system=self.ctx.system,
@@ -300,11 +301,12 @@ class _EntityBatch:
             # The same dict is written and consulted again if the record recurs in this page.
             self.writes.new_links.append(link)
             self.links[change.external_id] = link
-            return
+            return snapshot
         link.update(remote_version=change.remote_version, base_snapshot=snapshot)
         if "id" in link:
             self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
                                                  base_snapshot=snapshot, last_synced_at=self.now))
+        return snapshot
 
     def _audit(self, record_id: uuid.UUID, version: int, action: str, before, after) -> None:
         self.writes.audit.append(dict(at=self.now, actor=self.ctx.actor, source=self.ctx.system,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from revhub.connections import Vault
+from revhub.connectors.resilience import forget_limiters
 from revhub.sandbox.dataset import generate
 from revhub.sandbox.launch import SandboxSet
 
@@ -18,6 +19,9 @@ def vault(config) -> Vault:
 def sandboxes(tmp_path, db, vault):
     """``sandboxes("salesforce", "xero", companies=8)`` starts, seeds and connects sandboxes."""
     started: list[SandboxSet] = []
+    # New sandboxes have fresh rate windows; so must the hub's pacing (it is per tenant, and
+    # every Xero sandbox has the same default tenant id).
+    forget_limiters()
 
     def start(*providers: str, companies: int | None = 8, seed: int = 7, options: dict | None = None) -> SandboxSet:
         running = SandboxSet(tmp_path / "sandboxes", seed=seed).start(providers, options=options)

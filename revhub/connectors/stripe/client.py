@@ -14,8 +14,16 @@ import stripe
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
 
-# Stripe test mode allows ~25 requests/s; stay below it.
+# Stripe allows ~25 requests/s in test mode and ~100/s in live mode; stay below either.
 DEFAULT_LIMITS = Limits(per_window=20, window_seconds=1.0, concurrent=10)
+LIVE_LIMITS = Limits(per_window=80, window_seconds=1.0, concurrent=10)
+
+
+def limits_for(api_key: str, requests_per_second: float | None = None) -> Limits:
+    """The pace for this key: its mode's default, or the connection's own setting."""
+    if requests_per_second:
+        return Limits(per_window=max(1, int(requests_per_second)), window_seconds=1.0, concurrent=10)
+    return LIVE_LIMITS if api_key.startswith(("sk_live_", "rk_live_")) else DEFAULT_LIMITS
 # Stripe's own client backs off from 0.5 s up to 5 s between attempts; a burst of 429s on a
 # busy account can last longer than a handful of attempts, so allow a dozen.
 DEFAULT_RETRY = RetryPolicy(attempts=12, max_backoff_seconds=5.0)
@@ -66,13 +74,14 @@ class StripeAPI:
     """A ``StripeClient`` bound to one account, with pacing, retries and a call counter."""
 
     def __init__(self, api_key: str, base_url: str | None = None, *, timeout: float = 30.0,
-                 limiter: RateLimiter | None = None, retry: RetryPolicy = DEFAULT_RETRY) -> None:
+                 limiter: RateLimiter | None = None, retry: RetryPolicy = DEFAULT_RETRY,
+                 requests_per_second: float | None = None) -> None:
         options: dict[str, Any] = {"max_network_retries": 0,
                                    "http_client": stripe.RequestsClient(timeout=timeout)}
         if base_url:
             options["base_addresses"] = {"api": base_url}
         self.client = stripe.StripeClient(api_key, **options)
-        self.limiter = limiter or limiter_for("stripe", api_key[-12:], DEFAULT_LIMITS)
+        self.limiter = limiter or limiter_for("stripe", api_key[-12:], limits_for(api_key, requests_per_second))
         self.retry = retry
         self.calls = 0
 

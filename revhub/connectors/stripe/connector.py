@@ -55,7 +55,8 @@ class StripeConnector:
 
             raise ConfigError("connection has no api_key credential", provider="stripe")
         api = StripeAPI(credentials["api_key"], settings.get("base_url"),
-                        timeout=float(settings.get("timeout_seconds", 30)), retry=retry_policy(settings))
+                        timeout=float(settings.get("timeout_seconds", 30)), retry=retry_policy(settings),
+                        requests_per_second=settings.get("requests_per_second"))
         return cls(api, name)
 
     # -- pulling -------------------------------------------------------------------
