@@ -113,7 +113,7 @@ def _wrk(url: str, script: Path, seconds: int, threads: int, connections: int) -
     return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
-def run(database_url: str, label: str, seconds: int, home: Path) -> dict:
+def run(database_url: str, label: str, seconds: int, home: Path, threads: int = 1) -> dict:
     env = {**os.environ, "REVHUB_HOME": str(home), "REVHUB_DATABASE_URL": database_url,
            "REVHUB_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
     sys.path.insert(0, str(ROOT))
@@ -129,7 +129,8 @@ def run(database_url: str, label: str, seconds: int, home: Path) -> dict:
         save_connection(s, Vault(config.encryption_key), name="stripe", provider="stripe",
                         credentials={"api_key": "sk_test_bench", "webhook_secrets": [SECRET]}, settings={})
     port = _free_port()
-    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", str(threads),
+                                 "-b", f"127.0.0.1:{port}",
                                  "--log-level", "warning", "bench.webhook_app:app"], cwd=ROOT, env=env,
                                 start_new_session=True)
     try:
@@ -162,6 +163,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres-url", default=os.environ.get("REVHUB_TEST_POSTGRES_URL"))
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (gthread when > 1)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (or run `make bench`, which installs it)")
@@ -181,7 +184,7 @@ def main() -> None:
             with admin.engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
             url = f"{pg}{'&' if '?' in pg else '?'}options={quote(f'-csearch_path={schema}')}"
-        r = run(url, label, args.seconds, home)
+        r = run(url, label, args.seconds, home, args.threads)
         for name in ("bare", "stripe", "paced"):
             m = r[name]
             print(f"{label:11} {name:9} {m['rps']:8.0f} {m['p50']:7.2f} {m['p99']:7.2f} {m['errors']:8d}")

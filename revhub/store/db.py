@@ -49,6 +49,17 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = self.engine.execution_options(sqlite_immediate=True)
         self.write_sessions = sessionmaker(self._writer, expire_on_commit=False)
+        self._inbox_engine: Engine | None = None
+
+    @property
+    def inbox_engine(self) -> Engine:
+        """The webhook hot path's engine: on PostgreSQL its own pool without a ping per
+        checkout (the inbox handles a dropped connection itself); on SQLite the one engine."""
+        if self.dialect != "postgresql":
+            return self.engine
+        if self._inbox_engine is None:
+            self._inbox_engine = make_engine(self.url, pool_pre_ping=False)
+        return self._inbox_engine
 
     @property
     def dialect(self) -> str:
@@ -64,3 +75,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._inbox_engine is not None:
+            self._inbox_engine.dispose()

@@ -41,11 +41,30 @@ def store(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[
     """Insert ``events``; duplicates of (provider, event id) are absorbed. Returns how many were new."""
     if not events:
         return 0
+    now = datetime.now(timezone.utc)
+    try:
+        return _insert(engine, provider, connection_id, events, now)
+    except _Dropped:
+        # The pool does not ping on this path (a round trip per webhook); a connection the
+        # server dropped (a restart) has been discarded, and the insert is tried once more.
+        return _insert(engine, provider, connection_id, events, now)
+
+
+class _Dropped(Exception):
+    """The server had closed the pooled connection; nothing was written."""
+
+
+def _insert(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[IncomingEvent],
+            now: datetime) -> int:
     dialect = engine.dialect.name
     sql = _SQL[dialect]
-    now = datetime.now(timezone.utc)
     raw = engine.raw_connection()
+    # One event on PostgreSQL: the INSERT alone in autocommit is one atomic, durable round
+    # trip (no BEGIN/COMMIT exchange). Several (a Xero delivery) share one transaction.
+    single = dialect == "postgresql" and len(events) == 1
     try:
+        if single:
+            raw.driver_connection.autocommit = True
         cursor = raw.cursor()
         if dialect == "sqlite":
             cursor.execute("BEGIN IMMEDIATE")
@@ -53,10 +72,25 @@ def store(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[
         for event in events:
             cursor.execute(sql, _row(dialect, provider, connection_id, event, now))
             inserted += max(cursor.rowcount, 0)
-        raw.commit()
+        if not single:
+            raw.commit()
         return inserted
+    except engine.dialect.loaded_dbapi.Error as exc:
+        if engine.dialect.is_disconnect(exc, raw.driver_connection, None):
+            raw.invalidate()
+            engine.dispose()  # after a server restart every pooled connection is dead, not just this one
+            raise _Dropped() from exc
+        _undo(raw, single)
+        raise
     except BaseException:
-        raw.rollback()
+        _undo(raw, single)
         raise
     finally:
+        if raw.is_valid and single:
+            raw.driver_connection.autocommit = False
         raw.close()
+
+
+def _undo(raw, single: bool) -> None:
+    if not single:
+        raw.rollback()

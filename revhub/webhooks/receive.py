@@ -26,7 +26,11 @@ def _directory() -> EndpointDirectory:
 
 
 def _engine():
-    return current_app.extensions["revhub.db"].engine
+    return current_app.extensions["revhub.db"].inbox_engine
+
+
+# The two Stripe acknowledgements, serialized once (this is every delivery's answer).
+_STRIPE_ACK = {duplicate: json.dumps({"received": True, "duplicate": duplicate}).encode() for duplicate in (False, True)}
 
 
 def _problem(status: int, message: str) -> tuple[Response, int]:
@@ -52,7 +56,7 @@ def stripe_event(name: str):
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         return _problem(400, "body is not a Stripe event (id and type required)")
     new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
-    return jsonify(received=True, duplicate=not new), 200
+    return Response(_STRIPE_ACK[not new], status=200, mimetype="application/json")
 
 
 @webhooks.post("/xero/<name>")

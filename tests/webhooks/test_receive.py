@@ -41,6 +41,21 @@ def test_a_duplicate_delivery_is_acknowledged_and_not_stored_twice(hooked, db):
     assert stored(db) == 1
 
 
+def test_an_event_arriving_after_the_database_dropped_the_connection_is_still_stored(hooked, db):
+    store_db = hooked.extensions["revhub.db"]
+    if store_db.dialect != "postgresql":
+        pytest.skip("a server-side disconnect is a PostgreSQL matter")
+    client = hooked.test_client()
+    assert post_stripe(client, stripe_event()).status_code == 200  # a pooled connection now exists
+    with store_db.inbox_engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with db.engine.connect() as conn:  # as a server restart would
+        conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})")
+    second = stripe_event().replace(b"evt_1QabcDEF", b"evt_1QabcDEG")
+    assert post_stripe(client, second).status_code == 200
+    assert stored(db) == 2
+
+
 def test_an_event_signed_with_the_previous_secret_passes_during_rotation(hooked, db):
     body = stripe_event()
     assert post_stripe(hooked.test_client(), body, stripe_header(body, OLD_STRIPE_SECRET)).status_code == 200
