@@ -42,8 +42,10 @@ def main(invoices_wanted: int = 20_000) -> None:
             after = body["data"][-1]["id"]
         elapsed = time.perf_counter() - started
     sandbox.close()
-    print(f"stripe sandbox: loaded {len(dataset.invoices)} invoices ({len(dataset.payments)} payments) in {loaded:.1f} s")
-    print(f"stripe sandbox: served {count} invoices in {pages} pages in {elapsed:.2f} s = {count / elapsed:,.0f} records/s")
+    print(f"stripe sandbox: loaded {len(dataset.invoices)} invoices ({len(dataset.payments)} payments) "
+          f"in {loaded:.1f} s")
+    print(f"stripe sandbox: served {count} invoices "
+          f"in {pages} pages in {elapsed:.2f} s = {count / elapsed:,.0f} records/s")
 
 
 if __name__ == "__main__":

@@ -123,12 +123,14 @@ def main() -> None:
     def line(label: str, figures: tuple[float, float, float, int, int]) -> str:
         wall, cpu, apply_cpu, fetched, calls = figures
         per_k = 1000 / max(1, fetched)
-        return (f"  {label}: {fetched:,} records in {wall:.1f} s = {fetched / wall:,.0f} records/s, {calls:,} API calls; "
+        return (f"  {label}: {fetched:,} records in {wall:.1f} s = {fetched / wall:,.0f} records/s, "
+                f"{calls:,} API calls; "
                 f"revhub CPU {cpu * per_k * 1000:.0f} ms per 1,000 records "
                 f"(sync.apply {apply_cpu * per_k * 1000:.0f} ms, connector + SDK + HTTP "
                 f"{(cpu - apply_cpu) * per_k * 1000:.0f} ms)")
 
-    print(f"stripe sync bench (hub paced at {args.requests_per_second:g} requests/s): sandbox (own process) holds {stripe_box['invoices']:,} invoices, "
+    print(f"stripe sync bench (hub paced at {args.requests_per_second:g} requests/s): sandbox (own process) "
+          f"holds {stripe_box['invoices']:,} invoices, "
           f"{stripe_box['payments']:,} payments, {stripe_box['customers']:,} customers (loaded in {loaded:.0f} s)")
     print(line("full", full))
     print(line(f"incremental after {args.changes} changes", incremental))

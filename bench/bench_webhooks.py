@@ -93,7 +93,8 @@ function init(args) counter = offset or 1 end
 request = function()
   counter = counter + 1
   local item = bodies[(counter % #bodies) + 1]
-  return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json", ["Stripe-Signature"] = item[2]}}, item[1])
+  return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json", ["Stripe-Signature"] = item[2]}},
+                    item[1])
 end
 {delay}
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import click
 
 from revhub.config import ConfigError, load_config
@@ -300,7 +302,7 @@ def webhooks() -> None:
 
 
 def _when(value: str | None, name: str):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if value is None:
         return None
@@ -308,7 +310,7 @@ def _when(value: str | None, name: str):
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO 8601 time", param_hint=name) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @webhooks.command("replay")
@@ -356,7 +358,8 @@ def outbox_plan(ctx: click.Context, target: str | None) -> None:
         click.echo(f"#{entry['message']} {entry['operation']} {entry['entity']} {entry['record']} "
                    f"-> {entry['target']} {entry['external_id'] or ''}".rstrip())
         for field, change in entry["changes"].items():
-            click.echo(f"    {field}: {json.dumps(change['from'], default=str)} -> {json.dumps(change['to'], default=str)}")
+            before, after = (json.dumps(change[k], default=str) for k in ("from", "to"))
+            click.echo(f"    {field}: {before} -> {after}")
     click.echo(f"{len(entries)} write(s) pending")
 
 

@@ -1,6 +1,6 @@
 """The canonical store: schema from migrations, audit on every change, UTC timestamps."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -97,7 +97,7 @@ def test_tombstoning_a_record_is_audited_as_a_delete(db):
         customer = _customer()
         s.add(customer)
     with db.session(write=True) as s:
-        s.get(Customer, customer.id).deleted_at = datetime.now(timezone.utc)
+        s.get(Customer, customer.id).deleted_at = datetime.now(UTC)
     with db.session() as s:
         assert _audit(s, customer.id)[-1].action == "delete"
 

@@ -7,8 +7,9 @@ links, merge, conflicts, audit, outbox — lives in ``revhub.sync``, written onc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import and_, case, insert, or_, select, update
 
@@ -206,7 +207,8 @@ def build_items(db: Database, target: str, entity: str, messages: list[OutboxMes
                         if child.get(column):
                             wanted[ref_entity].add(child[column])
         ref_links = {e: _target_links(s, e, target, ids) for e, ids in wanted.items()}
-        related = {e: load_rows(s, ENTITIES[e], ids) for e, ids in wanted.items() if e in ("customer", "purchase_order")}
+        related = {e: load_rows(s, ENTITIES[e], ids) for e, ids in wanted.items() if e in ("customer",
+                                                                                           "purchase_order")}
     items = []
     for m in messages:
         row = rows.get(m.record_id)

@@ -6,10 +6,11 @@ canonical one, ``write`` the reverse. Money transforms need the record's currenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from revhub.money import to_decimal, to_minor
 
@@ -48,18 +49,18 @@ def _xero_date_read(value: str | None, currency: str | None) -> str | None:
 def _xero_date_write(value: str | None, currency: str | None) -> str | None:
     if not value:
         return None
-    midnight = datetime.combine(date.fromisoformat(value), time(), timezone.utc)
+    midnight = datetime.combine(date.fromisoformat(value), time(), UTC)
     return f"/Date({int(midnight.timestamp() * 1000)}+0000)/"
 
 
 def _unix_date_read(value: int | None, currency: str | None) -> str | None:
-    return None if value is None else datetime.fromtimestamp(value, timezone.utc).date().isoformat()
+    return None if value is None else datetime.fromtimestamp(value, UTC).date().isoformat()
 
 
 def _unix_date_write(value: str | None, currency: str | None) -> int | None:
     if not value:
         return None
-    return int(datetime.combine(date.fromisoformat(value), time(), timezone.utc).timestamp())
+    return int(datetime.combine(date.fromisoformat(value), time(), UTC).timestamp())
 
 
 def _vocabulary(name: str, canonical_to_provider: dict[str, str],

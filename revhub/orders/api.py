@@ -37,9 +37,9 @@ def po_json(po: PurchaseOrder) -> dict:
         "payment_terms": po.payment_terms,
         "subscription_start": po.subscription_start.isoformat() if po.subscription_start else None,
         "subscription_end": po.subscription_end.isoformat() if po.subscription_end else None,
-        "lines": [{"description": l.description, "quantity": l.quantity,
-                   "unit_price": to_decimal_string(l.unit_amount_minor, po.currency),
-                   "amount": to_decimal_string(l.amount_minor, po.currency)} for l in po.lines],
+        "lines": [{"description": ln.description, "quantity": ln.quantity,
+                   "unit_price": to_decimal_string(ln.unit_amount_minor, po.currency),
+                   "amount": to_decimal_string(ln.amount_minor, po.currency)} for ln in po.lines],
     }
 
 

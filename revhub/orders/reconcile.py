@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from revhub.orders.service import TRANSITIONS, settlement, transition_many
 from revhub.store import Invoice, PurchaseOrder
 from revhub.store.audit import audit_context
-from revhub.orders.service import TRANSITIONS, settlement, transition_many
 
 ACTOR = "revhub:reconcile"
 

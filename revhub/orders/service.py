@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
-from revhub.store.commerce import PAYMENT_TERM_DAYS
+from revhub.orders.validation import FieldError, PurchaseOrderDraft
 from revhub.store import Connection, Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
+from revhub.store.commerce import PAYMENT_TERM_DAYS
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import SyncContext, Target
-from revhub.orders.validation import FieldError, PurchaseOrderDraft
 
 SYSTEM = "revhub"
 TRANSITIONS = {
@@ -96,9 +96,9 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
         "subscription_start": draft.subscription_start.isoformat() if draft.subscription_start else None,
         "subscription_end": draft.subscription_end.isoformat() if draft.subscription_end else None,
         "payment_terms": draft.payment_terms, "status": "received",
-        "lines": [{"product_id": str(products[l.sku]) if l.sku else None, "description": l.description,
-                   "quantity": l.quantity, "unit_amount_minor": l.unit_amount_minor,
-                   "amount_minor": l.amount_minor} for l in draft.lines],
+        "lines": [{"product_id": str(products[ln.sku]) if ln.sku else None, "description": ln.description,
+                   "quantity": ln.quantity, "unit_amount_minor": ln.unit_amount_minor,
+                   "amount_minor": ln.amount_minor} for ln in draft.lines],
     }
     apply_changes(session, context(session, actor), [
         Change("purchase_order", _po_key(customer.id, draft.po_number), _version(), record)])
@@ -148,9 +148,9 @@ def cancel(session: Session, po: PurchaseOrder, *, actor: str, note: str | None 
 def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
     """The invoice of an approved PO: its lines, its PO number, due by its payment terms."""
     issued = today or utcnow().date()
-    lines = [{"product_id": str(l.product_id) if l.product_id else None, "description": l.description,
-              "quantity": l.quantity, "unit_amount_minor": l.unit_amount_minor, "amount_minor": l.amount_minor}
-             for l in po.lines]
+    lines = [{"product_id": str(ln.product_id) if ln.product_id else None, "description": ln.description,
+              "quantity": ln.quantity, "unit_amount_minor": ln.unit_amount_minor, "amount_minor": ln.amount_minor}
+             for ln in po.lines]
     record: dict[str, Any] = {
         "number": f"RH-{po.internal_number:06d}", "po_number": po.po_number, "purchase_order_id": str(po.id),
         "customer_id": str(po.customer_id), "issue_date": issued.isoformat(),

@@ -52,7 +52,8 @@ class PurchaseOrderDraft:
     errors: list[FieldError] = field(default_factory=list)
 
 
-def _text(data: dict, name: str, errors: list[FieldError], *, required: bool = True, max_length: int = 64) -> str | None:
+def _text(data: dict, name: str, errors: list[FieldError], *, required: bool = True,
+          max_length: int = 64) -> str | None:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -165,7 +166,8 @@ def validate(data: Any) -> PurchaseOrderDraft | list[FieldError]:
     if terms not in PAYMENT_TERMS:
         errors.append(FieldError("payment_terms", f"must be one of {', '.join(PAYMENT_TERMS)}"))
     contact = data.get("contact")
-    contact_email = contact.get("email") if isinstance(contact, dict) and isinstance(contact.get("email"), str) else None
+    contact_email = contact.get("email") if isinstance(contact, dict) and isinstance(contact.get("email"),
+                                                                                     str) else None
     if contact is not None and contact_email is None:
         errors.append(FieldError("contact", "must be an object with the contact's email"))
     raw_lines = data.get("lines") if isinstance(data.get("lines"), list) else []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class SandboxClock:
@@ -26,7 +26,7 @@ class SandboxClock:
             return self._wall_start + elapsed + self._offset
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), timezone.utc)
+        return datetime.fromtimestamp(self.time(), UTC)
 
     def advance(self, seconds: float) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from revhub.money import exponent
 from revhub.store.commerce import PAYMENT_TERM_DAYS as TERMS_DAYS
@@ -162,7 +162,7 @@ def unit_price(sku: str, currency: str) -> int:
 def generate(companies: int = 20, seed: int = 1, today: date | None = None) -> Dataset:
     """A data set of ``companies`` customers with POs, invoices, payments and refunds."""
     rng = random.Random(seed)
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     ds = Dataset()
     for i in range(companies):
         prefix = _PREFIXES[i % len(_PREFIXES)]
@@ -217,7 +217,7 @@ def _add_po_and_invoice(ds: Dataset, rng: random.Random, company: Company, j: in
 def _add_payments(ds: Dataset, rng: random.Random, invoice: Invoice, today: date) -> None:
     roll = rng.random()
     paid_on = min(today, invoice.issue_date + timedelta(days=rng.randint(3, 40)))
-    paid_at = datetime(paid_on.year, paid_on.month, paid_on.day, 14, 30, tzinfo=timezone.utc)
+    paid_at = datetime(paid_on.year, paid_on.month, paid_on.day, 14, 30, tzinfo=UTC)
 
     def pay(kind: str, amount: int) -> Payment:
         # Card-style fee: 2.9% + a fixed part, in the invoice currency.

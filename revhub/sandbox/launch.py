@@ -6,9 +6,10 @@ sandboxes the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import Sandbox

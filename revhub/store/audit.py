@@ -8,9 +8,10 @@ tombstoning (``deleted_at``) as a delete, and a hard delete with what was remove
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import event, inspect, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from revhub.store.base import Base, jsonable, utcnow

@@ -16,9 +16,10 @@ Changes are applied a page at a time with batched reads and writes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from itertools import groupby
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -94,7 +95,7 @@ class _EntityBatch:
         spec, ctx = self.spec, self.ctx
         self.links = load_links(self.session, spec.name, ctx.system, (c.external_id for c in self.changes))
         self.refs = resolve_refs(self.session, ctx.system, self._wanted_refs())
-        self.rows = load_rows(self.session, spec, {l["canonical_id"] for l in self.links.values()})
+        self.rows = load_rows(self.session, spec, {link["canonical_id"] for link in self.links.values()})
         unlinked = [self._resolve(c.record) for c in self.changes
                     if c.external_id not in self.links and not c.deleted]
         self.candidates = natural_key_candidates(self.session, spec, unlinked) if unlinked else {}

@@ -4,9 +4,10 @@ may set, how it is matched on first contact, and its child rows."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Table, TypeDecorator
 

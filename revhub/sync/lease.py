@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Iterator
 
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError

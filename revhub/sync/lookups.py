@@ -7,7 +7,8 @@ stay flat as pages grow.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -7,7 +7,7 @@ Connections may override entries with ``settings["policies"] = {"customer.email"
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 ASK = "ask"
 

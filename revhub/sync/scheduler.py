@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timezone
+from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
@@ -25,7 +25,7 @@ def _run(db: Database, vault: Vault, connection: str, entity: str) -> None:
 
 def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
     """A scheduler with one job per enabled connection and entity (not yet started)."""
-    scheduler = BackgroundScheduler(timezone=timezone.utc,
+    scheduler = BackgroundScheduler(timezone=UTC,
                                     job_defaults={"coalesce": True, "max_instances": 1})
     with db.session() as s:
         intervals = {c.name: int((c.settings or {}).get("sync_interval_seconds", DEFAULT_INTERVAL_SECONDS))

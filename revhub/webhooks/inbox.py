@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
@@ -41,7 +41,7 @@ def store(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[
     """Insert ``events``; duplicates of (provider, event id) are absorbed. Returns how many were new."""
     if not events:
         return 0
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         return _insert(engine, provider, connection_id, events, now)
     except _Dropped:

@@ -30,7 +30,8 @@ def _engine():
 
 
 # The two Stripe acknowledgements, serialized once (this is every delivery's answer).
-_STRIPE_ACK = {duplicate: json.dumps({"received": True, "duplicate": duplicate}).encode() for duplicate in (False, True)}
+_STRIPE_ACK = {duplicate: json.dumps({"received": True, "duplicate": duplicate}).encode() for duplicate in (False,
+                                                                                                            True)}
 
 
 def _problem(status: int, message: str) -> tuple[Response, int]:

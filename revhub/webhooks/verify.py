@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 STRIPE_TOLERANCE_SECONDS = 300
 

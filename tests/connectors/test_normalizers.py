@@ -71,7 +71,8 @@ XERO_INVOICE = {
 
 def test_xero_invoice_decimals_become_exact_minor_units_in_a_three_decimal_currency():
     record = xe.invoice(XERO_INVOICE)
-    assert (record["total_minor"], record["amount_paid_minor"], record["amount_due_minor"]) == (1234567, 234500, 1000067)
+    assert (record["total_minor"], record["amount_paid_minor"], record["amount_due_minor"]) == (1234567, 234500,
+                                                                                                1000067)
     assert record["po_number"] == "PO-7781" and record["status"] == "open"
     assert (record["issue_date"], record["due_date"]) == ("2025-11-02", "2025-12-02")
     assert record["lines"][0]["product_id"] == Ref("product", "i-1")
@@ -114,4 +115,5 @@ def test_salesforce_purchase_order_with_lines():
 def test_salesforce_contact_role_from_title():
     record = sf.contact({"AccountId": "001A", "FirstName": "Ana", "LastName": "Chen",
                          "Email": "ana@x.example", "Title": "Purchasing Manager"})
-    assert (record["name"], record["role"], record["customer_id"]) == ("Ana Chen", "purchasing", Ref("customer", "001A"))
+    assert (record["name"], record["role"], record["customer_id"]) == ("Ana Chen", "purchasing", Ref("customer",
+                                                                                                     "001A"))

@@ -40,8 +40,9 @@ def test_the_same_field_changed_in_salesforce_and_xero_is_one_conflict_with_base
     original = customer.email
     running.clock.advance(600)
     sf = running["salesforce"]
-    from revhub.sandbox.tls import trusting_session
     import requests
+
+    from revhub.sandbox.tls import trusting_session
 
     token = sf.sandbox.sessions.static_token
     session = trusting_session(sf.settings["ca_bundle"])
@@ -52,7 +53,8 @@ def test_the_same_field_changed_in_salesforce_and_xero_is_one_conflict_with_base
     xero = running["xero"]
     tokens = requests.post(f"{xero.url}/__sandbox/tokens").json()
     response = requests.post(f"{xero.url}/api.xro/2.0/Contacts/{xero_id}",
-                             json={"Contacts": [{"ContactID": xero_id, "EmailAddress": "payables@changed-in-xero.example"}]},
+                             json={"Contacts": [{"ContactID": xero_id,
+                                                 "EmailAddress": "payables@changed-in-xero.example"}]},
                              headers={"Authorization": f"Bearer {tokens['access_token']}",
                                       "xero-tenant-id": xero.settings["tenant_id"]})
     assert response.status_code == 200, response.text

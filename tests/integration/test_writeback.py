@@ -6,8 +6,9 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
+from revhub.mappings.outbox import OutboxWorker
+from revhub.mappings.outbox import plan as outbox_plan
 from revhub.mappings.transforms import TRANSFORMS
-from revhub.mappings.outbox import OutboxWorker, plan as outbox_plan
 from revhub.orders import service
 from revhub.orders.validation import validate
 from revhub.store import Customer, Link, OutboxMessage, PurchaseOrder

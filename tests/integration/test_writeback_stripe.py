@@ -3,7 +3,7 @@ a payment taken in Stripe shows in Xero against the Xero invoice and on the Sale
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -111,7 +111,7 @@ def test_a_po_becomes_a_stripe_invoice_that_stripe_emails_with_the_po_number_due
     assert remote.status == "open" and remote.collection_method == "send_invoice"
     assert [(f.name, f.value) for f in remote.custom_fields] == [("PO number", "4500098765")]
     assert (remote.currency, remote.total, remote.amount_due) == (currency.lower(), minor, minor)
-    assert datetime.fromtimestamp(remote.due_date, timezone.utc).date() == invoice.due_date
+    assert datetime.fromtimestamp(remote.due_date, UTC).date() == invoice.due_date
     assert (invoice.due_date - invoice.issue_date).days == 30
     assert remote.number == invoice.number and remote.metadata["revhub_id"] == str(invoice.id)
     assert remote.status_transitions.finalized_at is not None  # sent: Stripe emails it and collects

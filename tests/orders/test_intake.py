@@ -4,8 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.connections import Vault, save_connection
-from revhub.store import (AuditEntry, Customer, Invoice, OutboxMessage, Product, PurchaseOrder,
-                          PurchaseOrderApproval)
+from revhub.store import AuditEntry, Customer, Invoice, OutboxMessage, Product, PurchaseOrder, PurchaseOrderApproval
 
 pytestmark = pytest.mark.store
 
@@ -70,7 +69,8 @@ def test_a_po_over_the_threshold_waits_for_a_named_approver(api, db):
 
 def test_a_cancelled_po_cannot_be_approved(api, db):
     created = api("post", "/api/purchase-orders", po()).json
-    assert api("post", f"/api/purchase-orders/{created['id']}/cancel", {"approver": "dana"}).json["status"] == "cancelled"
+    assert api("post", f"/api/purchase-orders/{created['id']}/cancel",
+               {"approver": "dana"}).json["status"] == "cancelled"
     refused = api("post", f"/api/purchase-orders/{created['id']}/approve", {"approver": "dana"})
     assert refused.status_code == 409 and "cancelled" in refused.json["error"]
 
@@ -110,7 +110,8 @@ def test_a_float_amount_is_refused_with_a_reason(api):
 
 def test_an_unknown_customer_or_sku_is_a_field_error(api, db):
     response = api("post", "/api/purchase-orders", po(customer={"email": "nobody@x.example"},
-                                                      lines=[{"product": "NOPE", "quantity": 25, "unit_price": "88200"}]))
+                                                      lines=[{"product": "NOPE", "quantity": 25,
+                                                              "unit_price": "88200"}]))
     assert response.status_code == 422
     assert {e["field"] for e in response.json["errors"]} == {"customer", "lines[0].product"}
 

@@ -4,8 +4,17 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.connectors.base import Change, Ref
-from revhub.store import (AuditEntry, Conflict, Connection, Customer, Invoice, InvoiceLine, Link,
-                          OutboxMessage, SyncException)
+from revhub.store import (
+    AuditEntry,
+    Conflict,
+    Connection,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Link,
+    OutboxMessage,
+    SyncException,
+)
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import context_for
 

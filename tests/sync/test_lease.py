@@ -48,5 +48,5 @@ def test_two_scheduler_instances_never_run_the_same_job_concurrently(database_ur
         scheduler.shutdown(wait=True)
     spans.sort(key=lambda s: s[1])
     assert len(spans) >= 4
-    for (_, _, end), (_, next_start, _) in zip(spans, spans[1:]):
+    for (_, _, end), (_, next_start, _) in zip(spans, spans[1:], strict=False):
         assert next_start >= end, "two runs of the same job overlapped"

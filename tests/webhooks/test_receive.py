@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.store import InboxEvent
-from tests.webhooks.conftest import (ORG_ID, OLD_STRIPE_SECRET, stripe_event, stripe_header,
-                                     xero_header)
+from tests.webhooks.conftest import OLD_STRIPE_SECRET, ORG_ID, stripe_event, stripe_header, xero_header
 
 pytestmark = pytest.mark.store
 

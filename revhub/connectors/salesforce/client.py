@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 from simple_salesforce import Salesforce
@@ -20,6 +21,7 @@ from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call,
 API_VERSION = "62.0"
 # Salesforce has no per-second limit but a daily allocation and ~25 long-running calls at once.
 DEFAULT_LIMITS = Limits(per_window=20, window_seconds=1.0, concurrent=10)
+DEFAULT_RETRY = RetryPolicy()
 # Stop a run before the org's daily allocation is used up by us (other integrations need some).
 ALLOCATION_RESERVE = 0.10
 
@@ -62,7 +64,7 @@ class SalesforceAPI:
                  save: Callable[[dict[str, Any]], None] = lambda changes: None,
                  token_url: str | None = None, ca_bundle: str | None = None, version: str = API_VERSION,
                  timeout: float = 30.0, limiter: RateLimiter | None = None,
-                 retry: RetryPolicy = RetryPolicy()) -> None:
+                 retry: RetryPolicy = DEFAULT_RETRY) -> None:
         self.credentials = dict(credentials)
         self.instance_url = instance_url.rstrip("/")
         self.token_url = token_url or f"{self.instance_url}/services/oauth2/token"

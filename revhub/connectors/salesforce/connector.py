@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from revhub.connectors.base import Change, Page, Stream
 from revhub.connectors.errors import ConfigError

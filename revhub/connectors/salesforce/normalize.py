@@ -6,7 +6,7 @@ ISO timestamps like ``2026-11-02T10:00:00.000+0000``.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,7 @@ def parse_timestamp(value: str | None) -> datetime | None:
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
         text = f"{text[:-2]}:{text[-2:]}"  # +0000 → +00:00
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def version(record: SalesforceRecord) -> str:

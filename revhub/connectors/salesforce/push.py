@@ -73,7 +73,7 @@ class SalesforcePusher:
         answers = self.api.request(lambda sf: sf.restful(path, method="PATCH",
                                                          json={"allOrNone": False, "records": records}))
         results = []
-        for (item, _fields, target_id), answer in zip(batch, answers):
+        for (item, _fields, target_id), answer in zip(batch, answers, strict=True):
             if answer.get("success"):
                 results.append(WriteResult(item.message_id, "sent", external_id=answer.get("id") or target_id))
                 continue

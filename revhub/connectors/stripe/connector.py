@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from itertools import groupby
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from revhub.connectors.base import Change, Page
 from revhub.connectors.stripe import normalize
@@ -170,7 +171,11 @@ class StripeConnector:
             created = {id(e["data"]["object"]): e["created"] for e in group}
             deleted = {id(e["data"]["object"]) for e in group
                        if e["type"].endswith(".deleted") and entity != "subscription"}
-            changes.extend(self._changes(stream, objects, lambda o: version(entity, created[id(o)], o), deleted))
+
+            def version_of(obj, entity=entity, created=created):
+                return version(entity, created[id(obj)], obj)
+
+            changes.extend(self._changes(stream, objects, version_of, deleted))
         return changes
 
     # -- normalizing -----------------------------------------------------------------

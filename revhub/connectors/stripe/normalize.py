@@ -6,7 +6,7 @@ merge never mistakes "Stripe has no such field" for "Stripe cleared it".
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,11 +19,11 @@ _PAYMENT_STATUS = {"succeeded": "succeeded", "pending": "pending", "failed": "fa
 
 
 def iso_date(ts: int | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).date().isoformat()
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
 def iso_datetime(ts: int | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 def _currency(code: str | None) -> str | None:

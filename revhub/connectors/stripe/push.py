@@ -7,7 +7,7 @@ saved answers instead of creating a second invoice.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from revhub.connectors.errors import ConnectorError, RetriableError
@@ -20,7 +20,7 @@ from revhub.mappings.writes import WriteItem, WriteResult
 def _unix(day: str | None) -> int | None:
     if not day:
         return None
-    return int(datetime.combine(date.fromisoformat(day), time(12), timezone.utc).timestamp())
+    return int(datetime.combine(date.fromisoformat(day), time(12), UTC).timestamp())
 
 
 class StripePusher:
@@ -34,7 +34,9 @@ class StripePusher:
                     ("postal_code", "postal_code"), ("country", "country"))}
         if any(address.values()):
             params["address"] = {k: v for k, v in address.items() if v}
-        params["metadata"] = {"revhub_id": str(record["id"])} | ({"tax_id": record["tax_id"]} if record.get("tax_id") else {})
+        params["metadata"] = {"revhub_id": str(record["id"])}
+        if record.get("tax_id"):
+            params["metadata"]["tax_id"] = record["tax_id"]
         return params
 
     def _invoice(self, item: WriteItem, customer: str) -> dict[str, Any]:
@@ -56,7 +58,8 @@ class StripePusher:
                               "price_data": {"currency": currency, "product": line["product_external_id"],
                                              "unit_amount": line.get("unit_amount_minor") or 0}})
             else:
-                lines.append({"description": line.get("description") or "Item", "amount": line.get("amount_minor") or 0})
+                lines.append({"description": line.get("description") or "Item",
+                              "amount": line.get("amount_minor") or 0})
         return [{k: v for k, v in line.items() if v is not None} for line in lines]
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 import urllib3
@@ -22,6 +23,7 @@ from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call,
 
 # Xero: 60 calls/minute and 5 in flight per tenant; keep a margin.
 DEFAULT_LIMITS = Limits(per_window=55, window_seconds=60.0, concurrent=5)
+DEFAULT_RETRY = RetryPolicy()
 IDENTITY_URL = "https://identity.xero.com"
 API_URL = "https://api.xero.com"
 
@@ -108,7 +110,7 @@ class XeroAPI:
 
     def __init__(self, auth: XeroAuth, tenant_id: str, api_url: str = API_URL, *,
                  ca_bundle: str | None = None, timeout: float = 30.0,
-                 limiter: RateLimiter | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+                 limiter: RateLimiter | None = None, retry: RetryPolicy = DEFAULT_RETRY) -> None:
         config = Configuration(oauth2_token=OAuth2Token(client_id=auth.credentials.get("client_id"),
                                                         client_secret=auth.credentials.get("client_secret")))
         if ca_bundle:

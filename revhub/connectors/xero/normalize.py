@@ -7,7 +7,7 @@ dates (``/Date(1704067200000+0000)/``).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +26,9 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     match = _MS_DATE.fullmatch(value)
     if match:
-        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=int(match.group(1)))
+        return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(match.group(1)))
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def iso_date(value: str | None) -> str | None:
@@ -115,7 +115,7 @@ def payment(obj: XeroObject) -> dict[str, Any]:
         "customer_id": _ref("customer", (invoice_.get("Contact") or {}).get("ContactID")),
         "amount_minor": amount,
         "currency": currency,
-        "received_at": (parse_date(obj.get("Date")) or datetime.now(timezone.utc)).isoformat(),
+        "received_at": (parse_date(obj.get("Date")) or datetime.now(UTC)).isoformat(),
         "method": "bank_transfer",
         "reference": obj.get("Reference") or None,
         "status": "succeeded",
@@ -136,6 +136,6 @@ def refund(obj: XeroObject) -> dict[str, Any]:
         "currency": currency,
         "reason": obj.get("Reference") or None,
         "status": "void" if obj.get("Status") == "VOIDED" else "succeeded",
-        "issued_at": (parse_date(obj.get("Date")) or datetime.now(timezone.utc)).isoformat(),
+        "issued_at": (parse_date(obj.get("Date")) or datetime.now(UTC)).isoformat(),
         "invoice_id": _ref("invoice", invoice_id),
     }

@@ -107,9 +107,10 @@ class XeroPusher:
         body = {"Contacts": [self._contact(i.record, i.external_id) for i in items]}
         answer = self.api.call("update_or_create_contacts", "customer", contacts=body, summarize_errors=False,
                                idempotency_key=_key(items, "contacts"))
-        return [WriteResult(i.message_id, "sent", external_id=e["ContactID"]) if e.get("StatusAttributeString") != "ERROR"
+        return [WriteResult(i.message_id, "sent",
+                            external_id=e["ContactID"]) if e.get("StatusAttributeString") != "ERROR"
                 else WriteResult(i.message_id, "dead", error=_errors(e))
-                for i, e in zip(items, answer.get("Contacts") or [])]
+                for i, e in zip(items, answer.get("Contacts") or [], strict=True)]
 
     def _ensure_contacts(self, items: list[WriteItem]) -> dict[int, tuple[str | None, str | None]]:
         """Xero contact id per item, creating contacts for customers Xero does not know yet."""
@@ -119,7 +120,7 @@ class XeroPusher:
             body = {"Contacts": [self._contact(i.related["customer"]) for i in missing]}
             answer = self.api.call("update_or_create_contacts", "customer", contacts=body, summarize_errors=False,
                                    idempotency_key=_key(missing, "invoice-contacts"))
-            for item, element in zip(missing, answer.get("Contacts") or []):
+            for item, element in zip(missing, answer.get("Contacts") or [], strict=True):
                 if element.get("StatusAttributeString") == "ERROR":
                     found[item.message_id] = (None, f"contact: {_errors(element)}")
                 else:
@@ -145,7 +146,7 @@ class XeroPusher:
             return results
         answer = self.api.call("create_invoices", "invoice", invoices={"Invoices": bodies}, summarize_errors=False,
                                idempotency_key=_key([c[0] for c in creates], "invoices"))
-        for (item, contact_id), element in zip(creates, answer.get("Invoices") or []):
+        for (item, contact_id), element in zip(creates, answer.get("Invoices") or [], strict=True):
             links = [] if item.refs.get("customer") else [("customer", uuid_of(item.record["customer_id"]), contact_id)]
             if element.get("StatusAttributeString") != "ERROR":
                 results.append(WriteResult(item.message_id, "sent", external_id=element["InvoiceID"], links=links))
@@ -196,7 +197,7 @@ class XeroPusher:
         if ready:
             answer = self.api.call("create_payments", "payment", payments={"Payments": [p for _, p in ready]},
                                    summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "payments"))
-            for (item, _), element in zip(ready, answer.get("Payments") or []):
+            for (item, _), element in zip(ready, answer.get("Payments") or [], strict=True):
                 if element.get("StatusAttributeString") == "ERROR":
                     results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
                 else:
@@ -226,7 +227,7 @@ class XeroPusher:
                               credit_notes={"CreditNotes": [self._credit_note(i, inv) for i, inv in ready]},
                               summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "credit-notes"))
         created: list[tuple[WriteItem, dict[str, Any]]] = []
-        for (item, _), element in zip(ready, notes.get("CreditNotes") or []):
+        for (item, _), element in zip(ready, notes.get("CreditNotes") or [], strict=True):
             if element.get("StatusAttributeString") == "ERROR":
                 results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
             else:
@@ -238,7 +239,7 @@ class XeroPusher:
              "Date": note["Date"], "Amount": to_decimal(item.record["amount_minor"], item.record["currency"]),
              "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
             summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
-        for (item, note), element in zip(created, paid_out.get("Payments") or []):
+        for (item, note), element in zip(created, paid_out.get("Payments") or [], strict=True):
             if element.get("StatusAttributeString") == "ERROR":
                 results.append(WriteResult(item.message_id, "dead", external_id=note["CreditNoteID"],
                                            error=_errors(element)))

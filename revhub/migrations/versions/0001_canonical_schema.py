@@ -1,14 +1,14 @@
 """canonical schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 05:50:53.516125
 """
 
-from alembic import op
 import sqlalchemy as sa
-import revhub.store.base
+from alembic import op
 
+import revhub.store.base
 
 revision = '0001'
 down_revision = None

@@ -5,10 +5,8 @@ Revises: 0001
 Create Date: 2026-11-24 05:58:45.006028
 """
 
-from alembic import op
 import sqlalchemy as sa
-import revhub.store.base
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'

@@ -103,12 +103,12 @@ def _renderer(columns: list[Column], version: str, lookup):
     groups: dict[str, list] = {}
     for column in columns:
         if column.relationship is None:
-            parts.append(('"{}":'.format(column.field.name), column.field.name))
+            parts.append((f'"{column.field.name}":', column.field.name))
             continue
         rel = column.relationship
         if rel.name not in groups:
             groups[rel.name] = []
-            parts.append(('"{}":'.format(rel.relationship_name), rel.name, groups[rel.name]))
+            parts.append((f'"{rel.relationship_name}":', rel.name, groups[rel.name]))
         groups[rel.name].append(column.field.name)
 
     def attributes(record: dict) -> str:
@@ -125,7 +125,7 @@ def _renderer(columns: list[Column], version: str, lookup):
             if parent is None:
                 out.append(part[0] + "null")
             else:
-                inner = [attributes(parent)] + ['"{}":{}'.format(n, encode(parent[n])) for n in part[2]]
+                inner = [attributes(parent)] + [f'"{n}":{encode(parent[n])}' for n in part[2]]
                 out.append(part[0] + "{" + ",".join(inner) + "}")
         return "{" + ",".join(out) + "}"
     return render

@@ -17,7 +17,6 @@ from revhub.sandbox.salesforce.errors import ApiError, dml, not_found
 from revhub.sandbox.salesforce.ids import IdFactory, to18
 from revhub.sandbox.salesforce.schema import BY_PREFIX, OBJECTS, SObjectDef
 
-
 # Lookups a delete still cascades through, as Salesforce does for standard objects:
 # deleting an Account deletes its Contacts and Opportunities.
 CASCADING_LOOKUPS = frozenset({("Contact", "AccountId"), ("Opportunity", "AccountId")})

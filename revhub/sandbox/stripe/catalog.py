@@ -88,7 +88,7 @@ def create_product(sb, q: dict, created: int | None = None) -> dict[str, Any]:
                "shippable": None, "statement_descriptor": None, "tax_code": None, "type": "service",
                "unit_label": p.string(q, "unit_label"), "updated": now, "url": None}
     if product["id"] in sb.store["product"].objects:
-        raise StripeError(400, f"Product already exists.", code="resource_already_exists", param="id")
+        raise StripeError(400, "Product already exists.", code="resource_already_exists", param="id")
     sb.store["product"].add(product)
     sb.emit("product.created", product)
     data = q.get("default_price_data")
@@ -128,7 +128,8 @@ def create_price(sb, q: dict, created: int | None = None) -> dict[str, Any]:
     if unit is None:
         decimal = p.string(q, "unit_amount_decimal")
         if decimal is None:
-            raise StripeError(400, "Missing required param: unit_amount.", code="parameter_missing", param="unit_amount")
+            raise StripeError(400, "Missing required param: unit_amount.", code="parameter_missing",
+                              param="unit_amount")
         unit = int(float(decimal))
     recurring = q.get("recurring")
     if recurring is not None:
@@ -163,13 +164,15 @@ def create_subscription(sb, q: dict, created: int | None = None) -> dict[str, An
         if not price["recurring"]:
             raise StripeError(400, "The price specified is set to `type=one_time` but this field only accepts "
                                    "prices with `type=recurring`.", param=f"items[{i}][price]")
-        span = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}[price["recurring"]["interval"]]
+        span = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400,
+                "year": 365 * 86400}[price["recurring"]["interval"]]
         rows.append({"id": new_id("subscription_item"), "object": "subscription_item", "created": now,
                      "current_period_start": now, "current_period_end": now + span, "metadata": {},
                      "price": sb.render(price), "quantity": p.integer(item, "quantity", minimum=1, default=1),
                      "subscription": sub_id})
     subscription = {"id": sub_id, "object": "subscription", "cancel_at": None, "cancel_at_period_end": False,
-                    "canceled_at": None, "collection_method": p.string(q, "collection_method") or "charge_automatically",
+                    "canceled_at": None, "collection_method": p.string(q,
+                                                                       "collection_method") or "charge_automatically",
                     "created": now, "currency": rows[0]["price"]["currency"], "customer": customer["id"],
                     "days_until_due": p.integer(q, "days_until_due"), "description": p.string(q, "description"),
                     "ended_at": None,

@@ -3,7 +3,8 @@ payments), their line items, and the state machine draft → open → paid | voi
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError
@@ -85,7 +86,8 @@ class Invoices:
         if line.get("price_data"):
             data = line["price_data"]
             p.check_known(data, ("currency", "product", "unit_amount", "unit_amount_decimal", "tax_behavior"))
-            product = self.store["product"].get(p.string(data, "product", required=True), f"{where}[price_data][product]")["id"]
+            product = self.store["product"].get(p.string(data, "product", required=True),
+                                                f"{where}[price_data][product]")["id"]
             currency = p.string(data, "currency", required=True).lower()
             if currency != invoice["currency"]:
                 raise StripeError(400, f"The price_data currency ({currency}) must match the invoice currency "
@@ -95,7 +97,8 @@ class Invoices:
                 unit = int(float(p.string(data, "unit_amount_decimal", required=True)))
             amount = unit * quantity
         elif line.get("pricing"):
-            price_obj = self.store["price"].get(p.string(line["pricing"], "price", required=True), f"{where}[pricing][price]")
+            price_obj = self.store["price"].get(p.string(line["pricing"], "price", required=True),
+                                                f"{where}[pricing][price]")
             price, product, unit = price_obj["id"], price_obj["product"], price_obj["unit_amount"]
             amount = unit * quantity
         else:
@@ -142,7 +145,7 @@ class Invoices:
     # -- state machine ---------------------------------------------------------------
     def finalize(self, invoice: dict[str, Any], at: int | None = None) -> dict[str, Any]:
         if invoice["status"] != "draft":
-            raise StripeError(400, f"This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+            raise StripeError(400, "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
                               code="invoice_not_editable")
         at = at or self.now()
         customer = self.store["customer"].get(invoice["customer"])
@@ -225,7 +228,8 @@ class Invoices:
 
     def void(self, invoice: dict[str, Any]) -> dict[str, Any]:
         if invoice["status"] not in ("open", "uncollectible") or invoice["amount_paid"]:
-            raise StripeError(400, f"You can only void open invoices without payments; this one is {invoice['status']}.",
+            raise StripeError(400,
+                              f"You can only void open invoices without payments; this one is {invoice['status']}.",
                               code="invoice_not_editable")
         invoice["status"] = "void"
         invoice["status_transitions"]["voided_at"] = self.now()
@@ -257,7 +261,7 @@ def _custom_fields(q: dict[str, Any]) -> list[dict[str, str]] | None:
     fields = []
     for i, field in enumerate(given):
         if not isinstance(field, dict) or not field.get("name") or not field.get("value"):
-            raise StripeError(400, "Missing required param: custom_fields[{0}][name].".format(i),
+            raise StripeError(400, f"Missing required param: custom_fields[{i}][name].",
                               code="parameter_missing", param=f"custom_fields[{i}][name]")
         if len(field["name"]) > 40 or len(field["value"]) > 140:
             raise StripeError(400, "Custom field names are at most 40 and values at most 140 characters.",

@@ -4,7 +4,8 @@ dicts and lists, and the typed readers endpoints use to validate them."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from revhub.sandbox.stripe.errors import StripeError
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from revhub.money import exponent
 from revhub.sandbox.stripe.errors import StripeError
@@ -91,7 +92,8 @@ class Payments:
                   "outcome": {"network_status": "declined_by_network" if failed else "approved_by_network",
                               "reason": "generic_decline" if failed else None, "risk_level": "normal",
                               "seller_message": "The bank did not return any further details with this decline."
-                              if failed else "Payment complete.", "type": "issuer_declined" if failed else "authorized"},
+                              if failed else "Payment complete.",
+                              "type": "issuer_declined" if failed else "authorized"},
                   "paid": not failed, "payment_intent": intent["id"], "payment_method": method,
                   "payment_method_details": {"card": {"brand": "visa", "country": "US", "exp_month": 12,
                                                       "exp_year": 2030, "funding": "credit", "last4": "4242"},

@@ -7,8 +7,8 @@ from typing import Any
 from revhub.sandbox.stripe import catalog
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
-from revhub.sandbox.stripe.webhooks import new_secret
 from revhub.sandbox.stripe.store import new_id
+from revhub.sandbox.stripe.webhooks import new_secret
 
 LIST = ("limit", "starting_after", "ending_before", "created")
 
@@ -156,7 +156,8 @@ def install(sb) -> None:
                 raise missing("line item", q["starting_after"], "starting_after")
             start = ids.index(q["starting_after"]) + 1
         page = data[start:start + limit]
-        return {"object": "list", "data": page, "has_more": start + limit < len(data), "url": f"/v1/invoices/{iid}/lines"}
+        return {"object": "list", "data": page, "has_more": start + limit < len(data),
+                "url": f"/v1/invoices/{iid}/lines"}
 
     @route("/v1/invoices/<iid>/add_lines", ["POST"], "invoice_add_lines")
     def invoice_add_lines(q, iid):
@@ -204,7 +205,8 @@ def install(sb) -> None:
         payment = q.get("payment") if isinstance(q.get("payment"), dict) else {}
         intent = payment.get("payment_intent")
         invoice = q.get("invoice")
-        return listing("invoice_payment", {k: v for k, v in q.items() if k != "payment"} | ({"payment": ""} if payment else {}),
+        return listing("invoice_payment", {k: v for k,
+                                           v in q.items() if k != "payment"} | ({"payment": ""} if payment else {}),
                        ("invoice", "payment", "status"),
                        lambda o: (not invoice or o["invoice"] == invoice)
                        and (not intent or o["payment"]["payment_intent"] == intent))

@@ -9,7 +9,8 @@ import hashlib
 import json
 import secrets
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Response, request
 
@@ -195,7 +196,8 @@ class StripeSandbox(Sandbox):
                 key = None
         if not key:
             raise StripeError(401, "You did not provide an API key. You need to provide your API key in the "
-                                   "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+                                   "Authorization header, using Bearer auth "
+                                   "(e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
         if not secrets.compare_digest(key, self.api_key):
             raise StripeError(401, f"Invalid API Key provided: {key[:8]}{'*' * max(0, len(key) - 12)}{key[-4:]}")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from revhub.sandbox.dataset import PRODUCTS, Dataset
 from revhub.sandbox.stripe import catalog
@@ -12,7 +13,7 @@ from revhub.sandbox.stripe import catalog
 def _ts(day: date | datetime, hour: int = 10) -> int:
     if isinstance(day, datetime):
         return int(day.timestamp())
-    return int(datetime.combine(day, time(hour), timezone.utc).timestamp())
+    return int(datetime.combine(day, time(hour), UTC).timestamp())
 
 
 def load(sb, ds: Dataset) -> None:
@@ -29,7 +30,7 @@ def load(sb, ds: Dataset) -> None:
         actions.append((ts, order, fn))
 
     catalog_day = _ts(min(first_use.values(), default=date.today()) - timedelta(days=30))
-    for sku, name, _, interval in PRODUCTS:
+    for sku, name, _, _interval in PRODUCTS:
         at(catalog_day, lambda sku=sku, name=name: state["products"].__setitem__(
             sku, catalog.create_product(sb, {"name": name, "metadata": {"sku": sku}})))
     for company in ds.companies:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 import threading
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
