@@ -324,7 +324,12 @@ class _EntityBatch:
                 status="pending", attempts=0, created_at=self.now))
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def jsonable_value(value: Any) -> Any:
+    if value.__class__ in _PLAIN:  # nearly every value: skip the conversions below
+        return value
     if isinstance(value, list):
         return [{k: jsonable(v) for k, v in item.items()} if isinstance(item, dict) else jsonable(item)
                 for item in value]
