@@ -290,6 +290,29 @@ def xero_token(running) -> str:
     return requests.post(f"{running.url}/__sandbox/tokens", timeout=5).json()["access_token"]
 
 
+def first_linked(db, system: str) -> str:
+    """The external id of one customer the first sync linked from ``system``."""
+    with db.session() as s:
+        return s.scalar(select(Link.external_id).where(Link.system == system, Link.entity == "customer")
+                        .order_by(Link.external_id))
+
+
+def edit_xero_contact(xero, contact_id: str, **fields) -> None:
+    """Change a contact through the Xero sandbox's API, as a bookkeeper's edit would."""
+    response = requests.post(
+        f"{xero.url}/api.xro/2.0/Contacts/{contact_id}", timeout=5,
+        json={"Contacts": [{"ContactID": contact_id, **fields}]},
+        headers={"Authorization": f"Bearer {xero_token(xero)}", "xero-tenant-id": xero.settings["tenant_id"]})
+    assert response.status_code == 200, response.text
+
+
+def edit_salesforce_account(sf, account_id: str, **fields) -> None:
+    response = trusting_session(sf.settings["ca_bundle"]).patch(
+        f"{sf.url}/services/data/v62.0/sobjects/Account/{account_id}", json=fields,
+        headers={"Authorization": f"Bearer {sf.sandbox.sessions.static_token}"})
+    assert response.status_code == 204, response.text
+
+
 def test_xero_verifies_the_hub_and_a_contact_update_is_fetched_and_applied(
     db, vault, sandboxes, hub
 ):
@@ -304,22 +327,8 @@ def test_xero_verifies_the_hub_and_a_contact_update_is_fetched_and_applied(
     assert outcome["responses"] == {"signed": 200, "badly_signed": 401}
     assert inbox_count(db) == 0  # the handshake's empty payloads are not events
 
-    with db.session() as s:
-        contact_id = s.scalar(
-            select(Link.external_id)
-            .where(Link.system == "xero", Link.entity == "customer")
-            .order_by(Link.external_id)
-        )
-    response = requests.post(
-        f"{xero.url}/api.xro/2.0/Contacts/{contact_id}",
-        timeout=5,
-        json={"Contacts": [{"ContactID": contact_id, "EmailAddress": "ap@xero-webhook.example"}]},
-        headers={
-            "Authorization": f"Bearer {xero_token(xero)}",
-            "xero-tenant-id": xero.settings["tenant_id"],
-        },
-    )
-    assert response.status_code == 200, response.text
+    contact_id = first_linked(db, "xero")
+    edit_xero_contact(xero, contact_id, EmailAddress="ap@xero-webhook.example")
 
     [event] = wait_for(lambda: inbox(db, "xero"), "the Xero event to reach the inbox")
     assert event.event_type == "CONTACT.UPDATE" and b"EmailAddress" not in event.body  # ids only
@@ -343,20 +352,7 @@ def test_xero_intent_to_receive_fails_against_a_hub_holding_another_key_and_noth
     )
     assert outcome["intent_to_receive"] == "FAILED"
     assert outcome["responses"] == {"signed": 401, "badly_signed": 401}
-    with db.session() as s:
-        contact_id = s.scalar(
-            select(Link.external_id).where(Link.system == "xero", Link.entity == "customer")
-        )
-    response = requests.post(
-        f"{xero.url}/api.xro/2.0/Contacts/{contact_id}",
-        timeout=5,
-        json={"Contacts": [{"ContactID": contact_id, "EmailAddress": "ap@forged.example"}]},
-        headers={
-            "Authorization": f"Bearer {xero_token(xero)}",
-            "xero-tenant-id": xero.settings["tenant_id"],
-        },
-    )
-    assert response.status_code == 200, response.text
+    edit_xero_contact(xero, first_linked(db, "xero"), EmailAddress="ap@forged.example")
     status = xero.sandbox.webhooks.status()
     assert (status["queued"], status["delivered"], status["intent_to_receive"]) == (0, 0, False)
     assert inbox_count(db) == 0
@@ -378,20 +374,8 @@ def test_a_xero_payload_whose_answer_was_lost_is_redelivered_and_stored_once(
             == "OK"
         )
         gateway.app.left = 1  # the answer to the first event payload is lost
-        with db.session() as s:
-            contact_id = s.scalar(
-                select(Link.external_id).where(Link.system == "xero", Link.entity == "customer")
-            )
-        response = requests.post(
-            f"{xero.url}/api.xro/2.0/Contacts/{contact_id}",
-            timeout=5,
-            json={"Contacts": [{"ContactID": contact_id, "Name": "Redelivered Pty"}]},
-            headers={
-                "Authorization": f"Bearer {xero_token(xero)}",
-                "xero-tenant-id": xero.settings["tenant_id"],
-            },
-        )
-        assert response.status_code == 200, response.text
+        contact_id = first_linked(db, "xero")
+        edit_xero_contact(xero, contact_id, Name="Redelivered Pty")
         wait_for(
             lambda: xero.sandbox.webhooks.status()["failures"] == 1, "the first attempt to fail"
         )
@@ -416,19 +400,8 @@ def test_a_salesforce_outbound_message_is_acknowledged_and_the_account_fetched_a
     sf.sandbox.add_outbound_message(
         "Account", ["Id", "Name"], f"{hub}/webhooks/salesforce/salesforce"
     )
-    with db.session() as s:
-        account_id = s.scalar(
-            select(Link.external_id)
-            .where(Link.system == "salesforce", Link.entity == "customer")
-            .order_by(Link.external_id)
-        )
-    session = trusting_session(sf.settings["ca_bundle"])
-    response = session.patch(
-        f"{sf.url}/services/data/v62.0/sobjects/Account/{account_id}",
-        json={"Billing_Email__c": "ap@salesforce-webhook.example"},
-        headers={"Authorization": f"Bearer {sf.sandbox.sessions.static_token}"},
-    )
-    assert response.status_code == 204, response.text
+    account_id = first_linked(db, "salesforce")
+    edit_salesforce_account(sf, account_id, Billing_Email__c="ap@salesforce-webhook.example")
 
     [event] = wait_for(lambda: inbox(db, "salesforce"), "the outbound message to reach the inbox")
     assert event.event_type == "Account"
@@ -453,18 +426,8 @@ def test_a_salesforce_message_whose_ack_was_lost_is_resent_and_stored_once(
         sf.sandbox.add_outbound_message(
             "Account", ["Id", "Name"], f"{gateway.url}/webhooks/salesforce/salesforce"
         )
-        with db.session() as s:
-            account_id = s.scalar(
-                select(Link.external_id).where(
-                    Link.system == "salesforce", Link.entity == "customer"
-                )
-            )
-        response = trusting_session(sf.settings["ca_bundle"]).patch(
-            f"{sf.url}/services/data/v62.0/sobjects/Account/{account_id}",
-            json={"Name": "Resent Holdings"},
-            headers={"Authorization": f"Bearer {sf.sandbox.sessions.static_token}"},
-        )
-        assert response.status_code == 204, response.text
+        account_id = first_linked(db, "salesforce")
+        edit_salesforce_account(sf, account_id, Name="Resent Holdings")
         wait_for(lambda: sf.sandbox.outbound.state.deliveries, "the first attempt")
         running.clock.advance(15)  # the first step of Salesforce's back-off
         wait_for(

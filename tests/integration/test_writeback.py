@@ -9,41 +9,20 @@ from sqlalchemy import func, select, update
 from revhub.mappings.outbox import OutboxWorker
 from revhub.mappings.outbox import plan as outbox_plan
 from revhub.mappings.transforms import TRANSFORMS
-from revhub.orders import service
-from revhub.orders.validation import validate
-from revhub.store import Customer, Link, OutboxMessage, PurchaseOrder
+from revhub.store import Customer, OutboxMessage, PurchaseOrder
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 
 
 def submit(db, email: str, currency: str, quantity: int, unit: str, total: str, number: str = "4500012345",
            terms: str = "NET45"):
-    draft = validate({"customer": {"email": email}, "po_number": number, "issue_date": "2026-11-20",
-                      "currency": currency, "lines": [{"product": "RH-PLAT", "description": "Platform licence",
-                                                       "quantity": quantity, "unit_price": unit}],
-                      "total": total, "subscription_start": "2026-12-01", "subscription_end": "2027-11-30",
-                      "payment_terms": terms})
-    assert not isinstance(draft, list), draft
-    with db.session(write=True) as s:
-        po = service.submit(s, draft, actor="test", threshold_minor=10**12)
-        return po.id
+    return submit_po(db, email, currency, quantity, unit, total, number=number, terms=terms)
 
 
 def xero_invoice(running, invoice_id: str) -> dict:
-    xero = running["xero"]
-    token = requests.post(f"{xero.url}/__sandbox/tokens").json()["access_token"]
-    response = requests.get(f"{xero.url}/api.xro/2.0/Invoices/{invoice_id}",
-                            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": xero.settings["tenant_id"],
-                                     "Accept": "application/json"})
-    assert response.status_code == 200, response.text
-    return response.json()["Invoices"][0]
-
-
-def linked(db, entity, record_id, system):
-    with db.session() as s:
-        return s.scalar(select(Link.external_id).where(Link.entity == entity, Link.canonical_id == record_id,
-                                                       Link.system == system))
+    return xero_get(running, f"Invoices/{invoice_id}")["Invoices"][0]
 
 
 @pytest.fixture

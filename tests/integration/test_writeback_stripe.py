@@ -7,16 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-import requests
 import stripe
 from sqlalchemy import select
 
 from revhub.mappings.outbox import OutboxWorker
-from revhub.orders import service
-from revhub.orders.validation import validate
 from revhub.sandbox.tls import trusting_session
-from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, PaymentAllocation, PurchaseOrder, Refund
+from revhub.store import Customer, Invoice, OutboxMessage, Payment, PaymentAllocation, PurchaseOrder, Refund
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 
@@ -30,18 +28,11 @@ def hub(db, vault, sandboxes):
 
 
 def submit(db, currency: str, quantity: int, unit: str, total: str, terms: str = "NET30",
-           number: str = "4500098765") -> str:
+           number: str = "4500098765"):
     with db.session() as s:
         email = s.scalars(select(Customer.email).where(Customer.deleted_at.is_(None))
                           .order_by(Customer.name)).first()
-    draft = validate({"customer": {"email": email}, "po_number": number, "issue_date": "2026-11-20",
-                      "currency": currency, "lines": [{"product": "RH-PLAT", "description": "Platform licence",
-                                                       "quantity": quantity, "unit_price": unit}],
-                      "total": total, "subscription_start": "2026-12-01", "subscription_end": "2027-11-30",
-                      "payment_terms": terms})
-    assert not isinstance(draft, list), draft
-    with db.session(write=True) as s:
-        return service.submit(s, draft, actor="test", threshold_minor=10**12).id
+    return submit_po(db, email, currency, quantity, unit, total, number=number, terms=terms)
 
 
 def drain(db, vault) -> None:
@@ -57,12 +48,6 @@ def invoice_of(db, po_id) -> Invoice:
         return s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
 
 
-def linked(db, entity: str, record_id, system: str) -> str | None:
-    with db.session() as s:
-        return s.scalar(select(Link.external_id).where(Link.entity == entity, Link.canonical_id == record_id,
-                                                       Link.system == system))
-
-
 def payments_of(session, invoice_id) -> list[Payment]:
     return session.scalars(select(Payment).join(PaymentAllocation).where(PaymentAllocation.invoice_id == invoice_id)
                            .where(Payment.deleted_at.is_(None))).all()
@@ -71,16 +56,6 @@ def payments_of(session, invoice_id) -> list[Payment]:
 def stripe_client(running) -> stripe.StripeClient:
     return stripe.StripeClient(running["stripe"].credentials["api_key"],
                                base_addresses={"api": running["stripe"].url}, max_network_retries=0)
-
-
-def xero_get(running, path: str) -> dict:
-    xero = running["xero"]
-    token = requests.post(f"{xero.url}/__sandbox/tokens").json()["access_token"]
-    response = requests.get(f"{xero.url}/api.xro/2.0/{path}",
-                            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": xero.settings["tenant_id"],
-                                     "Accept": "application/json"})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def salesforce_po(running, sf_id: str) -> dict:
