@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC
 
 import click
@@ -372,6 +373,66 @@ def outbox_retry(ctx: click.Context, ids) -> None:
 
     _, database, _ = _store(ctx)
     click.echo(f"{retry_dead(database, list(ids) or None)} dead letter(s) queued again")
+
+
+@main.group()
+def conflicts() -> None:
+    """Fields two systems changed differently, for an admin to settle."""
+
+
+@conflicts.command("list")
+@click.option("--entity", help="Only this canonical entity.")
+@click.pass_context
+def conflicts_list(ctx: click.Context, entity: str | None) -> None:
+    """Open conflicts: the field, its base, and each system's value."""
+    import json
+
+    from sqlalchemy import select
+
+    from revhub.store import Conflict
+
+    _, database, _ = _store(ctx)
+    with database.session() as s:
+        query = select(Conflict).where(Conflict.status == "open").order_by(Conflict.id)
+        rows = s.scalars(query.where(Conflict.entity == entity) if entity else query).all()
+    for c in rows:
+        click.echo(f"#{c.id} {c.entity} {c.record_id} {c.field}: base {json.dumps(c.base_value, default=str)}; "
+                   f"{c.current_system} {json.dumps(c.current_value, default=str)} (current); "
+                   f"{c.incoming_system} {json.dumps(c.incoming_value, default=str)} (incoming)")
+    click.echo(f"{len(rows)} open conflict(s)")
+
+
+@conflicts.command("resolve")
+@click.argument("conflict_id", type=int)
+@click.option("--take", type=click.Choice(["current", "incoming", "base", "value"]), required=True,
+              help="Which value the record keeps ('value' with --value).")
+@click.option("--value", "raw_value", help="With --take value: the value as JSON (e.g. '\"ap@acme.example\"').")
+@click.option("--actor", default=lambda: f"cli:{os.environ.get('USER', 'admin')}", show_default="cli:$USER",
+              help="Who decided (kept on the conflict and in the audit log).")
+@click.pass_context
+def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value: str | None, actor: str) -> None:
+    """Settle a conflict; the chosen value is audited and written back to every system."""
+    import json
+
+    from revhub.sync.resolution import ResolutionError, resolve_conflict
+
+    value = None
+    if take == "value":
+        if raw_value is None:
+            raise click.BadParameter("--take value needs --value", param_hint="--value")
+        try:
+            value = json.loads(raw_value)
+        except ValueError:
+            raise click.BadParameter(f"not JSON: {raw_value!r}", param_hint="--value") from None
+    elif raw_value is not None:
+        raise click.BadParameter("only with --take value", param_hint="--value")
+    _, database, _ = _store(ctx)
+    try:
+        with database.session(write=True) as s:
+            resolution = resolve_conflict(s, conflict_id, take, actor=actor, value=value).resolution
+    except ResolutionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"conflict {conflict_id} resolved ({resolution})")
 
 
 @main.group(name="po")

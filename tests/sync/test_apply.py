@@ -7,7 +7,6 @@ from revhub.connectors.base import Change, Ref
 from revhub.store import (
     AuditEntry,
     Conflict,
-    Connection,
     Customer,
     Invoice,
     InvoiceLine,
@@ -17,28 +16,9 @@ from revhub.store import (
 )
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import context_for
+from tests.sync.changes import apply, customer
 
 pytestmark = pytest.mark.store
-
-
-@pytest.fixture
-def connections(db):
-    with db.session(write=True) as s:
-        for name in ("salesforce", "stripe", "xero"):
-            s.add(Connection(name=name, provider=name, settings={}))
-    return db
-
-
-def apply(db, system, *changes):
-    with db.session(write=True) as s:
-        return apply_changes(s, context_for(s, system), list(changes))
-
-
-def customer(ext, version, **fields):
-    record = dict(name="Acme Labs Inc.", email="ap@acmelabs.example", tax_id="US123456789",
-                  default_currency="USD")
-    record.update(fields)
-    return Change("customer", ext, version, record, changed_at="2026-11-20T10:00:00+00:00")
 
 
 def count(db, model, *where):

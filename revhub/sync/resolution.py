@@ -1,0 +1,99 @@
+"""An admin's answer to a conflict, field by field.
+
+The chosen value goes into the record through ``sync.apply`` as a change from revhub itself,
+so it is versioned, audited and written back to every system that holds the record; when
+the admin keeps the canonical value, the systems are still sent it, since the one that
+disagreed holds the other value.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from revhub.connectors.base import Change
+from revhub.store import Conflict, Connection, Link, OutboxMessage, utcnow
+from revhub.store.base import jsonable
+from revhub.sync.apply import apply_changes, jsonable_value
+from revhub.sync.context import SyncContext, Target
+from revhub.sync.entities import ENTITIES
+from revhub.sync.lookups import load_rows
+
+SYSTEM = "revhub"
+CHOICES = ("current", "incoming", "base", "value")
+
+
+class ResolutionError(ValueError):
+    """The conflict cannot be resolved as asked (unknown, already settled, bad choice)."""
+
+
+def _context(session: Session, actor: str) -> SyncContext:
+    rows = session.scalars(select(Connection).where(Connection.enabled.is_(True))).all()
+    return SyncContext(system=SYSTEM, provider=SYSTEM, actor=actor,
+                       targets=tuple(Target(c.name, c.provider, c.id) for c in rows))
+
+
+def _chosen(conflict: Conflict, choice: str, value: Any) -> Any:
+    if choice not in CHOICES:
+        raise ResolutionError(f"choice must be one of {', '.join(CHOICES)}; got {choice!r}")
+    if choice == "value":
+        return value
+    if value is not None:
+        raise ResolutionError("a value is given only with the choice 'value'")
+    return {"current": conflict.current_value, "incoming": conflict.incoming_value,
+            "base": conflict.base_value}[choice]
+
+
+def resolve_conflict(session: Session, conflict_id: int, choice: str, *, actor: str,
+                     value: Any = None) -> Conflict:
+    """Settle conflict ``conflict_id`` with the current, incoming or base value (or ``value``)."""
+    conflict = session.get(Conflict, conflict_id, with_for_update=True)
+    if conflict is None:
+        raise ResolutionError(f"no conflict with id {conflict_id}")
+    if conflict.status != "open":
+        raise ResolutionError(f"conflict {conflict_id} is already {conflict.status} ({conflict.resolution})")
+    chosen = _chosen(conflict, choice, value)
+    spec = ENTITIES[conflict.entity]
+    row = load_rows(session, spec, {conflict.record_id}).get(conflict.record_id)
+    if row is None or row.get("deleted_at") is not None:
+        raise ResolutionError(f"the {conflict.entity} of conflict {conflict_id} no longer exists")
+    current = jsonable_value(row.get(conflict.field))
+    ctx = _context(session, actor)
+    if chosen == current:
+        _announce(session, ctx, conflict, row["version"])
+    else:
+        link = _revhub_link(session, conflict, current)
+        apply_changes(session, ctx, [Change(conflict.entity, link.external_id, f"{time.time_ns():020d}",
+                                            {conflict.field: chosen}, changed_at=utcnow().isoformat())])
+    conflict.status, conflict.resolved_by, conflict.resolved_at = "resolved", actor, utcnow()
+    conflict.resolution = f"{choice}: {json.dumps(jsonable(chosen), default=str)}"[:255]
+    return conflict
+
+
+def _revhub_link(session: Session, conflict: Conflict, current: Any) -> Link:
+    """revhub's own link to the record, with the field's current value as its base, so the
+    resolution is "only revhub changed it" and never a conflict of its own."""
+    link = session.scalar(select(Link).where(Link.entity == conflict.entity, Link.system == SYSTEM,
+                                             Link.canonical_id == conflict.record_id))
+    if link is None:
+        link = Link(entity=conflict.entity, canonical_id=conflict.record_id, system=SYSTEM,
+                    external_id=f"record/{conflict.record_id}", remote_version="0", base_snapshot={})
+        session.add(link)
+    link.base_snapshot = {**(link.base_snapshot or {}), conflict.field: current}
+    session.flush()
+    return link
+
+
+def _announce(session: Session, ctx: SyncContext, conflict: Conflict, version: int) -> None:
+    """The canonical value stands: send it again to the systems that take this entity."""
+    for target in ctx.targets_for(conflict.entity):
+        session.add(OutboxMessage(
+            target_system=target.name, connection_id=target.connection_id, entity=conflict.entity,
+            record_id=conflict.record_id, record_version=version, operation="upsert",
+            payload={"source": SYSTEM, "conflict": conflict.id},
+            idempotency_key=f"{conflict.entity}:{conflict.record_id}:v{version}:{target.name}:c{conflict.id}",
+            status="pending", attempts=0))
