@@ -435,6 +435,52 @@ def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value
     click.echo(f"conflict {conflict_id} resolved ({resolution})")
 
 
+@main.group()
+def exceptions() -> None:
+    """What sync could not decide alone: ambiguous matches, changes waiting for a reference."""
+
+
+@exceptions.command("list")
+@click.option("--kind", type=click.Choice(["ambiguous_match", "waiting_for_reference"]))
+@click.pass_context
+def exceptions_list(ctx: click.Context, kind: str | None) -> None:
+    """Open exceptions, with their candidates."""
+    from revhub.sync.exception_queue import open_exceptions
+
+    _, database, _ = _store(ctx)
+    with database.session() as s:
+        rows = open_exceptions(s, kind)
+    for row in rows:
+        click.echo(f"#{row.id} {row.kind} {row.entity} {row.system}:{row.external_id}: {row.message}")
+        for candidate in row.candidates or ():
+            click.echo(f"    candidate {candidate}")
+    click.echo(f"{len(rows)} open exception(s)")
+
+
+@exceptions.command("resolve")
+@click.argument("exception_id", type=int)
+@click.option("--link", "link_to", type=click.UUID, help="The candidate record it is.")
+@click.option("--create", is_flag=True, help="It is a new record.")
+@click.option("--dismiss", is_flag=True, help="Drop it without applying anything.")
+@click.option("--actor", default=lambda: f"cli:{os.environ.get('USER', 'admin')}", show_default="cli:$USER",
+              help="Who decided.")
+@click.pass_context
+def exceptions_resolve(ctx: click.Context, exception_id: int, link_to, create: bool, dismiss: bool,
+                       actor: str) -> None:
+    """Settle an exception; an ambiguous match's held change is then applied."""
+    from revhub.sync.exception_queue import ExceptionQueueError, settle
+
+    if sum((link_to is not None, create, dismiss)) != 1:
+        raise click.UsageError("give exactly one of --link, --create, --dismiss")
+    _, database, _ = _store(ctx)
+    try:
+        with database.session(write=True) as s:
+            status = settle(s, exception_id, actor=actor, link_to=link_to, create=create, dismiss=dismiss).status
+    except ExceptionQueueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"exception {exception_id} {status}")
+
+
 @main.group(name="po")
 def purchase_orders() -> None:
     """Purchase orders."""

@@ -37,7 +37,7 @@ from revhub.sync.lookups import (
     resolve_refs,
 )
 from revhub.sync.merge import merge_fields
-from revhub.sync.parking import parked_row
+from revhub.sync.parking import dump_change, parked_row
 from revhub.sync.writes import PendingWrites
 
 
@@ -59,13 +59,18 @@ class ApplyResult:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def apply_changes(session: Session, ctx: SyncContext, changes: Iterable[Change]) -> ApplyResult:
-    """Apply ``changes`` from ``ctx.system`` inside the caller's transaction (no commit)."""
+def apply_changes(session: Session, ctx: SyncContext, changes: Iterable[Change], *,
+                  match: bool = True) -> ApplyResult:
+    """Apply ``changes`` from ``ctx.system`` inside the caller's transaction (no commit).
+
+    ``match=False`` creates unlinked records without looking for natural-key matches (an
+    admin's answer to an ambiguous match: "this is a new record").
+    """
     total = ApplyResult()
     for entity, group in groupby(changes, key=lambda c: c.entity):
         if entity not in ENTITIES:
             raise ValueError(f"unknown canonical entity {entity!r}")
-        total.add(_EntityBatch(session, ctx, ENTITIES[entity], list(group)).run())
+        total.add(_EntityBatch(session, ctx, ENTITIES[entity], list(group), match).run())
     return total
 
 
@@ -75,8 +80,9 @@ def apply_change(session: Session, ctx: SyncContext, change: Change) -> ApplyRes
 
 
 class _EntityBatch:
-    def __init__(self, session: Session, ctx: SyncContext, spec: EntitySpec, changes: list[Change]):
-        self.session, self.ctx, self.spec, self.changes = session, ctx, spec, changes
+    def __init__(self, session: Session, ctx: SyncContext, spec: EntitySpec, changes: list[Change],
+                 match: bool = True):
+        self.session, self.ctx, self.spec, self.changes, self.match = session, ctx, spec, changes, match
         self.now = utcnow()
         self.now_iso = self.now.isoformat()
         self.result = ApplyResult()
@@ -97,7 +103,7 @@ class _EntityBatch:
         self.refs = resolve_refs(self.session, ctx.system, self._wanted_refs())
         self.rows = load_rows(self.session, spec, {link["canonical_id"] for link in self.links.values()})
         unlinked = [self._resolve(c.record) for c in self.changes
-                    if c.external_id not in self.links and not c.deleted]
+                    if self.match and c.external_id not in self.links and not c.deleted]
         self.candidates = natural_key_candidates(self.session, spec, unlinked) if unlinked else {}
         all_candidates = {i for index in self.candidates.values() for ids in index.values() for i in ids}
         self.taken = linked_to_system(self.session, spec.name, ctx.system, all_candidates)
@@ -205,7 +211,8 @@ class _EntityBatch:
             external_id=change.external_id, status="open", created_at=self.now,
             message=(f"{len(candidates)} existing {self.spec.name} records share "
                      f"{'+'.join(key)} = {key_of(key, incoming)}; choose one or create a new record"),
-            payload=jsonable_record(incoming), candidates=[str(c) for c in candidates]))
+            payload={"change": dump_change(change), "record": jsonable_record(incoming)},
+            candidates=[str(c) for c in candidates]))
 
     def _create(self, change: Change, incoming: dict[str, Any]) -> None:
         spec, record_id = self.spec, uuid.uuid4()

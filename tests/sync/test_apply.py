@@ -16,7 +16,7 @@ from revhub.store import (
 )
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import context_for
-from tests.sync.changes import apply, customer
+from tests.sync.changes import apply, customer, payment_of, stripe_invoice
 
 pytestmark = pytest.mark.store
 
@@ -187,19 +187,6 @@ def test_timestamps_arrive_as_iso_strings_and_are_stored_as_utc(connections):
 
         received = s.scalar(select(Payment.received_at))
     assert received.isoformat() == "2026-11-20T14:04:05+00:00"
-
-
-def stripe_invoice(external_id: str = "in_1") -> Change:
-    return Change("invoice", external_id, "1", dict(
-        number="INV-1002", customer_id=Ref("customer", "cus_1"), currency="EUR", issue_date="2026-11-02",
-        due_date="2026-12-02", total_minor=50000, amount_paid_minor=50000, amount_due_minor=0, status="paid"))
-
-
-def payment_of(invoice_external_id: str) -> Change:
-    return Change("payment", "ch_9", "1", dict(
-        amount_minor=50000, currency="EUR", fee_minor=1480, net_minor=48520, status="succeeded",
-        received_at="2026-11-20T14:30:00+00:00", customer_id=Ref("customer", "cus_1"),
-        allocations=[dict(invoice_id=Ref("invoice", invoice_external_id), amount_minor=50000)]))
 
 
 def test_a_payment_for_an_invoice_not_here_yet_waits_as_an_exception_instead_of_half_stored(connections):

@@ -1,0 +1,70 @@
+"""The exception queue: what sync could not decide alone, settled by an admin.
+
+An ambiguous match is answered by naming the record it is (one of the candidates) or by
+declaring it new; the held change is then applied through ``sync.apply`` exactly as the
+source system sent it. A change waiting for a reference settles itself when the reference
+arrives; an admin may only dismiss it (say, when the reference will never come).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from revhub.store import Link, SyncException, utcnow
+from revhub.sync.apply import apply_changes
+from revhub.sync.context import context_for
+from revhub.sync.parking import KIND as WAITING
+from revhub.sync.parking import load_change
+
+AMBIGUOUS = "ambiguous_match"
+
+
+class ExceptionQueueError(ValueError):
+    """The exception cannot be settled as asked."""
+
+
+def settle(session: Session, exception_id: int, *, actor: str, link_to: uuid.UUID | None = None,
+           create: bool = False, dismiss: bool = False) -> SyncException:
+    """Settle exception ``exception_id``: link it to a candidate, create a new record, or dismiss it."""
+    if sum((link_to is not None, create, dismiss)) != 1:
+        raise ExceptionQueueError("say exactly one of: link to a candidate, create a new record, dismiss")
+    row = session.get(SyncException, exception_id, with_for_update=True)
+    if row is None:
+        raise ExceptionQueueError(f"no exception with id {exception_id}")
+    if row.status != "open":
+        raise ExceptionQueueError(f"exception {exception_id} is already {row.status}")
+    if dismiss:
+        return _close(row, "dismissed", actor)
+    if row.kind != AMBIGUOUS:
+        hint = " (it is applied by the next run once its reference arrives)" if row.kind == WAITING else ""
+        raise ExceptionQueueError(f"a {row.kind} exception can only be dismissed{hint}")
+    held = (row.payload or {}).get("change")
+    if held is None:
+        raise ExceptionQueueError(f"exception {exception_id} holds no change to apply; dismiss it")
+    change = load_change(held)
+    ctx = context_for(session, row.system, actor=actor)
+    if link_to is not None:
+        if str(link_to) not in (row.candidates or []):
+            raise ExceptionQueueError(f"{link_to} is not one of the candidates: {', '.join(row.candidates or [])}")
+        # Linked without a base, as a first contact: fields both sides filled are settled by
+        # the ownership policies or become conflicts, never silently overwritten.
+        session.add(Link(entity=row.entity, canonical_id=link_to, system=row.system,
+                         external_id=row.external_id, remote_version=None, base_snapshot={}))
+        session.flush()
+        apply_changes(session, ctx, [change])
+        return _close(row, "resolved", actor)
+    apply_changes(session, ctx, [change], match=False)
+    return _close(row, "resolved", actor)
+
+
+def open_exceptions(session: Session, kind: str | None = None) -> list[SyncException]:
+    query = select(SyncException).where(SyncException.status == "open").order_by(SyncException.id)
+    return list(session.scalars(query.where(SyncException.kind == kind) if kind else query))
+
+
+def _close(row: SyncException, status: str, actor: str) -> SyncException:
+    row.status, row.resolved_by, row.resolved_at = status, actor, utcnow()
+    return row
