@@ -25,6 +25,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
         app.extensions["revhub.db"], app.extensions["revhub.vault"])
     csrf.init_app(app)
 
+    from revhub.console.admin import admin
     from revhub.console.health import health
     from revhub.console.overview import overview
     from revhub.orders.api import orders_api
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
 
     app.register_blueprint(health)
     app.register_blueprint(overview)
+    app.register_blueprint(admin)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)
     csrf.exempt(orders_api)  # bearer-token API, not a browser form

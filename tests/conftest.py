@@ -14,11 +14,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from revhub.config import load_config
-from revhub.store import Base, Database
+from revhub.store import Base, Conflict, Connection, Database
 from revhub.store.migrate import upgrade
+from tests.sync.changes import apply, customer
 
 POSTGRES_URL = os.environ.get("REVHUB_TEST_POSTGRES_URL")
 
@@ -93,3 +94,24 @@ def app(config, db):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# -- canonical data shared by the sync, CLI and console tests --------------------------
+
+@pytest.fixture
+def connections(db):
+    with db.session(write=True) as s:
+        for name in ("salesforce", "stripe", "xero"):
+            s.add(Connection(name=name, provider=name, settings={}))
+    return db
+
+
+@pytest.fixture
+def conflict_id(connections):
+    """An open conflict: Salesforce and Xero both changed a customer's e-mail since the last sync."""
+    apply(connections, "salesforce", customer("001A", "1"))
+    apply(connections, "xero", customer("c-1", "1"))
+    apply(connections, "salesforce", customer("001A", "2", email="finance@acmelabs.example"))
+    apply(connections, "xero", customer("c-1", "2", email="payables@acmelabs.example"))
+    with connections.session() as s:
+        return s.scalar(select(Conflict.id).where(Conflict.status == "open"))

@@ -1,0 +1,138 @@
+"""The console's admin pages: sign-in, conflicts settled field by field, the exception queue.
+
+Signing in takes the installation's API token (``REVHUB_API_TOKEN``) and a name, which is
+kept on every decision and in the audit log. Every form carries a CSRF token (Flask-WTF).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from revhub.store import Conflict
+from revhub.sync.exception_queue import ExceptionQueueError, open_exceptions, settle
+from revhub.sync.resolution import ResolutionError, resolve_conflict
+
+admin = Blueprint("admin", __name__)
+
+
+def _db():
+    from revhub.app import get_db
+
+    return get_db()
+
+
+def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not session.get("admin"):
+            return redirect(url_for("admin.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _actor() -> str:
+    return f"console:{session['admin']}"
+
+
+@admin.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()
+        token = request.form.get("token") or ""
+        expected = current_app.config["REVHUB"].api_token
+        if not name:
+            error = "name: say who you are (it is kept on every decision)"
+        elif not hmac.compare_digest(token.encode(), expected.encode()):
+            error = "token: not this installation's API token"
+        else:
+            session.clear()
+            session["admin"] = name[:64]
+            target = request.args.get("next") or ""
+            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return render_template("login.html", error=error), (400 if error else 200)
+
+
+@admin.post("/logout")
+def logout():
+    session.clear()
+    return redirect("/")
+
+
+@admin.get("/conflicts")
+@signed_in
+def conflicts():
+    with _db().session() as s:
+        rows = s.scalars(select(Conflict).where(Conflict.status == "open").order_by(Conflict.id).limit(200)).all()
+    return render_template("conflicts.html", conflicts=rows, show=_show)
+
+
+@admin.post("/conflicts/<int:conflict_id>")
+@signed_in
+def resolve(conflict_id: int):
+    take = request.form.get("take", "")
+    value = None
+    if take == "value":
+        try:
+            value = json.loads(request.form.get("value") or "")
+        except ValueError:
+            return _refused("conflicts.html", "value: give it as JSON, e.g. \"ap@acme.example\" or 12500")
+    try:
+        with _db().session(write=True) as s:
+            resolution = resolve_conflict(s, conflict_id, take, actor=_actor(), value=value).resolution
+    except ResolutionError as exc:
+        return _refused("conflicts.html", str(exc))
+    flash(f"Conflict {conflict_id} resolved ({resolution}).")
+    return redirect(url_for("admin.conflicts"))
+
+
+@admin.get("/exceptions")
+@signed_in
+def exceptions():
+    with _db().session() as s:
+        rows = open_exceptions(s)[:200]
+    return render_template("exceptions.html", exceptions=rows)
+
+
+@admin.post("/exceptions/<int:exception_id>")
+@signed_in
+def settle_exception(exception_id: int):
+    action = request.form.get("action", "")
+    link_to = None
+    if action == "link":
+        try:
+            link_to = uuid.UUID(request.form.get("candidate") or "")
+        except ValueError:
+            return _refused("exceptions.html", "candidate: not a record id")
+    elif action not in ("create", "dismiss"):
+        return _refused("exceptions.html", "action: one of link, create, dismiss")
+    try:
+        with _db().session(write=True) as s:
+            status = settle(s, exception_id, actor=_actor(), link_to=link_to, create=action == "create",
+                            dismiss=action == "dismiss").status
+    except ExceptionQueueError as exc:
+        return _refused("exceptions.html", str(exc))
+    flash(f"Exception {exception_id} {status}.")
+    return redirect(url_for("admin.exceptions"))
+
+
+def _refused(template: str, message: str):
+    """The page again with what was wrong, as a 400 (nothing was written)."""
+    with _db().session() as s:
+        rows = {"conflicts": s.scalars(select(Conflict).where(Conflict.status == "open")
+                                       .order_by(Conflict.id).limit(200)).all(),
+                "exceptions": open_exceptions(s)[:200]}
+    return render_template(template, error=message, show=_show, **rows), 400
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False)
