@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from sqlalchemy import select
 
 from revhub.store import Conflict
+from revhub.sync.entities import ENTITIES
 from revhub.sync.exception_queue import ExceptionQueueError, open_exceptions, settle
 from revhub.sync.resolution import ResolutionError, resolve_conflict
 
@@ -100,7 +101,8 @@ def resolve(conflict_id: int):
 def exceptions():
     with _db().session() as s:
         rows = open_exceptions(s)[:200]
-    return render_template("exceptions.html", exceptions=rows)
+        labels = _candidate_labels(s, rows)
+    return render_template("exceptions.html", exceptions=rows, labels=labels)
 
 
 @admin.post("/exceptions/<int:exception_id>")
@@ -131,7 +133,25 @@ def _refused(template: str, message: str):
         rows = {"conflicts": s.scalars(select(Conflict).where(Conflict.status == "open")
                                        .order_by(Conflict.id).limit(200)).all(),
                 "exceptions": open_exceptions(s)[:200]}
-    return render_template(template, error=message, show=_show, **rows), 400
+        labels = _candidate_labels(s, rows["exceptions"])
+    return render_template(template, error=message, show=_show, labels=labels, **rows), 400
+
+
+_LABEL_COLUMNS = ("name", "number", "po_number", "email", "reference")
+
+
+def _candidate_labels(session, rows) -> dict[str, str]:
+    """What an admin recognises a candidate by: its name or number, and its e-mail."""
+    labels: dict[str, str] = {}
+    for row in rows:
+        ids = [uuid.UUID(c) for c in row.candidates or ()]
+        if not ids or row.entity not in ENTITIES:
+            continue
+        table = ENTITIES[row.entity].table
+        columns = [table.c[name] for name in _LABEL_COLUMNS if name in table.c]
+        for found in session.execute(select(table.c.id, *columns).where(table.c.id.in_(ids))).mappings():
+            labels[str(found["id"])] = " · ".join(str(found[c.key]) for c in columns if found[c.key])
+    return labels
 
 
 def _show(value: Any) -> str:

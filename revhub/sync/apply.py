@@ -210,7 +210,8 @@ class _EntityBatch:
             kind="ambiguous_match", entity=self.spec.name, system=self.ctx.system,
             external_id=change.external_id, status="open", created_at=self.now,
             message=(f"{len(candidates)} existing {self.spec.name} records share "
-                     f"{'+'.join(key)} = {key_of(key, incoming)}; choose one or create a new record"),
+                     f"{'+'.join(key)} = {' + '.join(map(str, key_of(key, incoming)))}; "
+                     "choose one or create a new record"),
             payload={"change": dump_change(change), "record": jsonable_record(incoming)},
             candidates=[str(c) for c in candidates]))
 
