@@ -165,3 +165,15 @@ def test_invoice_status_outside_the_vocabulary_is_refused(db):
     with pytest.raises(IntegrityError):
         with db.session(write=True) as s:
             s.add(Invoice(number="INV-1", currency="USD", status="settled"))
+
+
+def test_record_ids_are_version_7_uuids_in_time_order():
+    import time
+
+    from revhub.store.ids import new_id
+
+    first = new_id()
+    time.sleep(0.002)
+    later = new_id()
+    assert (first.version, first.variant) == (7, "specified in RFC 4122")
+    assert first < later  # new rows land at the end of indexes keyed by id

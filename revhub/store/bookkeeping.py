@@ -11,6 +11,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from revhub.store.base import Base, BigIntId, utcnow
+from revhub.store.ids import new_id
 
 
 class Connection(Base):
@@ -18,7 +19,7 @@ class Connection(Base):
 
     __tablename__ = "connections"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     provider: Mapped[str] = mapped_column(String(16))
     # Fernet token; never read outside revhub.connections.

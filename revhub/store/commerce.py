@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from revhub.store.base import Base, CanonicalRecord, currency_column, money_column, utcnow
+from revhub.store.ids import new_id
 
 PAYMENT_TERM_DAYS = {"DUE_ON_RECEIPT": 0, "NET15": 15, "NET30": 30, "NET45": 45, "NET60": 60}
 PAYMENT_TERMS = tuple(PAYMENT_TERM_DAYS)
@@ -120,7 +121,7 @@ class PurchaseOrderLine(Base):
     __tablename__ = "purchase_order_lines"
     __table_args__ = (UniqueConstraint("purchase_order_id", "position"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     purchase_order_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True
     )
@@ -137,7 +138,7 @@ class PurchaseOrderLine(Base):
 class PurchaseOrderApproval(Base):
     __tablename__ = "purchase_order_approvals"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     purchase_order_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True
     )
@@ -150,7 +151,7 @@ class PurchaseOrderApproval(Base):
 class PurchaseOrderDocument(Base):
     __tablename__ = "purchase_order_documents"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     purchase_order_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("purchase_orders.id", ondelete="CASCADE"), index=True
     )
@@ -194,7 +195,7 @@ class InvoiceLine(Base):
     __tablename__ = "invoice_lines"
     __table_args__ = (UniqueConstraint("invoice_id", "position"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("products.id"))
@@ -232,7 +233,7 @@ class PaymentAllocation(Base):
     __tablename__ = "payment_allocations"
     __table_args__ = (UniqueConstraint("payment_id", "invoice_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"), index=True)
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount_minor: Mapped[int] = mapped_column(BigInteger)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change, Ref
 from revhub.store.base import jsonable, utcnow
+from revhub.store.ids import new_id
 from revhub.sync.context import SyncContext
 from revhub.sync.entities import ENTITIES, EntitySpec, column_converter
 from revhub.sync.lookups import (
@@ -216,7 +217,7 @@ class _EntityBatch:
             candidates=[str(c) for c in candidates]))
 
     def _create(self, change: Change, incoming: dict[str, Any]) -> None:
-        spec, record_id = self.spec, uuid.uuid4()
+        spec, record_id = self.spec, new_id()
         source = {"system": self.ctx.system, "at": change.changed_at or self.now_iso}
         row: dict[str, Any] = {f: conv(incoming.get(f)) for f, conv in self.convert.items()}
         row.update(id=record_id, version=1, created_at=self.now, updated_at=self.now, deleted_at=None,

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
 from revhub.store import AuditEntry, Conflict, Link, OutboxMessage, SyncException
+from revhub.store.ids import new_id
 from revhub.sync.entities import EntitySpec, column_converter
 from revhub.sync.lookups import chunks
 
@@ -64,7 +65,7 @@ class PendingWrites:
             session.execute(delete(table).where(parent.in_(part)))
         convert = {c: column_converter(table, c) for c in children.columns}
         rows = [
-            {"id": uuid.uuid4(), children.parent_key: parent_id,
+            {"id": new_id(), children.parent_key: parent_id,
              **{c: convert[c](child.get(c)) for c in children.columns}}
             for parent_id, items in self.children.items() for child in items
         ]
