@@ -145,7 +145,9 @@ def test_an_incremental_run_reads_events_not_lists_and_applies_exactly_the_chang
     assert {"TX-0", "TX-2", "TX-4"} <= tax_ids
 
 
-def test_a_connection_dropped_mid_full_sync_resumes_without_doubling_anything(db, vault, sandboxes):
+def test_a_connection_dropped_mid_full_sync_resumes_without_doubling_anything(db, vault, sandboxes, monkeypatch):
+    # Each page commits on its own here, so the fault can be injected between two of them.
+    monkeypatch.setattr("revhub.sync.runner.GROUP_RECORDS", 1)
     running = sandboxes("stripe", companies=60)
     sb = running["stripe"].sandbox
     assert len(sb.store.all("invoice")) > 100  # the invoice list is more than one page

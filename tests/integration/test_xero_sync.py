@@ -180,7 +180,9 @@ def test_a_429_storm_waits_as_told_by_retry_after_and_every_record_arrives(db, v
     assert all(gap >= 1.0 for gap in gaps), gaps   # the fault answers Retry-After: 1
 
 
-def test_a_connection_dropped_mid_run_loses_and_doubles_nothing(db, vault, sandboxes):
+def test_a_connection_dropped_mid_run_loses_and_doubles_nothing(db, vault, sandboxes, monkeypatch):
+    # Each page commits on its own here, so the fault can be injected between two of them.
+    monkeypatch.setattr("revhub.sync.runner.GROUP_RECORDS", 1)
     running = _start(sandboxes, companies=None)
     xero = running["xero"]
     xero.sandbox.load_dataset(generate(250, seed=3))   # 250 contacts sharing one UpdatedDateUTC
