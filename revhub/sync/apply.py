@@ -15,6 +15,7 @@ Changes are applied a page at a time with batched reads and writes.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -237,10 +238,9 @@ class _EntityBatch:
 
     def _fill_defaults(self, row: dict[str, Any]) -> None:
         # Core inserts do not run Python-side column defaults for keys that are present.
-        for column in self.spec.table.columns:
-            if row.get(column.key) is None and column.default is not None and not column.nullable:
-                arg = column.default.arg
-                row[column.key] = arg(None) if callable(arg) else arg
+        for key, arg in _required_defaults(self.spec.table):
+            if row.get(key) is None:
+                row[key] = arg(None) if callable(arg) else arg
 
     def _internal_number(self) -> int:
         if self._next_internal_number is None:
@@ -334,6 +334,12 @@ class _EntityBatch:
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+@functools.cache
+def _required_defaults(table: Any) -> tuple[tuple[str, Any], ...]:
+    """(column, default) of the NOT NULL columns that have a Python-side default."""
+    return tuple((c.key, c.default.arg) for c in table.columns if c.default is not None and not c.nullable)
 
 
 def jsonable_value(value: Any) -> Any:
