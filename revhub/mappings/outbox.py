@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 
 from revhub.connections import Vault, update_credentials
 from revhub.connectors.registry import build_connector
@@ -24,7 +24,7 @@ from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.store import Connection, Database, Link, OutboxMessage, utcnow
 from revhub.sync.apply import jsonable_record
 from revhub.sync.entities import ENTITIES, SYNC_ORDER
-from revhub.sync.lookups import load_rows
+from revhub.sync.lookups import chunks, load_rows
 from revhub.webhooks.worker import worker_name
 
 log = logging.getLogger(__name__)
@@ -130,34 +130,41 @@ class OutboxWorker:
 
     def _record(self, target: str, entity: str, items: list[WriteItem], outcomes: list[WriteResult],
                 result: OutboxResult) -> None:
+        """Outcomes into the queue and the target's links, a batch's worth of statements at once."""
         by_id = {i.message_id: i for i in items}
         now = utcnow()
+        links: list[tuple[str, uuid.UUID, str, dict[str, Any] | None]] = []
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         with self.db.session(write=True) as s:
+            retrying = [o.message_id for o in outcomes if o.status == "retry"]
+            attempts = dict(s.execute(select(OutboxMessage.id, OutboxMessage.attempts).where(
+                OutboxMessage.id.in_(retrying))).all()) if retrying else {}
             for outcome in outcomes:
                 item = by_id[outcome.message_id]
                 values: dict[str, Any] = {"locked_by": None, "locked_until": None, "last_error": outcome.error}
                 if outcome.status in ("sent", "skipped"):
                     if outcome.external_id:
-                        upsert_link(s, entity, item.record_id, target, outcome.external_id,
-                                    outcome.pushed if outcome.pushed is not None else item.record)
-                    for link_entity, canonical_id, external_id in outcome.links:
-                        upsert_link(s, link_entity, canonical_id, target, external_id, None)
+                        links.append((entity, item.record_id, outcome.external_id,
+                                      outcome.pushed if outcome.pushed is not None else item.record))
+                    links.extend((link_entity, canonical_id, external_id, None)
+                                 for link_entity, canonical_id, external_id in outcome.links)
                     values.update(status=outcome.status, sent_at=now, remote_id=outcome.external_id)
                     setattr(result, outcome.status, getattr(result, outcome.status) + 1)
                     result.by_target[target] = result.by_target.get(target, 0) + 1
-                elif outcome.status == "retry":
-                    attempts = s.scalar(select(OutboxMessage.attempts).where(OutboxMessage.id == item.message_id))
-                    if attempts >= MAX_ATTEMPTS:
-                        values.update(status="dead")
-                        result.dead += 1
-                    else:
-                        delay = outcome.retry_after if outcome.retry_after is not None else min(3600, 2 ** attempts)
-                        values.update(status="failed", next_attempt_at=now + timedelta(seconds=delay))
-                        result.retried += 1
+                elif outcome.status == "retry" and attempts.get(outcome.message_id, 0) < MAX_ATTEMPTS:
+                    delay = outcome.retry_after if outcome.retry_after is not None else \
+                        min(3600, 2 ** attempts.get(outcome.message_id, 0))
+                    values.update(status="failed", next_attempt_at=now + timedelta(seconds=delay))
+                    result.retried += 1
                 else:
                     values.update(status="dead")
                     result.dead += 1
-                s.execute(update(OutboxMessage).where(OutboxMessage.id == item.message_id).values(**values))
+                updates[tuple(sorted(values))].append({**values, "_id": outcome.message_id})
+            upsert_links(s, target, links)
+            table = OutboxMessage.__table__
+            for columns, rows in updates.items():
+                s.execute(update(table).where(table.c.id == bindparam("_id")).values(
+                    {c: bindparam(c) for c in columns}), rows)
 
     def _mark(self, ids: list[int], **values: Any) -> None:
         with self.db.session(write=True) as s:
@@ -165,21 +172,39 @@ class OutboxWorker:
                 locked_by=None, locked_until=None, **values))
 
 
-def upsert_link(session, entity: str, canonical_id: uuid.UUID, system: str, external_id: str,
-                snapshot: dict[str, Any] | None) -> None:
-    """Link ``canonical_id`` to ``external_id`` in ``system`` (what we pushed becomes the base)."""
-    links = Link.__table__
-    existing = session.execute(select(links.c.id, links.c.base_snapshot).where(
-        links.c.entity == entity, links.c.system == system, links.c.canonical_id == canonical_id)).first()
-    values = {"external_id": external_id, "last_synced_at": utcnow()}
-    if snapshot is not None:
-        values["base_snapshot"] = snapshot
-    if existing:
-        session.execute(update(links).where(links.c.id == existing.id).values(**values))
-    else:
-        values.setdefault("base_snapshot", {})
-        session.execute(insert(links).values(entity=entity, canonical_id=canonical_id, system=system,
-                                             remote_version=None, **values))
+def upsert_links(session, system: str, links: list[tuple[str, uuid.UUID, str, dict[str, Any] | None]]) -> None:
+    """Link each (entity, canonical id) to its id in ``system``; a pushed snapshot becomes the base."""
+    table = Link.__table__
+    latest: dict[tuple[str, uuid.UUID], tuple[str, dict[str, Any] | None]] = {}
+    for entity, canonical_id, external_id, snapshot in links:
+        latest[(entity, canonical_id)] = (external_id, snapshot)
+    if not latest:
+        return
+    existing: dict[tuple[str, uuid.UUID], int] = {}
+    for entity in {e for e, _ in latest}:
+        ids = [c for e, c in latest if e == entity]
+        for part in chunks(ids):
+            for link_id, canonical_id in session.execute(select(table.c.id, table.c.canonical_id).where(
+                    table.c.entity == entity, table.c.system == system, table.c.canonical_id.in_(part))):
+                existing[(entity, canonical_id)] = link_id
+    now = utcnow()
+    changed: dict[bool, list[dict[str, Any]]] = defaultdict(list)  # with a new base or without
+    inserts = []
+    for key, (external_id, snapshot) in latest.items():
+        if key in existing:
+            row = {"_id": existing[key], "external_id": external_id, "last_synced_at": now}
+            if snapshot is not None:
+                row["base_snapshot"] = snapshot
+            changed[snapshot is not None].append(row)
+        else:
+            inserts.append({"entity": key[0], "canonical_id": key[1], "system": system, "external_id": external_id,
+                            "remote_version": None, "base_snapshot": snapshot or {}, "last_synced_at": now})
+    for with_snapshot, rows in changed.items():
+        columns = ["external_id", "last_synced_at"] + (["base_snapshot"] if with_snapshot else [])
+        session.execute(update(table).where(table.c.id == bindparam("_id")).values(
+            {c: bindparam(c) for c in columns}), rows)
+    if inserts:
+        session.execute(insert(table), inserts)
 
 
 def _target_links(session, entity: str, system: str, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, dict]]:
