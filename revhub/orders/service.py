@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
 from revhub.orders.validation import FieldError, PurchaseOrderDraft
-from revhub.store import Connection, Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
+from revhub.store import Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
 from revhub.store.commerce import PAYMENT_TERM_DAYS
 from revhub.sync.apply import apply_changes
-from revhub.sync.context import SyncContext, Target
+from revhub.sync.context import SyncContext, revhub_context
 
-SYSTEM = "revhub"
 TRANSITIONS = {
     "received": {"approved", "cancelled"},
     "approved": {"invoiced", "cancelled"},
@@ -50,9 +49,7 @@ class TransitionError(ValueError):
 
 
 def context(session: Session, actor: str) -> SyncContext:
-    rows = session.scalars(select(Connection).where(Connection.enabled.is_(True))).all()
-    return SyncContext(system=SYSTEM, provider=SYSTEM, actor=actor,
-                       targets=tuple(Target(c.name, c.provider, c.id) for c in rows))
+    return revhub_context(session, actor)
 
 
 def _version() -> str:

@@ -324,13 +324,23 @@ class _EntityBatch:
                                       version=version, before=before, after=after))
 
     def _outbox(self, record_id: uuid.UUID, version: int, operation: str) -> None:
-        for target in self.ctx.targets_for(self.spec.name):
-            self.writes.outbox.append(dict(
-                target_system=target.name, connection_id=target.connection_id, entity=self.spec.name,
-                record_id=record_id, record_version=version, operation=operation,
-                payload={"source": self.ctx.system},
-                idempotency_key=f"{self.spec.name}:{record_id}:v{version}:{target.name}",
-                status="pending", attempts=0, created_at=self.now))
+        self.writes.outbox.extend(outbox_rows(self.ctx, self.spec.name, record_id, version, operation, self.now))
+
+
+def outbox_rows(ctx: SyncContext, entity: str, record_id: uuid.UUID, version: int, operation: str, now,
+                *, reason: str | None = None) -> list[dict[str, Any]]:
+    """One outbox message per system that must hear of this version of the record.
+
+    ``reason`` tells apart a second announcement of the same version (a conflict settled by
+    keeping the canonical value), which must not collapse into the first one's idempotency key.
+    """
+    suffix = f":{reason}" if reason else ""
+    return [dict(target_system=target.name, connection_id=target.connection_id, entity=entity,
+                 record_id=record_id, record_version=version, operation=operation,
+                 payload={"source": ctx.system, **({"reason": reason} if reason else {})},
+                 idempotency_key=f"{entity}:{record_id}:v{version}:{target.name}{suffix}",
+                 status="pending", attempts=0, created_at=now)
+            for target in ctx.targets_for(entity)]
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})

@@ -56,3 +56,18 @@ def context_for(session: Any, connection_name: str, actor: str = "sync") -> Sync
     return SyncContext(system=source.name, provider=source.provider, connection_id=source.id,
                        actor=actor, policies=dict((source.settings or {}).get("policies", {})),
                        targets=targets)
+
+
+# The system name of revhub's own changes (links, field sources and audit entries carry it).
+REVHUB = "revhub"
+
+
+def revhub_context(session: Any, actor: str) -> SyncContext:
+    """revhub's own changes (PO intake, an admin's decision): every enabled connection hears of them."""
+    from sqlalchemy import select
+
+    from revhub.store import Connection
+
+    rows = session.scalars(select(Connection).where(Connection.enabled.is_(True))).all()
+    return SyncContext(system=REVHUB, provider=REVHUB, actor=actor,
+                       targets=tuple(Target(c.name, c.provider, c.id) for c in rows))

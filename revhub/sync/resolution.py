@@ -12,29 +12,23 @@ import json
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
-from revhub.store import Conflict, Connection, Link, OutboxMessage, utcnow
+from revhub.store import Conflict, Link, OutboxMessage, utcnow
 from revhub.store.base import jsonable
-from revhub.sync.apply import apply_changes, jsonable_value
-from revhub.sync.context import SyncContext, Target
+from revhub.sync.apply import apply_changes, jsonable_value, outbox_rows
+from revhub.sync.context import REVHUB as SYSTEM
+from revhub.sync.context import SyncContext, revhub_context
 from revhub.sync.entities import ENTITIES
 from revhub.sync.lookups import load_rows
 
-SYSTEM = "revhub"
 CHOICES = ("current", "incoming", "base", "value")
 
 
 class ResolutionError(ValueError):
     """The conflict cannot be resolved as asked (unknown, already settled, bad choice)."""
-
-
-def _context(session: Session, actor: str) -> SyncContext:
-    rows = session.scalars(select(Connection).where(Connection.enabled.is_(True))).all()
-    return SyncContext(system=SYSTEM, provider=SYSTEM, actor=actor,
-                       targets=tuple(Target(c.name, c.provider, c.id) for c in rows))
 
 
 def _chosen(conflict: Conflict, choice: str, value: Any) -> Any:
@@ -62,7 +56,7 @@ def resolve_conflict(session: Session, conflict_id: int, choice: str, *, actor: 
     if row is None or row.get("deleted_at") is not None:
         raise ResolutionError(f"the {conflict.entity} of conflict {conflict_id} no longer exists")
     current = jsonable_value(row.get(conflict.field))
-    ctx = _context(session, actor)
+    ctx = revhub_context(session, actor)
     if chosen == current:
         _announce(session, ctx, conflict, row["version"])
     else:
@@ -90,10 +84,7 @@ def _revhub_link(session: Session, conflict: Conflict, current: Any) -> Link:
 
 def _announce(session: Session, ctx: SyncContext, conflict: Conflict, version: int) -> None:
     """The canonical value stands: send it again to the systems that take this entity."""
-    for target in ctx.targets_for(conflict.entity):
-        session.add(OutboxMessage(
-            target_system=target.name, connection_id=target.connection_id, entity=conflict.entity,
-            record_id=conflict.record_id, record_version=version, operation="upsert",
-            payload={"source": SYSTEM, "conflict": conflict.id},
-            idempotency_key=f"{conflict.entity}:{conflict.record_id}:v{version}:{target.name}:c{conflict.id}",
-            status="pending", attempts=0))
+    rows = outbox_rows(ctx, conflict.entity, conflict.record_id, version, "upsert", utcnow(),
+                       reason=f"conflict-{conflict.id}")
+    if rows:
+        session.execute(insert(OutboxMessage.__table__), rows)
