@@ -58,7 +58,9 @@ class Database:
         if self.dialect != "postgresql":
             return self.engine
         if self._inbox_engine is None:
-            self._inbox_engine = make_engine(self.url, pool_pre_ping=False)
+            # Named, so its connections are told apart from the rest in pg_stat_activity.
+            self._inbox_engine = make_engine(self.url, pool_pre_ping=False,
+                                             connect_args={"application_name": "revhub-inbox"})
         return self._inbox_engine
 
     @property

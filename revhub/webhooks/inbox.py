@@ -1,25 +1,31 @@
 """The inbox: provider events stored durably, once, before they are acknowledged.
 
-This is the hot path of every webhook, so the insert runs on the DB-API connection with a
-prepared statement (one round trip and one commit), values laid out exactly as the
-SQLAlchemy column types store them (the rest of revhub reads these rows through the ORM).
+This is the hot path of every webhook. Requests that arrive while another request's insert is
+being committed wait and are then written together, in one statement and one commit (group
+commit): under load the database's per-transaction cost and its flush to disk are shared,
+and a lone request is written at once, without waiting for company. Every caller still gets
+its answer only after its own events are durable.
+
+The insert runs on the DB-API connection (one round trip), with values laid out exactly as the
+SQLAlchemy column types store them; the rest of revhub reads these rows through the ORM.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy import event as sa_event
 
 _COLUMNS = "provider, connection_id, event_id, event_type, body, received_at, status, attempts"
-_SQL = {
-    "sqlite": f"INSERT INTO inbox_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0) "
-              "ON CONFLICT (provider, event_id) DO NOTHING",
-    "postgresql": f"INSERT INTO inbox_events ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, 'pending', 0) "
-                  "ON CONFLICT (provider, event_id) DO NOTHING",
-}
+_PLACEHOLDER = {"sqlite": "?", "postgresql": "%s"}
+# Rows per INSERT statement: far under SQLite's 32,766 bound parameters (six per row).
+_CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -29,68 +35,196 @@ class IncomingEvent:
     body: bytes
 
 
-def _row(dialect: str, provider: str, connection_id: uuid.UUID, event: IncomingEvent, now: datetime) -> tuple:
+class InboxUnavailable(Exception):
+    """The events could not be stored (the database refused or is unreachable); nothing was
+    acknowledged, so the provider will deliver them again."""
+
+
+def store(engine: Engine, provider: str, connection_id: uuid.UUID | None, events: list[IncomingEvent]) -> int:
+    """Insert ``events`` durably; duplicates of (provider, event id) are absorbed.
+
+    Returns how many were new. Raises :class:`InboxUnavailable` when they could not be stored.
+    """
+    if not events:
+        return 0
+    return _committer(engine).submit(_Waiter(provider, connection_id, events))
+
+
+@dataclass(eq=False)
+class _Waiter:
+    provider: str
+    connection_id: uuid.UUID | None
+    events: list[IncomingEvent]
+    new: int = 0
+    error: BaseException | None = None
+    done: bool = False
+
+
+class _GroupCommit:
+    """Leader/follower group commit: whoever finds no write in progress writes everything queued.
+
+    Writes are serialized, so one DB-API connection per process serves them all, kept out of
+    the pool: no checkout, ping or autocommit switch per webhook.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cond = threading.Condition()
+        self._queue: list[_Waiter] = []
+        self._writing = False
+        self._connection = None  # the leader's; only the current leader touches it
+
+    def submit(self, waiter: _Waiter) -> int:
+        with self._cond:
+            self._queue.append(waiter)
+            while self._writing and not waiter.done:
+                self._cond.wait()
+            leader = not waiter.done
+            if leader:
+                batch, self._queue, self._writing = self._queue, [], True
+        if leader:
+            try:
+                self._write(batch)
+            except BaseException as exc:  # every waiter of the batch must hear of it, not only the leader
+                for member in batch:
+                    member.error = exc
+            finally:
+                with self._cond:
+                    for member in batch:
+                        member.done = True
+                    self._writing = False
+                    self._cond.notify_all()
+        if waiter.error is not None:
+            if isinstance(waiter.error, (_Dropped, *engine_errors(self.engine))):
+                raise InboxUnavailable(str(waiter.error).splitlines()[0]) from waiter.error
+            raise waiter.error
+        return waiter.new
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing a connection that is already broken
+                pass
+
+    def _write(self, batch: list[_Waiter]) -> None:
+        """Insert every waiter's events in one transaction and count, per waiter, the new ones."""
+        dialect = self.engine.dialect.name
+        now = datetime.now(UTC)
+        rows: list[tuple] = []
+        owners: list[tuple[_Waiter, tuple[str, str]]] = []
+        seen: set[tuple[str, str]] = set()
+        for waiter in batch:
+            for event in waiter.events:
+                key = (waiter.provider, event.event_id)
+                if key in seen:  # the same event twice in one batch: the first claimant stores it
+                    continue
+                seen.add(key)
+                rows.append(_row(dialect, waiter.provider, waiter.connection_id, event, now))
+                owners.append((waiter, key))
+        try:
+            inserted = self._insert(rows)
+        except _Dropped:
+            # Nothing pings this connection (a round trip per webhook); one the server dropped
+            # (a restart) has been discarded, and the insert is tried once on a new one.
+            inserted = self._insert(rows)
+        for waiter, key in owners:
+            if key in inserted:
+                waiter.new += 1
+
+    def _connect(self):
+        raw = self.engine.raw_connection()  # through the pool once, so its connect hooks run
+        raw.detach()
+        connection = raw.dbapi_connection
+        if self.engine.dialect.name == "postgresql":
+            connection.autocommit = True
+        return connection
+
+    def _insert(self, rows: list[tuple]) -> set[tuple[str, str]]:
+        if self._connection is None:
+            self._connection = self._connect()
+        connection, dialect = self._connection, self.engine.dialect.name
+        # One statement on PostgreSQL, alone in autocommit, is one atomic and durable round
+        # trip. Several statements, and every write on SQLite, get an explicit transaction.
+        explicit = dialect == "sqlite" or len(rows) > _CHUNK
+        try:
+            postgres = dialect == "postgresql"
+            # On PostgreSQL: binary parameters (the body travels as bytes, not hex) and a
+            # statement prepared from the first use (measured: a fifth less client CPU per event).
+            cursor = connection.cursor(binary=True) if postgres else connection.cursor()
+            if explicit:
+                cursor.execute("BEGIN IMMEDIATE" if dialect == "sqlite" else "BEGIN")
+            inserted: set[tuple[str, str]] = set()
+            for start in range(0, len(rows), _CHUNK):
+                chunk = rows[start:start + _CHUNK]
+                params = [value for row in chunk for value in row]
+                if postgres:
+                    cursor.execute(_sql(dialect, len(chunk)), params, prepare=True)
+                else:
+                    cursor.execute(_sql(dialect, len(chunk)), params)
+                inserted.update((provider, event_id) for provider, event_id in cursor.fetchall())
+            if explicit:
+                connection.commit()
+            return inserted
+        except BaseException as exc:
+            dbapi_error = isinstance(exc, self.engine.dialect.loaded_dbapi.Error)
+            if dbapi_error and self.engine.dialect.is_disconnect(exc, connection, None):
+                self.close()
+                self.engine.dispose()  # after a server restart every pooled connection is dead too
+                raise _Dropped() from exc
+            try:
+                connection.rollback()
+            except Exception:  # noqa: BLE001 - a connection that cannot roll back is not reused
+                self.close()
+            raise
+
+
+_committers: weakref.WeakKeyDictionary[Engine, _GroupCommit] = weakref.WeakKeyDictionary()
+_committers_lock = threading.Lock()
+
+
+def _committer(engine: Engine) -> _GroupCommit:
+    with _committers_lock:
+        committer = _committers.get(engine)
+        if committer is None:
+            committer = _committers[engine] = _GroupCommit(engine)
+            sa_event.listen(engine, "engine_disposed", lambda _engine: committer.close())
+        return committer
+
+
+def _forget_after_fork() -> None:
+    # A child must not share its parent's socket or locks: it opens its own connection.
+    global _committers, _committers_lock
+    _inherited.extend(_committers.values())  # kept referenced, so nothing closes the parent's socket
+    _committers, _committers_lock = weakref.WeakKeyDictionary(), threading.Lock()
+
+
+_inherited: list[_GroupCommit] = []
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def engine_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return engine.dialect.loaded_dbapi.Error, SQLAlchemyError
+
+
+def _row(dialect: str, provider: str, connection_id: uuid.UUID | None, event: IncomingEvent,
+         now: datetime) -> tuple:
     if dialect == "sqlite":
         # As sqlalchemy.Uuid and revhub's UTCDateTime store them on SQLite.
-        return (provider, connection_id.hex, event.event_id, event.event_type, event.body,
-                now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
+        return (provider, connection_id.hex if connection_id else None, event.event_id, event.event_type,
+                event.body, now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
     return provider, connection_id, event.event_id, event.event_type, event.body, now
 
 
-def store(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[IncomingEvent]) -> int:
-    """Insert ``events``; duplicates of (provider, event id) are absorbed. Returns how many were new."""
-    if not events:
-        return 0
-    now = datetime.now(UTC)
-    try:
-        return _insert(engine, provider, connection_id, events, now)
-    except _Dropped:
-        # The pool does not ping on this path (a round trip per webhook); a connection the
-        # server dropped (a restart) has been discarded, and the insert is tried once more.
-        return _insert(engine, provider, connection_id, events, now)
+def _sql(dialect: str, count: int) -> str:
+    p = _PLACEHOLDER[dialect]
+    values = ", ".join([f"({p}, {p}, {p}, {p}, {p}, {p}, 'pending', 0)"] * count)
+    return (f"INSERT INTO inbox_events ({_COLUMNS}) VALUES {values} "
+            "ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id")
 
 
 class _Dropped(Exception):
     """The server had closed the pooled connection; nothing was written."""
-
-
-def _insert(engine: Engine, provider: str, connection_id: uuid.UUID, events: list[IncomingEvent],
-            now: datetime) -> int:
-    dialect = engine.dialect.name
-    sql = _SQL[dialect]
-    raw = engine.raw_connection()
-    # One event on PostgreSQL: the INSERT alone in autocommit is one atomic, durable round
-    # trip (no BEGIN/COMMIT exchange). Several (a Xero delivery) share one transaction.
-    single = dialect == "postgresql" and len(events) == 1
-    try:
-        if single:
-            raw.driver_connection.autocommit = True
-        cursor = raw.cursor()
-        if dialect == "sqlite":
-            cursor.execute("BEGIN IMMEDIATE")
-        inserted = 0
-        for event in events:
-            cursor.execute(sql, _row(dialect, provider, connection_id, event, now))
-            inserted += max(cursor.rowcount, 0)
-        if not single:
-            raw.commit()
-        return inserted
-    except engine.dialect.loaded_dbapi.Error as exc:
-        if engine.dialect.is_disconnect(exc, raw.driver_connection, None):
-            raw.invalidate()
-            engine.dispose()  # after a server restart every pooled connection is dead, not just this one
-            raise _Dropped() from exc
-        _undo(raw, single)
-        raise
-    except BaseException:
-        _undo(raw, single)
-        raise
-    finally:
-        if raw.is_valid and single:
-            raw.driver_connection.autocommit = False
-        raw.close()
-
-
-def _undo(raw, single: bool) -> None:
-    if not single:
-        raw.rollback()

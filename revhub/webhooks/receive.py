@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from revhub.webhooks import soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
-from revhub.webhooks.inbox import IncomingEvent, store
+from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
 from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -38,6 +38,14 @@ def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error=message), status
 
 
+def _unavailable() -> tuple[Response, int]:
+    # Not acknowledged, so the provider delivers the event again; a 500 would say "our bug".
+    current_app.logger.exception("webhook not stored: the inbox is unavailable")
+    response, status = _problem(503, "the event could not be stored; deliver it again")
+    response.headers["Retry-After"] = "30"
+    return response, status
+
+
 def _endpoint(provider: str, name: str) -> Endpoint | None:
     return _directory().get(provider, name)
 
@@ -56,7 +64,10 @@ def stripe_event(name: str):
         return _problem(400, "body is not JSON")
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         return _problem(400, "body is not a Stripe event (id and type required)")
-    new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
+    try:
+        new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
+    except InboxUnavailable:
+        return _unavailable()
     return Response(_STRIPE_ACK[not new], status=200, mimetype="application/json")
 
 
@@ -77,7 +88,10 @@ def xero_event(name: str):
         incoming = [_xero_incoming(e) for e in events]
     except (ValueError, KeyError, TypeError):
         return _problem(400, "body is not a Xero webhook payload")
-    store(_engine(), "xero", endpoint.connection_id, incoming)
+    try:
+        store(_engine(), "xero", endpoint.connection_id, incoming)
+    except InboxUnavailable:
+        return _unavailable()
     return Response(status=200)  # Xero wants an empty body
 
 
@@ -106,7 +120,10 @@ def salesforce_message(name: str):
                               json.dumps({"sobject": n.sobject, "id": n.record_id, "fields": n.fields,
                                           "organization_id": message.organization_id}).encode())
                 for n in message.notifications]
-    store(_engine(), "salesforce", endpoint.connection_id, incoming)
+    try:
+        store(_engine(), "salesforce", endpoint.connection_id, incoming)
+    except InboxUnavailable:
+        return _soap(soap.fault("events could not be stored; send them again"), 503)
     return _soap(soap.ACK, 200)
 
 
