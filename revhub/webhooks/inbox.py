@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -73,6 +72,7 @@ class _GroupCommit:
         self._queue: list[_Waiter] = []
         self._writing = False
         self._connection = None  # the leader's; only the current leader touches it
+        self.pid = os.getpid()
 
     def submit(self, waiter: _Waiter) -> int:
         with self._cond:
@@ -101,6 +101,8 @@ class _GroupCommit:
         return waiter.new
 
     def close(self) -> None:
+        if self.pid != os.getpid():
+            return  # a forked child's copy: the connection is the parent's to close
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
@@ -180,28 +182,27 @@ class _GroupCommit:
             raise
 
 
-_committers: weakref.WeakKeyDictionary[Engine, _GroupCommit] = weakref.WeakKeyDictionary()
 _committers_lock = threading.Lock()
+_inherited: list[_GroupCommit] = []
 
 
 def _committer(engine: Engine) -> _GroupCommit:
-    with _committers_lock:
-        committer = _committers.get(engine)
-        if committer is None:
-            committer = _committers[engine] = _GroupCommit(engine)
-            sa_event.listen(engine, "engine_disposed", lambda _engine: committer.close())
+    """The engine's group commit, kept on the engine so that it lives and dies with it."""
+    committer = engine.__dict__.get("_revhub_group_commit")
+    if committer is not None and committer.pid == os.getpid():
         return committer
-
-
-def _forget_after_fork() -> None:
-    # A child must not share its parent's socket or locks: it opens its own connection.
-    global _committers, _committers_lock
-    _inherited.extend(_committers.values())  # kept referenced, so nothing closes the parent's socket
-    _committers, _committers_lock = weakref.WeakKeyDictionary(), threading.Lock()
-
-
-_inherited: list[_GroupCommit] = []
-os.register_at_fork(after_in_child=_forget_after_fork)
+    with _committers_lock:
+        committer = engine.__dict__.get("_revhub_group_commit")
+        if committer is not None and committer.pid != os.getpid():
+            # Inherited through a fork: the parent's socket and locks are not ours. Kept
+            # referenced, so that collecting it never closes the parent's connection.
+            _inherited.append(committer)
+            committer = None
+        if committer is None:
+            committer = _GroupCommit(engine)
+            sa_event.listen(engine, "engine_disposed", lambda _engine: committer.close())
+            engine.__dict__["_revhub_group_commit"] = committer
+        return committer
 
 
 def engine_errors(engine: Engine) -> tuple[type[BaseException], ...]:
