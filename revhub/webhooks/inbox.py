@@ -96,7 +96,8 @@ class _GroupCommit:
                     self._cond.notify_all()
         if waiter.error is not None:
             if isinstance(waiter.error, (_Dropped, *engine_errors(self.engine))):
-                raise InboxUnavailable(str(waiter.error).splitlines()[0]) from waiter.error
+                raise InboxUnavailable((str(waiter.error).splitlines() or [type(waiter.error).__name__])[0]) \
+                    from waiter.error
             raise waiter.error
         return waiter.new
 
