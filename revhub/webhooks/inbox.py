@@ -95,7 +95,7 @@ class _GroupCommit:
                     self._writing = False
                     self._cond.notify_all()
         if waiter.error is not None:
-            if isinstance(waiter.error, (_Dropped, *engine_errors(self.engine))):
+            if isinstance(waiter.error, (_Dropped, *_engine_errors(self.engine))):
                 raise InboxUnavailable((str(waiter.error).splitlines() or [type(waiter.error).__name__])[0]) \
                     from waiter.error
             raise waiter.error
@@ -206,7 +206,7 @@ def _committer(engine: Engine) -> _GroupCommit:
         return committer
 
 
-def engine_errors(engine: Engine) -> tuple[type[BaseException], ...]:
+def _engine_errors(engine: Engine) -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import SQLAlchemyError
 
     return engine.dialect.loaded_dbapi.Error, SQLAlchemyError
