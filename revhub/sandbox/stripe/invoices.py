@@ -24,7 +24,8 @@ class Invoices:
         method = p.string(q, "collection_method", choices=("charge_automatically", "send_invoice")) or \
             "charge_automatically"
         days = p.integer(q, "days_until_due", minimum=0, maximum=3650)
-        due = p.integer(q, "due_date")
+        due = p.future_timestamp(q, "due_date", self.now())
+        p.future_timestamp(q, "automatically_finalizes_at", self.now())
         if method == "send_invoice" and days is None and due is None:
             raise StripeError(400, "Missing required param: days_until_due.", code="parameter_missing",
                               param="days_until_due")
@@ -68,8 +69,33 @@ class Invoices:
         invoice["lines"]["url"] = f"/v1/invoices/{invoice['id']}/lines"
         if number:
             self.store.take("invoice.number", number)
+        if customer["currency"] is None:  # a customer's currency is that of its first invoice
+            customer["currency"] = currency
         self.store["invoice"].add(invoice)
         self.emit("invoice.created", invoice)
+        return invoice
+
+    def update(self, invoice: dict[str, Any], q: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/invoices/{id}``: a draft takes any field, a finalized invoice only a few."""
+        if invoice["status"] != "draft" and set(q) - {"metadata", "description", "footer", "expand"}:
+            raise StripeError(400, "You can only update metadata, description and footer of a finalized invoice.",
+                              code="invoice_not_editable")
+        changes: dict[str, Any] = {}
+        if "metadata" in q:
+            changes["metadata"] = p.metadata(q, invoice["metadata"])
+        for name in ("description", "footer"):
+            if name in q:
+                changes[name] = p.string(q, name)
+        if "due_date" in q:
+            changes["due_date"] = p.future_timestamp(q, "due_date", self.now())
+        if "days_until_due" in q:
+            invoice["_days_until_due"] = p.integer(q, "days_until_due", minimum=0, maximum=3650)
+        if "custom_fields" in q:
+            changes["custom_fields"] = _custom_fields(q)
+        before = {name: invoice[name] for name, value in changes.items() if invoice[name] != value}
+        invoice.update(changes)
+        if before:
+            self.emit("invoice.updated", invoice, before)
         return invoice
 
     def add_line(self, invoice: dict[str, Any], line: dict[str, Any], index: int | None = None) -> dict[str, Any]:
@@ -78,14 +104,10 @@ class Invoices:
         if invoice["status"] != "draft":
             raise StripeError(400, "You can only add lines to a draft invoice.", code="invoice_not_editable",
                               param=f"{where}" or "invoice")
-        p.check_known(line, ("amount", "description", "discountable", "discounts", "invoice_item", "metadata",
-                             "period", "price_data", "pricing", "quantity", "tax_amounts", "tax_rates", "currency",
-                             "customer", "invoice"))
         quantity = p.integer(line, "quantity", minimum=1, default=1)
         price, product, unit = None, None, None
         if line.get("price_data"):
             data = line["price_data"]
-            p.check_known(data, ("currency", "product", "unit_amount", "unit_amount_decimal", "tax_behavior"))
             product = self.store["product"].get(p.string(data, "product", required=True),
                                                 f"{where}[price_data][product]")["id"]
             currency = p.string(data, "currency", required=True).lower()

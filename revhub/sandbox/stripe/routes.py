@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from revhub.sandbox.stripe import catalog
+from revhub.sandbox.stripe import listing as filters
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
 from revhub.sandbox.stripe.store import new_id
 from revhub.sandbox.stripe.webhooks import new_secret
-
-LIST = ("limit", "starting_after", "ending_before", "created")
 
 
 def install(sb) -> None:
@@ -18,123 +15,91 @@ def install(sb) -> None:
     store = sb.store
     deleted: dict[str, dict] = {}
 
-    def route(path: str, methods: list[str], name: str):
+    def route(path: str, methods: list[str], name: str, params: str):
+        """Serve ``fn`` at ``path``; its parameters are those of ``stripe.params.<params>``."""
         def register(fn):
-            app.add_url_rule(path, name, sb.endpoint(fn), methods=methods)
+            app.add_url_rule(path, name, sb.endpoint(fn, params), methods=methods)
             return fn
         return register
 
-    def listing(kind: str, q: dict, allowed: tuple[str, ...], keep=None, url: str | None = None):
-        p.check_known(q, LIST + allowed)
-        return store[kind].page(q, url or f"/v1/{kind}s", keep)
-
-    def equal(q: dict, pairs: dict[str, Any]):
-        wanted = {k: q[k] for k in pairs if q.get(k) not in (None, "")}
-        return lambda obj: all(pairs[k](obj) == v for k, v in wanted.items())
+    def listing(kind: str, q: dict, extra=None, url: str | None = None):
+        matches = filters.keep(kind, q)
+        return store[kind].page(q, url or f"/v1/{kind}s",
+                                (lambda o: matches(o) and extra(o)) if extra else matches)
 
     # -- customers ---------------------------------------------------------------
-    @route("/v1/customers", ["POST"], "customers_create")
+    @route("/v1/customers", ["POST"], "customers_create", "CustomerCreateParams")
     def customers_create(q):
         return catalog.create_customer(sb, q)
 
-    @route("/v1/customers", ["GET"], "customers_list")
+    @route("/v1/customers", ["GET"], "customers_list", "CustomerListParams")
     def customers_list(q):
-        return listing("customer", q, ("email", "test_clock"), equal(q, {"email": lambda o: o["email"]}))
+        return listing("customer", q)
 
-    @route("/v1/customers/<cid>", ["GET"], "customers_get")
+    @route("/v1/customers/<cid>", ["GET"], "customers_get", "CustomerRetrieveParams")
     def customers_get(q, cid):
-        p.check_known(q, ())
         if cid in deleted:
             return deleted[cid]
         return store["customer"].get(cid)
 
-    @route("/v1/customers/<cid>", ["POST"], "customers_update")
+    @route("/v1/customers/<cid>", ["POST"], "customers_update", "CustomerUpdateParams")
     def customers_update(q, cid):
         return catalog.update_customer(sb, store["customer"].get(cid), q)
 
-    @route("/v1/customers/<cid>", ["DELETE"], "customers_delete")
+    @route("/v1/customers/<cid>", ["DELETE"], "customers_delete", "CustomerDeleteParams")
     def customers_delete(q, cid):
         stub = catalog.delete_customer(sb, store["customer"].get(cid))
         deleted[cid] = stub
         return stub
 
     # -- products and prices ----------------------------------------------------
-    @route("/v1/products", ["POST"], "products_create")
+    @route("/v1/products", ["POST"], "products_create", "ProductCreateParams")
     def products_create(q):
         return catalog.create_product(sb, q)
 
-    @route("/v1/products", ["GET"], "products_list")
+    @route("/v1/products", ["GET"], "products_list", "ProductListParams")
     def products_list(q):
-        active = p.boolean(q, "active")
-        return listing("product", q, ("active", "ids", "shippable", "url"),
-                       (lambda o: o["active"] == active) if active is not None else None)
+        return listing("product", q)
 
-    @route("/v1/products/<pid>", ["GET"], "products_get")
+    @route("/v1/products/<pid>", ["GET"], "products_get", "ProductRetrieveParams")
     def products_get(q, pid):
-        p.check_known(q, ())
         return store["product"].get(pid)
 
-    @route("/v1/products/<pid>", ["POST"], "products_update")
+    @route("/v1/products/<pid>", ["POST"], "products_update", "ProductUpdateParams")
     def products_update(q, pid):
         return catalog.update_product(sb, store["product"].get(pid), q)
 
-    @route("/v1/prices", ["POST"], "prices_create")
+    @route("/v1/prices", ["POST"], "prices_create", "PriceCreateParams")
     def prices_create(q):
         return catalog.create_price(sb, q)
 
-    @route("/v1/prices", ["GET"], "prices_list")
+    @route("/v1/prices", ["GET"], "prices_list", "PriceListParams")
     def prices_list(q):
-        return listing("price", q, ("product", "active", "currency", "type", "lookup_keys"),
-                       equal(q, {"product": lambda o: o["product"], "currency": lambda o: o["currency"],
-                                 "type": lambda o: o["type"]}))
+        return listing("price", q)
 
-    @route("/v1/prices/<pid>", ["GET"], "prices_get")
+    @route("/v1/prices/<pid>", ["GET"], "prices_get", "PriceRetrieveParams")
     def prices_get(q, pid):
-        p.check_known(q, ())
         return store["price"].get(pid)
 
     # -- invoices ---------------------------------------------------------------
-    invoice_params = ("customer", "collection_method", "days_until_due", "due_date", "custom_fields", "metadata",
-                      "description", "footer", "auto_advance", "currency", "number",
-                      "pending_invoice_items_behavior", "default_payment_method")
 
-    @route("/v1/invoices", ["POST"], "invoices_create")
+    @route("/v1/invoices", ["POST"], "invoices_create", "InvoiceCreateParams")
     def invoices_create(q):
-        p.check_known(q, invoice_params)
         return sb.invoices.create(q)
 
-    @route("/v1/invoices", ["GET"], "invoices_list")
+    @route("/v1/invoices", ["GET"], "invoices_list", "InvoiceListParams")
     def invoices_list(q):
-        status = p.string(q, "status", choices=("draft", "open", "paid", "uncollectible", "void"))
-        return listing("invoice", q, ("customer", "status", "collection_method", "subscription", "due_date"),
-                       equal({**q, "status": status}, {"customer": lambda o: o["customer"],
-                                                       "status": lambda o: o["status"],
-                                                       "collection_method": lambda o: o["collection_method"]}))
+        return listing("invoice", q)
 
-    @route("/v1/invoices/<iid>", ["GET"], "invoices_get")
+    @route("/v1/invoices/<iid>", ["GET"], "invoices_get", "InvoiceRetrieveParams")
     def invoices_get(q, iid):
-        p.check_known(q, ())
         return store["invoice"].get(iid)
 
-    @route("/v1/invoices/<iid>", ["POST"], "invoices_update")
+    @route("/v1/invoices/<iid>", ["POST"], "invoices_update", "InvoiceUpdateParams")
     def invoices_update(q, iid):
-        invoice = store["invoice"].get(iid)
-        p.check_known(q, ("metadata", "description", "footer", "custom_fields", "days_until_due", "due_date",
-                          "auto_advance"))
-        if invoice["status"] != "draft" and set(q) - {"metadata", "description", "footer", "expand"}:
-            raise StripeError(400, "You can only update metadata, description and footer of a finalized invoice.",
-                              code="invoice_not_editable")
-        before = {}
-        if "metadata" in q:
-            before["metadata"], invoice["metadata"] = invoice["metadata"], p.metadata(q, invoice["metadata"])
-        for name in ("description", "footer"):
-            if name in q:
-                before[name], invoice[name] = invoice[name], p.string(q, name)
-        if before:
-            sb.emit("invoice.updated", invoice, before)
-        return invoice
+        return sb.invoices.update(store["invoice"].get(iid), q)
 
-    @route("/v1/invoices/<iid>", ["DELETE"], "invoices_delete")
+    @route("/v1/invoices/<iid>", ["DELETE"], "invoices_delete", "InvoiceDeleteParams")
     def invoices_delete(q, iid):
         invoice = store["invoice"].get(iid)
         if invoice["status"] != "draft":
@@ -143,9 +108,8 @@ def install(sb) -> None:
         sb.emit("invoice.deleted", invoice)
         return {"id": iid, "object": "invoice", "deleted": True}
 
-    @route("/v1/invoices/<iid>/lines", ["GET"], "invoice_lines")
+    @route("/v1/invoices/<iid>/lines", ["GET"], "invoice_lines", "InvoiceListLinesParams")
     def invoice_lines(q, iid):
-        p.check_known(q, LIST)
         invoice = store["invoice"].get(iid)
         data = invoice["lines"]["data"]
         limit = p.integer(q, "limit", minimum=1, maximum=100, default=10)
@@ -159,38 +123,33 @@ def install(sb) -> None:
         return {"object": "list", "data": page, "has_more": start + limit < len(data),
                 "url": f"/v1/invoices/{iid}/lines"}
 
-    @route("/v1/invoices/<iid>/add_lines", ["POST"], "invoice_add_lines")
+    @route("/v1/invoices/<iid>/add_lines", ["POST"], "invoice_add_lines", "InvoiceAddLinesParams")
     def invoice_add_lines(q, iid):
-        p.check_known(q, ("lines", "invoice_metadata"))
         return sb.invoices.add_lines(store["invoice"].get(iid), q.get("lines"))
 
-    @route("/v1/invoices/<iid>/finalize", ["POST"], "invoice_finalize")
+    @route("/v1/invoices/<iid>/finalize", ["POST"], "invoice_finalize", "InvoiceFinalizeInvoiceParams")
     def invoice_finalize(q, iid):
-        p.check_known(q, ("auto_advance",))
         return sb.invoices.finalize(store["invoice"].get(iid))
 
-    @route("/v1/invoices/<iid>/pay", ["POST"], "invoice_pay")
+    @route("/v1/invoices/<iid>/pay", ["POST"], "invoice_pay", "InvoicePayParams")
     def invoice_pay(q, iid):
-        p.check_known(q, ("paid_out_of_band", "payment_method", "off_session", "forgive", "source", "mandate"))
         return sb.invoices.pay(store["invoice"].get(iid), q)
 
-    @route("/v1/invoices/<iid>/attach_payment", ["POST"], "invoice_attach_payment")
+    @route("/v1/invoices/<iid>/attach_payment", ["POST"], "invoice_attach_payment", "InvoiceAttachPaymentParams")
     def invoice_attach_payment(q, iid):
-        p.check_known(q, ("payment_intent",))
         intent = store["payment_intent"].get(p.string(q, "payment_intent", required=True), "payment_intent")
         return sb.invoices.attach(store["invoice"].get(iid), intent)
 
-    for action, method in (("send", sb.invoices.send), ("void", sb.invoices.void),
-                           ("mark_uncollectible", sb.invoices.mark_uncollectible)):
+    for action, method, params in (("send", sb.invoices.send, "InvoiceSendInvoiceParams"),
+                                   ("void", sb.invoices.void, "InvoiceVoidInvoiceParams"),
+                                   ("mark_uncollectible", sb.invoices.mark_uncollectible,
+                                    "InvoiceMarkUncollectibleParams")):
         def act(q, iid, _method=method):
-            p.check_known(q, ())
             return _method(store["invoice"].get(iid))
-        route(f"/v1/invoices/<iid>/{action}", ["POST"], f"invoice_{action}")(act)
+        route(f"/v1/invoices/<iid>/{action}", ["POST"], f"invoice_{action}", params)(act)
 
-    @route("/v1/invoiceitems", ["POST"], "invoiceitems_create")
+    @route("/v1/invoiceitems", ["POST"], "invoiceitems_create", "InvoiceItemCreateParams")
     def invoiceitems_create(q):
-        p.check_known(q, ("customer", "invoice", "amount", "currency", "description", "price_data", "pricing",
-                          "quantity", "metadata", "period", "discountable"))
         store["customer"].get(p.string(q, "customer", required=True), "customer")
         invoice = store["invoice"].get(p.string(q, "invoice", required=True), "invoice")
         line = {k: v for k, v in q.items() if k not in ("customer", "invoice", "currency")}
@@ -200,26 +159,17 @@ def install(sb) -> None:
                 "date": sb.now(), "description": row["description"], "invoice": invoice["id"],
                 "livemode": False, "metadata": row["metadata"], "quantity": row["quantity"]}
 
-    @route("/v1/invoice_payments", ["GET"], "invoice_payments_list")
+    @route("/v1/invoice_payments", ["GET"], "invoice_payments_list", "InvoicePaymentListParams")
     def invoice_payments_list(q):
-        payment = q.get("payment") if isinstance(q.get("payment"), dict) else {}
-        intent = payment.get("payment_intent")
-        invoice = q.get("invoice")
-        return listing("invoice_payment", {k: v for k,
-                                           v in q.items() if k != "payment"} | ({"payment": ""} if payment else {}),
-                       ("invoice", "payment", "status"),
-                       lambda o: (not invoice or o["invoice"] == invoice)
-                       and (not intent or o["payment"]["payment_intent"] == intent))
+        return listing("invoice_payment", q)
 
-    @route("/v1/invoice_payments/<pid>", ["GET"], "invoice_payments_get")
+    @route("/v1/invoice_payments/<pid>", ["GET"], "invoice_payments_get", "InvoicePaymentRetrieveParams")
     def invoice_payments_get(q, pid):
         return store["invoice_payment"].get(pid)
 
     # -- payments ---------------------------------------------------------------
-    @route("/v1/payment_intents", ["POST"], "payment_intents_create")
+    @route("/v1/payment_intents", ["POST"], "payment_intents_create", "PaymentIntentCreateParams")
     def payment_intents_create(q):
-        p.check_known(q, ("amount", "currency", "customer", "description", "metadata", "payment_method",
-                          "confirm", "payment_method_types", "automatic_payment_methods", "receipt_email"))
         customer = p.string(q, "customer")
         if customer:
             store["customer"].get(customer, "customer")
@@ -231,33 +181,28 @@ def install(sb) -> None:
             sb.payments.confirm(intent, intent["payment_method"])
         return intent
 
-    @route("/v1/payment_intents/<pid>/confirm", ["POST"], "payment_intents_confirm")
+    @route("/v1/payment_intents/<pid>/confirm", ["POST"], "payment_intents_confirm", "PaymentIntentConfirmParams")
     def payment_intents_confirm(q, pid):
-        p.check_known(q, ("payment_method", "return_url", "off_session"))
         return sb.payments.confirm(store["payment_intent"].get(pid), p.string(q, "payment_method"))
 
-    @route("/v1/payment_intents", ["GET"], "payment_intents_list")
+    @route("/v1/payment_intents", ["GET"], "payment_intents_list", "PaymentIntentListParams")
     def payment_intents_list(q):
-        return listing("payment_intent", q, ("customer",), equal(q, {"customer": lambda o: o["customer"]}))
+        return listing("payment_intent", q)
 
-    @route("/v1/payment_intents/<pid>", ["GET"], "payment_intents_get")
+    @route("/v1/payment_intents/<pid>", ["GET"], "payment_intents_get", "PaymentIntentRetrieveParams")
     def payment_intents_get(q, pid):
-        p.check_known(q, ("client_secret",))
         return store["payment_intent"].get(pid)
 
-    @route("/v1/charges", ["GET"], "charges_list")
+    @route("/v1/charges", ["GET"], "charges_list", "ChargeListParams")
     def charges_list(q):
-        return listing("charge", q, ("customer", "payment_intent", "transfer_group"),
-                       equal(q, {"customer": lambda o: o["customer"], "payment_intent": lambda o: o["payment_intent"]}))
+        return listing("charge", q)
 
-    @route("/v1/charges/<cid>", ["GET"], "charges_get")
+    @route("/v1/charges/<cid>", ["GET"], "charges_get", "ChargeRetrieveParams")
     def charges_get(q, cid):
-        p.check_known(q, ())
         return store["charge"].get(cid)
 
-    @route("/v1/refunds", ["POST"], "refunds_create")
+    @route("/v1/refunds", ["POST"], "refunds_create", "RefundCreateParams")
     def refunds_create(q):
-        p.check_known(q, ("charge", "payment_intent", "amount", "reason", "metadata"))
         if q.get("charge"):
             charge = store["charge"].get(p.string(q, "charge"), "charge")
         elif q.get("payment_intent"):
@@ -272,77 +217,58 @@ def install(sb) -> None:
         reason = p.string(q, "reason", choices=("duplicate", "fraudulent", "requested_by_customer"))
         return sb.payments.refund(charge, p.integer(q, "amount", minimum=1), reason, p.metadata(q))
 
-    @route("/v1/refunds", ["GET"], "refunds_list")
+    @route("/v1/refunds", ["GET"], "refunds_list", "RefundListParams")
     def refunds_list(q):
-        return listing("refund", q, ("charge", "payment_intent"),
-                       equal(q, {"charge": lambda o: o["charge"], "payment_intent": lambda o: o["payment_intent"]}))
+        return listing("refund", q)
 
-    @route("/v1/refunds/<rid>", ["GET"], "refunds_get")
+    @route("/v1/refunds/<rid>", ["GET"], "refunds_get", "RefundRetrieveParams")
     def refunds_get(q, rid):
-        p.check_known(q, ())
         return store["refund"].get(rid)
 
-    @route("/v1/balance_transactions", ["GET"], "balance_transactions_list")
+    @route("/v1/balance_transactions", ["GET"], "balance_transactions_list", "BalanceTransactionListParams")
     def balance_transactions_list(q):
-        return listing("balance_transaction", q, ("source", "type", "currency", "payout"),
-                       equal(q, {"source": lambda o: o["source"], "type": lambda o: o["type"],
-                                 "currency": lambda o: o["currency"]}))
+        return listing("balance_transaction", q)
 
-    @route("/v1/balance_transactions/<tid>", ["GET"], "balance_transactions_get")
+    @route("/v1/balance_transactions/<tid>", ["GET"], "balance_transactions_get", "BalanceTransactionRetrieveParams")
     def balance_transactions_get(q, tid):
-        p.check_known(q, ())
         return store["balance_transaction"].get(tid)
 
     # -- subscriptions ------------------------------------------------------------
-    @route("/v1/subscriptions", ["POST"], "subscriptions_create")
+    @route("/v1/subscriptions", ["POST"], "subscriptions_create", "SubscriptionCreateParams")
     def subscriptions_create(q):
         return catalog.create_subscription(sb, q)
 
-    @route("/v1/subscriptions", ["GET"], "subscriptions_list")
+    @route("/v1/subscriptions", ["GET"], "subscriptions_list", "SubscriptionListParams")
     def subscriptions_list(q):
-        status = q.get("status")
-        return listing("subscription", q, ("customer", "status", "price"),
-                       lambda o: (not q.get("customer") or o["customer"] == q["customer"])
-                       and (status in (None, "all") or o["status"] == status)
-                       and (status is not None or o["status"] != "canceled"))
+        return listing("subscription", q)
 
-    @route("/v1/subscriptions/<sid>", ["GET"], "subscriptions_get")
+    @route("/v1/subscriptions/<sid>", ["GET"], "subscriptions_get", "SubscriptionRetrieveParams")
     def subscriptions_get(q, sid):
         return store["subscription"].get(sid)
 
-    @route("/v1/subscriptions/<sid>", ["DELETE"], "subscriptions_cancel")
+    @route("/v1/subscriptions/<sid>", ["DELETE"], "subscriptions_cancel", "SubscriptionCancelParams")
     def subscriptions_cancel(q, sid):
-        p.check_known(q, ("invoice_now", "prorate"))
         return catalog.cancel_subscription(sb, store["subscription"].get(sid))
 
     # -- events and webhook endpoints ------------------------------------------------
-    @route("/v1/events", ["GET"], "events_list")
+    @route("/v1/events", ["GET"], "events_list", "EventListParams")
     def events_list(q):
         kind, kinds = q.get("type"), q.get("types")
         if kind and kinds:
             raise StripeError(400, "You may only specify one of these parameters: type, types.", param="types")
         if kinds is not None and (not isinstance(kinds, list) or len(kinds) > 20):
             raise StripeError(400, "types must be a list of at most 20 event types.", param="types")
+        return listing("event", q, sb.event_visible)
 
-        def keep(event):
-            if not sb.event_visible(event):
-                return False
-            if kind:
-                return event["type"] == kind or (kind.endswith("*") and event["type"].startswith(kind[:-1]))
-            return not kinds or event["type"] in kinds
-
-        return listing("event", q, ("type", "types", "delivery_success"), keep)
-
-    @route("/v1/events/<eid>", ["GET"], "events_get")
+    @route("/v1/events/<eid>", ["GET"], "events_get", "EventRetrieveParams")
     def events_get(q, eid):
         event = store["event"].get(eid)
         if not sb.event_visible(event):
             raise missing("event", eid)
         return event
 
-    @route("/v1/webhook_endpoints", ["POST"], "webhook_endpoints_create")
+    @route("/v1/webhook_endpoints", ["POST"], "webhook_endpoints_create", "WebhookEndpointCreateParams")
     def webhook_endpoints_create(q):
-        p.check_known(q, ("url", "enabled_events", "description", "metadata", "api_version", "connect"))
         url = p.string(q, "url", required=True)
         if not url.startswith(("http://", "https://")):
             raise StripeError(400, "Invalid URL: must start with http:// or https://", code="url_invalid", param="url")
@@ -357,17 +283,16 @@ def install(sb) -> None:
         store["webhook_endpoint"].add(endpoint)
         return {**endpoint, "secret": endpoint["_secret"]}  # shown once, at creation
 
-    @route("/v1/webhook_endpoints", ["GET"], "webhook_endpoints_list")
+    @route("/v1/webhook_endpoints", ["GET"], "webhook_endpoints_list", "WebhookEndpointListParams")
     def webhook_endpoints_list(q):
-        return listing("webhook_endpoint", q, ())
+        return listing("webhook_endpoint", q)
 
-    @route("/v1/webhook_endpoints/<wid>", ["GET"], "webhook_endpoints_get")
+    @route("/v1/webhook_endpoints/<wid>", ["GET"], "webhook_endpoints_get", "WebhookEndpointRetrieveParams")
     def webhook_endpoints_get(q, wid):
         return store["webhook_endpoint"].get(wid)
 
-    @route("/v1/webhook_endpoints/<wid>", ["POST"], "webhook_endpoints_update")
+    @route("/v1/webhook_endpoints/<wid>", ["POST"], "webhook_endpoints_update", "WebhookEndpointUpdateParams")
     def webhook_endpoints_update(q, wid):
-        p.check_known(q, ("url", "enabled_events", "description", "metadata", "disabled"))
         endpoint = store["webhook_endpoint"].get(wid)
         if "url" in q:
             endpoint["url"] = p.string(q, "url")
@@ -377,7 +302,7 @@ def install(sb) -> None:
             endpoint["status"] = "disabled" if p.boolean(q, "disabled") else "enabled"
         return endpoint
 
-    @route("/v1/webhook_endpoints/<wid>", ["DELETE"], "webhook_endpoints_delete")
+    @route("/v1/webhook_endpoints/<wid>", ["DELETE"], "webhook_endpoints_delete", "WebhookEndpointDeleteParams")
     def webhook_endpoints_delete(q, wid):
         store["webhook_endpoint"].get(wid)
         store["webhook_endpoint"].remove(wid)

@@ -18,6 +18,7 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.stripe import params as p
+from revhub.sandbox.stripe import schema
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
 from revhub.sandbox.stripe.payments import Payments
@@ -144,8 +145,10 @@ class StripeSandbox(Sandbox):
             load(self, ds)
 
     # -- the request pipeline --------------------------------------------------------
-    def endpoint(self, fn: Callable[..., Any]) -> Callable[..., Response]:
-        """Auth, parameter parsing, idempotency, error bodies and expansion around a handler."""
+    def endpoint(self, fn: Callable[..., Any], params_type: str) -> Callable[..., Response]:
+        """Auth, parameter parsing and checking against ``stripe.params.<params_type>``,
+        idempotency, error bodies and expansion around a handler."""
+        tree = schema.schema(params_type)
 
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Response:
@@ -157,6 +160,7 @@ class StripeSandbox(Sandbox):
                 pairs = request.args.items(multi=True) if request.method in ("GET", "DELETE") else \
                     request.form.items(multi=True)
                 params = p.parse(pairs)
+                schema.check(tree, params)
                 expand = params.get("expand") or []
                 if isinstance(expand, str):
                     expand = [expand]
