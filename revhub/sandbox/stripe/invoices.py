@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from revhub.sandbox.stripe import currencies
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.payments import Payments
@@ -169,6 +170,8 @@ class Invoices:
         if invoice["status"] != "draft":
             raise StripeError(400, "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
                               code="invoice_not_editable")
+        if invoice["amount_due"]:
+            currencies.check_charge(invoice["amount_due"], invoice["currency"], param=None, minimum=False)
         at = at or self.now()
         customer = self.store["customer"].get(invoice["customer"])
         if not invoice["number"]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from revhub.sandbox.stripe import catalog
+from revhub.sandbox.stripe import catalog, currencies
 from revhub.sandbox.stripe import listing as filters
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
@@ -173,9 +173,11 @@ def install(sb) -> None:
         customer = p.string(q, "customer")
         if customer:
             store["customer"].get(customer, "customer")
-        intent = sb.payments.intent(p.integer(q, "amount", required=True, minimum=1),
-                                    p.string(q, "currency", required=True).lower(), customer,
-                                    description=p.string(q, "description"), metadata=p.metadata(q))
+        amount = p.integer(q, "amount", required=True, minimum=1)
+        currency = p.string(q, "currency", required=True).lower()
+        currencies.check_charge(amount, currency)
+        intent = sb.payments.intent(amount, currency, customer, description=p.string(q, "description"),
+                                    metadata=p.metadata(q))
         intent["payment_method"] = p.string(q, "payment_method")
         if p.boolean(q, "confirm", default=False):
             sb.payments.confirm(intent, intent["payment_method"])
@@ -215,7 +217,10 @@ def install(sb) -> None:
             raise StripeError(400, "One of the following params should be provided for this request: "
                                    "payment_intent or charge.", code="parameter_missing")
         reason = p.string(q, "reason", choices=("duplicate", "fraudulent", "requested_by_customer"))
-        return sb.payments.refund(charge, p.integer(q, "amount", minimum=1), reason, p.metadata(q))
+        amount = p.integer(q, "amount", minimum=1)
+        if amount is not None:
+            currencies.check_charge(amount, charge["currency"], minimum=False)
+        return sb.payments.refund(charge, amount, reason, p.metadata(q))
 
     @route("/v1/refunds", ["GET"], "refunds_list", "RefundListParams")
     def refunds_list(q):
