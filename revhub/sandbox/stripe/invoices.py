@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from revhub.sandbox.stripe import currencies
+from revhub.sandbox.stripe import currencies, taxes
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.payments import Payments
@@ -65,8 +65,9 @@ class Invoices:
                                    "voided_at": None},
             "subtotal": 0, "subtotal_excluding_tax": 0, "test_clock": None, "total": 0, "total_discount_amounts": [],
             "total_excluding_tax": 0, "total_pretax_credit_amounts": [], "total_taxes": [],
-            "webhooks_delivered_at": None, "_days_until_due": days,
+            "webhooks_delivered_at": None, "_days_until_due": days, "_default_tax_rates": [],
         }
+        self._default_tax_rates(invoice, q)
         invoice["lines"]["url"] = f"/v1/invoices/{invoice['id']}/lines"
         if number:
             self.store.take("invoice.number", number)
@@ -93,8 +94,14 @@ class Invoices:
             invoice["_days_until_due"] = p.integer(q, "days_until_due", minimum=0, maximum=3650)
         if "custom_fields" in q:
             changes["custom_fields"] = _custom_fields(q)
+        if "default_tax_rates" in q:
+            ids = taxes.rate_ids(self.store, q["default_tax_rates"], "default_tax_rates")
+            changes["default_tax_rates"] = [self.store["tax_rate"].get(i) for i in ids]
         before = {name: invoice[name] for name, value in changes.items() if invoice[name] != value}
         invoice.update(changes)
+        if "default_tax_rates" in changes:
+            invoice["_default_tax_rates"] = [rate["id"] for rate in changes["default_tax_rates"]]
+            self._totals(invoice)
         if before:
             self.emit("invoice.updated", invoice, before)
         return invoice
@@ -129,6 +136,7 @@ class Invoices:
             if "quantity" in line:
                 raise StripeError(400, "You cannot specify quantity together with amount.", param=f"{where}[quantity]")
             unit = amount
+        tax_rates = taxes.rate_ids(self.store, line.get("tax_rates"), f"{where}[tax_rates]" if where else "tax_rates")
         item_id = new_id("invoiceitem")
         created = self.now()
         row = {"id": new_id("line_item"), "object": "line_item", "amount": amount, "currency": invoice["currency"],
@@ -142,7 +150,7 @@ class Invoices:
                "pricing": ({"type": "price_details", "price_details": {"price": price, "product": product},
                             "unit_amount_decimal": str(unit)} if product else
                            {"type": "price_details", "price_details": None, "unit_amount_decimal": str(unit)}),
-               "quantity": quantity, "subscription": None, "taxes": []}
+               "quantity": quantity, "subscription": None, "taxes": [], "_tax_rates": tax_rates}
         invoice["lines"]["data"].append(row)
         self._totals(invoice)
         return row
@@ -159,11 +167,20 @@ class Invoices:
         return invoice
 
     def _totals(self, invoice: dict[str, Any]) -> None:
-        subtotal = sum(line["amount"] for line in invoice["lines"]["data"])
-        invoice["lines"]["total_count"] = len(invoice["lines"]["data"])
-        invoice.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, total=subtotal, total_excluding_tax=subtotal,
-                       amount_due=subtotal)
-        invoice["amount_remaining"] = max(0, subtotal - invoice["amount_paid"])
+        """Line taxes (the line's own rates, else the invoice's defaults) and the invoice's amounts."""
+        lines = invoice["lines"]["data"]
+        for line in lines:
+            line["taxes"] = taxes.line_taxes(self.store, line["amount"],
+                                             line["_tax_rates"] or invoice["_default_tax_rates"])
+        invoice["lines"]["total_count"] = len(lines)
+        invoice.update(taxes.totals(lines))
+        invoice["amount_due"] = invoice["total"]
+        invoice["amount_remaining"] = max(0, invoice["total"] - invoice["amount_paid"])
+
+    def _default_tax_rates(self, invoice: dict[str, Any], q: dict[str, Any]) -> None:
+        ids = taxes.rate_ids(self.store, q.get("default_tax_rates"), "default_tax_rates")
+        invoice["_default_tax_rates"] = ids
+        invoice["default_tax_rates"] = [self.store["tax_rate"].get(i) for i in ids]
 
     # -- state machine ---------------------------------------------------------------
     def finalize(self, invoice: dict[str, Any], at: int | None = None) -> dict[str, Any]:

@@ -96,7 +96,7 @@ class StripeSandbox(Sandbox):
 
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
-        out = {k: _clone(v) for k, v in obj.items() if not k.startswith("_")}
+        out = _clone(obj)
         for path in expand or ():
             self._expand(out, path.split("."), 0)
         return out
@@ -184,9 +184,7 @@ class StripeSandbox(Sandbox):
             return 200, json.dumps(self._public(result, expand)).encode()
 
     def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
-        if expand:
-            return self.render(obj, expand)
-        return {k: v for k, v in obj.items() if not k.startswith("_")}
+        return self.render(obj, expand)
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -256,8 +254,10 @@ class StripeSandbox(Sandbox):
 def _clone(value: Any) -> Any:
     """A copy of JSON-shaped data, detached from the store so it is serialized outside the lock
     (several times faster than ``copy.deepcopy``, which dominated list pages)."""
-    if isinstance(value, dict):
-        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, dict):  # private keys (``_name``) are the sandbox's own, never shown;
+        # metadata is the user's and keeps every key it was given.
+        return {k: dict(v) if k == "metadata" and isinstance(v, dict) else _clone(v)
+                for k, v in value.items() if not k.startswith("_")}
     if isinstance(value, list):
         return [_clone(v) for v in value]
     return value
