@@ -18,7 +18,7 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.stripe import params as p
-from revhub.sandbox.stripe import schema
+from revhub.sandbox.stripe import schema, versions
 from revhub.sandbox.stripe.balance import Balance
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
@@ -26,7 +26,7 @@ from revhub.sandbox.stripe.payments import Payments
 from revhub.sandbox.stripe.store import Store, new_id
 from revhub.sandbox.stripe.webhooks import DEFAULT_RETRY_DELAYS, Deliveries
 
-API_VERSION = "2026-10-28.endive"  # what stripe-python 16.1.0 sends in Stripe-Version
+API_VERSION = versions.CURRENT  # what stripe-python 16.1.0 sends in Stripe-Version
 EVENT_RETENTION = 30 * 86400
 IDEMPOTENCY_WINDOW = 24 * 3600
 DEFAULT_API_KEY = "sk_test_revhub_sandbox"
@@ -66,7 +66,7 @@ class StripeSandbox(Sandbox):
         self._idempotency: dict[str, tuple[float, str, str, int, bytes]] = {}
         self._request_id = threading.local()
         self.deliveries = Deliveries(self.clock, lambda: self.store.all("webhook_endpoint"), self._delivered,
-                                     webhook_retry_delays)
+                                     webhook_retry_delays, render=self._for_endpoint)
         from revhub.sandbox.stripe import routes
 
         routes.install(self)
@@ -92,6 +92,15 @@ class StripeSandbox(Sandbox):
         if endpoints:
             self.deliveries.enqueue(copy.deepcopy(event), endpoints)
         return event
+
+    def _for_endpoint(self, event: dict[str, Any], endpoint: dict[str, Any]) -> dict[str, Any]:
+        """``event`` as ``endpoint`` receives it: in its own API version when it set one."""
+        version = endpoint.get("api_version") or event["api_version"]
+        if version == event["api_version"]:
+            return event
+        with self.lock:
+            shaped = versions.shape(copy.deepcopy(event["data"]), version, self.store)
+        return {**event, "api_version": version, "data": shaped}
 
     def _delivered(self, event_id: str) -> None:
         with self.lock:
@@ -164,8 +173,10 @@ class StripeSandbox(Sandbox):
             request_id = "req_" + secrets.token_hex(7)
             self._request_id.value = request_id
             self._request_id.key = None
+            self._request_id.version = API_VERSION
             try:
                 self._authenticate()
+                self._request_id.version = versions.check(request.headers.get("Stripe-Version"))
                 pairs = request.args.items(multi=True) if request.method in ("GET", "DELETE") else \
                     request.form.items(multi=True)
                 params = p.parse(pairs)
@@ -187,11 +198,12 @@ class StripeSandbox(Sandbox):
         with self.lock:
             self.balance.settle(self.now())  # the clock's work first: funds available, payouts made
             result = fn(params, **kwargs)
-            if isinstance(result, dict) and result.get("object") == "list":
+            if isinstance(result, dict) and result.get("object") in ("list", "search_result"):
                 inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]
-                data = [self._public(item, inner) for item in result["data"]]
-                return 200, json.dumps({**result, "data": data}).encode()
-            return 200, json.dumps(self._public(result, expand)).encode()
+                body = {**result, "data": [self._public(item, inner) for item in result["data"]]}
+            else:
+                body = self._public(result, expand)
+            return 200, json.dumps(versions.shape(body, self._request_id.version, self.store)).encode()
 
     def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
         return self.render(obj, expand)
@@ -257,7 +269,7 @@ class StripeSandbox(Sandbox):
         payload = body if isinstance(body, bytes) else json.dumps(body)
         response = Response(payload, status=status, content_type="application/json")
         response.headers["Request-Id"] = request_id
-        response.headers["Stripe-Version"] = API_VERSION
+        response.headers["Stripe-Version"] = getattr(self._request_id, "version", API_VERSION)
         return response
 
 
