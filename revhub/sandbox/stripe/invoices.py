@@ -152,7 +152,8 @@ class Invoices:
                "pricing": ({"type": "price_details", "price_details": {"price": price, "product": product},
                             "unit_amount_decimal": str(unit)} if product else
                            {"type": "price_details", "price_details": None, "unit_amount_decimal": str(unit)}),
-               "quantity": quantity, "subscription": None, "taxes": [], "_tax_rates": tax_rates}
+               "quantity": quantity, "quantity_decimal": str(quantity), "subscription": None, "subtotal": amount,
+               "taxes": [], "_tax_rates": tax_rates}
         invoice["lines"]["data"].append(row)
         self._totals(invoice)
         return row

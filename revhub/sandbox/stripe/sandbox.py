@@ -17,8 +17,8 @@ from flask import Response, request
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
+from revhub.sandbox.stripe import fields, schema, versions
 from revhub.sandbox.stripe import params as p
-from revhub.sandbox.stripe import schema, versions
 from revhub.sandbox.stripe.balance import Balance
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
@@ -114,8 +114,13 @@ class StripeSandbox(Sandbox):
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
         out = _clone(obj)
+        includable = fields.INCLUDABLE.get(obj.get("object"), frozenset())
         for path in expand or ():
-            self._expand(out, path.split("."), 0)
+            head = path.split(".", 1)[0]
+            if head in includable:  # left out unless asked for
+                out[head] = _clone(fields.include(obj["object"], head, obj, self.store))
+            else:
+                self._expand(out, path.split("."), 0)
         return out
 
     def _expand(self, node: Any, parts: list[str], depth: int) -> None:
