@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from revhub.sandbox.stripe import currencies, taxes
+from revhub.sandbox.stripe import currencies, invoice_items, taxes
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.payments import Payments
@@ -155,6 +155,7 @@ class Invoices:
                "quantity": quantity, "quantity_decimal": str(quantity), "subscription": None, "subtotal": amount,
                "taxes": [], "_tax_rates": tax_rates}
         invoice["lines"]["data"].append(row)
+        invoice_items.from_line(self.store, row, invoice, created)
         self._totals(invoice)
         return row
 

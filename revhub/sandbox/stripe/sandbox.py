@@ -57,6 +57,7 @@ class StripeSandbox(Sandbox):
         super().__init__(seed=seed, clock=clock)
         self.api_key = api_key
         self._fixed_now: int | None = None
+        self.created_at = int(self.clock.time())
         self.store = Store()
         self.lock = self.store.lock
         self.balance = Balance(self.store, self.now, self.emit, default_currency,
