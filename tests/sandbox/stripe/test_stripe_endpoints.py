@@ -129,3 +129,10 @@ def test_invoice_payment_intent_and_subscription_lists_filter_as_stripe_does(san
     assert client.v1.subscriptions.list(params={"price": price.id}).data == []
     assert [s.id for s in client.v1.subscriptions.list(params={"status": "canceled"}).data] == [sub.id]
     assert [s.id for s in client.v1.subscriptions.list(params={"status": "all", "price": price.id}).data] == [sub.id]
+
+
+def test_a_refused_add_lines_adds_no_line(client, invoice):
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.invoices.add_lines(invoice.id, params={"lines": [
+            {"amount": 100, "description": "fine"}, {"amount": 100, "description": "bad", "tax_rates": ["txr_no"]}]})
+    assert client.v1.invoices.retrieve(invoice.id).lines.data == []
