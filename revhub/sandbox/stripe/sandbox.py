@@ -252,7 +252,7 @@ class StripeSandbox(Sandbox):
                 response = Response(saved[4], status=saved[3], content_type="application/json")
                 response.headers["Request-Id"] = saved[2]
                 response.headers["Idempotent-Replayed"] = "true"
-                response.headers["Stripe-Version"] = API_VERSION
+                response.headers["Stripe-Version"] = self._request_id.version
                 response.headers["Idempotency-Key"] = key
                 return response
             try:
