@@ -74,6 +74,9 @@ class Invoices:
         if customer["currency"] is None:  # a customer's currency is that of its first invoice
             customer["currency"] = currency
         self.store["invoice"].add(invoice)
+        if p.string(q, "pending_invoice_items_behavior") == "include":
+            invoice["lines"]["data"].extend(invoice_items.take_pending(self.store, invoice))
+            self._totals(invoice)
         self.emit("invoice.created", invoice)
         return invoice
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from revhub.sandbox.stripe import catalog
+from revhub.sandbox.stripe import catalog, invoice_items
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
 
@@ -141,8 +141,10 @@ def install(sb, route, listing) -> None:
 
     @route("/v1/invoiceitems", ["POST"], "invoiceitems_create", "InvoiceItemCreateParams")
     def invoiceitems_create(q):
-        store["customer"].get(p.string(q, "customer", required=True), "customer")
-        invoice = store["invoice"].get(p.string(q, "invoice", required=True), "invoice")
+        customer = store["customer"].get(p.string(q, "customer", required=True), "customer")
+        if not q.get("invoice"):  # pending: waits for the customer's next invoice
+            return invoice_items.create_pending(store, q, customer, sb.balance.default_currency, sb.now())
+        invoice = store["invoice"].get(p.string(q, "invoice"), "invoice")
         line = {k: v for k, v in q.items() if k not in ("customer", "invoice", "currency")}
         row = sb.invoices.add_line(invoice, line)
         return store["invoiceitem"].get(row["parent"]["invoice_item_details"]["invoice_item"])

@@ -136,3 +136,15 @@ def test_a_refused_add_lines_adds_no_line(client, invoice):
         client.v1.invoices.add_lines(invoice.id, params={"lines": [
             {"amount": 100, "description": "fine"}, {"amount": 100, "description": "bad", "tax_rates": ["txr_no"]}]})
     assert client.v1.invoices.retrieve(invoice.id).lines.data == []
+
+
+def test_a_pending_invoice_item_goes_on_the_next_invoice_that_includes_pending_items(client):
+    customer = client.v1.customers.create(params={"name": "Acme BV"})
+    item = client.v1.invoice_items.create(params={"customer": customer.id, "amount": 4000, "currency": "eur",
+                                                  "description": "Extra seats"})
+    assert item.invoice is None
+    assert [i.id for i in client.v1.invoice_items.list(params={"pending": True}).data] == [item.id]
+    invoice = client.v1.invoices.create(params={"customer": customer.id, "currency": "eur",
+                                                "pending_invoice_items_behavior": "include"})
+    assert (invoice.total, client.v1.invoice_items.retrieve(item.id).invoice) == (4000, invoice.id)
+    assert client.v1.invoice_items.list(params={"pending": True}).data == []
