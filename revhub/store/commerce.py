@@ -24,7 +24,8 @@ from revhub.store.ids import new_id
 
 PAYMENT_TERM_DAYS = {"DUE_ON_RECEIPT": 0, "NET15": 15, "NET30": 30, "NET45": 45, "NET60": 60}
 PAYMENT_TERMS = tuple(PAYMENT_TERM_DAYS)
-PO_STATUSES = ("received", "approved", "invoiced", "partially_paid", "paid", "cancelled")
+# invoice_voided: the PO's invoice was voided; it waits to be re-invoiced or cancelled.
+PO_STATUSES = ("received", "approved", "invoiced", "partially_paid", "paid", "cancelled", "invoice_voided")
 INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
 
 
