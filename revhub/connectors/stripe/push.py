@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from revhub.connectors.errors import ConnectorError, RetriableError
+from revhub.connectors.errors import ConnectorError, FatalError, RetriableError
 from revhub.connectors.stripe.client import StripeAPI
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
@@ -96,9 +96,19 @@ class StripePusher:
         return WriteResult(item.message_id, "sent", external_id=customer["id"])
 
     def _push_invoice(self, item: WriteItem) -> WriteResult:
-        """https://docs.stripe.com/api/invoices/create, …/add_lines, …/finalize, …/send"""
-        key = item.idempotency_key
+        """https://docs.stripe.com/api/invoices/create, …/add_lines, …/finalize, …/send
+
+        Resumable: a write interrupted after any step (a crash, a run of 5xx) carries on from
+        the draft it made, found by the create's idempotent answer, by the link its echo
+        recorded, or by listing the customer's invoices for its revhub id.
+        """
         if item.external_id:
+            if (item.base or {}).get("status") not in (None, "draft"):
+                return self._update_invoice(item)
+            # Linked by the echo of a write not yet finished (no base of ours): look, then finish it.
+            invoice = self.api.get(f"/v1/invoices/{item.external_id}", "invoice")
+            if invoice["status"] in ("draft", "open") and _ours(invoice, item):
+                return self._finish_invoice(item, invoice, [])
             return self._update_invoice(item)
         links = []
         customer = item.refs.get("customer")
@@ -106,14 +116,57 @@ class StripePusher:
             related = item.related.get("customer")
             if not related:
                 return WriteResult(item.message_id, "dead", error="the invoice has no customer")
-            customer = self._post("/v1/customers", f"{key}:customer", "customer", **self._customer(related))["id"]
+            customer = self._post("/v1/customers", f"{item.idempotency_key}:customer", "customer",
+                                  **self._customer(related))["id"]
             links.append(("customer", related_id(item), customer))
-        invoice = self._post("/v1/invoices", f"{key}:create", "invoice", **self._invoice(item, customer))
-        lines = self._lines(item)
-        if lines:
-            self._post(f"/v1/invoices/{invoice['id']}/add_lines", f"{key}:lines", "invoice", lines=lines)
-        self._post(f"/v1/invoices/{invoice['id']}/finalize", f"{key}:finalize", "invoice", auto_advance=False)
-        self._post(f"/v1/invoices/{invoice['id']}/send", f"{key}:send", "invoice")
+        invoice = self._draft(item, customer)
+        return self._finish_invoice(item, invoice, links)
+
+    def _draft(self, item: WriteItem, customer: str) -> dict[str, Any]:
+        """The invoice's draft: created, or the one an earlier attempt of this write created."""
+        try:
+            return self._post("/v1/invoices", f"{item.idempotency_key}:create", "invoice",
+                              **self._invoice(item, customer))
+        except FatalError:
+            # A newer version of the record has a new key, and Stripe refuses the number the
+            # first attempt took: that attempt's invoice is ours to finish.
+            found = self._find_invoice(customer, item)
+            if found is None:
+                raise
+            return found
+
+    def _find_invoice(self, customer: str, item: WriteItem) -> dict[str, Any] | None:
+        """https://docs.stripe.com/api/invoices/list: the customer's invoice carrying our revhub id.
+
+        A list, not the search API: search is eventually consistent and may not yet show an
+        invoice created seconds ago.
+        """
+        params: dict[str, Any] = {"customer": customer, "limit": 100}
+        while True:
+            page = self.api.get("/v1/invoices", "invoice", **params)
+            for invoice in page["data"]:
+                if _ours(invoice, item):
+                    return invoice
+            if not page["has_more"] or not page["data"]:
+                return None
+            params["starting_after"] = page["data"][-1]["id"]
+
+    def _finish_invoice(self, item: WriteItem, invoice: dict[str, Any], links: list) -> WriteResult:
+        """Lines, finalize, send: each step only if the invoice has not had it yet."""
+        path, key = f"/v1/invoices/{invoice['id']}", item.idempotency_key
+        if invoice["status"] == "draft":
+            lines = self._lines(item)
+            # add_lines adds all of a call's lines or none, so any line means that step is done.
+            if lines and not (invoice.get("lines") or {}).get("data"):
+                self._post(f"{path}/add_lines", f"{key}:lines", "invoice", lines=lines)
+            # Keys of the record, not of this message: a resumed write under a newer version
+            # of the record replays these steps instead of sending the customer a second e-mail.
+            self._post(f"{path}/finalize", f"{_record_key(item)}:finalize", "invoice", auto_advance=False)
+            self._post(f"{path}/send", f"{_record_key(item)}:send", "invoice")
+        elif invoice["status"] == "open":
+            # Finalized by an attempt that died before sending; Stripe has no "sent" flag, and
+            # the record's key makes this a replay if that attempt did send.
+            self._post(f"{path}/send", f"{_record_key(item)}:send", "invoice")
         return WriteResult(item.message_id, "sent", external_id=invoice["id"], links=links)
 
     def _update_invoice(self, item: WriteItem) -> WriteResult:
@@ -131,6 +184,15 @@ class StripePusher:
         else:
             return WriteResult(item.message_id, "skipped", external_id=item.external_id)
         return WriteResult(item.message_id, "sent", external_id=item.external_id)
+
+
+def _ours(invoice: dict[str, Any], item: WriteItem) -> bool:
+    return (invoice.get("metadata") or {}).get("revhub_id") == str(item.record_id)
+
+
+def _record_key(item: WriteItem) -> str:
+    """An idempotency key for a step done once per record, whatever message asks for it."""
+    return f"{item.entity}:{item.record_id}:stripe"
 
 
 def related_id(item: WriteItem):
