@@ -165,7 +165,9 @@ def _describe_basic(d: schema.SObjectDef, version: str) -> dict:
 
 def _describe_field(f: schema.FieldDef) -> dict:
     return {"name": f.name, "label": f.label, "type": f.type, "length": f.length or 0,
-            "createable": f.createable, "updateable": f.updateable,
+            "precision": f.precision or 0, "scale": f.scale or 0, "calculated": f.calculated,
+            "autoNumber": f.auto_number, "cascadeDelete": f.master_detail,
+            "updateable": f.updateable, "createable": f.createable,
             "nillable": not f.required and f.type != "boolean", "externalId": f.external_id,
             "unique": f.unique, "referenceTo": [f.reference_to] if f.reference_to else [],
             "relationshipName": f.relationship_name,
