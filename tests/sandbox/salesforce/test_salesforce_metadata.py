@@ -117,3 +117,38 @@ def test_the_packages_outbound_messages_name_fields_the_org_has():
         fields = {f.name for f in package.objects.get(message.sobject, metadata.ObjectSpec("", False)).fields}
         assert set(message.fields) - {"Id", "Name"} <= fields
         assert message.include_session_id
+
+
+_READ_ONLY_NAME = ("Unable to create/update fields: Name. Please check the security settings of this "
+                   "field and verify that it is read/write for your profile or permission set.")
+
+
+def _line(sf) -> str:
+    account_id = sf.Account.create(account())["id"]
+    po = sf.Purchase_Order__c.create({"Name": "PO-5", "Account__c": account_id})["id"]
+    return sf.Purchase_Order_Line__c.create({"Purchase_Order__c": po, "Quantity__c": 1})["id"]
+
+
+def test_an_update_of_an_auto_number_name_is_refused_with_salesforces_error_array(sf):
+    line = _line(sf)
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Purchase_Order_Line__c.update(line, {"Name": "POL-X"})
+    assert refused.value.content == [{"message": _READ_ONLY_NAME,
+                                      "errorCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "fields": ["Name"]}]
+
+
+def test_a_collection_update_of_an_auto_number_name_fails_that_record_in_the_collection_shape(sf):
+    line = _line(sf)
+    answer = sf.restful("composite/sobjects", method="PATCH", json={"allOrNone": False, "records": [
+        {"attributes": {"type": "Purchase_Order_Line__c"}, "Id": line, "Name": "POL-X"}]})
+    assert answer == [{"id": line, "success": False, "errors": [{
+        "statusCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "message": _READ_ONLY_NAME, "fields": ["Name"]}]}]
+
+
+def test_moving_a_line_to_another_po_is_refused_as_the_master_detail_is_not_reparentable(sf):
+    line = _line(sf)
+    other = sf.Purchase_Order__c.create({"Name": "PO-6", "Account__c": sf.Account.create(account())["id"]})
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.Purchase_Order_Line__c.update(line, {"Purchase_Order__c": other["id"]})
+    assert refused.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert refused.value.content[0]["fields"] == ["Purchase_Order__c"]
