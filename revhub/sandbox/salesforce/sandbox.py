@@ -28,6 +28,9 @@ from revhub.sandbox.salesforce.query import QueryService
 from revhub.sandbox.salesforce.store import Store
 from revhub.sandbox.salesforce.values import parse_datetime
 
+# The newest release the sandbox answers as (Summer '26); a newer version is a 404, as in an org.
+LATEST_VERSION = "67.0"
+
 _FAULTS = {
     "429": limit_exceeded(),
     "500": ApiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this "
@@ -59,7 +62,7 @@ class SalesforceSandbox(Sandbox):
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None,
                  daily_api_limit: int = 100_000, min_version: str = "31.0",
-                 max_version: str = "67.0", session_timeout_seconds: float = 7200.0,
+                 max_version: str = LATEST_VERSION, session_timeout_seconds: float = 7200.0,
                  instance_url: str | None = None,
                  outbound_backoff: tuple[float, ...] = DEFAULT_BACKOFF,
                  outbound_verify: bool | str = True, **credentials: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from revhub.connectors.salesforce.connector import LINE_FIELDS, STREAMS
+from revhub.connectors.salesforce.settings import API_VERSION
 from revhub.sandbox.salesforce import metadata
 
 from .conftest import account
@@ -26,7 +27,7 @@ def _field_files():
 def test_the_package_is_an_sfdx_project_with_a_default_package_directory():
     project = json.loads((PACKAGE / "sfdx-project.json").read_text())
     assert project["packageDirectories"] == [{"path": "force-app", "default": True}]
-    assert project["sourceApiVersion"] == "62.0"
+    assert project["sourceApiVersion"] == API_VERSION
 
 
 @pytest.mark.parametrize("path", _field_files(), ids=lambda p: f"{p.parent.parent.name}.{p.name}")
