@@ -22,7 +22,7 @@ def register(sandbox) -> None:
     api = api_route(sandbox)
 
     def definition(name: str) -> schema.SObjectDef:
-        found = schema.sobject(name)
+        found = store.org.sobject(name)
         if found is None:
             raise not_found()
         return found
@@ -30,7 +30,7 @@ def register(sandbox) -> None:
     @app.get(BASE, strict_slashes=False)
     @api
     def describe_global(version):
-        sobjects = [_describe_basic(d, version) for d in schema.OBJECTS.values()]
+        sobjects = [_describe_basic(d, version) for d in store.org.objects.values()]
         return respond({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
 
     @app.get(BASE + "/<name>", strict_slashes=False)

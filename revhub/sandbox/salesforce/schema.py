@@ -47,6 +47,8 @@ class SObjectDef:
     fields: dict[str, FieldDef] = field(default_factory=dict)
     custom: bool = False
     name_auto_number: str | None = None  # format like "POL-{0}" when Name is an auto-number
+    # The org's objects this one belongs to (to resolve its references); set by _build.
+    objects: dict[str, SObjectDef] | None = field(default=None, repr=False, compare=False)
 
     def field(self, name: str) -> FieldDef | None:
         """The field called ``name`` (case-insensitive, as in SOQL and JSON writes)."""
@@ -153,8 +155,19 @@ _OBJECTS: list[tuple[str, str, str, tuple[FieldDef, ...], dict]] = [
 
 # Key prefixes of custom objects are assigned by the org at deploy time; these are the sandbox's.
 CUSTOM_PREFIXES = {"Purchase_Order__c": "a01", "Purchase_Order_Line__c": "a02"}
-# Every custom object in a multi-currency org has an owner (unless it is a detail) and a currency.
-_NUMERIC = ("double", "currency", "percent")
+# A multi-currency org's currency tables (Advanced Currency Management for the dated rates).
+_CURRENCY_OBJECTS = [
+    ("CurrencyType", "02B", "Currency Type", (
+        _f("IsoCode", "picklist", label="Currency ISO Code", required=True, length=3, updateable=False),
+        _f("ConversionRate", "double", label="Conversion Rate", required=True),
+        _f("DecimalPlaces", "int", label="Decimal Places", required=True),
+        _f("IsActive", "boolean", label="Active"), _f("IsCorporate", "boolean", label="Corporate Currency")), {}),
+    ("DatedConversionRate", "04w", "Dated Conversion Rate", (
+        _f("IsoCode", "picklist", label="Currency ISO Code", required=True, length=3, updateable=False),
+        _f("ConversionRate", "double", label="Conversion Rate", required=True),
+        _f("StartDate", "date", label="Start Date", required=True),
+        _ro("NextStartDate", "date", label="Next Start Date")), {}),
+]
 
 
 def _custom_field(spec: metadata.FieldSpec) -> FieldDef:
@@ -179,8 +192,8 @@ def _custom_object(spec: metadata.ObjectSpec, prefix: str) -> tuple:
             {"custom": True, "name_auto_number": spec.name_format})
 
 
-def _build(package: metadata.Package) -> dict[str, SObjectDef]:
-    entries = list(_OBJECTS)
+def _build(package: metadata.Package, multi_currency: bool = True) -> dict[str, SObjectDef]:
+    entries = list(_OBJECTS) + (_CURRENCY_OBJECTS if multi_currency else [])
     standard = {name: i for i, (name, *_rest) in enumerate(entries)}
     for spec in package.objects.values():
         if not spec.custom:
@@ -193,17 +206,30 @@ def _build(package: metadata.Package) -> dict[str, SObjectDef]:
     for name, prefix, label, fields, extra in entries:
         definition = SObjectDef(name, prefix, label, **extra)
         for f in (*AUDIT_FIELDS, *fields):
-            definition.fields[f.name] = f
+            # A single-currency org has no CurrencyIsoCode on any object.
+            if multi_currency or f.name != "CurrencyIsoCode":
+                definition.fields[f.name] = f
         objects[name] = definition
+        definition.objects = objects
     return objects
 
 
+class OrgSchema:
+    """The objects of one org: multi-currency (revhub's prerequisite) or single-currency."""
+
+    def __init__(self, objects: dict[str, SObjectDef], multi_currency: bool) -> None:
+        self.objects, self.multi_currency = objects, multi_currency
+        self.by_prefix = {o.key_prefix: o for o in objects.values()}
+        self._by_lower = {k.lower(): v for k, v in objects.items()}
+
+    def sobject(self, name: str) -> SObjectDef | None:
+        """The object called ``name`` (case-insensitive, as Salesforce resolves it)."""
+        return self._by_lower.get(name.lower())
+
+
 PACKAGE = metadata.load()
-OBJECTS: dict[str, SObjectDef] = _build(PACKAGE)
-BY_PREFIX: dict[str, SObjectDef] = {o.key_prefix: o for o in OBJECTS.values()}
-_BY_LOWER = {k.lower(): v for k, v in OBJECTS.items()}
-
-
-def sobject(name: str) -> SObjectDef | None:
-    """The object called ``name`` (case-insensitive, as Salesforce resolves it)."""
-    return _BY_LOWER.get(name.lower())
+MULTI_CURRENCY = OrgSchema(_build(PACKAGE), True)
+SINGLE_CURRENCY = OrgSchema(_build(PACKAGE, multi_currency=False), False)
+OBJECTS: dict[str, SObjectDef] = MULTI_CURRENCY.objects
+BY_PREFIX: dict[str, SObjectDef] = MULTI_CURRENCY.by_prefix
+sobject = MULTI_CURRENCY.sobject
