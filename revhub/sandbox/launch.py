@@ -46,7 +46,7 @@ def _salesforce(home: Path, port: int, seed: int, clock: SandboxClock, options: 
         credentials={"client_id": creds.client_id, "client_secret": creds.client_secret,
                      "refresh_token": creds.refresh_token},
         settings={"instance_url": server.url, "token_url": f"{server.url}/services/oauth2/token",
-                  "ca_bundle": ca_path, "organization_id": sandbox.org_id, "api_version": "62.0"})
+                  "ca_bundle": ca_path, "organization_id": sandbox.org_id})
 
 
 def _xero(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:

@@ -3,10 +3,17 @@
 sObject collections carry up to 200 records per call with ``allOrNone: false``, so one bad
 record is a dead letter with Salesforce's own message and the rest go through. POs revhub
 created are upserted by the ``Revhub_Id__c`` external id, so a retry cannot create a twin.
+
+A write sends only the fields that may change: the org's describe (read once per pusher)
+says which fields are createable and updateable, and an update never carries the record's
+identity (its account, its revhub id) or an auto-number Name, which Salesforce refuses with
+INVALID_FIELD_FOR_INSERT_UPDATE.
 """
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.salesforce.client import SalesforceAPI
@@ -16,11 +23,54 @@ from revhub.mappings.writes import WriteItem, WriteResult
 
 BATCH = 200
 RETRIABLE_CODES = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"}
+PO_OBJECT = "Purchase_Order__c"
+# Set when the PO is made and never moved: a PO stays with its account and its revhub id.
+IDENTITY_ON_UPDATE = frozenset({"Account__c", "Revhub_Id__c"})
+
+
+def exact_json(body: Any) -> str:
+    """JSON with Decimals written as exact numbers (json.dumps would need a float)."""
+    decimals: list[Decimal] = []
+
+    def mark(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            decimals.append(value)
+            return f"__revhub_decimal_{len(decimals) - 1}__"
+        if isinstance(value, dict):
+            return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mark(v) for v in value]
+        return value
+
+    text = json.dumps(mark(body))
+    for i, value in enumerate(decimals):
+        text = text.replace(f'"__revhub_decimal_{i}__"', format(value, "f"), 1)
+    return text
 
 
 class SalesforcePusher:
     def __init__(self, api: SalesforceAPI, overrides: dict | None = None) -> None:
         self.api, self.overrides = api, overrides
+        self._writable: dict[str, dict[str, tuple[bool, bool]]] = {}
+
+    def writable(self, sobject: str) -> dict[str, tuple[bool, bool]]:
+        """{field: (createable, updateable)} from the org's describe, read once.
+        https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm"""
+        if sobject not in self._writable:
+            described = self.api.request(lambda sf: getattr(sf, sobject).describe(), entity=sobject)
+            self._writable[sobject] = {f["name"]: (bool(f["createable"]), bool(f["updateable"]))
+                                       for f in described["fields"]}
+        return self._writable[sobject]
+
+    def only_changeable(self, sobject: str, fields: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+        """``fields`` less those Salesforce would refuse on this write (and identity on update)."""
+        flags = self.writable(sobject)
+        keep = {}
+        for name, value in fields.items():
+            createable, updateable = flags.get(name, (False, False))
+            if (createable if creating else updateable and name not in IDENTITY_ON_UPDATE):
+                keep[name] = value
+        return keep
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
         return self._fields(entity, item) or {}
@@ -28,7 +78,6 @@ class SalesforcePusher:
     def _fields(self, entity: str, item: WriteItem) -> dict[str, Any] | None:
         currency = item.record.get("currency")
         record = engine.write(mapping_for("salesforce", entity, self.overrides), item.record, currency)
-        record = {k: (float(v) if hasattr(v, "as_tuple") else v) for k, v in record.items()}
         if entity == "purchase_order":
             if not item.refs.get("customer"):
                 return None
@@ -65,21 +114,24 @@ class SalesforcePusher:
         """https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm"""
         records = []
         for _item, fields, target_id in batch:
-            record = {"attributes": {"type": "Purchase_Order__c"}, **fields}
-            if not upsert:
+            record = {"attributes": {"type": PO_OBJECT},
+                      **self.only_changeable(PO_OBJECT, fields, creating=upsert)}
+            if upsert:
+                record["Revhub_Id__c"] = fields["Revhub_Id__c"]  # the upsert's key, always sent
+            else:
                 record["Id"] = target_id
             records.append(record)
-        path = "composite/sobjects/Purchase_Order__c/Revhub_Id__c" if upsert else "composite/sobjects"
-        answers = self.api.request(lambda sf: sf.restful(path, method="PATCH",
-                                                         json={"allOrNone": False, "records": records}))
-        results = []
-        for (item, _fields, target_id), answer in zip(batch, answers, strict=True):
-            if answer.get("success"):
-                results.append(WriteResult(item.message_id, "sent", external_id=answer.get("id") or target_id))
-                continue
-            errors = answer.get("errors") or [{}]
-            code = errors[0].get("statusCode")
-            message = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors)
-            results.append(WriteResult(item.message_id, "retry" if code in RETRIABLE_CODES else "dead",
-                                       error=message))
-        return results
+        path = f"composite/sobjects/{PO_OBJECT}/Revhub_Id__c" if upsert else "composite/sobjects"
+        body = exact_json({"allOrNone": False, "records": records})
+        answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        return [self._result(item, target_id, answer)
+                for (item, _fields, target_id), answer in zip(batch, answers, strict=True)]
+
+    @staticmethod
+    def _result(item: WriteItem, target_id: str | None, answer: dict[str, Any]) -> WriteResult:
+        if answer.get("success"):
+            return WriteResult(item.message_id, "sent", external_id=answer.get("id") or target_id)
+        errors = answer.get("errors") or [{}]
+        code = errors[0].get("statusCode")
+        message = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors)
+        return WriteResult(item.message_id, "retry" if code in RETRIABLE_CODES else "dead", error=message)
