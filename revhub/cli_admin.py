@@ -256,3 +256,53 @@ def po_approve(ctx: click.Context, internal_number: int, approver: str, note: st
         except service.TransitionError as exc:
             ctx.fail(str(exc))
         click.echo(f"PO {internal_number} approved; invoice {invoice.number} raised")
+
+
+def _po(ctx: click.Context, session, internal_number: int):
+    """The PO with this internal number, or a clear error."""
+    from sqlalchemy import select
+
+    from revhub.store import PurchaseOrder
+
+    po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.internal_number == internal_number))
+    if po is None:
+        ctx.fail(f"no PO with internal number {internal_number}")
+    return po
+
+
+@purchase_orders.command("reinvoice")
+@click.argument("internal_number", type=int)
+@click.option("--actor", default="cli", show_default=True, help="Who re-invoices (audited).")
+@click.pass_context
+def po_reinvoice(ctx: click.Context, internal_number: int, actor: str) -> None:
+    """Raise a new invoice (a new number) for a PO whose invoice was voided."""
+    from revhub.orders import service
+
+    _, database, _ = store_of(ctx)
+    with database.session(write=True) as s:
+        po = _po(ctx, s, internal_number)
+        try:
+            invoice = service.reinvoice(s, po, actor=actor)
+        except service.TransitionError as exc:
+            ctx.fail(str(exc))
+        click.echo(f"PO {internal_number} re-invoiced: invoice {invoice.number} raised "
+                   f"(PO number {invoice.po_number})")
+
+
+@purchase_orders.command("cancel")
+@click.argument("internal_number", type=int)
+@click.option("--reason", required=True, help="Why the PO is cancelled (kept with the PO).")
+@click.option("--actor", default="cli", show_default=True, help="Who cancels (audited).")
+@click.pass_context
+def po_cancel(ctx: click.Context, internal_number: int, reason: str, actor: str) -> None:
+    """Cancel a received or approved PO, or one whose invoice was voided."""
+    from revhub.orders import service
+
+    _, database, _ = store_of(ctx)
+    with database.session(write=True) as s:
+        po = _po(ctx, s, internal_number)
+        try:
+            service.cancel(s, po, actor=actor, note=reason)
+        except service.TransitionError as exc:
+            ctx.fail(str(exc))
+        click.echo(f"PO {internal_number} cancelled: {reason}")

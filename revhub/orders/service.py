@@ -22,10 +22,21 @@ from revhub.sync.context import SyncContext, revhub_context
 TRANSITIONS = {
     "received": {"approved", "cancelled"},
     "approved": {"invoiced", "cancelled"},
-    "invoiced": {"partially_paid", "paid"},
-    "partially_paid": {"paid"},
+    # An invoice is voided in Xero or Stripe (never when paid: both refuse that); the PO then
+    # waits for a new invoice or its cancellation.
+    "invoiced": {"partially_paid", "paid", "invoice_voided"},
+    "partially_paid": {"paid", "invoice_voided"},
+    "invoice_voided": {"invoiced", "cancelled"},
     "paid": set(),
     "cancelled": set(),
+}
+
+# What an admin is told when the PO's state does not allow the step.
+_WHY_NOT = {
+    "invoiced": "its invoice is open: void it in Stripe or Xero first",
+    "partially_paid": "it has payments: refund them and void its invoice first",
+    "paid": "it is paid",
+    "cancelled": "it is cancelled",
 }
 
 
@@ -138,8 +149,40 @@ def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | N
 
 
 def cancel(session: Session, po: PurchaseOrder, *, actor: str, note: str | None = None) -> None:
+    """Cancel ``po`` (received, approved, or with its invoice voided); the reason is kept."""
+    if "cancelled" not in TRANSITIONS.get(po.status, set()):
+        raise TransitionError(f"PO {po.internal_number} cannot be cancelled: "
+                              f"{_WHY_NOT.get(po.status, f'it is {po.status}')}")
     session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=actor, decision="cancelled", note=note))
     transition(session, po, "cancelled", actor=actor)
+
+
+def reinvoice(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
+    """A new invoice (a new number, the PO number on it) for a PO whose invoice was voided."""
+    if po.status != "invoice_voided":
+        why = "it is not approved yet" if po.status in ("received", "approved") else \
+            _WHY_NOT.get(po.status, f"it is {po.status}")
+        raise TransitionError(f"PO {po.internal_number} cannot be re-invoiced: {why}")
+    invoice = invoice_for(session, po, actor=actor, today=today)
+    transition(session, po, "invoiced", actor=actor)
+    return invoice
+
+
+def invoice_number(session: Session, po: PurchaseOrder) -> str:
+    """The next invoice number of ``po``: RH-000042, then RH-000042-2, … after voids.
+
+    Stripe and Xero keep a voided invoice's number for good, so a new invoice needs its own.
+    """
+    first = f"RH-{po.internal_number:06d}"
+    taken = set(session.scalars(select(Invoice.number).where(Invoice.number.like(f"{first}%"))))
+    return next(number for number in (first, *(f"{first}-{n}" for n in range(2, len(taken) + 3)))
+                if number not in taken)
+
+
+def _invoice_key(po: PurchaseOrder, number: str) -> str:
+    """The revhub-side id of a PO's invoice (the first keeps the key it always had)."""
+    suffix = number.removeprefix(f"RH-{po.internal_number:06d}")
+    return f"po/{po.id}{suffix.replace('-', '/', 1)}"
 
 
 def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
@@ -149,14 +192,16 @@ def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date 
               "quantity": ln.quantity, "unit_amount_minor": ln.unit_amount_minor, "amount_minor": ln.amount_minor}
              for ln in po.lines]
     record: dict[str, Any] = {
-        "number": f"RH-{po.internal_number:06d}", "po_number": po.po_number, "purchase_order_id": str(po.id),
+        "number": invoice_number(session, po), "po_number": po.po_number, "purchase_order_id": str(po.id),
         "customer_id": str(po.customer_id), "issue_date": issued.isoformat(),
         "due_date": (issued + timedelta(days=PAYMENT_TERM_DAYS[po.payment_terms])).isoformat(),
         "currency": po.currency, "subtotal_minor": po.total_minor, "tax_minor": 0, "total_minor": po.total_minor,
         "amount_paid_minor": 0, "amount_due_minor": po.total_minor, "status": "open", "lines": lines,
     }
-    apply_changes(session, context(session, actor), [Change("invoice", f"po/{po.id}", _version(), record)])
-    return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id))
+    apply_changes(session, context(session, actor), [
+        Change("invoice", _invoice_key(po, record["number"]), _version(), record)])
+    return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id,
+                                                Invoice.number == record["number"]))
 
 
 @dataclass
@@ -167,7 +212,10 @@ class Settlement:
 
 def settlement(invoices: list[Invoice]) -> Settlement | None:
     """What a PO's invoices say about its payment."""
-    live = [i for i in invoices if i.deleted_at is None and i.status != "void"]
+    current = [i for i in invoices if i.deleted_at is None]
+    live = [i for i in current if i.status != "void"]
+    if current and not live:
+        return Settlement("invoice_voided", 0)  # every invoice voided: re-invoice or cancel
     if not live:
         return None
     paid = sum(i.amount_paid_minor for i in live)
