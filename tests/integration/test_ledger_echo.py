@@ -4,6 +4,7 @@ minute, a killed worker) resumes on the draft it made and finishes it once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from revhub.connectors.stripe.push import StripePusher
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import OutboxMessage, PurchaseOrder
+from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked, xero_get
 from tests.integration.writeback_hub import (
     drain_outbox,
@@ -26,6 +28,7 @@ from tests.integration.writeback_hub import (
     stripe_events,
     stripe_invoices_numbered,
     submit,
+    xero_post,
 )
 
 pytestmark = pytest.mark.store
@@ -128,6 +131,31 @@ def test_a_stripe_invoice_write_killed_between_steps_resumes_on_its_draft_and_fi
     lapse_claims(db)
     if echo_first:
         echoes_applied(hub, db, vault)
+
+    drain_outbox(db, vault, target="stripe", worker="survivor")
+    echoes_applied(hub, db, vault)
+    drain_outbox(db, vault)
+
+    assert_one_complete_invoice(db, hub, po_id)
+
+
+def test_a_stripe_invoice_write_killed_before_its_lines_resumes_on_its_draft_after_the_invoice_changed(
+        db, vault, hub):
+    po_id = submit(db, "4500070004")
+    doomed = OutboxWorker(db, vault, "doomed",
+                          pusher_factory=lambda row, connector: StripePusher(KilledBefore(connector.api, "/add_lines")))
+    with pytest.raises(SystemExit):
+        doomed.drain(target="stripe")
+    drain_outbox(db, vault, target="xero")
+    [invoice] = invoices_of(db, po_id)
+    later = invoice.due_date + timedelta(days=15)
+    xero_id = linked(db, "invoice", invoice.id, "xero")
+    # The accountant moves the due date in Xero while the Stripe write is stuck: a new version
+    # of the invoice, whose write carries a new idempotency key.
+    xero_post(hub, f"Invoices/{xero_id}", {"Invoices": [{"InvoiceID": xero_id, "DueDate": later.isoformat()}]})
+    assert all(r.status == "succeeded" for r in sync_all(db, vault, plan(db, connection="xero")))
+    assert invoices_of(db, po_id)[0].due_date == later
+    lapse_claims(db)
 
     drain_outbox(db, vault, target="stripe", worker="survivor")
     echoes_applied(hub, db, vault)

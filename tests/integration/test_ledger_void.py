@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import requests
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -24,6 +23,7 @@ from tests.integration.writeback_hub import (
     stripe_client,
     stripe_invoices_numbered,
     submit,
+    xero_post,
 )
 
 pytestmark = pytest.mark.store
@@ -61,13 +61,7 @@ def write_back(db, vault, hub) -> None:
 
 def void_in_xero(hub, xero_id: str) -> None:
     """https://developer.xero.com/documentation/api/accounting/invoices#post-invoices (Status VOIDED)"""
-    xero = hub["xero"]
-    token = requests.post(f"{xero.url}/__sandbox/tokens").json()["access_token"]
-    response = requests.post(f"{xero.url}/api.xro/2.0/Invoices/{xero_id}",
-                             json={"Invoices": [{"InvoiceID": xero_id, "Status": "VOIDED"}]},
-                             headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
-                                      "xero-tenant-id": xero.settings["tenant_id"]})
-    assert response.status_code == 200, response.text
+    xero_post(hub, f"Invoices/{xero_id}", {"Invoices": [{"InvoiceID": xero_id, "Status": "VOIDED"}]})
 
 
 def po(db, po_id) -> PurchaseOrder:

@@ -151,3 +151,14 @@ def drain_inbox(db, vault) -> None:
 def stripe_invoices_numbered(running, number: str) -> list:
     listed = stripe_client(running).v1.invoices.list({"limit": 100})
     return [i for i in listed.auto_paging_iter() if i.number == number]
+
+
+def xero_post(running, path: str, body: dict) -> dict:
+    """POST an Accounting API path to the Xero sandbox with a fresh token."""
+    xero = running["xero"]
+    token = requests.post(f"{xero.url}/__sandbox/tokens").json()["access_token"]
+    response = requests.post(f"{xero.url}/api.xro/2.0/{path}", json=body,
+                             headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
+                                      "xero-tenant-id": xero.settings["tenant_id"]})
+    assert response.status_code == 200, response.text
+    return response.json()

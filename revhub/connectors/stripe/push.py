@@ -133,7 +133,18 @@ class StripePusher:
             found = self._find_invoice(customer, item)
             if found is None:
                 raise
-            return found
+            return self._catch_up(item, found, customer)
+
+    def _catch_up(self, item: WriteItem, draft: dict[str, Any], customer: str) -> dict[str, Any]:
+        """https://docs.stripe.com/api/invoices/update: a draft made from an older version of
+        the record takes the fields a draft may still change."""
+        if draft["status"] != "draft":
+            return draft
+        wanted = self._invoice(item, customer)
+        changes = {k: wanted[k] for k in _DRAFT_EDITABLE if k in wanted and wanted[k] != draft.get(k)}
+        if not changes:
+            return draft
+        return self._post(f"/v1/invoices/{draft['id']}", f"{item.idempotency_key}:catch-up", "invoice", **changes)
 
     def _find_invoice(self, customer: str, item: WriteItem) -> dict[str, Any] | None:
         """https://docs.stripe.com/api/invoices/list: the customer's invoice carrying our revhub id.
@@ -184,6 +195,10 @@ class StripePusher:
         else:
             return WriteResult(item.message_id, "skipped", external_id=item.external_id)
         return WriteResult(item.message_id, "sent", external_id=item.external_id)
+
+
+# What a draft invoice still lets us change of what the create sent.
+_DRAFT_EDITABLE = ("due_date", "custom_fields", "description", "footer")
 
 
 def _ours(invoice: dict[str, Any], item: WriteItem) -> bool:
