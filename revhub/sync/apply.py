@@ -33,15 +33,14 @@ from revhub.connectors.base import Change, Ref
 from revhub.store.base import jsonable, utcnow
 from revhub.store.ids import new_id
 from revhub.sync.context import SyncContext
+from revhub.sync.echoes import Echoes
 from revhub.sync.entities import ENTITIES, EntitySpec, column_converter
 from revhub.sync.lookups import (
-    first_writes_in_flight,
     key_of,
     linked_to_system,
     load_links,
     load_rows,
     natural_key_candidates,
-    origins,
     resolve_refs,
 )
 from revhub.sync.merge import merge_fields
@@ -113,13 +112,13 @@ class _EntityBatch:
         unlinked = [self._resolve(c.record) for c in self.changes
                     if self.match and c.external_id not in self.links and not c.deleted]
         self.candidates = natural_key_candidates(self.session, spec, unlinked) if unlinked else {}
-        self.origins = origins(self.changes)
+        self.echoes = Echoes(self.session, spec.name, ctx.system, self.changes)
         all_candidates = {i for index in self.candidates.values() for ids in index.values() for i in ids}
-        all_candidates |= set(self.origins.values())
+        all_candidates |= self.echoes.records
         self.taken = linked_to_system(self.session, spec.name, ctx.system, all_candidates)
         if self.taken or all_candidates:
             self.rows.update(load_rows(self.session, spec, all_candidates - set(self.rows)))
-        self.in_flight = self._writes_in_flight()
+        self.echoes.load_in_flight()
         for change in self.changes:
             self._apply(change)
         self.writes.flush(self.session)
@@ -128,26 +127,6 @@ class _EntityBatch:
 
             after_invoices(self.session, {row["id"] for row in self.writes.inserts + self.writes.updates})
         return self.result
-
-    def _writes_in_flight(self) -> set[uuid.UUID]:
-        if self.spec.name not in UNFINISHED or not self.origins:
-            return set()
-        return first_writes_in_flight(self.session, self.spec.name, self.ctx.system, set(self.origins.values()))
-
-    def _unfinished_echo(self, change: Change, row: dict[str, Any]) -> bool:
-        """The system's copy of a record revhub created there and has not finished writing.
-
-        Revhub makes a Stripe invoice as an empty draft, then adds lines, finalizes and sends
-        it. Until that first write is done, every state of the copy is a step of it; after,
-        a draft copy of a record that is past draft here is still an unfinished step (the
-        write may have been given up). Anything else is the system's own word, merged as usual.
-        """
-        if self.origins.get(change.external_id) != row["id"]:
-            return False
-        if row["id"] in self.in_flight:
-            return True
-        field, value = UNFINISHED.get(self.spec.name, (None, None))
-        return field is not None and change.record.get(field) == value and row.get(field) != value
 
     def _hold(self, change: Change, link: dict | None, row: dict[str, Any]) -> None:
         """Link revhub's unfinished echo to its record, applying none of its state.
@@ -228,7 +207,7 @@ class _EntityBatch:
                 self.result.unchanged += 1
                 return
             row = self.rows[link["canonical_id"]]
-            if self._unfinished_echo(change, row):
+            if self.echoes.unfinished(change, row):
                 self._hold(change, link, row)
                 return
             self._update(change, link, row, first_contact=False, incoming=incoming)
@@ -237,22 +216,15 @@ class _EntityBatch:
             self.result.unchanged += 1  # never known here; nothing to delete
             return
         incoming = self._resolve(change.record)
-        match = self._origin(change) or self._match(change, incoming)
+        match = (self.match and self.echoes.origin(change, self.rows, self.taken)) or self._match(change, incoming)
         if match == "ambiguous":
             return
         if match is None:
             self._create(change, incoming)
-        elif self._unfinished_echo(change, self.rows[match]):
+        elif self.echoes.unfinished(change, self.rows[match]):
             self._hold(change, None, self.rows[match])
         else:
             self._update(change, None, self.rows[match], first_contact=True, incoming=incoming)
-
-    def _origin(self, change: Change) -> uuid.UUID | None:
-        """The live record revhub wrote this copy from, if it has no copy here yet."""
-        record_id = self.origins.get(change.external_id)
-        if record_id is None or record_id in self.taken or record_id not in self.rows:
-            return None
-        return record_id if self.rows[record_id].get("deleted_at") is None else None
 
     def _match(self, change: Change, incoming: dict[str, Any]) -> uuid.UUID | None | str:
         for key in self.spec.natural_keys:
@@ -403,9 +375,6 @@ def outbox_rows(ctx: SyncContext, entity: str, record_id: uuid.UUID, version: in
                  status="pending", attempts=0, created_at=now)
             for target in ctx.targets_for(entity)]
 
-
-# The (field, value) of an entity's copy that is still being written by revhub.
-UNFINISHED: dict[str, tuple[str, str]] = {"invoice": ("status", "draft")}
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})
 
