@@ -160,7 +160,7 @@ def cancel(session: Session, po: PurchaseOrder, *, actor: str, note: str | None 
 def reinvoice(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
     """A new invoice (a new number, the PO number on it) for a PO whose invoice was voided."""
     if po.status != "invoice_voided":
-        why = "it is not approved yet" if po.status in ("received", "approved") else \
+        why = "it has not been invoiced yet" if po.status in ("received", "approved") else \
             _WHY_NOT.get(po.status, f"it is {po.status}")
         raise TransitionError(f"PO {po.internal_number} cannot be re-invoiced: {why}")
     invoice = invoice_for(session, po, actor=actor, today=today)
