@@ -92,6 +92,9 @@ class SalesforcePusher:
         return keep
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
+        """The fields this item would send (the dry run's diff)."""
+        if entity == "customer":
+            return account_changes(item, self.overrides) if item.external_id else {}
         return self._fields(entity, item) or {}
 
     def _fields(self, entity: str, item: WriteItem) -> dict[str, Any] | None:
@@ -135,8 +138,8 @@ class SalesforcePusher:
         """Changes to customers onto the Accounts they are linked to. revhub makes no Accounts:
         a customer that only a billing system knows is not the CRM's (skipped)."""
         results = [WriteResult(i.message_id, "skipped") for i in items if not i.external_id]
-        changes = [(i, self.only_changeable(ACCOUNT_OBJECT, account_changes(i, self.overrides), creating=False))
-                   for i in items if i.external_id]
+        changes = [(i, account_changes(i, self.overrides)) for i in items if i.external_id]
+        changes = [(i, self.only_changeable(ACCOUNT_OBJECT, c, creating=False) if c else c) for i, c in changes]
         # The Account already holds every value: nothing to send, nothing to bump its modstamp.
         results += [WriteResult(i.message_id, "sent", external_id=i.external_id) for i, c in changes if not c]
         linked = [(i, c) for i, c in changes if c]
