@@ -10,10 +10,11 @@ from typing import Any
 WRITE_TARGETS: dict[str, frozenset[str]] = {
     "stripe": frozenset({"customer", "invoice"}),
     "xero": frozenset({"customer", "invoice", "payment", "refund"}),
-    # The CRM hears about POs and their invoicing and payment (on the PO record), and about
-    # changes to the customers it holds (a settled conflict, a billing system's edit); its
-    # pusher skips customers made in billing systems, which have no Account.
+    # The CRM hears about POs and their invoicing and payment (on the PO record); it is not
+    # sent customers made in billing systems.
     "salesforce": frozenset({"customer", "purchase_order", "invoice"}),
+    # ...but it is sent changes to the customers it holds (a settled conflict, a billing
+    # system's edit): its pusher updates linked Accounts and skips the others.
 }
 
 
