@@ -128,6 +128,8 @@ def connections_add(ctx: click.Context, name: str, provider: str, credentials, s
     if provider == "salesforce":
         currencies = _check_salesforce(name, credentials, settings)
         click.echo(f"Salesforce org checked: multi-currency ({', '.join(currencies)})")
+        # Intake refuses a PO in a currency the org does not have (the connection's currencies).
+        settings.setdefault("currencies", currencies)
     _, database, vault = store_of(ctx)
     with database.session(write=True) as s:
         save_connection(s, vault, name=name, provider=provider, credentials=credentials, settings=settings)

@@ -1,4 +1,5 @@
-"""Write-back to Salesforce: purchase orders, and invoicing and payment onto the PO record.
+"""Write-back to Salesforce: customers onto their Accounts, purchase orders, and invoicing and
+payment onto the PO record.
 
 sObject collections carry up to 200 records per call with ``allOrNone: false``, so one bad
 record is a dead letter with Salesforce's own message and the rest go through. POs revhub
@@ -24,8 +25,26 @@ from revhub.mappings.writes import WriteItem, WriteResult
 BATCH = 200
 RETRIABLE_CODES = {"UNABLE_TO_LOCK_ROW", "REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE"}
 PO_OBJECT = "Purchase_Order__c"
+ACCOUNT_OBJECT = "Account"
 # Set when the PO is made and never moved: a PO stays with its account and its revhub id.
 IDENTITY_ON_UPDATE = frozenset({"Account__c", "Revhub_Id__c"})
+
+
+def account_changes(item: WriteItem, overrides: dict | None = None) -> dict[str, Any]:
+    """The Account fields of the customer fields that differ from what Salesforce last had.
+
+    Mapped by the ("salesforce", "customer") table; the street is the two address lines joined
+    as the normalizer splits them. A field cleared in revhub is sent as null.
+    """
+    record, base = item.record, item.base or {}
+    mapping = mapping_for("salesforce", "customer", overrides)
+    changed = {m.field for m in mapping if m.field in record and record[m.field] != base.get(m.field)}
+    fields = engine.write(mapping, record, record.get("default_currency"), only=changed)
+    fields.update({m.path: None for m in mapping if m.field in changed and record[m.field] is None})
+    street = [record.get("billing_line1"), record.get("billing_line2")]
+    if street != [base.get("billing_line1"), base.get("billing_line2")] and "billing_line1" in record:
+        fields["BillingStreet"] = "\n".join(p for p in street if p) or None
+    return fields
 
 
 def exact_json(body: Any) -> str:
@@ -73,6 +92,9 @@ class SalesforcePusher:
         return keep
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
+        """The fields this item would send (the dry run's diff)."""
+        if entity == "customer":
+            return account_changes(item, self.overrides) if item.external_id else {}
         return self._fields(entity, item) or {}
 
     def _fields(self, entity: str, item: WriteItem) -> dict[str, Any] | None:
@@ -87,6 +109,8 @@ class SalesforcePusher:
         return record
 
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
+        if entity == "customer":
+            return self._push_customers(items)
         results: list[WriteResult] = []
         ready: list[tuple[WriteItem, dict[str, Any], str | None]] = []
         for item in items:
@@ -108,6 +132,26 @@ class SalesforcePusher:
             results += self._send(updates[start:start + BATCH], upsert=False)
         for start in range(0, len(creates), BATCH):
             results += self._send(creates[start:start + BATCH], upsert=True)
+        return results
+
+    def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
+        """Changes to customers onto the Accounts they are linked to. revhub makes no Accounts:
+        a customer that only a billing system knows is not the CRM's (skipped)."""
+        results = [WriteResult(i.message_id, "skipped") for i in items if not i.external_id]
+        changes = [(i, account_changes(i, self.overrides)) for i in items if i.external_id]
+        changes = [(i, self.only_changeable(ACCOUNT_OBJECT, c, creating=False) if c else c) for i, c in changes]
+        # The Account already holds every value: nothing to send, nothing to bump its modstamp.
+        results += [WriteResult(i.message_id, "sent", external_id=i.external_id) for i, c in changes if not c]
+        linked = [(i, c) for i, c in changes if c]
+        for start in range(0, len(linked), BATCH):
+            batch = [i for i, _c in linked[start:start + BATCH]]
+            records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
+                       for item, fields in linked[start:start + BATCH]]
+            body = exact_json({"allOrNone": False, "records": records})
+            answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
+                                                                         data=body), entity="customer")
+            results += [self._result(item, item.external_id, answer)
+                        for item, answer in zip(batch, answers, strict=True)]
         return results
 
     def _send(self, batch: list[tuple[WriteItem, dict[str, Any], str | None]], upsert: bool) -> list[WriteResult]:

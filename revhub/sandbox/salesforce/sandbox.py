@@ -127,7 +127,13 @@ class SalesforceSandbox(Sandbox):
                 raise
         return ids
 
-    def add_outbound_message(self, sobject: str, fields: list[str], url: str) -> MessageDefinition:
+    def add_package_outbound_messages(self, url: str) -> list[MessageDefinition]:
+        """The outbound messages of revhub's metadata package, delivered to ``url``."""
+        return [self.add_outbound_message(m.sobject, list(m.fields), url, include_session_id=m.include_session_id)
+                for m in schema.PACKAGE.outbound_messages]
+
+    def add_outbound_message(self, sobject: str, fields: list[str], url: str,
+                             include_session_id: bool = False) -> MessageDefinition:
         """Send create/update notifications for ``sobject`` with ``fields`` to ``url``."""
         definition = self.org.sobject(sobject)
         if definition is None:
@@ -136,7 +142,7 @@ class SalesforceSandbox(Sandbox):
         if unknown or not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ValueError(f"unknown fields {unknown} or bad url {url!r}")
         names = [definition.field(f).name for f in fields]
-        return self.outbound.define(definition.name, names, url)
+        return self.outbound.define(definition.name, names, url, include_session_id)
 
     def render_fault(self, kind: str) -> FaultResponse:
         error = _FAULTS[kind]

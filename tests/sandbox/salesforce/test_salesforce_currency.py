@@ -92,4 +92,5 @@ def test_connecting_a_multi_currency_org_saves_it_and_names_its_currencies(revhu
     assert result.exit_code == 0, result.output
     assert "multi-currency (EUR, GBP, JPY, USD)" in result.output
     with db.session() as s:
-        assert [c.name for c in s.scalars(select(Connection))] == ["crm"]
+        [connection] = s.scalars(select(Connection)).all()
+    assert (connection.name, connection.settings["currencies"]) == ("crm", ["EUR", "GBP", "JPY", "USD"])

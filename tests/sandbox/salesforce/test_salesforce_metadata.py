@@ -153,3 +153,17 @@ def test_moving_a_line_to_another_po_is_refused_as_the_master_detail_is_not_repa
         sf.Purchase_Order_Line__c.update(line, {"Purchase_Order__c": other["id"]})
     assert refused.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
     assert refused.value.content[0]["fields"] == ["Purchase_Order__c"]
+
+
+def test_each_outbound_message_is_fired_by_a_flow_on_create_and_update_as_the_sandbox_fires_it():
+    calls = {}
+    for path in SOURCE.glob("flows/*.flow-meta.xml"):
+        root = StdlibTree.parse(path).getroot()
+        action = root.find(f"{MD}actionCalls")
+        assert action.findtext(f"{MD}actionType") == "outboundMessage"
+        start = root.find(f"{MD}start")
+        assert (start.findtext(f"{MD}triggerType"), start.findtext(f"{MD}recordTriggerType")) == (
+            "RecordAfterSave", "CreateAndUpdate")
+        calls[action.findtext(f"{MD}actionName")] = start.findtext(f"{MD}object")
+    package = metadata.load(PACKAGE)
+    assert calls == {f"{m.sobject}.{m.name}": m.sobject for m in package.outbound_messages}

@@ -62,3 +62,35 @@ def test_an_amount_goes_on_the_wire_as_an_exact_decimal(sf, pusher, http, base_u
     answer = http.get(f"{base_url}/services/data/v62.0/sobjects/Purchase_Order__c/{result.external_id}",
                       headers={"Authorization": f"Bearer {sandbox.sessions.static_token}"})
     assert json.loads(answer.text, parse_float=Decimal)["Amount__c"] == Decimal("999999999999999.990")
+
+
+def customer_item(external_id, record, base=None) -> WriteItem:
+    return WriteItem(message_id=7, idempotency_key="c", operation="upsert", entity="customer",
+                     record_id=uuid.uuid4(), version=2, record=record, external_id=external_id, base=base)
+
+
+CUSTOMER = {"name": "Globex Analytics Ltd", "email": "ap@globexanalytics.example", "tax_id": "GB123456789",
+            "billing_line1": "12 Market St", "billing_line2": None, "billing_city": "London",
+            "billing_region": None, "billing_postal_code": "EC1A 1BB", "billing_country": "GB",
+            "default_currency": "GBP"}
+
+
+def test_a_customer_change_reaches_its_account_and_leaves_fields_revhub_did_not_change(sf, pusher):
+    account_id = sf.Account.create(account())["id"]
+    sf.Account.update(account_id, {"Billing_Email__c": "finance@globex.example"})  # edited in the CRM
+    record = {**CUSTOMER, "name": "Globex Analytics BV", "billing_line2": "Floor 3"}
+    [result] = pusher.push("customer", [customer_item(account_id, record, base=CUSTOMER)])
+    assert (result.status, result.external_id) == ("sent", account_id)
+    got = sf.Account.get(account_id)
+    assert (got["Name"], got["BillingStreet"], got["Billing_Email__c"]) == (
+        "Globex Analytics BV", "12 Market St\nFloor 3", "finance@globex.example")
+
+
+def test_a_customer_salesforce_has_no_account_for_is_skipped(pusher, sandbox):
+    [result] = pusher.push("customer", [customer_item(None, CUSTOMER)])
+    assert result.status == "skipped" and sandbox.requests.entries() == []
+
+
+def test_a_customer_whose_account_already_agrees_costs_no_call(pusher, sandbox):
+    [result] = pusher.push("customer", [customer_item("001000000000001AAA", CUSTOMER, base=CUSTOMER)])
+    assert result.status == "sent" and sandbox.requests.entries() == []
