@@ -103,7 +103,9 @@ def invoice(obj: StripeObject) -> dict[str, Any]:
         "po_number": po_number(obj),
         "customer_id": _ref("customer", obj.get("customer")),
         "issue_date": iso_date(transitions.get("finalized_at") or obj.get("effective_at") or obj.get("created")),
-        "due_date": iso_date(obj.get("due_date")),
+        # The contract's due date (the PO's terms) where revhub sent it; Stripe's own due date
+        # counts from finalization and may be later when the invoice was pushed late.
+        "due_date": (obj.get("metadata") or {}).get("terms_due_date") or iso_date(obj.get("due_date")),
         "currency": _currency(obj.get("currency")),
         "subtotal_minor": obj.get("subtotal", 0),
         "tax_minor": taxes,

@@ -7,7 +7,8 @@ saved answers instead of creating a second invoice.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from revhub.connectors.errors import ConnectorError, RetriableError
@@ -17,15 +18,22 @@ from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
 
 
-def _unix(day: str | None) -> int | None:
-    if not day:
-        return None
-    return int(datetime.combine(date.fromisoformat(day), time(12), UTC).timestamp())
+def days_until_due(due_date: str | None, today: date) -> int:
+    """Days from ``today`` to the terms' due date, never negative.
+
+    Stripe refuses a ``due_date`` in the past, and DUE_ON_RECEIPT or an invoice pushed after
+    its terms ran out would be one; ``days_until_due`` counts from finalization instead (0 is
+    due on receipt). The terms' own due date travels in the metadata.
+    """
+    if not due_date:
+        return 0
+    return max(0, (date.fromisoformat(due_date) - today).days)
 
 
 class StripePusher:
-    def __init__(self, api: StripeAPI, overrides: dict | None = None) -> None:
-        self.api, self.overrides = api, overrides
+    def __init__(self, api: StripeAPI, overrides: dict | None = None,
+                 today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:
+        self.api, self.overrides, self.today = api, overrides, today
 
     def _customer(self, record: dict[str, Any]) -> dict[str, Any]:
         params = engine.write(mapping_for("stripe", "customer", self.overrides), record, None)
@@ -43,10 +51,12 @@ class StripePusher:
         record = item.record
         params = engine.write(mapping_for("stripe", "invoice", self.overrides), record, record["currency"])
         params.update(customer=customer, collection_method="send_invoice", auto_advance=False,
-                      number=record.get("number"), due_date=_unix(record.get("due_date")))
+                      number=record.get("number"), days_until_due=days_until_due(record.get("due_date"), self.today()))
         if record.get("po_number"):
             params["custom_fields"] = [{"name": "PO number", "value": record["po_number"]}]
         params.setdefault("metadata", {}).update(revhub_id=str(item.record_id))
+        if record.get("due_date"):
+            params["metadata"]["terms_due_date"] = record["due_date"]
         return {k: v for k, v in params.items() if v is not None}
 
     def _lines(self, item: WriteItem) -> list[dict[str, Any]]:

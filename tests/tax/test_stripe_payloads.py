@@ -1,0 +1,60 @@
+"""The Stripe payloads revhub builds, checked against stripe-python's generated ``*Params``
+TypedDicts (Stripe's OpenAPI spec): every name is one real Stripe knows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from stripe.params import CustomerCreateParams, InvoiceAddLinesParams, InvoiceCreateParams
+
+from revhub.connectors.stripe.push import StripePusher, days_until_due
+from revhub.mappings.writes import WriteItem
+from tests.integration.stripe_params import unknown_params
+
+CUSTOMER = {"id": str(uuid.uuid4()), "name": "Van Dijk Logistiek B.V.", "email": "ap@vandijk.example",
+            "default_currency": "EUR", "tax_id": "NL123456789B01", "billing_city": "Utrecht",
+            "billing_country": "NL"}
+
+
+def invoice_item(lines: list[dict], **record) -> WriteItem:
+    base = {"number": "RH-000001", "po_number": "4500012345", "customer_id": CUSTOMER["id"],
+            "issue_date": "2026-11-20", "due_date": "2026-12-20", "currency": "EUR", "status": "open",
+            "lines": lines}
+    base.update(record)
+    return WriteItem(1, "key-1", "upsert", "invoice", uuid.uuid4(), 1, base, None, None,
+                     {"customer": "cus_1"}, {"customer": CUSTOMER})
+
+
+def pusher(today: date = date(2026, 11, 20)) -> StripePusher:
+    return StripePusher(api=None, today=lambda: today)
+
+
+def test_the_customer_payload_has_only_parameters_stripe_customer_create_declares():
+    assert unknown_params(pusher()._customer(CUSTOMER), CustomerCreateParams) == []
+
+
+def test_the_invoice_payload_has_only_parameters_stripe_invoice_create_declares():
+    item = invoice_item([{"description": "Platform licence", "quantity": 3, "unit_amount_minor": 3333,
+                          "amount_minor": 9999, "product_external_id": "prod_1"}])
+    assert unknown_params(pusher()._invoice(item, "cus_1"), InvoiceCreateParams) == []
+
+
+def test_the_invoice_lines_have_only_parameters_stripe_add_lines_declares():
+    item = invoice_item([{"description": "Platform licence", "quantity": 3, "unit_amount_minor": 3333,
+                          "amount_minor": 9999, "product_external_id": "prod_1"}])
+    assert unknown_params({"lines": pusher().describe("invoice", item)["lines"]}, InvoiceAddLinesParams) == []
+
+
+def test_the_invoice_is_due_by_days_from_finalization_never_by_a_past_date():
+    params = pusher(date(2026, 11, 20))._invoice(invoice_item([], due_date="2026-12-20"), "cus_1")
+    assert "due_date" not in params and params["days_until_due"] == 30
+    assert params["metadata"]["terms_due_date"] == "2026-12-20"
+
+
+def test_due_on_receipt_is_zero_days_until_due():
+    assert days_until_due("2026-11-20", date(2026, 11, 20)) == 0
+
+
+def test_terms_that_ran_out_before_the_push_are_due_at_once_in_stripe():
+    assert days_until_due("2026-10-01", date(2026, 11, 20)) == 0
