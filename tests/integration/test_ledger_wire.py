@@ -120,3 +120,37 @@ def ms_date(value: str) -> date:
     """Xero's ``/Date(ms+0000)/`` as a date."""
     millis = int(re.fullmatch(r"/Date\((-?\d+)([+-]\d{4})?\)/", value).group(1))
     return datetime.fromtimestamp(millis / 1000, UTC).date()
+
+
+def test_a_line_without_a_product_keeps_quantity_and_unit_price_in_stripe_xero_and_after_the_echo(db, vault, hub):
+    po_id = submit(db, po_body(first_customer_email(db), [{"description": "Onboarding workshop (day)",
+                                                            "quantity": 3, "unit_price": "33.33"}],
+                               "99.99", po_number="4500077003"))
+    drain(db, vault)
+    invoice = invoice_of(db, po_id)
+    remote = stripe_client(hub).v1.invoices.retrieve(linked(db, "invoice", invoice.id, "stripe"))
+    [line] = remote.lines.data
+    assert (line.quantity, Decimal(line.pricing.unit_amount_decimal), line.amount) == (3, Decimal(3333), 9999)
+    assert line.description == "Onboarding workshop (day)" and remote.total == 9999
+    xero = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
+    [xero_line] = xero["LineItems"]
+    assert (decimal_of(xero_line["Quantity"]), decimal_of(xero_line["UnitAmount"])) == (3, Decimal("33.33"))
+    assert decimal_of(xero["Total"]) == Decimal("99.99")
+
+    hub.clock.advance(60)
+    results = sync_all(db, vault, plan(db, connection="stripe"))
+    assert all(r.status == "succeeded" for r in results)
+    with db.session() as s:
+        [canonical] = s.get(Invoice, invoice.id).lines
+        assert (canonical.quantity, canonical.unit_amount_minor, canonical.amount_minor) == (3, 3333, 9999)
+        assert canonical.product_id is None
+
+
+def test_a_catalogue_line_keeps_quantity_and_unit_price_in_stripe(db, vault, hub):
+    po_id = submit(db, po_body(first_customer_email(db), [{"product": "RH-PLAT", "description": "Platform licence",
+                                                            "quantity": 7, "unit_price": "12.34"}],
+                               "86.38", po_number="4500077004"))
+    drain(db, vault)
+    remote = stripe_client(hub).v1.invoices.retrieve(linked(db, "invoice", invoice_of(db, po_id).id, "stripe"))
+    [line] = remote.lines.data
+    assert (line.quantity, Decimal(line.pricing.unit_amount_decimal), line.amount) == (7, Decimal(1234), 8638)

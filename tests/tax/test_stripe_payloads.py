@@ -8,6 +8,8 @@ from datetime import date
 
 from stripe.params import CustomerCreateParams, InvoiceAddLinesParams, InvoiceCreateParams
 
+from revhub.connectors.stripe import normalize
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID
 from revhub.connectors.stripe.push import StripePusher, days_until_due
 from revhub.mappings.writes import WriteItem
 from tests.integration.stripe_params import unknown_params
@@ -58,3 +60,20 @@ def test_due_on_receipt_is_zero_days_until_due():
 
 def test_terms_that_ran_out_before_the_push_are_due_at_once_in_stripe():
     assert days_until_due("2026-10-01", date(2026, 11, 20)) == 0
+
+
+def test_a_line_without_a_product_is_sent_as_quantity_times_unit_price_on_revhubs_line_product():
+    item = invoice_item([{"description": "Workshop day", "quantity": 3, "unit_amount_minor": 3333,
+                          "amount_minor": 9999}])
+    [line] = pusher().describe("invoice", item)["lines"]
+    assert line == {"description": "Workshop day", "quantity": 3,
+                    "price_data": {"currency": "eur", "product": LINE_PRODUCT_ID, "unit_amount": 3333}}
+
+
+def test_a_stripe_line_reads_back_as_quantity_and_unit_price():
+    line = {"amount": 9999, "quantity": 3, "description": "Workshop day",
+            "pricing": {"type": "price_details", "unit_amount_decimal": "3333",
+                        "price_details": {"price": "price_1", "product": LINE_PRODUCT_ID}}}
+    [record] = normalize.invoice({"currency": "eur", "lines": {"data": [line]}})["lines"]
+    assert (record["quantity"], record["unit_amount_minor"], record["amount_minor"]) == (3, 3333, 9999)
+    assert record["product_id"] is None

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.base import Ref
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID
 
 StripeObject = dict[str, Any]
 
@@ -79,18 +80,22 @@ def product(obj: StripeObject) -> dict[str, Any]:
 
 
 def _line(line: StripeObject) -> dict[str, Any]:
+    """Quantity × unit price as Stripe holds them (``pricing.unit_amount_decimal`` is a string of
+    minor units); the amount only as a fallback for lines that carry no unit price."""
     pricing = line.get("pricing") or {}
     details = pricing.get("price_details") or {}
     quantity = line.get("quantity") or 1
     amount = line.get("amount", 0)
-    # unit_amount_decimal is a string of minor units that may carry sub-minor precision.
-    unit = Decimal(str(pricing.get("unit_amount_decimal") or amount // quantity))
+    given = pricing.get("unit_amount_decimal")
+    unit = Decimal(str(given)) if given not in (None, "") else Decimal(amount) / quantity
+    product = details.get("product")
     return {
         "description": line.get("description") or "",
         "quantity": quantity,
         "unit_amount_minor": int(unit) if unit == unit.to_integral_value() else amount // quantity,
         "amount_minor": amount,
-        "product_id": _ref("product", details.get("product")),
+        # revhub's own line product stands for "no catalogue product".
+        "product_id": None if product == LINE_PRODUCT_ID else _ref("product", product),
     }
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from revhub.connectors.errors import ConnectorError, RetriableError
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, StripeCatalog
 from revhub.connectors.stripe.client import StripeAPI
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
@@ -34,6 +35,7 @@ class StripePusher:
     def __init__(self, api: StripeAPI, overrides: dict | None = None,
                  today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:
         self.api, self.overrides, self.today = api, overrides, today
+        self.catalog = StripeCatalog(api)
 
     def _customer(self, record: dict[str, Any]) -> dict[str, Any]:
         params = engine.write(mapping_for("stripe", "customer", self.overrides), record, None)
@@ -59,25 +61,27 @@ class StripePusher:
             params["metadata"]["terms_due_date"] = record["due_date"]
         return {k: v for k, v in params.items() if v is not None}
 
-    def _lines(self, item: WriteItem) -> list[dict[str, Any]]:
-        currency = item.record["currency"].lower()
+    def _lines(self, item: WriteItem, *, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Each line as quantity × unit price (Stripe needs a product for that: lines without a
+        catalogue product name revhub's line product, created once)."""
+        currency = item.record["currency"]
         lines = []
         for line in item.record.get("lines") or ():
-            if line.get("product_external_id"):
-                lines.append({"description": line.get("description") or None, "quantity": line.get("quantity") or 1,
-                              "price_data": {"currency": currency, "product": line["product_external_id"],
-                                             "unit_amount": line.get("unit_amount_minor") or 0}})
-            else:
-                lines.append({"description": line.get("description") or "Item",
-                              "amount": line.get("amount_minor") or 0})
-        return [{k: v for k, v in line.items() if v is not None} for line in lines]
+            product = line.get("product_external_id")
+            entry = {"description": line.get("description") or (None if product else "Item"),
+                     "quantity": line.get("quantity") or 1,
+                     "price_data": {"currency": currency.lower(),
+                                    "product": product or (LINE_PRODUCT_ID if dry_run else self.catalog.line_product()),
+                                    "unit_amount": line.get("unit_amount_minor") or 0}}
+            lines.append({k: v for k, v in entry.items() if v is not None})
+        return lines
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
         if entity == "customer":
             return self._customer(item.record)
         if entity == "invoice":
             return {"invoice": self._invoice(item, item.refs.get("customer") or "<created with the invoice>"),
-                    "lines": self._lines(item)}
+                    "lines": self._lines(item, dry_run=True)}
         return {}
 
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
