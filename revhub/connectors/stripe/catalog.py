@@ -11,9 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from revhub.connectors.stripe.client import NotFound, StripeAPI
+from revhub.tax.codes import tax_code
 
 # A fixed id (Stripe lets a product's id be chosen): found again by any process, at any time.
 LINE_PRODUCT_ID = "revhub_line_item"
+
+
+def tax_rate_params(code: str, inclusive: bool) -> dict[str, Any]:
+    """The Stripe tax rate for revhub tax ``code`` (percentage as an exact decimal string).
+    https://docs.stripe.com/api/tax_rates/create"""
+    found = tax_code(code)
+    key = f"{found.code}:{found.rate.normalize():f}:{'inclusive' if inclusive else 'exclusive'}"
+    return {"display_name": found.label[:50], "percentage": f"{found.rate.normalize():f}", "inclusive": inclusive,
+            "country": "NL", "jurisdiction": "NL", "tax_type": "vat", "description": f"revhub tax code {found.code}",
+            "metadata": {"revhub_tax_code": found.code, "revhub_tax_key": key}}
 
 
 class StripeCatalog:

@@ -96,6 +96,8 @@ def _line(line: StripeObject) -> dict[str, Any]:
         "amount_minor": amount,
         # revhub's own line product stands for "no catalogue product".
         "product_id": None if product == LINE_PRODUCT_ID else _ref("product", product),
+        "tax_code": (line.get("metadata") or {}).get("revhub_tax_code"),
+        "tax_minor": sum(t.get("amount", 0) for t in line.get("taxes") or ()),
     }
 
 
@@ -112,12 +114,15 @@ def invoice(obj: StripeObject) -> dict[str, Any]:
         # counts from finalization and may be later when the invoice was pushed late.
         "due_date": (obj.get("metadata") or {}).get("terms_due_date") or iso_date(obj.get("due_date")),
         "currency": _currency(obj.get("currency")),
-        "subtotal_minor": obj.get("subtotal", 0),
+        # Tax-inclusive lines make Stripe's subtotal include tax; canonical subtotals exclude it.
+        "subtotal_minor": obj.get("subtotal_excluding_tax") if obj.get("subtotal_excluding_tax") is not None
+        else obj.get("subtotal", 0),
         "tax_minor": taxes,
         "total_minor": obj.get("total", 0),
         "amount_paid_minor": obj.get("amount_paid", 0),
         "amount_due_minor": obj.get("amount_remaining", obj.get("amount_due", 0)),
         "status": obj.get("status") or "draft",
+        "amounts_include_tax": (obj.get("metadata") or {}).get("amounts_include_tax") == "true",
         "lines": [_line(line) for line in lines],
     }
 

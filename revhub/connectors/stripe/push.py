@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from revhub.connectors.errors import ConnectorError, RetriableError
-from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, StripeCatalog
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, StripeCatalog, tax_rate_params
 from revhub.connectors.stripe.client import StripeAPI
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.tax.codes import invoice_notes
 
 
 def days_until_due(due_date: str | None, today: date) -> int:
@@ -59,20 +60,30 @@ class StripePusher:
         params.setdefault("metadata", {}).update(revhub_id=str(item.record_id))
         if record.get("due_date"):
             params["metadata"]["terms_due_date"] = record["due_date"]
+        params["metadata"]["amounts_include_tax"] = "true" if record.get("amounts_include_tax") else "false"
+        buyer_vat = (item.related.get("customer") or {}).get("tax_id")
+        params["footer"] = invoice_notes([line.get("tax_code") for line in record.get("lines") or ()], buyer_vat)
         return {k: v for k, v in params.items() if v is not None}
 
     def _lines(self, item: WriteItem, *, dry_run: bool = False) -> list[dict[str, Any]]:
         """Each line as quantity × unit price (Stripe needs a product for that: lines without a
-        catalogue product name revhub's line product, created once)."""
+        catalogue product name revhub's line product, created once) with its tax rate."""
         currency = item.record["currency"]
+        inclusive = bool(item.record.get("amounts_include_tax"))
         lines = []
         for line in item.record.get("lines") or ():
             product = line.get("product_external_id")
-            entry = {"description": line.get("description") or (None if product else "Item"),
-                     "quantity": line.get("quantity") or 1,
-                     "price_data": {"currency": currency.lower(),
-                                    "product": product or (LINE_PRODUCT_ID if dry_run else self.catalog.line_product()),
-                                    "unit_amount": line.get("unit_amount_minor") or 0}}
+            entry: dict[str, Any] = {
+                "description": line.get("description") or (None if product else "Item"),
+                "quantity": line.get("quantity") or 1,
+                "price_data": {"currency": currency.lower(),
+                               "product": product or (LINE_PRODUCT_ID if dry_run else self.catalog.line_product()),
+                               "unit_amount": line.get("unit_amount_minor") or 0}}
+            if line.get("tax_code"):
+                rate = tax_rate_params(line["tax_code"], inclusive)
+                key = rate["metadata"]["revhub_tax_key"]
+                entry["tax_rates"] = [f"<tax rate {key}>" if dry_run else self.catalog.tax_rate(key, rate)]
+                entry["metadata"] = {"revhub_tax_code": line["tax_code"]}
             lines.append({k: v for k, v in entry.items() if v is not None})
         return lines
 
