@@ -52,6 +52,7 @@ class Accounting:
     ) -> tuple[int, str]:
         """``(status, body text)`` for one call; raises ``XeroError`` subclasses."""
         stamp_ms = int(w.stamp * 1000)
+        w.unit_dp = 4 if args.get("unitdp") == "4" else 2
         if parts == ["organisation"] and method == "GET":
             return 200, self.envelope(stamp_ms, "Organisations", [_organisation(w)])
         resource = RESOURCES.get(parts[0]) if parts else None
@@ -60,7 +61,7 @@ class Accounting:
         if len(parts) == 1:
             if method == "GET":
                 listing = list_records(resource, w.books[resource.name], args, modified_since)
-                items = [RawJSON(r.json(listing.summary)) for r in listing.records]
+                items = [RawJSON(r.json(listing.summary, w.unit_dp)) for r in listing.records]
                 return 200, self.envelope(stamp_ms, resource.name, items, listing.pagination)
             if method in ("PUT", "POST"):
                 return self._batch(w, resource, method, args, body, stamp_ms)
@@ -68,7 +69,9 @@ class Accounting:
         if len(parts) == 2:
             if method == "GET":
                 _no_params(args, {"unitdp"})
-                return 200, self.envelope(stamp_ms, resource.name, [RawJSON(record.json())])
+                return 200, self.envelope(
+                    stamp_ms, resource.name, [RawJSON(record.json(unit_dp=w.unit_dp))]
+                )
             if method == "POST" and resource.update is not None:
                 _no_params(args, resource.write_params)
                 element = _single(resource, body)
@@ -78,7 +81,7 @@ class Accounting:
                     raise ValidationException(
                         [{**element, "ValidationErrors": exc.as_list()}]
                     ) from None
-                return 200, self.envelope(stamp_ms, resource.name, [_ok(record)])
+                return 200, self.envelope(stamp_ms, resource.name, [_ok(record, w.unit_dp)])
             if method == "DELETE" and resource.name == "Items":
                 del_item(w, record)
                 return 204, ""
@@ -141,7 +144,7 @@ class Accounting:
                     record = existing
                 else:
                     record = resource.create(w, element)
-                results.append(_ok(record))
+                results.append(_ok(record, w.unit_dp))
             except ValidationFailed as exc:
                 echo = {
                     **element,
@@ -182,8 +185,8 @@ def _guarded_update(resource: Resource, w: Write, record: Record, element: dict)
         raise
 
 
-def _ok(record: Record) -> dict:
-    return {**record.data, "StatusAttributeString": "OK"}
+def _ok(record: Record, unit_dp: int) -> dict:
+    return {**record.shown(unit_dp), "StatusAttributeString": "OK"}
 
 
 def _single(resource: Resource, body: object) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero.amounts import unit_amount
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -169,7 +170,7 @@ def update_item(w: Write, record: Record, element: dict, created: bool = False) 
     for details in ("SalesDetails", "PurchaseDetails"):
         raw = element.get(details)
         if isinstance(raw, dict):
-            price = docs.number(raw, "UnitPrice", Decimal(0))
+            price = unit_amount(docs.number(raw, "UnitPrice", Decimal(0)), w.unit_dp)
             account = raw.get("AccountCode")
             if account and w.books["Accounts"].by_key("Code", str(account)) is None:
                 raise ValidationFailed(

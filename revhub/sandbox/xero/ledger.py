@@ -22,6 +22,7 @@ class Write:
         self.books = books
         self.stamp = stamp
         self.now = datetime.fromtimestamp(stamp, UTC)
+        self.unit_dp = 2  # 4 when the request says unitdp=4
         self._on_change = on_change
 
     def save(self, resource: str, record: Record, created: bool) -> None:
