@@ -15,11 +15,12 @@ from revhub.connectors.errors import ConfigError, ConnectorError, FatalError, Re
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import XeroAPI
+from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
-from revhub.money import to_decimal_string
+from revhub.money import to_decimal
 from revhub.tax.codes import invoice_notes
 from revhub.tax.mapping import TaxMappingError, xero_tax_types
 
@@ -48,7 +49,7 @@ class XeroPusher(XeroMoneyPusher):
     def _invoice(self, item: WriteItem, contact_id: str) -> dict[str, Any]:
         """An ACCREC invoice: each line with its tax type and the tax revhub computed (Xero's own
         per-line rounding, sent so Xero's totals are revhub's to the cent in every currency);
-        amounts as decimal strings (xero-python would turn a Decimal into a float)."""
+        amounts marked exact (xero-python would send a Decimal as a float)."""
         record = item.record
         currency = record["currency"]
         body = engine.write(mapping_for("xero", "invoice", self.overrides), record, currency,
@@ -68,11 +69,11 @@ class XeroPusher(XeroMoneyPusher):
         note = invoice_notes([code], buyer_vat)
         body = {"Description": f"{description}\n{note}" if note else description,
                 "Quantity": line.get("quantity") or 1,
-                "UnitAmount": to_decimal_string(line.get("unit_amount_minor") or 0, currency),
+                "UnitAmount": exact(to_decimal(line.get("unit_amount_minor") or 0, currency)),
                 "AccountCode": self.sales_account}
         if taxed:
             body["TaxType"] = self.tax_types[code] if code else "NONE"
-            body["TaxAmount"] = to_decimal_string(line.get("tax_minor") or 0, currency)
+            body["TaxAmount"] = exact(to_decimal(line.get("tax_minor") or 0, currency))
         return body
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
