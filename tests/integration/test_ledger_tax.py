@@ -12,10 +12,18 @@ from sqlalchemy import select
 from revhub.store import Customer, Invoice
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked, xero_get
-from tests.integration.test_ledger_wire import hub, po_body, submit  # noqa: F401 (fixture)
+from tests.integration.test_ledger_wire import po_body, submit
 from tests.integration.test_writeback_stripe import drain, invoice_of, stripe_client
 
 pytestmark = pytest.mark.store
+
+@pytest.fixture
+def hub(db, vault, sandboxes):
+    running = sandboxes("salesforce", "stripe", "xero", companies=3)
+    results = sync_all(db, vault, plan(db))
+    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
+    return running
+
 
 EVERY_RATE = [
     {"description": "Platform licence", "quantity": 3, "unit_price": "33.33", "tax_code": "NL_VAT_21"},

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from revhub.store import Customer, Invoice, PurchaseOrder
-from tests.orders.test_intake import api, count, po  # noqa: F401 (fixture)
+from tests.orders.test_intake import count, po
 
 pytestmark = pytest.mark.store
 

@@ -13,7 +13,7 @@ def test_xeros_documented_example_taxes_each_line_then_sums():
     # developer.xero.com "Rounding in Xero": 25.06, 25.61, 25.63 at 15 % → 3.76 + 3.84 + 3.84 = 11.44
     taxes = [line_tax(amount, Decimal(15), inclusive=False) for amount in (2506, 2561, 2563)]
     assert taxes == [376, 384, 384]
-    assert totals(zip((2506, 2561, 2563), taxes), inclusive=False).tax_minor == 1144
+    assert totals(zip((2506, 2561, 2563), taxes, strict=True), inclusive=False).tax_minor == 1144
 
 
 def test_half_a_minor_unit_rounds_up():
