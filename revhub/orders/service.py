@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
-from revhub.orders.validation import FieldError, PurchaseOrderDraft
-from revhub.store import Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
+from revhub.orders.validation import FieldError, PurchaseOrderDraft, target_errors
+from revhub.store import Connection, Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
 from revhub.store.commerce import PAYMENT_TERM_DAYS
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import SyncContext, revhub_context
@@ -84,6 +84,8 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
             products[line.sku] = product_id
     if customer is not None:
         errors += _buyer_vat_errors(customer, draft)
+    errors += target_errors(draft, {c.name: (c.provider, c.settings or {})
+                                    for c in session.scalars(select(Connection))})
     if errors:
         raise IntakeError(errors)
     original = session.scalar(select(PurchaseOrder).where(PurchaseOrder.customer_id == customer.id,

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from revhub.currency_rules import PROVIDER_NAMES, refusal
 from revhub.money import MoneyError, exponent, to_decimal_string, to_minor
 from revhub.store.commerce import PAYMENT_TERMS
 from revhub.tax import TAX_CODES, TaxCodeError, line_tax, tax_code, totals
@@ -244,6 +245,35 @@ def validate(data: Any) -> PurchaseOrderDraft | list[FieldError]:
         return errors
     return PurchaseOrderDraft(customer, contact_email, po_number, issue_date, currency, lines, total,
                               start, end, terms, vendor, inclusive, tax)
+
+
+def target_errors(draft: PurchaseOrderDraft, targets: dict[str, tuple[str, dict[str, Any]]]) -> list[FieldError]:
+    """What the connected systems (connection name → provider, settings) cannot hold of ``draft``:
+    a currency the connection does not have (its ``currencies`` setting), or an amount a system
+    would have to round (the currency rules). Each error names the field and the system."""
+    errors: list[FieldError] = []
+    currency = draft.currency
+    for connection, (provider, settings) in sorted(targets.items()):
+        name = PROVIDER_NAMES.get(provider, provider)
+        active = [c.upper() for c in (settings or {}).get("currencies") or ()]
+        if active and currency not in active:
+            errors.append(FieldError("currency", f"{currency} is not a currency of {name} (connection "
+                                                 f"{connection!r} has {', '.join(active)})"))
+            continue
+        amounts = [("total", draft.total_minor, False)]
+        if draft.tax_minor:
+            amounts.append(("tax", draft.tax_minor, False))
+        for i, line in enumerate(draft.lines):
+            amounts += [(f"lines[{i}].unit_price", line.unit_amount_minor, True),
+                        (f"lines[{i}].unit_price", line.amount_minor, False),
+                        (f"lines[{i}].tax_code", line.tax_minor, False)]
+        seen: set[str] = set()
+        for where, minor, unit in amounts:
+            problem = refusal(provider, currency, minor, unit=unit)
+            if problem and where not in seen:
+                seen.add(where)
+                errors.append(FieldError(where, f"{to_decimal_string(minor, currency)} {currency}: {problem}"))
+    return errors
 
 
 def threshold_minor(threshold_major: Decimal | str, currency: str) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from revhub.connectors.errors import ConnectorError, RetriableError
 from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, StripeCatalog, tax_rate_params
 from revhub.connectors.stripe.client import StripeAPI
+from revhub.currency_rules import stripe_amount
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
@@ -78,7 +79,7 @@ class StripePusher:
                 "quantity": line.get("quantity") or 1,
                 "price_data": {"currency": currency.lower(),
                                "product": product or (LINE_PRODUCT_ID if dry_run else self.catalog.line_product()),
-                               "unit_amount": line.get("unit_amount_minor") or 0}}
+                               "unit_amount": stripe_amount(line.get("unit_amount_minor") or 0, currency)}}
             if line.get("tax_code"):
                 rate = tax_rate_params(line["tax_code"], inclusive)
                 key = rate["metadata"]["revhub_tax_key"]
