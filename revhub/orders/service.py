@@ -88,8 +88,7 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
                                     for c in session.scalars(select(Connection))})
     if errors:
         raise IntakeError(errors)
-    original = session.scalar(select(PurchaseOrder).where(PurchaseOrder.customer_id == customer.id,
-                                                          PurchaseOrder.po_number == draft.po_number))
+    original = _same_po_number(session, customer.id, draft.po_number)
     if original is not None:
         raise DuplicatePurchaseOrder(original)
     record = {
@@ -112,6 +111,21 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
         approve(session, po, approver="policy:auto-approval",
                 note="total at or under the approval threshold")
     return po
+
+
+def po_number_key(po_number: str) -> str:
+    """What makes two PO numbers the same: " po-4500 " and "PO-4500" are one PO."""
+    return po_number.strip().casefold()
+
+
+def _same_po_number(session: Session, customer_id: uuid.UUID, po_number: str) -> PurchaseOrder | None:
+    """The customer's PO whose number is ``po_number`` once trimmed and case-folded."""
+    wanted = po_number_key(po_number)
+    # casefold() has no SQL equivalent (ß, dotless i): the customer's numbers are compared in Python.
+    rows = session.execute(select(PurchaseOrder.id, PurchaseOrder.po_number)
+                           .where(PurchaseOrder.customer_id == customer_id)).all()
+    match = next((row.id for row in rows if po_number_key(row.po_number) == wanted), None)
+    return session.get(PurchaseOrder, match) if match else None
 
 
 def _buyer_vat_errors(customer: Customer, draft: PurchaseOrderDraft) -> list[FieldError]:

@@ -104,3 +104,12 @@ def test_an_unknown_customer_or_sku_is_a_field_error(api, db):
 
 def test_the_api_needs_the_token(app):
     assert app.test_client().post("/api/purchase-orders", json=po()).status_code == 401
+
+
+@pytest.mark.parametrize("again", ["  4500012345 ", "4500012345\t", "po-4500012345"])
+def test_a_po_number_is_a_duplicate_after_trimming_and_case_folding(api, db, again):
+    first = api("post", "/api/purchase-orders", po(po_number="PO-4500012345" if "po" in again else "4500012345"))
+    assert first.status_code == 201
+    response = api("post", "/api/purchase-orders", po(po_number=again))
+    assert response.status_code == 409 and response.json["original"]["id"] == first.json["id"]
+    assert count(db, PurchaseOrder) == 1
