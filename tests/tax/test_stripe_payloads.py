@@ -6,12 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from stripe.params import CustomerCreateParams, InvoiceAddLinesParams, InvoiceCreateParams
+from stripe.params import (
+    CustomerCreateParams,
+    InvoiceAddLinesParams,
+    InvoiceCreateParams,
+    InvoiceFinalizeInvoiceParams,
+    InvoicePayParams,
+    TaxRateCreateParams,
+)
 
 from revhub.connectors.stripe import normalize
-from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, tax_rate_params
 from revhub.connectors.stripe.push import StripePusher, days_until_due
 from revhub.mappings.writes import WriteItem
+from revhub.tax import TAX_CODES
 from tests.integration.stripe_params import unknown_params
 
 CUSTOMER = {"id": str(uuid.uuid4()), "name": "Van Dijk Logistiek B.V.", "email": "ap@vandijk.example",
@@ -77,3 +85,41 @@ def test_a_stripe_line_reads_back_as_quantity_and_unit_price():
     [record] = normalize.invoice({"currency": "eur", "lines": {"data": [line]}})["lines"]
     assert (record["quantity"], record["unit_amount_minor"], record["amount_minor"]) == (3, 3333, 9999)
     assert record["product_id"] is None
+
+
+def test_each_tax_rate_revhub_creates_has_only_parameters_stripe_tax_rate_create_declares():
+    for code in TAX_CODES:
+        for inclusive in (False, True):
+            assert unknown_params(tax_rate_params(code, inclusive), TaxRateCreateParams) == []
+
+
+def test_a_tax_rate_percentage_is_an_exact_decimal_string_never_a_float():
+    params = tax_rate_params("NL_VAT_21", False)
+    assert (params["percentage"], params["inclusive"]) == ("21", False)
+    assert params["metadata"]["revhub_tax_key"] == "NL_VAT_21:21:exclusive"
+
+
+def test_a_taxed_line_names_its_tax_rate_and_carries_its_tax_code():
+    item = invoice_item([{"description": "Platform licence", "quantity": 3, "unit_amount_minor": 3333,
+                          "amount_minor": 9999, "tax_code": "NL_VAT_21", "tax_minor": 2100}])
+    [line] = pusher().describe("invoice", item)["lines"]
+    assert line["tax_rates"] == ["<tax rate NL_VAT_21:21:exclusive>"]
+    assert line["metadata"] == {"revhub_tax_code": "NL_VAT_21"}
+    assert unknown_params({"lines": [line]}, InvoiceAddLinesParams) == []
+
+
+def test_the_reverse_charge_note_and_the_buyers_vat_number_are_the_stripe_invoice_footer():
+    item = invoice_item([{"description": "Platform licence", "quantity": 1, "unit_amount_minor": 10000,
+                          "amount_minor": 10000, "tax_code": "EU_REVERSE_CHARGE", "tax_minor": 0}])
+    assert pusher()._invoice(item, "cus_1")["footer"] == "VAT reverse charged / BTW verlegd (VAT no. NL123456789B01)"
+
+
+def test_a_stripe_unit_price_goes_in_stripes_own_units():
+    item = invoice_item([{"description": "Platform licence", "quantity": 3, "unit_amount_minor": 150000,
+                          "amount_minor": 450000}], currency="MGA")
+    assert pusher().describe("invoice", item)["lines"][0]["price_data"]["unit_amount"] == 1500
+
+
+def test_the_finalize_and_send_calls_use_only_declared_parameters():
+    assert unknown_params({"auto_advance": False}, InvoiceFinalizeInvoiceParams) == []
+    assert unknown_params({"paid_out_of_band": True}, InvoicePayParams) == []
