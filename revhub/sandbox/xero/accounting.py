@@ -10,6 +10,7 @@ import copy
 import uuid
 
 from revhub.sandbox.xero import credit_notes, invoices
+from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import BadRequest, NotFound, ValidationException, ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.listing import list_records, parse_bool
@@ -81,7 +82,7 @@ class Accounting:
                     raise ValidationException(
                         [{**element, "ValidationErrors": exc.as_list()}]
                     ) from None
-                return 200, self.envelope(stamp_ms, resource.name, [_ok(record, w.unit_dp)])
+                return 200, self.envelope(stamp_ms, resource.name, [_ok(resource, record, w.unit_dp)])
             if method == "DELETE" and resource.name == "Items":
                 del_item(w, record)
                 return 204, ""
@@ -144,7 +145,7 @@ class Accounting:
                     record = existing
                 else:
                     record = resource.create(w, element)
-                results.append(_ok(record, w.unit_dp))
+                results.append(_ok(resource, record, w.unit_dp))
             except ValidationFailed as exc:
                 echo = {
                     **element,
@@ -185,8 +186,9 @@ def _guarded_update(resource: Resource, w: Write, record: Record, element: dict)
         raise
 
 
-def _ok(record: Record, unit_dp: int) -> dict:
-    return {**record.shown(unit_dp), "StatusAttributeString": "OK"}
+def _ok(resource: Resource, record: Record, unit_dp: int) -> dict:
+    shown = record.shown(unit_dp)
+    return {**shown, "StatusAttributeString": "OK"} if resource.status_attribute else shown
 
 
 def _single(resource: Resource, body: object) -> dict:
@@ -235,11 +237,12 @@ def _organisation(w: Write) -> dict:
         "OrganisationID": w.books.tenant_id,
         "Name": w.books.name,
         "LegalName": w.books.name,
-        "BaseCurrency": "USD",
-        "CountryCode": "US",
+        "BaseCurrency": docs.BASE_CURRENCY,
+        "CountryCode": "NL",
+        "PaysTax": True,
         "OrganisationType": "COMPANY",
         "OrganisationStatus": "ACTIVE",
-        "Version": "US",
+        "Version": "GLOBAL",
         "IsDemoCompany": False,
         "FinancialYearEndDay": 31,
         "FinancialYearEndMonth": 12,

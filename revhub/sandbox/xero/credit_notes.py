@@ -44,7 +44,7 @@ def create(w: Write, element: dict) -> Record:
     if number and w.books["CreditNotes"].by_key("CreditNoteNumber", number):
         raise ValidationFailed("Credit Note # must be unique.")
     contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
-    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or docs.BASE_CURRENCY)
     data = {
         "Type": kind,
         "CreditNoteID": docs.new_id(),
@@ -63,7 +63,7 @@ def create(w: Write, element: dict) -> Record:
         "HasErrors": False,
     }
     data["LineItems"] = lines.build_lines(
-        w, element.get("LineItems"), [], status != "DRAFT"
+        w, element.get("LineItems") or [], [], status != "DRAFT", data["LineAmountTypes"]
     )
     record = Record(data["CreditNoteID"], data, w.stamp)
     recompute(data)
@@ -83,8 +83,7 @@ def update(w: Write, record: Record, element: dict) -> Record:
     data["Date"] = docs.date_field(element, "Date", data["Date"])
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
     data["LineItems"] = lines.build_lines(
-        w, element.get("LineItems"), data["LineItems"],
-        status != "DRAFT",
+        w, element.get("LineItems"), data["LineItems"], status != "DRAFT", data["LineAmountTypes"]
     )
     data["Status"] = status
     recompute(data)

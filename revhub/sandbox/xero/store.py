@@ -138,6 +138,7 @@ class Collection:
 
 RESOURCES = {
     "Accounts": ("Code",),
+    "TaxRates": ("Name",),
     "Contacts": ("ContactNumber", "Name"),
     "Items": ("Code",),
     "Invoices": ("InvoiceNumber",),
