@@ -13,6 +13,7 @@ from revhub.sandbox.xero.store import Record, TenantData
 from revhub.sandbox.xero.xerojson import DateFormatError, day, parse_date
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+BASE_CURRENCY = "EUR"  # the sandbox organisation is a Dutch company
 
 
 def new_id() -> str:

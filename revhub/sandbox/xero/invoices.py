@@ -54,7 +54,7 @@ def create(w: Write, element: dict) -> Record:
     if kind == "ACCREC" and number and w.books["Invoices"].by_key("InvoiceNumber", number):
         raise ValidationFailed("Invoice # must be unique.")
     contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
-    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or docs.BASE_CURRENCY)
     data = {
         "Type": kind,
         "InvoiceID": docs.new_id(),
@@ -142,7 +142,7 @@ def _apply(w: Write, record: Record, element: dict, status: str, creating: bool)
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
     needs_account = status in ("SUBMITTED", "AUTHORISED")
     data["LineItems"] = lines.build_lines(
-        w, element.get("LineItems"), data["LineItems"], needs_account
+        w, element.get("LineItems"), data["LineItems"], needs_account, data["LineAmountTypes"]
     )
     if needs_account:
         if not data["LineItems"]:

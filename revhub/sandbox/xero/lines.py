@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from revhub.sandbox.xero import tax
 from revhub.sandbox.xero.amounts import amount, cents, exact_cents, rounded_cents, unit_amount
 from revhub.sandbox.xero.documents import new_id, number
 from revhub.sandbox.xero.errors import ValidationFailed
@@ -17,11 +18,12 @@ QUANTITY_DP = 4  # Xero keeps quantities to 4 decimal places
 
 
 def build_lines(
-    w: Write, raw_lines: object, existing: list[dict], require_account: bool
+    w: Write, raw_lines: object, existing: list[dict], require_account: bool, amount_types: str
 ) -> list[dict]:
-    """The document's lines after applying ``raw_lines`` (``None`` keeps ``existing``)."""
+    """The document's lines after applying ``raw_lines``; ``None`` keeps ``existing`` (their
+    tax recomputed, for ``LineAmountTypes`` may have changed)."""
     if raw_lines is None:
-        return existing
+        raw_lines = [{"LineItemID": line["LineItemID"]} for line in existing]
     if not isinstance(raw_lines, list):
         raise ValidationFailed("LineItems must be an array.")
     by_id = {line["LineItemID"]: line for line in existing}
@@ -30,9 +32,11 @@ def build_lines(
         if not isinstance(raw, dict):
             raise ValidationFailed("Each line item must be an object.")
         base = dict(by_id.get(str(raw.get("LineItemID", "")).lower(), {}))
-        base.pop("LineAmount", None)  # derived: recomputed from the merged quantity and price
+        # Derived: recomputed from the merged quantity, price and tax type.
+        base.pop("LineAmount", None)
+        base.pop("TaxAmount", None)
         try:
-            lines.append(_line(w, {**base, **raw}, require_account))
+            lines.append(_line(w, {**base, **raw}, require_account, amount_types))
         except ValidationFailed as exc:
             errors.extend(exc.messages)
     if errors:
@@ -40,7 +44,7 @@ def build_lines(
     return lines
 
 
-def _line(w: Write, raw: dict, require_account: bool) -> dict:
+def _line(w: Write, raw: dict, require_account: bool, amount_types: str) -> dict:
     books = w.books
     quantity = unit_amount(number(raw, "Quantity", Decimal(1)), QUANTITY_DP).normalize()
     item_code = raw.get("ItemCode")
@@ -62,7 +66,8 @@ def _line(w: Write, raw: dict, require_account: bool) -> dict:
             f"{amount(line_cents)}"
         )
     account_code = raw.get("AccountCode") or sales.get("AccountCode")
-    if account_code and books["Accounts"].by_key("Code", str(account_code)) is None:
+    account = books["Accounts"].by_key("Code", str(account_code)) if account_code else None
+    if account_code and account is None:
         raise ValidationFailed(
             f"Account code '{account_code}' is not a valid code for this document."
         )
@@ -80,8 +85,16 @@ def _line(w: Write, raw: dict, require_account: bool) -> dict:
         line["ItemCode"] = item.data["Code"]
     if account_code:
         line["AccountCode"] = str(account_code)
-    line["TaxType"] = raw.get("TaxType") or "NONE"
-    line["TaxAmount"] = amount(exact_cents(number(raw, "TaxAmount", Decimal(0)), "TaxAmount"))
+    given_type = raw.get("TaxType") or ("NONE" if amount_types == "NoTax" else None)
+    rate = tax.line_tax_type(w, given_type, account, sales.get("TaxType"))
+    line["TaxType"] = rate.data["TaxType"]
+    given_tax = number(raw, "TaxAmount")
+    # A TaxAmount sent with the line overrides Xero's own figure (Xero allows it).
+    line["TaxAmount"] = amount(
+        exact_cents(given_tax, "TaxAmount")
+        if given_tax is not None and amount_types != "NoTax"
+        else tax.line_tax_cents(line_cents, rate, amount_types)
+    )
     line["LineAmount"] = amount(line_cents)
     if discount:
         line["DiscountRate"] = discount

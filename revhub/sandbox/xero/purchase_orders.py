@@ -43,7 +43,7 @@ def create(w: Write, element: dict) -> Record:
     number = element.get("PurchaseOrderNumber")
     if number and w.books["PurchaseOrders"].by_key("PurchaseOrderNumber", number):
         raise ValidationFailed("Purchase Order # must be unique.")
-    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or docs.BASE_CURRENCY)
     data = {
         "PurchaseOrderID": docs.new_id(),
         "PurchaseOrderNumber": number
@@ -92,7 +92,7 @@ def _apply(w: Write, record: Record, element: dict, status: str) -> None:
         data["DeliveryDate"] = delivery
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
     data["LineItems"] = lines.build_lines(
-        w, element.get("LineItems"), data["LineItems"], False
+        w, element.get("LineItems"), data["LineItems"], False, data["LineAmountTypes"]
     )
     data["Status"] = status
     sums = lines.totals(data["LineItems"], data["LineAmountTypes"])
