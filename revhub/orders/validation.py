@@ -176,6 +176,12 @@ def _lines(data: dict, currency: str | None, inclusive: bool, errors: list[Field
         errors.append(FieldError("lines", "must be a non-empty list"))
         return []
     drafts = [_line(line, f"lines[{i}]", currency, inclusive, errors) for i, line in enumerate(raw)]
+    coded = [isinstance(line, dict) and line.get("tax_code") is not None for line in raw]
+    if any(coded):
+        # A taxed invoice states every line's VAT treatment: a line without one is a question, not 0 %.
+        errors += [FieldError(f"lines[{i}].tax_code", "is required when another line has a tax code "
+                                                       f"(known: {', '.join(TAX_CODES)})")
+                   for i, has in enumerate(coded) if not has]
     return [d for d in drafts if d is not None]
 
 

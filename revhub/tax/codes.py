@@ -3,6 +3,12 @@
 A code fixes the rate and what the invoice must say; where it lands in Xero (a tax type of the
 organisation, per connection) and Stripe (a tax rate, created once per account) is decided
 from it, never by the systems themselves.
+
+The default Xero tax types are those of a Dutch organisation on Xero's GLOBAL version: the
+system rates OUTPUT (set to 21 %) and NONE (exempt), and the rates the organisation adds, which
+Xero numbers TAX001, TAX002... in the order they were added (9 %, 0 %, reverse charge, export
+here). An organisation that added them in another order maps them in its connection's
+``tax_types`` setting.
 """
 
 from __future__ import annotations
@@ -28,13 +34,13 @@ class TaxCode:
 
 
 TAX_CODES: dict[str, TaxCode] = {c.code: c for c in (
-    TaxCode("NL_VAT_21", Decimal("21"), "BTW 21%", "OUTPUT2"),
-    TaxCode("NL_VAT_9", Decimal("9"), "BTW 9%", "RROUTPUT"),
-    TaxCode("NL_VAT_0", Decimal("0"), "BTW 0%", "ZERORATEDOUTPUT"),
-    TaxCode("EXEMPT", Decimal("0"), "Vrijgesteld van BTW (exempt)", "EXEMPTOUTPUT"),
-    TaxCode("EU_REVERSE_CHARGE", Decimal("0"), "BTW verlegd (reverse charge)", "ECZROUTPUTSERVICES",
+    TaxCode("NL_VAT_21", Decimal("21"), "BTW 21%", "OUTPUT"),
+    TaxCode("NL_VAT_9", Decimal("9"), "BTW 9%", "TAX001"),
+    TaxCode("NL_VAT_0", Decimal("0"), "BTW 0%", "TAX002"),
+    TaxCode("EXEMPT", Decimal("0"), "Vrijgesteld van BTW (exempt)", "NONE"),
+    TaxCode("EU_REVERSE_CHARGE", Decimal("0"), "BTW verlegd (reverse charge)", "TAX003",
             needs_buyer_vat=True, note=REVERSE_CHARGE_NOTE),
-    TaxCode("EXPORT", Decimal("0"), "Export outside the EU (0%)", "EXEMPTEXPORT",
+    TaxCode("EXPORT", Decimal("0"), "Export outside the EU (0%)", "TAX004",
             note="Export outside the EU: no Dutch VAT / export buiten de EU"),
 )}
 

@@ -22,5 +22,5 @@ def xero_tax_types(settings: dict[str, Any] | None) -> dict[str, str]:
                               f"(known: {', '.join(TAX_CODES)})")
     for code, tax_type in given.items():
         if not isinstance(tax_type, str) or not tax_type.strip():
-            raise TaxMappingError(f"setting tax_types[{code}] must be a Xero tax type such as OUTPUT2")
+            raise TaxMappingError(f"setting tax_types[{code}] must be a Xero tax type such as OUTPUT or TAX001")
     return {code: given.get(code, c.xero_tax_type).strip() for code, c in TAX_CODES.items()}

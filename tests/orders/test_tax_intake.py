@@ -78,3 +78,10 @@ def test_reverse_charge_for_a_customer_without_a_vat_number_is_refused(api, db):
 def test_amounts_including_vat_must_be_true_or_false(api):
     response = api("post", "/api/purchase-orders", eur(amounts_include_tax="yes"))
     assert response.status_code == 422 and "amounts_include_tax" in fields(response)
+
+
+def test_a_line_without_a_tax_code_beside_a_taxed_line_is_a_422_naming_it(api):
+    body = eur()
+    del body["lines"][1]["tax_code"]
+    response = api("post", "/api/purchase-orders", body)
+    assert response.status_code == 422 and "lines[1].tax_code" in fields(response)

@@ -57,12 +57,12 @@ def test_a_note_appended_to_a_line_description_is_read_back_without_it():
 
 def test_a_connection_maps_tax_codes_to_its_own_xero_tax_types_over_the_defaults():
     mapping = xero_tax_types({"tax_types": {"NL_VAT_21": "TAX001"}})
-    assert mapping["NL_VAT_21"] == "TAX001" and mapping["NL_VAT_9"] == "RROUTPUT"
+    assert mapping["NL_VAT_21"] == "TAX001" and mapping["NL_VAT_9"] == "TAX001"
 
 
 def test_a_tax_mapping_naming_an_unknown_code_is_refused_when_the_connection_loads():
     with pytest.raises(TaxMappingError, match="unknown tax codes BTW_HOOG"):
-        xero_tax_types({"tax_types": {"BTW_HOOG": "OUTPUT2"}})
+        xero_tax_types({"tax_types": {"BTW_HOOG": "OUTPUT"}})
 
 
 def test_every_default_xero_tax_type_reads_back_as_one_revhub_code():

@@ -39,7 +39,7 @@ def test_a_taxed_line_carries_its_tax_type_and_tax_amount_and_fits_xeros_invoice
     body = XeroPusher(api=None)._invoice(item([LINE]), "c-1")
     check("Invoices", wire(body))
     [line] = body["LineItems"]
-    assert body["LineAmountTypes"] == "Exclusive" and line["TaxType"] == "OUTPUT2"
+    assert body["LineAmountTypes"] == "Exclusive" and line["TaxType"] == "OUTPUT"
 
 
 def test_amounts_reach_xero_as_exact_numbers_not_floats():
@@ -67,3 +67,21 @@ def test_a_connection_tax_mapping_sets_the_lines_tax_type():
 def test_a_connection_with_a_tax_mapping_for_an_unknown_code_does_not_load():
     with pytest.raises(ConfigError, match="BTW_HOOG"):
         XeroPusher(api=None, settings={"tax_types": {"BTW_HOOG": "OUTPUT2"}})
+
+
+def test_a_xero_line_reads_back_with_its_revhub_tax_code_and_tax():
+    from revhub.connectors.xero import normalize
+
+    [line] = normalize.invoice({"CurrencyCode": "EUR", "LineAmountTypes": "Exclusive", "LineItems": [
+        {"Description": "Platform licence\nVAT reverse charged / BTW verlegd (VAT no. DE1)", "Quantity": 1,
+         "UnitAmount": 100, "LineAmount": 100, "TaxType": "TAX003", "TaxAmount": 0}]})["lines"]
+    assert (line["description"], line["tax_code"], line["tax_minor"]) == ("Platform licence", "EU_REVERSE_CHARGE", 0)
+
+
+def test_a_no_tax_xero_invoice_reads_back_without_tax_codes_whatever_tax_type_xero_shows():
+    from revhub.connectors.xero import normalize
+
+    record = normalize.invoice({"CurrencyCode": "EUR", "LineAmountTypes": "NoTax", "LineItems": [
+        {"Description": "Platform licence", "Quantity": 1, "UnitAmount": 100, "LineAmount": 100,
+         "TaxType": "OUTPUT", "TaxAmount": 0}]})
+    assert record["lines"][0]["tax_code"] is None and record["amounts_include_tax"] is False

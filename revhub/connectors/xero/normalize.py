@@ -109,7 +109,9 @@ def invoice(obj: XeroObject, tax_types: dict[str, str] | None = None) -> dict[st
     record = mapping_engine.read(mapping_for("xero", "invoice"), obj, currency)
     record["status"] = record.get("status") or "draft"
     record["customer_id"] = _ref("customer", (obj.get("Contact") or {}).get("ContactID"))
-    codes_by_type = {xero: code for code, xero in (tax_types or xero_tax_types(None)).items()}
+    # NoTax: Xero still names a tax type per line (the account's default), which says nothing.
+    codes_by_type = {} if obj.get("LineAmountTypes") == "NoTax" else {
+        xero: code for code, xero in (tax_types or xero_tax_types(None)).items()}
     record["amounts_include_tax"] = obj.get("LineAmountTypes") == "Inclusive"
     record["lines"] = [_line(line, currency, codes_by_type) for line in obj.get("LineItems") or ()]
     return record
