@@ -130,3 +130,17 @@ def test_the_stripe_echo_keeps_the_invoice_lines_tax_codes_and_amounts(db, vault
         assert [(ln.quantity, ln.unit_amount_minor, ln.tax_code, ln.tax_minor) for ln in after.lines] == [
             (3, 3333, "NL_VAT_21", 2100), (2, 1005, "NL_VAT_9", 181), (1, 5000, "NL_VAT_0", 0),
             (1, 555, "EXEMPT", 0)]
+
+
+def test_vat_on_a_yen_invoice_is_whole_yen_in_the_hub_xero_and_stripe(db, vault, hub):
+    # 1234 × 9 % = 111.06 yen: Xero alone would keep 111.06; revhub sends the whole-yen tax per line
+    lines = [{"description": "Training book", "quantity": 1, "unit_price": "1234", "tax_code": "NL_VAT_9"},
+             {"description": "Platform licence", "quantity": 3, "unit_price": "15005", "tax_code": "NL_VAT_21"}]
+    po_id = submit(db, po_body(customer_email(db), lines, "55813", currency="JPY", po_number="4500088008"))
+    drain(db, vault)
+    invoice = invoice_of(db, po_id)
+    assert (invoice.subtotal_minor, invoice.tax_minor, invoice.total_minor) == (46249, 9564, 55813)
+    xero = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
+    assert (dec(xero["TotalTax"]), dec(xero["Total"])) == (Decimal(9564), Decimal(55813))
+    stripe = stripe_client(hub).v1.invoices.retrieve(linked(db, "invoice", invoice.id, "stripe"))
+    assert (stripe.total, sum(t.amount for t in stripe.total_taxes)) == (55813, 9564)
