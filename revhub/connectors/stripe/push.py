@@ -7,25 +7,37 @@ saved answers instead of creating a second invoice.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from revhub.connectors.errors import ConnectorError, FatalError, RetriableError
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, StripeCatalog, tax_rate_params
 from revhub.connectors.stripe.client import StripeAPI
+from revhub.currency_rules import stripe_amount
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.tax.codes import invoice_notes
 
 
-def _unix(day: str | None) -> int | None:
-    if not day:
-        return None
-    return int(datetime.combine(date.fromisoformat(day), time(12), UTC).timestamp())
+def days_until_due(due_date: str | None, today: date) -> int:
+    """Days from ``today`` to the terms' due date, never negative.
+
+    Stripe refuses a ``due_date`` in the past, and DUE_ON_RECEIPT or an invoice pushed after
+    its terms ran out would be one; ``days_until_due`` counts from finalization instead (0 is
+    due on receipt). The terms' own due date travels in the metadata.
+    """
+    if not due_date:
+        return 0
+    return max(0, (date.fromisoformat(due_date) - today).days)
 
 
 class StripePusher:
-    def __init__(self, api: StripeAPI, overrides: dict | None = None) -> None:
-        self.api, self.overrides = api, overrides
+    def __init__(self, api: StripeAPI, overrides: dict | None = None,
+                 today: Callable[[], date] = lambda: datetime.now(UTC).date()) -> None:
+        self.api, self.overrides, self.today = api, overrides, today
+        self.catalog = StripeCatalog(api)
 
     def _customer(self, record: dict[str, Any]) -> dict[str, Any]:
         params = engine.write(mapping_for("stripe", "customer", self.overrides), record, None)
@@ -43,31 +55,45 @@ class StripePusher:
         record = item.record
         params = engine.write(mapping_for("stripe", "invoice", self.overrides), record, record["currency"])
         params.update(customer=customer, collection_method="send_invoice", auto_advance=False,
-                      number=record.get("number"), due_date=_unix(record.get("due_date")))
+                      number=record.get("number"), days_until_due=days_until_due(record.get("due_date"), self.today()))
         if record.get("po_number"):
             params["custom_fields"] = [{"name": "PO number", "value": record["po_number"]}]
         params.setdefault("metadata", {}).update(revhub_id=str(item.record_id))
+        if record.get("due_date"):
+            params["metadata"]["terms_due_date"] = record["due_date"]
+        params["metadata"]["amounts_include_tax"] = "true" if record.get("amounts_include_tax") else "false"
+        buyer_vat = (item.related.get("customer") or {}).get("tax_id")
+        params["footer"] = invoice_notes([line.get("tax_code") for line in record.get("lines") or ()], buyer_vat)
         return {k: v for k, v in params.items() if v is not None}
 
-    def _lines(self, item: WriteItem) -> list[dict[str, Any]]:
-        currency = item.record["currency"].lower()
+    def _lines(self, item: WriteItem, *, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Each line as quantity × unit price (Stripe needs a product for that: lines without a
+        catalogue product name revhub's line product, created once) with its tax rate."""
+        currency = item.record["currency"]
+        inclusive = bool(item.record.get("amounts_include_tax"))
         lines = []
         for line in item.record.get("lines") or ():
-            if line.get("product_external_id"):
-                lines.append({"description": line.get("description") or None, "quantity": line.get("quantity") or 1,
-                              "price_data": {"currency": currency, "product": line["product_external_id"],
-                                             "unit_amount": line.get("unit_amount_minor") or 0}})
-            else:
-                lines.append({"description": line.get("description") or "Item",
-                              "amount": line.get("amount_minor") or 0})
-        return [{k: v for k, v in line.items() if v is not None} for line in lines]
+            product = line.get("product_external_id")
+            entry: dict[str, Any] = {
+                "description": line.get("description") or (None if product else "Item"),
+                "quantity": line.get("quantity") or 1,
+                "price_data": {"currency": currency.lower(),
+                               "product": product or (LINE_PRODUCT_ID if dry_run else self.catalog.line_product()),
+                               "unit_amount": stripe_amount(line.get("unit_amount_minor") or 0, currency)}}
+            if line.get("tax_code"):
+                rate = tax_rate_params(line["tax_code"], inclusive)
+                key = rate["metadata"]["revhub_tax_key"]
+                entry["tax_rates"] = [f"<tax rate {key}>" if dry_run else self.catalog.tax_rate(key, rate)]
+                entry["metadata"] = {"revhub_tax_code": line["tax_code"]}
+            lines.append({k: v for k, v in entry.items() if v is not None})
+        return lines
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
         if entity == "customer":
             return self._customer(item.record)
         if entity == "invoice":
             return {"invoice": self._invoice(item, item.refs.get("customer") or "<created with the invoice>"),
-                    "lines": self._lines(item)}
+                    "lines": self._lines(item, dry_run=True)}
         return {}
 
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
@@ -197,8 +223,9 @@ class StripePusher:
         return WriteResult(item.message_id, "sent", external_id=item.external_id)
 
 
-# What a draft invoice still lets us change of what the create sent.
-_DRAFT_EDITABLE = ("due_date", "custom_fields", "description", "footer")
+# What a draft invoice still lets us change of what the create sent (a draft shows no
+# days_until_due, so a resumed draft is always given the terms again: one call, harmless).
+_DRAFT_EDITABLE = ("days_until_due", "custom_fields", "description", "footer", "metadata")
 
 
 def _ours(invoice: dict[str, Any], item: WriteItem) -> bool:

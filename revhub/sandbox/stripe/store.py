@@ -7,16 +7,19 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from revhub.sandbox.stripe import fields
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
 
 PREFIXES = {"customer": "cus", "product": "prod", "price": "price", "invoice": "in", "line_item": "il",
             "invoiceitem": "ii", "invoice_payment": "inpay", "payment_intent": "pi", "charge": "ch",
             "balance_transaction": "txn", "refund": "re", "event": "evt", "webhook_endpoint": "we",
-            "subscription": "sub", "subscription_item": "si", "payment_method": "pm"}
+            "subscription": "sub", "subscription_item": "si", "payment_method": "pm", "tax_rate": "txr",
+            "payout": "po"}
 KIND_OF_PREFIX = {v: k for k, v in PREFIXES.items()}
 LABELS = {"invoice_payment": "invoice payment", "payment_intent": "payment_intent",
-          "balance_transaction": "balance transaction", "webhook_endpoint": "webhook endpoint"}
+          "balance_transaction": "balance transaction", "webhook_endpoint": "webhook endpoint",
+          "tax_rate": "tax rate"}
 
 
 def new_id(kind: str) -> str:
@@ -33,6 +36,7 @@ class Collection:
         self.position: dict[str, int] = {}
 
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
+        fields.complete(self.kind, obj)
         self.position[obj["id"]] = len(self.order)
         self.order.append(obj["id"])
         self.objects[obj["id"]] = obj
