@@ -9,13 +9,25 @@ from __future__ import annotations
 import copy
 import uuid
 
-from revhub.sandbox.xero import credit_notes, invoices
+from revhub.sandbox.xero import attachments, credit_notes, invoices, overpayments
+from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import BadRequest, NotFound, ValidationException, ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.listing import list_records, parse_bool
 from revhub.sandbox.xero.resources import RESOURCES, Resource
 from revhub.sandbox.xero.store import Record
 from revhub.sandbox.xero.xerojson import RawJSON, dumps
+
+ALLOCATE = {"CreditNotes": credit_notes.allocate, "Overpayments": overpayments.allocate}
+ATTACHABLE = frozenset({"Invoices"})
+
+
+class RawFile:
+    """A file answered as itself (an attachment's bytes), not as JSON."""
+
+    def __init__(self, content: bytes, mime_type: str) -> None:
+        self.content, self.mime_type = content, mime_type
+
 
 _ITEM_IN_USE = "This item cannot be deleted as it has been used in transactions."
 MAX_ITEMS_PER_REQUEST = 500  # PROVIDERS.md 2.6 [secondary]
@@ -49,18 +61,20 @@ class Accounting:
         args: dict[str, str],
         body: object,
         modified_since: float | None,
-    ) -> tuple[int, str]:
-        """``(status, body text)`` for one call; raises ``XeroError`` subclasses."""
+    ) -> tuple[int, str | RawFile]:
+        """``(status, body text or file)`` for one call; raises ``XeroError`` subclasses.
+        ``parts`` keep their case (attachment file names); routing ignores it."""
         stamp_ms = int(w.stamp * 1000)
-        if parts == ["organisation"] and method == "GET":
+        w.unit_dp = 4 if args.get("unitdp") == "4" else 2
+        if [p.lower() for p in parts] == ["organisation"] and method == "GET":
             return 200, self.envelope(stamp_ms, "Organisations", [_organisation(w)])
-        resource = RESOURCES.get(parts[0]) if parts else None
+        resource = RESOURCES.get(parts[0].lower()) if parts else None
         if resource is None:
             raise NotFound()
         if len(parts) == 1:
             if method == "GET":
                 listing = list_records(resource, w.books[resource.name], args, modified_since)
-                items = [RawJSON(r.json(listing.summary)) for r in listing.records]
+                items = [RawJSON(r.json(listing.summary, w.unit_dp)) for r in listing.records]
                 return 200, self.envelope(stamp_ms, resource.name, items, listing.pagination)
             if method in ("PUT", "POST"):
                 return self._batch(w, resource, method, args, body, stamp_ms)
@@ -68,7 +82,9 @@ class Accounting:
         if len(parts) == 2:
             if method == "GET":
                 _no_params(args, {"unitdp"})
-                return 200, self.envelope(stamp_ms, resource.name, [RawJSON(record.json())])
+                return 200, self.envelope(
+                    stamp_ms, resource.name, [RawJSON(record.json(unit_dp=w.unit_dp))]
+                )
             if method == "POST" and resource.update is not None:
                 _no_params(args, resource.write_params)
                 element = _single(resource, body)
@@ -78,27 +94,42 @@ class Accounting:
                     raise ValidationException(
                         [{**element, "ValidationErrors": exc.as_list()}]
                     ) from None
-                return 200, self.envelope(stamp_ms, resource.name, [_ok(record)])
+                return 200, self.envelope(stamp_ms, resource.name, [_ok(resource, record, w.unit_dp)])
             if method == "DELETE" and resource.name == "Items":
                 del_item(w, record)
                 return 204, ""
-        if (
-            len(parts) == 3
-            and resource.name == "Invoices"
-            and parts[2] == "email"
-            and method == "POST"
-        ):
+        return self._sub_resource(w, resource, record, parts[2:], method, args, body, stamp_ms)
+
+    def _sub_resource(
+        self,
+        w: Write,
+        resource: Resource,
+        record: Record,
+        rest: list[str],
+        method: str,
+        args: dict[str, str],
+        body: object,
+        stamp_ms: int,
+    ) -> tuple[int, str | RawFile]:
+        """``/{Resource}/{id}/Email``, ``/Allocations`` and ``/Attachments[/{FileName}]``."""
+        action = rest[0].lower()
+        if action == "email" and resource.name == "Invoices" and method == "POST":
             invoices.emailable(record)
             record.data["SentToContact"] = True
             w.save("Invoices", record, created=False)
             return 204, ""
-        if (
-            len(parts) == 3
-            and resource.name == "CreditNotes"
-            and parts[2] == "allocations"
-            and method == "PUT"
-        ):
-            return self._allocations(w, record, args, body, stamp_ms)
+        if action == "allocations" and resource.name in ALLOCATE and method == "PUT":
+            return self._allocations(w, ALLOCATE[resource.name], record, args, body, stamp_ms)
+        if action == "attachments" and resource.name in ATTACHABLE:
+            if len(rest) == 1 and method == "GET":
+                found = attachments.listed(w, resource.name, record)
+                return 200, self.envelope(stamp_ms, "Attachments", found)
+            if len(rest) == 2 and method == "GET":
+                return 200, RawFile(*attachments.content(w, record, rest[1]))
+            if len(rest) == 2 and method in ("PUT", "POST"):
+                _no_params(args, {"IncludeOnline"})
+                added = attachments.upload(w, resource.name, record, rest[1], body, args)
+                return 200, self.envelope(stamp_ms, "Attachments", [added])
         raise NotFound()
 
     def _find_path(self, w: Write, resource: Resource, key: str) -> Record:
@@ -141,7 +172,7 @@ class Accounting:
                     record = existing
                 else:
                     record = resource.create(w, element)
-                results.append(_ok(record))
+                results.append(_ok(resource, record, w.unit_dp))
             except ValidationFailed as exc:
                 echo = {
                     **element,
@@ -156,7 +187,7 @@ class Accounting:
         return 200, self.envelope(stamp_ms, resource.name, results)
 
     def _allocations(
-        self, w: Write, note: Record, args: dict[str, str], body: object, stamp_ms: int
+        self, w: Write, allocate, source: Record, args: dict[str, str], body: object, stamp_ms: int
     ) -> tuple[int, str]:
         _no_params(args, {"summarizeErrors"})
         if not isinstance(body, dict) or not isinstance(body.get("Allocations"), list):
@@ -164,7 +195,7 @@ class Accounting:
         done = []
         for element in body["Allocations"]:
             try:
-                done.append(credit_notes.allocate(w, note, element))
+                done.append(allocate(w, source, element))
             except ValidationFailed as exc:
                 raise ValidationException(
                     [{**element, "ValidationErrors": exc.as_list()}]
@@ -182,8 +213,9 @@ def _guarded_update(resource: Resource, w: Write, record: Record, element: dict)
         raise
 
 
-def _ok(record: Record) -> dict:
-    return {**record.data, "StatusAttributeString": "OK"}
+def _ok(resource: Resource, record: Record, unit_dp: int) -> dict:
+    shown = record.shown(unit_dp)
+    return {**shown, "StatusAttributeString": "OK"} if resource.status_attribute else shown
 
 
 def _single(resource: Resource, body: object) -> dict:
@@ -232,11 +264,12 @@ def _organisation(w: Write) -> dict:
         "OrganisationID": w.books.tenant_id,
         "Name": w.books.name,
         "LegalName": w.books.name,
-        "BaseCurrency": "USD",
-        "CountryCode": "US",
+        "BaseCurrency": docs.BASE_CURRENCY,
+        "CountryCode": "NL",
+        "PaysTax": True,
         "OrganisationType": "COMPANY",
         "OrganisationStatus": "ACTIVE",
-        "Version": "US",
+        "Version": "GLOBAL",
         "IsDemoCompany": False,
         "FinancialYearEndDay": 31,
         "FinancialYearEndMonth": 12,

@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from revhub.sandbox.xero import contacts, credit_notes, invoices, payments, purchase_orders
+from revhub.sandbox.xero import (
+    bank_transactions,
+    bank_transfers,
+    contacts,
+    credit_notes,
+    invoices,
+    overpayments,
+    payments,
+    purchase_orders,
+    tax,
+)
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -34,6 +44,7 @@ class Resource:
     list_filters: dict[str, str] = field(default_factory=dict)  # query param -> field path
     search_fields: tuple[str, ...] = ()
     write_params: frozenset[str] = frozenset({"summarizeErrors", "unitdp"})
+    status_attribute: bool = True  # whether the model has StatusAttributeString
 
 
 def _by(id_field: str, key_field: str | None, resource: str):
@@ -169,6 +180,34 @@ RESOURCES: dict[str, Resource] = {
             ),
         ),
         Resource(
+            "TaxRates",
+            "TaxRate",
+            "TaxType",
+            "Name",
+            False,
+            frozenset({"where", "order"}),
+            tax.find,
+            tax.create,
+            tax.update,
+            frozenset(
+                {
+                    "Name",
+                    "TaxType",
+                    "Status",
+                    "ReportTaxType",
+                    "DisplayTaxRate",
+                    "EffectiveRate",
+                    "CanApplyToRevenue",
+                    "CanApplyToExpenses",
+                    "CanApplyToAssets",
+                    "CanApplyToLiabilities",
+                    "CanApplyToEquity",
+                }
+            ),
+            write_params=frozenset(),
+            status_attribute=False,
+        ),
+        Resource(
             "Payments",
             "Payment",
             "PaymentID",
@@ -207,6 +246,87 @@ RESOURCES: dict[str, Resource] = {
             credit_notes.create,
             credit_notes.update,
             _DOC_FIELDS | {"CreditNoteID", "CreditNoteNumber", "RemainingCredit"},
+        ),
+        Resource(
+            "BankTransactions",
+            "BankTransaction",
+            "BankTransactionID",
+            None,
+            True,
+            _COMMON_GET | {"unitdp"},
+            bank_transactions.find,
+            bank_transactions.create,
+            bank_transactions.update,
+            frozenset(
+                {
+                    "BankTransactionID",
+                    "Type",
+                    "Status",
+                    "Reference",
+                    "Date",
+                    "Contact.ContactID",
+                    "BankAccount.AccountID",
+                    "BankAccount.Code",
+                    "CurrencyCode",
+                    "Total",
+                    "IsReconciled",
+                    "OverpaymentID",
+                    "UpdatedDateUTC",
+                }
+            ),
+        ),
+        Resource(
+            "Overpayments",
+            "Overpayment",
+            "OverpaymentID",
+            None,
+            True,
+            _COMMON_GET | {"unitdp"},
+            overpayments.find,
+            overpayments.create_directly,
+            None,
+            frozenset(
+                {
+                    "OverpaymentID",
+                    "Type",
+                    "Status",
+                    "Reference",
+                    "Date",
+                    "Contact.ContactID",
+                    "CurrencyCode",
+                    "Total",
+                    "RemainingCredit",
+                    "UpdatedDateUTC",
+                }
+            ),
+            write_params=frozenset(),
+            status_attribute=False,
+        ),
+        Resource(
+            "BankTransfers",
+            "BankTransfer",
+            "BankTransferID",
+            None,
+            False,
+            frozenset({"where", "order"}),
+            bank_transfers.find,
+            bank_transfers.create,
+            None,
+            frozenset(
+                {
+                    "BankTransferID",
+                    "Amount",
+                    "Date",
+                    "Reference",
+                    "FromBankAccount.Code",
+                    "ToBankAccount.Code",
+                    "FromBankTransactionID",
+                    "ToBankTransactionID",
+                    "CreatedDateUTC",
+                }
+            ),
+            write_params=frozenset(),
+            status_attribute=False,
         ),
         Resource(
             "PurchaseOrders",

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Response, redirect, request
 
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import CONTROL_PREFIX, FaultResponse, Sandbox
-from revhub.sandbox.xero import contacts, seeding
-from revhub.sandbox.xero.accounting import Accounting
+from revhub.sandbox.xero import accounts, seeding
+from revhub.sandbox.xero.accounting import Accounting, RawFile
 from revhub.sandbox.xero.errors import NotFound, ProblemError, XeroError, forbidden, unauthorized
 from revhub.sandbox.xero.idempotency import Answer, IdempotencyCache
 from revhub.sandbox.xero.identity import (
@@ -37,9 +40,24 @@ from revhub.sandbox.xero.xerojson import dumps
 DEFAULT_CLIENT_ID = "REVHUBSANDBOXCLIENT0000000000000"
 DEFAULT_CLIENT_SECRET = "revhub-sandbox-xero-client-secret"
 DEFAULT_TENANT_ID = "4f7c2e1a-6b0d-4c3e-9a51-0d2f8e6b7a10"
-DEFAULT_TENANT_NAME = "Revhub Demo Company (US)"
+DEFAULT_TENANT_NAME = "Revhub Demo Company (NL)"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # PROVIDERS.md 2.6: 10 MB hard limit
 API_PREFIX = "api.xro/2.0/"
+EXCHANGES_KEPT = 2000
+EXCHANGE_BODY_LIMIT = 1024 * 1024  # larger answers are logged without their body
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One Accounting API call as the sandbox saw it: what was sent and what it answered."""
+
+    method: str
+    path: str
+    query: str
+    request_body: bytes
+    status: int
+    content_type: str
+    response_body: bytes | None
 
 
 class XeroSandbox(Sandbox):
@@ -80,6 +98,8 @@ class XeroSandbox(Sandbox):
         self.idempotency = IdempotencyCache(self.clock)
         self.webhooks = WebhookDispatcher(self.clock)
         self.accounting = Accounting(settings.get("provider_name", "revhub sandbox"))
+        # The last calls with their bodies, so tests can hold both sides to Xero's models.
+        self.exchanges: deque[Exchange] = deque(maxlen=EXCHANGES_KEPT)
         self.tenants: dict[str, TenantData] = {}
         self._tenant_meta: dict[str, Tenant] = {}
         self.default_tenant_id = self.add_tenant(
@@ -97,7 +117,7 @@ class XeroSandbox(Sandbox):
         with self.lock:
             self.tenants[tenant_id] = TenantData(tenant_id, name)
             self._tenant_meta[tenant_id] = Tenant(tenant_id, name, self.clock.now())
-            contacts.seed_accounts(self.write(tenant_id, notify=False))
+            accounts.seed_organisation(self.write(tenant_id, notify=False))
         return tenant_id
 
     def issue_token(self) -> dict:
@@ -127,19 +147,19 @@ class XeroSandbox(Sandbox):
         self.limiter.reset()
         self.idempotency.reset()
         self.webhooks.reset()
+        self.exchanges.clear()
         with self.lock:
             for tenant_id, meta in list(self._tenant_meta.items()):
                 self.tenants[tenant_id] = TenantData(tenant_id, meta.name)
-                contacts.seed_accounts(self.write(tenant_id, notify=False))
+                accounts.seed_organisation(self.write(tenant_id, notify=False))
 
     def render_fault(self, kind: str) -> FaultResponse:
         return fault(kind, self.limiter.fault_headers())
 
     # ----- plumbing ---------------------------------------------------------------------
     def _on_change(self, books: TenantData, resource: str, record: Record, created: bool) -> None:
-        self.webhooks.record(
-            books.tenant_id, resource, record.id, created, record.data["UpdatedDateUTC"]
-        )
+        when = datetime.fromtimestamp(record.updated, UTC)
+        self.webhooks.record(books.tenant_id, resource, record.id, created, when)
 
     def _install_routes(self) -> None:
         app = self.flask
@@ -149,7 +169,7 @@ class XeroSandbox(Sandbox):
         def dispatch(path: str):
             lowered = path.lower().rstrip("/")
             if lowered.startswith(API_PREFIX.rstrip("/")):
-                return self._accounting_call(lowered[len(API_PREFIX) :])
+                return self._accounting_call(path.rstrip("/")[len(API_PREFIX) :])
             if lowered == "connect/token" and request.method == "POST":
                 return self._token()
             if lowered == "connect/revocation" and request.method == "POST":
@@ -231,7 +251,22 @@ class XeroSandbox(Sandbox):
         finally:
             self.limiter.release(tenant_id)
         response.headers.extend(limit_headers)
+        self._record(response)
         return response
+
+    def _record(self, response: Response) -> None:
+        body = response.get_data() if response.direct_passthrough is False else None
+        self.exchanges.append(
+            Exchange(
+                request.method,
+                request.path,
+                request.query_string.decode(),
+                request.get_data(cache=True),
+                response.status_code,
+                response.content_type or "",
+                body if body is not None and len(body) <= EXCHANGE_BODY_LIMIT else None,
+            )
+        )
 
     def _answer(self, tenant_id: str, path: str) -> Response:
         body_bytes = request.get_data(cache=True)
@@ -247,23 +282,30 @@ class XeroSandbox(Sandbox):
                     return Response(replay.body, status=replay.status, headers=list(replay.headers))
             if len(body_bytes) > MAX_BODY_BYTES:
                 return Response("Request Entity Too Large", status=413, content_type="text/plain")
-            body = parse_body(body_bytes) if method in ("PUT", "POST") else None
+            parts = [p for p in path.split("/") if p]
+            if method in ("PUT", "POST") and _is_file_upload(parts):
+                body = body_bytes  # an attachment's body is the file itself
+            else:
+                body = parse_body(body_bytes) if method in ("PUT", "POST") else None
             since = if_modified_since(request.headers.get("If-Modified-Since"))
             with self.lock:
                 status, text = self.accounting.handle(
                     self.write(tenant_id),
                     method,
-                    [p for p in path.split("/") if p],
+                    parts,
                     request.args.to_dict(),
                     body,
                     since,
                 )
             self.webhooks.flush()
-            response = Response(
-                text or None,
-                status=status,
-                content_type="application/json; charset=utf-8" if text else None,
-            )
+            if isinstance(text, RawFile):
+                response = Response(text.content, status=status, content_type=text.mime_type)
+            else:
+                response = Response(
+                    text or None,
+                    status=status,
+                    content_type="application/json; charset=utf-8" if text else None,
+                )
         except XeroError as exc:
             self.webhooks.flush()  # valid elements of a failed batch were still saved
             response = error_response(exc)
@@ -275,6 +317,11 @@ class XeroSandbox(Sandbox):
                 Answer(response.status_code, tuple(response.headers.items()), response.get_data()),
             )
         return response
+
+
+def _is_file_upload(parts: list[str]) -> bool:
+    """``/{Resource}/{id}/Attachments/{FileName}``: the body is raw bytes, not JSON."""
+    return len(parts) == 4 and parts[2].lower() == "attachments"
 
 
 _SETTINGS = {
