@@ -25,6 +25,15 @@ NOUNS = {
     ("xero", "fee"): "fee bank transaction", ("xero", "payout"): "bank transfer",
     ("store", "payment"): "payment", ("store", "refund"): "refund", ("store", "fee"): "payment fee",
 }
+# The side-by-side rows every view shows: (label, Stripe figure, Xero figure, store figure).
+ROWS = (
+    ("cash in", "captured", "payments", "payments"),
+    ("refunds out", "refunded", "refunds", "refunds"),
+    ("fees", "fees", "fees", "fees"),
+    ("net", "net", "net", "net"),
+    ("payouts", "payouts", "transfers", None),
+    ("clearing balance change", "balance_change", "clearing_movement", None),
+)
 
 
 @dataclass(frozen=True)
