@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from revhub.money import exponent
+from revhub.sandbox.stripe.currencies import exponent
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.store import Store, new_id
 

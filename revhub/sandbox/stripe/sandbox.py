@@ -18,6 +18,7 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.stripe import params as p
+from revhub.sandbox.stripe import schema
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
 from revhub.sandbox.stripe.payments import Payments
@@ -95,7 +96,7 @@ class StripeSandbox(Sandbox):
 
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
-        out = {k: _clone(v) for k, v in obj.items() if not k.startswith("_")}
+        out = _clone(obj)
         for path in expand or ():
             self._expand(out, path.split("."), 0)
         return out
@@ -144,8 +145,10 @@ class StripeSandbox(Sandbox):
             load(self, ds)
 
     # -- the request pipeline --------------------------------------------------------
-    def endpoint(self, fn: Callable[..., Any]) -> Callable[..., Response]:
-        """Auth, parameter parsing, idempotency, error bodies and expansion around a handler."""
+    def endpoint(self, fn: Callable[..., Any], params_type: str) -> Callable[..., Response]:
+        """Auth, parameter parsing and checking against ``stripe.params.<params_type>``,
+        idempotency, error bodies and expansion around a handler."""
+        tree = schema.schema(params_type)
 
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Response:
@@ -157,6 +160,7 @@ class StripeSandbox(Sandbox):
                 pairs = request.args.items(multi=True) if request.method in ("GET", "DELETE") else \
                     request.form.items(multi=True)
                 params = p.parse(pairs)
+                schema.check(tree, params)
                 expand = params.get("expand") or []
                 if isinstance(expand, str):
                     expand = [expand]
@@ -180,9 +184,7 @@ class StripeSandbox(Sandbox):
             return 200, json.dumps(self._public(result, expand)).encode()
 
     def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
-        if expand:
-            return self.render(obj, expand)
-        return {k: v for k, v in obj.items() if not k.startswith("_")}
+        return self.render(obj, expand)
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -252,8 +254,10 @@ class StripeSandbox(Sandbox):
 def _clone(value: Any) -> Any:
     """A copy of JSON-shaped data, detached from the store so it is serialized outside the lock
     (several times faster than ``copy.deepcopy``, which dominated list pages)."""
-    if isinstance(value, dict):
-        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, dict):  # private keys (``_name``) are the sandbox's own, never shown;
+        # metadata is the user's and keeps every key it was given.
+        return {k: dict(v) if k == "metadata" and isinstance(v, dict) else _clone(v)
+                for k, v in value.items() if not k.startswith("_")}
     if isinstance(value, list):
         return [_clone(v) for v in value]
     return value
