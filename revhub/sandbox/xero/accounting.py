@@ -183,7 +183,7 @@ def _guarded_update(resource: Resource, w: Write, record: Record, element: dict)
 
 
 def _ok(record: Record) -> dict:
-    return {**record.data, "StatusAttributeString": "OK"}
+    return {**record.shown(), "StatusAttributeString": "OK"}
 
 
 def _single(resource: Resource, body: object) -> dict:

@@ -1,7 +1,7 @@
 """Credit notes (ACCRECCREDIT / ACCPAYCREDIT) and their allocation to invoices.
 
 An AUTHORISED credit note carries ``RemainingCredit``; allocations move credit onto invoices
-of the same contact and currency (``AmountCredited``), and a note with no credit left is PAID.
+of the same contact and currency (the invoice's ``AmountCredited``), and a note with no credit left is PAID.
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ def create(w: Write, element: dict) -> Record:
         "LineAmountTypes": docs.amount_types(element, "Exclusive"),
         "CurrencyCode": currency,
         "CurrencyRate": Decimal("1.0"),
-        "AmountPaid": docs.major(0, currency),
-        "AmountCredited": docs.major(0, currency),
+        "_AmountPaid": docs.major(0, currency),  # cash refunded: Xero shows it only as Payments
         "Payments": [],
         "Allocations": [],
         "HasAttachments": False,
@@ -103,12 +102,9 @@ def recompute(data: dict) -> None:
     total = sums.pop("_total_minor")
     data.update(sums)
     used = sum(to_minor(a["Amount"], currency) for a in data["Allocations"])
-    used += to_minor(data["AmountPaid"], currency)
+    used += to_minor(data["_AmountPaid"], currency)
     remaining = total - used if data["Status"] in ("AUTHORISED", "PAID") else 0
     data["RemainingCredit"] = docs.major(remaining, currency)
-    data["AmountCredited"] = docs.major(
-        sum(to_minor(a["Amount"], currency) for a in data["Allocations"]), currency
-    )
     if data["Status"] == "AUTHORISED" and remaining == 0 and used:
         data["Status"] = "PAID"
     elif data["Status"] == "PAID" and remaining > 0:

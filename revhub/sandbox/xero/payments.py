@@ -149,7 +149,8 @@ def _apply_to_document(
 ) -> None:
     data = document.data
     currency = data["CurrencyCode"]
-    data["AmountPaid"] = docs.major(to_minor(data["AmountPaid"], currency) + minor, currency)
+    paid = "AmountPaid" if resource == "Invoices" else "_AmountPaid"
+    data[paid] = docs.major(to_minor(data[paid], currency) + minor, currency)
     summary = {
         "PaymentID": payment["PaymentID"],
         "Date": payment["Date"],

@@ -56,8 +56,6 @@ def create(w: Write, element: dict) -> Record:
         "CurrencyCode": currency,
         "CurrencyRate": Decimal("1.0"),
         "HasAttachments": False,
-        "IsDiscounted": False,
-        "HasErrors": False,
     }
     record = Record(data["PurchaseOrderID"], data, w.stamp)
     _apply(w, record, element, status)

@@ -34,16 +34,26 @@ class Record:
         self._full = self._summary = None
 
     def json(self, summary: bool = False) -> str:
-        """The rendered record; ``summary`` leaves out line items (unpaged multi-record GETs)."""
+        """The rendered record; ``summary`` leaves out line items (unpaged multi-record GETs).
+        Keys starting with ``_`` are the sandbox's own bookkeeping and never shown."""
         if summary:
             if self._summary is None:
                 self._summary = dumps(
-                    {k: v for k, v in self.data.items() if k not in SUMMARY_DROPPED}
+                    {
+                        k: v
+                        for k, v in self.data.items()
+                        if k not in SUMMARY_DROPPED and not k.startswith("_") and v is not None
+                    }
                 )
             return self._summary
         if self._full is None:
-            self._full = dumps(self.data)
+            self._full = dumps(self.shown())
         return self._full
+
+    def shown(self) -> dict:
+        """``data`` without the sandbox's private ``_`` keys and without empty values (Xero
+        leaves an absent ``DueDate`` out rather than sending null): what Xero would show."""
+        return {k: v for k, v in self.data.items() if not k.startswith("_") and v is not None}
 
 
 class Collection:
