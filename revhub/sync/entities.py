@@ -85,8 +85,9 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
           {"customer_id": "customer"}, natural_keys=(("reference", "currency"),),
           children=Children("allocations", PaymentAllocation.__table__, "payment_id",
                             ("invoice_id", "amount_minor"), {"invoice_id": "invoice"})),
-    _spec("refund", Refund, "kind amount_minor currency reason status issued_at payment_id invoice_id",
-          {"payment_id": "payment", "invoice_id": "invoice"}),
+    _spec("refund", Refund, "kind amount_minor currency reason reference status issued_at payment_id invoice_id",
+          # The processor's refund id, carried in the ledger's credit note, ties the two records.
+          {"payment_id": "payment", "invoice_id": "invoice"}, natural_keys=(("reference", "currency"),)),
     _spec("subscription", Subscription,
           "customer_id product_id quantity current_period_start current_period_end status",
           {"customer_id": "customer", "product_id": "product"}),

@@ -108,8 +108,14 @@ class XeroMoneyPusher:
         return {"Type": "ACCRECCREDIT", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
                 "Contact": {"ContactID": invoice["Contact"]["ContactID"]}, "CurrencyCode": currency,
                 "Date": TRANSFORMS["xero_date"].write((record.get("issued_at") or "")[:10] or None, None),
-                "Reference": f"Refund of {invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
+                # The processor's refund id is the note's natural key (read back by the normalizer).
+                "Reference": f"Refund {_quoted(record.get('reference'))}of "
+                             f"{invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
                 "LineItems": [{"Description": f"Refund{reason}", "Quantity": 1,
                                "UnitAmount": to_decimal(record["amount_minor"], currency),
                                "AccountCode": self.sales_account}]}
 
+
+
+def _quoted(reference: str | None) -> str:
+    return f"{reference} " if reference else ""
