@@ -12,9 +12,9 @@ from sqlalchemy import select
 from revhub.mappings.outbox import OutboxWorker
 from revhub.money import to_decimal
 from revhub.sandbox.dataset import generate
-from revhub.store import Link, OutboxMessage, Refund
+from revhub.store import Customer, Invoice, Link, OutboxMessage, Refund
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.purchase_orders import xero_get
+from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 COMPANIES, SEED = 4, 7
@@ -72,3 +72,64 @@ def test_a_credit_note_written_by_the_hub_carries_the_stripe_refund_id_read_back
     assert refund.id in note["Reference"] and note["Status"] == "PAID"
     assert Decimal(str(note["Total"])) == to_decimal(1000, charge["currency"].upper())
     assert len([n for n in sales_credit_notes(running) if refund.id in (n.get("Reference") or "")]) == 1
+
+
+@pytest.fixture
+def hub(db, vault, sandboxes):
+    running = sandboxes("stripe", "xero", companies=3, seed=SEED)
+    sync_all(db, vault, plan(db))
+    drain(db, vault)
+    return running
+
+
+def stripe_client(running) -> stripe.StripeClient:
+    return stripe.StripeClient(running["stripe"].credentials["api_key"],
+                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
+
+
+def invoiced_po(db, vault, number: str) -> Invoice:
+    with db.session() as s:
+        email = s.scalars(select(Customer.email).where(Customer.deleted_at.is_(None)).order_by(Customer.name)).first()
+    po_id = submit_po(db, email, "EUR", 2, "200.00", "400.00", number=number, terms="NET30")
+    drain(db, vault)
+    with db.session() as s:
+        return s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+
+
+def settle(db, vault, running, entities=None) -> None:
+    running.clock.advance(60)
+    for entity in entities or (None,):
+        sync_all(db, vault, plan(db, connection="stripe", entity=entity))
+    drain(db, vault)
+
+
+def test_a_payment_refunded_before_it_reached_xero_is_booked_as_a_payment_then_a_paid_out_credit_note(
+        db, vault, hub):
+    invoice = invoiced_po(db, vault, "4500077001")
+    client = stripe_client(hub)
+    paid = client.v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"), {"payment_method": "pm_card_visa"})
+    [payment] = client.v1.invoice_payments.list({"invoice": paid.id}).data
+    refund = client.v1.refunds.create({"payment_intent": payment.payment.payment_intent,
+                                       "reason": "requested_by_customer"})  # all of it, before any sync
+    settle(db, vault, hub)
+
+    xero_invoice = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
+    assert xero_invoice["Status"] == "PAID" and Decimal(str(xero_invoice["AmountPaid"])) == Decimal("400.00")
+    [note] = [n for n in sales_credit_notes(hub) if refund.id in (n.get("Reference") or "")]
+    assert note["Status"] == "PAID" and Decimal(str(note["Total"])) == Decimal("400.00")
+    assert [Decimal(str(p["Amount"])) for p in note["Payments"]] == [Decimal("400.00")]
+
+
+def test_a_refund_applied_before_its_payment_still_books_the_payment_first_then_the_credit_note(db, vault, hub):
+    invoice = invoiced_po(db, vault, "4500077002")
+    client = stripe_client(hub)
+    paid = client.v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"), {"payment_method": "pm_card_visa"})
+    [payment] = client.v1.invoice_payments.list({"invoice": paid.id}).data
+    refund = client.v1.refunds.create({"payment_intent": payment.payment.payment_intent, "amount": 5000})
+    # The refund's events first: it waits for its payment, and the next refund run applies it.
+    settle(db, vault, hub, entities=("refund", "payment", "refund"))
+
+    xero_invoice = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
+    assert xero_invoice["Status"] == "PAID"
+    [note] = [n for n in sales_credit_notes(hub) if refund.id in (n.get("Reference") or "")]
+    assert note["Status"] == "PAID" and Decimal(str(note["Total"])) == Decimal("50.00")

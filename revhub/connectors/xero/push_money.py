@@ -12,6 +12,10 @@ from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal, to_decimal_string
 
+# Money that was captured is booked, even when it has since been refunded ("reversed"): the
+# ledger shows the receipt and then the refund as a paid-out credit note, never neither.
+BOOKED = ("succeeded", "reversed")
+
 
 class XeroMoneyPusher:
     api: Any
@@ -39,7 +43,7 @@ class XeroMoneyPusher:
             if item.external_id:
                 results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
                 continue
-            if item.record.get("status") != "succeeded":
+            if item.record.get("status") not in BOOKED:
                 results.append(WriteResult(item.message_id, "skipped"))
                 continue
             payments = self._payments(item)
