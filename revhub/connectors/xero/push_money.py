@@ -12,6 +12,10 @@ from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal, to_decimal_string
 
+# Money that was captured is booked, even when it has since been refunded ("reversed"): the
+# ledger shows the receipt and then the refund as a paid-out credit note, never neither.
+BOOKED = ("succeeded", "reversed")
+
 
 class XeroMoneyPusher:
     api: Any
@@ -39,7 +43,7 @@ class XeroMoneyPusher:
             if item.external_id:
                 results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
                 continue
-            if item.record.get("status") != "succeeded":
+            if item.record.get("status") not in BOOKED:
                 results.append(WriteResult(item.message_id, "skipped"))
                 continue
             payments = self._payments(item)
@@ -108,8 +112,14 @@ class XeroMoneyPusher:
         return {"Type": "ACCRECCREDIT", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
                 "Contact": {"ContactID": invoice["Contact"]["ContactID"]}, "CurrencyCode": currency,
                 "Date": TRANSFORMS["xero_date"].write((record.get("issued_at") or "")[:10] or None, None),
-                "Reference": f"Refund of {invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
+                # The processor's refund id is the note's natural key (read back by the normalizer).
+                "Reference": f"Refund {_quoted(record.get('reference'))}of "
+                             f"{invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
                 "LineItems": [{"Description": f"Refund{reason}", "Quantity": 1,
                                "UnitAmount": to_decimal(record["amount_minor"], currency),
                                "AccountCode": self.sales_account}]}
 
+
+
+def _quoted(reference: str | None) -> str:
+    return f"{reference} " if reference else ""
