@@ -64,6 +64,8 @@ def read_store(session: Session, stripe_systems: set[str], since: date | None, u
         links = refund_links.get(r.id, {})
         paid_by_stripe = bool(r.payment_id and stripe_systems & set(payment_links.get(r.payment_id, {})))
         entries.append(Entry("store", "refund", str(r.id), r.currency, r.amount_minor,
-                             r.issued_at.astimezone(UTC).date(), frozenset({str(r.id), *links.values()}),
+                             r.issued_at.astimezone(UTC).date(),
+                             # the processor's refund id, which Xero's credit note quotes
+                             frozenset({str(r.id), *links.values(), *([r.reference] if r.reference else [])}),
                              via_stripe=paid_by_stripe or bool(stripe_systems & set(links))))
     return entries
