@@ -4,6 +4,7 @@ payments), their line items, and the state machine draft → open → paid | voi
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from revhub.sandbox.stripe import currencies, taxes
@@ -123,9 +124,10 @@ class Invoices:
                 raise StripeError(400, f"The price_data currency ({currency}) must match the invoice currency "
                                        f"({invoice['currency']}).", param=f"{where}[price_data][currency]")
             unit = p.integer(data, "unit_amount", minimum=0)
-            if unit is None:
-                unit = int(float(p.string(data, "unit_amount_decimal", required=True)))
-            amount = unit * quantity
+            if unit is None:  # a decimal of the smallest unit: the line amount is rounded once
+                unit = Decimal(p.string(data, "unit_amount_decimal", required=True))
+            amount = int((Decimal(unit) * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            price = self._inline_price(invoice["currency"], product, unit)
         elif line.get("pricing"):
             price_obj = self.store["price"].get(p.string(line["pricing"], "price", required=True),
                                                 f"{where}[pricing][price]")
@@ -150,10 +152,21 @@ class Invoices:
                "pricing": ({"type": "price_details", "price_details": {"price": price, "product": product},
                             "unit_amount_decimal": str(unit)} if product else
                            {"type": "price_details", "price_details": None, "unit_amount_decimal": str(unit)}),
-               "quantity": quantity, "subscription": None, "taxes": [], "_tax_rates": tax_rates}
+               "quantity": quantity, "quantity_decimal": str(quantity), "subscription": None, "subtotal": amount,
+               "taxes": [], "_tax_rates": tax_rates}
         invoice["lines"]["data"].append(row)
         self._totals(invoice)
         return row
+
+    def _inline_price(self, currency: str, product: str, unit: int | Decimal) -> str:
+        """The one-off, inactive price Stripe makes for a line's ``price_data``."""
+        whole = int(unit) if unit == int(unit) else None
+        price = {"id": new_id("price"), "object": "price", "active": False, "billing_scheme": "per_unit",
+                 "created": self.now(), "currency": currency, "custom_unit_amount": None, "livemode": False,
+                 "lookup_key": None, "metadata": {}, "nickname": None, "product": product, "recurring": None,
+                 "tax_behavior": "unspecified", "tiers_mode": None, "transform_quantity": None, "type": "one_time",
+                 "unit_amount": whole, "unit_amount_decimal": str(unit)}
+        return self.store["price"].add(price)["id"]
 
     def add_lines(self, invoice: dict[str, Any], lines: Any) -> dict[str, Any]:
         if not isinstance(lines, list) or not lines:
@@ -215,6 +228,7 @@ class Invoices:
                               if invoice["status"] == "paid" else "invoice_not_editable")
         at = at or self.now()
         if p.boolean(q, "paid_out_of_band", default=False):
+            invoice["_paid_out_of_band"] = True
             invoice["amount_paid"] = invoice["amount_due"]
             invoice["amount_remaining"] = 0
             self._mark_paid(invoice, at)
@@ -246,6 +260,8 @@ class Invoices:
         at = at or self.now()
         applied = min(intent["amount_received"], invoice["amount_remaining"])
         self.store.take("invoice_payment.payment_intent", intent["id"])
+        invoice.setdefault("_payment_intents", []).append(intent["id"])
+        intent["_invoice"] = invoice["id"]
         self.store["invoice_payment"].add({
             "id": new_id("invoice_payment"), "object": "invoice_payment", "amount_paid": intent["amount_received"],
             "amount_requested": intent["amount"], "created": at, "currency": invoice["currency"],

@@ -81,3 +81,15 @@ def install(sb, route, listing) -> None:
     @route("/v1/balance_transactions/<tid>", ["GET"], "balance_transactions_get", "BalanceTransactionRetrieveParams")
     def balance_transactions_get(q, tid):
         return store["balance_transaction"].get(tid)
+
+    @route("/v1/balance", ["GET"], "balance_get", "BalanceRetrieveParams")
+    def balance_get(q):
+        return sb.balance.summary()
+
+    @route("/v1/payouts", ["GET"], "payouts_list", "PayoutListParams")
+    def payouts_list(q):
+        return listing("payout", q)
+
+    @route("/v1/payouts/<pid>", ["GET"], "payouts_get", "PayoutRetrieveParams")
+    def payouts_get(q, pid):
+        return store["payout"].get(pid)

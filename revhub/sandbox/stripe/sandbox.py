@@ -17,15 +17,16 @@ from flask import Response, request
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
+from revhub.sandbox.stripe import fields, schema, versions
 from revhub.sandbox.stripe import params as p
-from revhub.sandbox.stripe import schema
+from revhub.sandbox.stripe.balance import Balance
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
 from revhub.sandbox.stripe.payments import Payments
 from revhub.sandbox.stripe.store import Store, new_id
 from revhub.sandbox.stripe.webhooks import DEFAULT_RETRY_DELAYS, Deliveries
 
-API_VERSION = "2026-10-28.endive"  # what stripe-python 16.1.0 sends in Stripe-Version
+API_VERSION = versions.CURRENT  # what stripe-python 16.1.0 sends in Stripe-Version
 EVENT_RETENTION = 30 * 86400
 IDEMPOTENCY_WINDOW = 24 * 3600
 DEFAULT_API_KEY = "sk_test_revhub_sandbox"
@@ -43,24 +44,29 @@ class StripeSandbox(Sandbox):
 
     Default credentials: secret key ``sk_test_revhub_sandbox`` (``api_key=`` to change it).
     Point stripe-python at it with ``StripeClient(key, base_addresses={"api": url})``.
-    Settings: ``webhook_retry_delays`` (sandbox seconds between delivery attempts).
+    Settings: ``webhook_retry_delays`` (sandbox seconds between delivery attempts),
+    ``default_currency`` and ``settlement_currencies`` of the account (EUR; charges in another
+    currency are converted into it).
     """
 
     provider = "stripe"
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None, api_key: str = DEFAULT_API_KEY,
-                 webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS) -> None:
+                 webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS, default_currency: str = "eur",
+                 settlement_currencies: tuple[str, ...] = ("eur",)) -> None:
         super().__init__(seed=seed, clock=clock)
         self.api_key = api_key
         self._fixed_now: int | None = None
         self.store = Store()
         self.lock = self.store.lock
-        self.payments = Payments(self.store, self.now, self.emit)
+        self.balance = Balance(self.store, self.now, self.emit, default_currency,
+                               tuple(settlement_currencies))
+        self.payments = Payments(self.store, self.now, self.emit, self.balance)
         self.invoices = Invoices(self.store, self.now, self.emit, self.payments)
         self._idempotency: dict[str, tuple[float, str, str, int, bytes]] = {}
         self._request_id = threading.local()
         self.deliveries = Deliveries(self.clock, lambda: self.store.all("webhook_endpoint"), self._delivered,
-                                     webhook_retry_delays)
+                                     webhook_retry_delays, render=self._for_endpoint)
         from revhub.sandbox.stripe import routes
 
         routes.install(self)
@@ -70,11 +76,13 @@ class StripeSandbox(Sandbox):
         # While a data set loads, "now" is the moment each historical record happened.
         return self._fixed_now if self._fixed_now is not None else int(self.clock.time())
 
-    def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None, *,
+             created: int | None = None) -> dict[str, Any]:
         """Record an event (a snapshot of ``obj``) and queue its webhook deliveries."""
         endpoints = self.deliveries.matching(event_type)
         request_id = getattr(self._request_id, "value", None)
-        event = {"id": new_id("event"), "object": "event", "api_version": API_VERSION, "created": self.now(),
+        event = {"id": new_id("event"), "object": "event", "api_version": API_VERSION,
+                 "created": created if created is not None else self.now(),
                  "data": {"object": self.render(obj)}, "livemode": False, "pending_webhooks": len(endpoints),
                  "request": {"id": request_id, "idempotency_key": getattr(self._request_id, "key", None)},
                  "type": event_type}
@@ -84,6 +92,15 @@ class StripeSandbox(Sandbox):
         if endpoints:
             self.deliveries.enqueue(copy.deepcopy(event), endpoints)
         return event
+
+    def _for_endpoint(self, event: dict[str, Any], endpoint: dict[str, Any]) -> dict[str, Any]:
+        """``event`` as ``endpoint`` receives it: in its own API version when it set one."""
+        version = endpoint.get("api_version") or event["api_version"]
+        if version == event["api_version"]:
+            return event
+        with self.lock:
+            shaped = versions.shape(copy.deepcopy(event["data"]), version, self.store)
+        return {**event, "api_version": version, "data": shaped}
 
     def _delivered(self, event_id: str) -> None:
         with self.lock:
@@ -97,8 +114,13 @@ class StripeSandbox(Sandbox):
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
         out = _clone(obj)
+        includable = fields.INCLUDABLE.get(obj.get("object"), frozenset())
         for path in expand or ():
-            self._expand(out, path.split("."), 0)
+            head = path.split(".", 1)[0]
+            if head in includable:  # left out unless asked for
+                out[head] = _clone(fields.include(obj["object"], head, obj, self.store))
+            else:
+                self._expand(out, path.split("."), 0)
         return out
 
     def _expand(self, node: Any, parts: list[str], depth: int) -> None:
@@ -133,6 +155,7 @@ class StripeSandbox(Sandbox):
         super().reset()
         with self.lock:
             self.store.clear()
+            self.balance.clear()
             self._idempotency.clear()
 
     def close(self) -> None:
@@ -155,8 +178,10 @@ class StripeSandbox(Sandbox):
             request_id = "req_" + secrets.token_hex(7)
             self._request_id.value = request_id
             self._request_id.key = None
+            self._request_id.version = API_VERSION
             try:
                 self._authenticate()
+                self._request_id.version = versions.check(request.headers.get("Stripe-Version"))
                 pairs = request.args.items(multi=True) if request.method in ("GET", "DELETE") else \
                     request.form.items(multi=True)
                 params = p.parse(pairs)
@@ -176,12 +201,14 @@ class StripeSandbox(Sandbox):
     def _call(self, fn, params: dict, kwargs: dict, expand: list[str]) -> tuple[int, bytes]:
         # Serialized under the lock: the body reads live store objects, which other requests mutate.
         with self.lock:
+            self.balance.settle(self.now())  # the clock's work first: funds available, payouts made
             result = fn(params, **kwargs)
-            if isinstance(result, dict) and result.get("object") == "list":
+            if isinstance(result, dict) and result.get("object") in ("list", "search_result"):
                 inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]
-                data = [self._public(item, inner) for item in result["data"]]
-                return 200, json.dumps({**result, "data": data}).encode()
-            return 200, json.dumps(self._public(result, expand)).encode()
+                body = {**result, "data": [self._public(item, inner) for item in result["data"]]}
+            else:
+                body = self._public(result, expand)
+            return 200, json.dumps(versions.shape(body, self._request_id.version, self.store)).encode()
 
     def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
         return self.render(obj, expand)
@@ -247,7 +274,7 @@ class StripeSandbox(Sandbox):
         payload = body if isinstance(body, bytes) else json.dumps(body)
         response = Response(payload, status=status, content_type="application/json")
         response.headers["Request-Id"] = request_id
-        response.headers["Stripe-Version"] = API_VERSION
+        response.headers["Stripe-Version"] = getattr(self._request_id, "version", API_VERSION)
         return response
 
 
