@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from revhub.sandbox.stripe import currencies, taxes
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.payments import Payments
@@ -24,7 +25,8 @@ class Invoices:
         method = p.string(q, "collection_method", choices=("charge_automatically", "send_invoice")) or \
             "charge_automatically"
         days = p.integer(q, "days_until_due", minimum=0, maximum=3650)
-        due = p.integer(q, "due_date")
+        due = p.future_timestamp(q, "due_date", self.now())
+        p.future_timestamp(q, "automatically_finalizes_at", self.now())
         if method == "send_invoice" and days is None and due is None:
             raise StripeError(400, "Missing required param: days_until_due.", code="parameter_missing",
                               param="days_until_due")
@@ -63,13 +65,45 @@ class Invoices:
                                    "voided_at": None},
             "subtotal": 0, "subtotal_excluding_tax": 0, "test_clock": None, "total": 0, "total_discount_amounts": [],
             "total_excluding_tax": 0, "total_pretax_credit_amounts": [], "total_taxes": [],
-            "webhooks_delivered_at": None, "_days_until_due": days,
+            "webhooks_delivered_at": None, "_days_until_due": days, "_default_tax_rates": [],
         }
+        self._default_tax_rates(invoice, q)
         invoice["lines"]["url"] = f"/v1/invoices/{invoice['id']}/lines"
         if number:
             self.store.take("invoice.number", number)
+        if customer["currency"] is None:  # a customer's currency is that of its first invoice
+            customer["currency"] = currency
         self.store["invoice"].add(invoice)
         self.emit("invoice.created", invoice)
+        return invoice
+
+    def update(self, invoice: dict[str, Any], q: dict[str, Any]) -> dict[str, Any]:
+        """``POST /v1/invoices/{id}``: a draft takes any field, a finalized invoice only a few."""
+        if invoice["status"] != "draft" and set(q) - {"metadata", "description", "footer", "expand"}:
+            raise StripeError(400, "You can only update metadata, description and footer of a finalized invoice.",
+                              code="invoice_not_editable")
+        changes: dict[str, Any] = {}
+        if "metadata" in q:
+            changes["metadata"] = p.metadata(q, invoice["metadata"])
+        for name in ("description", "footer"):
+            if name in q:
+                changes[name] = p.string(q, name)
+        if "due_date" in q:
+            changes["due_date"] = p.future_timestamp(q, "due_date", self.now())
+        if "days_until_due" in q:
+            invoice["_days_until_due"] = p.integer(q, "days_until_due", minimum=0, maximum=3650)
+        if "custom_fields" in q:
+            changes["custom_fields"] = _custom_fields(q)
+        if "default_tax_rates" in q:
+            ids = taxes.rate_ids(self.store, q["default_tax_rates"], "default_tax_rates")
+            changes["default_tax_rates"] = [self.store["tax_rate"].get(i) for i in ids]
+        before = {name: invoice[name] for name, value in changes.items() if invoice[name] != value}
+        invoice.update(changes)
+        if "default_tax_rates" in changes:
+            invoice["_default_tax_rates"] = [rate["id"] for rate in changes["default_tax_rates"]]
+            self._totals(invoice)
+        if before:
+            self.emit("invoice.updated", invoice, before)
         return invoice
 
     def add_line(self, invoice: dict[str, Any], line: dict[str, Any], index: int | None = None) -> dict[str, Any]:
@@ -78,14 +112,10 @@ class Invoices:
         if invoice["status"] != "draft":
             raise StripeError(400, "You can only add lines to a draft invoice.", code="invoice_not_editable",
                               param=f"{where}" or "invoice")
-        p.check_known(line, ("amount", "description", "discountable", "discounts", "invoice_item", "metadata",
-                             "period", "price_data", "pricing", "quantity", "tax_amounts", "tax_rates", "currency",
-                             "customer", "invoice"))
         quantity = p.integer(line, "quantity", minimum=1, default=1)
         price, product, unit = None, None, None
         if line.get("price_data"):
             data = line["price_data"]
-            p.check_known(data, ("currency", "product", "unit_amount", "unit_amount_decimal", "tax_behavior"))
             product = self.store["product"].get(p.string(data, "product", required=True),
                                                 f"{where}[price_data][product]")["id"]
             currency = p.string(data, "currency", required=True).lower()
@@ -106,6 +136,7 @@ class Invoices:
             if "quantity" in line:
                 raise StripeError(400, "You cannot specify quantity together with amount.", param=f"{where}[quantity]")
             unit = amount
+        tax_rates = taxes.rate_ids(self.store, line.get("tax_rates"), f"{where}[tax_rates]" if where else "tax_rates")
         item_id = new_id("invoiceitem")
         created = self.now()
         row = {"id": new_id("line_item"), "object": "line_item", "amount": amount, "currency": invoice["currency"],
@@ -119,7 +150,7 @@ class Invoices:
                "pricing": ({"type": "price_details", "price_details": {"price": price, "product": product},
                             "unit_amount_decimal": str(unit)} if product else
                            {"type": "price_details", "price_details": None, "unit_amount_decimal": str(unit)}),
-               "quantity": quantity, "subscription": None, "taxes": []}
+               "quantity": quantity, "subscription": None, "taxes": [], "_tax_rates": tax_rates}
         invoice["lines"]["data"].append(row)
         self._totals(invoice)
         return row
@@ -136,17 +167,28 @@ class Invoices:
         return invoice
 
     def _totals(self, invoice: dict[str, Any]) -> None:
-        subtotal = sum(line["amount"] for line in invoice["lines"]["data"])
-        invoice["lines"]["total_count"] = len(invoice["lines"]["data"])
-        invoice.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, total=subtotal, total_excluding_tax=subtotal,
-                       amount_due=subtotal)
-        invoice["amount_remaining"] = max(0, subtotal - invoice["amount_paid"])
+        """Line taxes (the line's own rates, else the invoice's defaults) and the invoice's amounts."""
+        lines = invoice["lines"]["data"]
+        for line in lines:
+            line["taxes"] = taxes.line_taxes(self.store, line["amount"],
+                                             line["_tax_rates"] or invoice["_default_tax_rates"])
+        invoice["lines"]["total_count"] = len(lines)
+        invoice.update(taxes.totals(lines))
+        invoice["amount_due"] = invoice["total"]
+        invoice["amount_remaining"] = max(0, invoice["total"] - invoice["amount_paid"])
+
+    def _default_tax_rates(self, invoice: dict[str, Any], q: dict[str, Any]) -> None:
+        ids = taxes.rate_ids(self.store, q.get("default_tax_rates"), "default_tax_rates")
+        invoice["_default_tax_rates"] = ids
+        invoice["default_tax_rates"] = [self.store["tax_rate"].get(i) for i in ids]
 
     # -- state machine ---------------------------------------------------------------
     def finalize(self, invoice: dict[str, Any], at: int | None = None) -> dict[str, Any]:
         if invoice["status"] != "draft":
             raise StripeError(400, "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
                               code="invoice_not_editable")
+        if invoice["amount_due"]:
+            currencies.check_charge(invoice["amount_due"], invoice["currency"], param=None, minimum=False)
         at = at or self.now()
         customer = self.store["customer"].get(invoice["customer"])
         if not invoice["number"]:

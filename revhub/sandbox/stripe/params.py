@@ -51,14 +51,6 @@ def _compact(value: Any) -> Any:
     return value
 
 
-def check_known(params: dict[str, Any], allowed: Iterable[str]) -> None:
-    """Stripe refuses parameters an endpoint does not take."""
-    allowed = set(allowed) | {"expand"}
-    for name in params:
-        if name not in allowed:
-            raise StripeError(400, f"Received unknown parameter: {name}", code="parameter_unknown", param=name)
-
-
 def integer(params: dict, name: str, *, required: bool = False, minimum: int | None = None,
             maximum: int | None = None, default: int | None = None) -> int | None:
     raw = params.get(name)
@@ -76,6 +68,14 @@ def integer(params: dict, name: str, *, required: bool = False, minimum: int | N
     if maximum is not None and value > maximum:
         raise StripeError(400, f"This value must be less than or equal to {maximum}.",
                           code="parameter_invalid_integer", param=name)
+    return value
+
+
+def future_timestamp(params: dict, name: str, now: int) -> int | None:
+    """A Unix timestamp that Stripe takes only in the future (``due_date``, ``trial_end`` …)."""
+    value = integer(params, name)
+    if value is not None and value <= now:
+        raise StripeError(400, "Invalid timestamp: must be an integer Unix timestamp in the future.", param=name)
     return value
 
 

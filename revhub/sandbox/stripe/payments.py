@@ -1,4 +1,4 @@
-"""Money movements: payment intents, charges with balance transactions (fees), refunds."""
+"""Money movements: payment intents, charges and refunds, each with its balance transaction."""
 
 from __future__ import annotations
 
@@ -6,35 +6,16 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from revhub.money import exponent
+from revhub.sandbox.stripe.balance import Balance
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.store import Store, new_id
 
 DECLINED_METHODS = {"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"}
-AVAILABLE_DELAY = 2 * 86400
-
-
-def fee(amount: int, currency: str) -> int:
-    """Stripe's standard card pricing: 2.9% plus a fixed 30 minor units (none for 0-decimal currencies)."""
-    fixed = 30 if exponent(currency) >= 2 else 0
-    return (amount * 29 + 500) // 1000 + fixed
 
 
 class Payments:
-    def __init__(self, store: Store, now: Callable[[], int], emit: Callable[..., None]) -> None:
-        self.store, self.now, self.emit = store, now, emit
-
-    def balance_transaction(self, amount: int, currency: str, source: str, kind: str, fee_amount: int = 0,
-                            created: int | None = None) -> dict[str, Any]:
-        created = created or self.now()
-        txn = {"id": new_id("balance_transaction"), "object": "balance_transaction", "amount": amount,
-               "available_on": created + AVAILABLE_DELAY, "balance_type": "payments", "created": created,
-               "currency": currency, "description": None, "exchange_rate": None, "fee": fee_amount,
-               "fee_details": ([{"amount": fee_amount, "application": None, "currency": currency,
-                                 "description": "Stripe processing fees", "type": "stripe_fee"}] if fee_amount else []),
-               "net": amount - fee_amount, "reporting_category": kind, "source": source,
-               "status": "pending", "type": "charge" if kind == "charge" else "refund"}
-        return self.store["balance_transaction"].add(txn)
+    def __init__(self, store: Store, now: Callable[[], int], emit: Callable[..., None], balance: Balance) -> None:
+        self.store, self.now, self.emit, self.balance = store, now, emit, balance
 
     def intent(self, amount: int, currency: str, customer: str | None, *, description: str | None = None,
                metadata: dict | None = None, created: int | None = None, object_id: str | None = None
@@ -102,8 +83,8 @@ class Payments:
                   "refunds": {"object": "list", "data": [], "has_more": False, "url": "/v1/refunds"},
                   "status": "failed" if failed else "succeeded"}
         if not failed:
-            txn = self.balance_transaction(charge["amount"], charge["currency"], charge["id"], "charge",
-                                           fee(charge["amount"], charge["currency"]), created)
+            txn = self.balance.record(charge["amount"], charge["currency"], charge["id"], "charge", created,
+                                      charge_fee=True)
             charge["balance_transaction"] = txn["id"]
         self.store["charge"].add(charge)
         self.emit("charge.failed" if failed else "charge.succeeded", charge)
@@ -127,7 +108,7 @@ class Payments:
                   "destination_details": None, "metadata": metadata or {}, "payment_intent": charge["payment_intent"],
                   "reason": reason, "receipt_number": None, "source_transfer_reversal": None,
                   "status": "succeeded", "transfer_reversal": None}
-        txn = self.balance_transaction(-amount, charge["currency"], refund["id"], "refund", 0, created)
+        txn = self.balance.record(-amount, charge["currency"], refund["id"], "refund", created)
         refund["balance_transaction"] = txn["id"]
         self.store["refund"].add(refund)
         before = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}

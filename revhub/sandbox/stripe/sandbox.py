@@ -18,6 +18,8 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.stripe import params as p
+from revhub.sandbox.stripe import schema
+from revhub.sandbox.stripe.balance import Balance
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
 from revhub.sandbox.stripe.payments import Payments
@@ -42,19 +44,24 @@ class StripeSandbox(Sandbox):
 
     Default credentials: secret key ``sk_test_revhub_sandbox`` (``api_key=`` to change it).
     Point stripe-python at it with ``StripeClient(key, base_addresses={"api": url})``.
-    Settings: ``webhook_retry_delays`` (sandbox seconds between delivery attempts).
+    Settings: ``webhook_retry_delays`` (sandbox seconds between delivery attempts),
+    ``default_currency`` and ``settlement_currencies`` of the account (EUR; charges in another
+    currency are converted into it).
     """
 
     provider = "stripe"
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None, api_key: str = DEFAULT_API_KEY,
-                 webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS) -> None:
+                 webhook_retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS, default_currency: str = "eur",
+                 settlement_currencies: tuple[str, ...] = ("eur",)) -> None:
         super().__init__(seed=seed, clock=clock)
         self.api_key = api_key
         self._fixed_now: int | None = None
         self.store = Store()
         self.lock = self.store.lock
-        self.payments = Payments(self.store, self.now, self.emit)
+        self.balance = Balance(self.store, self.now, self.emit, default_currency,
+                               tuple(settlement_currencies))
+        self.payments = Payments(self.store, self.now, self.emit, self.balance)
         self.invoices = Invoices(self.store, self.now, self.emit, self.payments)
         self._idempotency: dict[str, tuple[float, str, str, int, bytes]] = {}
         self._request_id = threading.local()
@@ -69,11 +76,13 @@ class StripeSandbox(Sandbox):
         # While a data set loads, "now" is the moment each historical record happened.
         return self._fixed_now if self._fixed_now is not None else int(self.clock.time())
 
-    def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+    def emit(self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None, *,
+             created: int | None = None) -> dict[str, Any]:
         """Record an event (a snapshot of ``obj``) and queue its webhook deliveries."""
         endpoints = self.deliveries.matching(event_type)
         request_id = getattr(self._request_id, "value", None)
-        event = {"id": new_id("event"), "object": "event", "api_version": API_VERSION, "created": self.now(),
+        event = {"id": new_id("event"), "object": "event", "api_version": API_VERSION,
+                 "created": created if created is not None else self.now(),
                  "data": {"object": self.render(obj)}, "livemode": False, "pending_webhooks": len(endpoints),
                  "request": {"id": request_id, "idempotency_key": getattr(self._request_id, "key", None)},
                  "type": event_type}
@@ -95,7 +104,7 @@ class StripeSandbox(Sandbox):
 
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
-        out = {k: _clone(v) for k, v in obj.items() if not k.startswith("_")}
+        out = _clone(obj)
         for path in expand or ():
             self._expand(out, path.split("."), 0)
         return out
@@ -132,6 +141,7 @@ class StripeSandbox(Sandbox):
         super().reset()
         with self.lock:
             self.store.clear()
+            self.balance.clear()
             self._idempotency.clear()
 
     def close(self) -> None:
@@ -144,8 +154,10 @@ class StripeSandbox(Sandbox):
             load(self, ds)
 
     # -- the request pipeline --------------------------------------------------------
-    def endpoint(self, fn: Callable[..., Any]) -> Callable[..., Response]:
-        """Auth, parameter parsing, idempotency, error bodies and expansion around a handler."""
+    def endpoint(self, fn: Callable[..., Any], params_type: str) -> Callable[..., Response]:
+        """Auth, parameter parsing and checking against ``stripe.params.<params_type>``,
+        idempotency, error bodies and expansion around a handler."""
+        tree = schema.schema(params_type)
 
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Response:
@@ -157,6 +169,7 @@ class StripeSandbox(Sandbox):
                 pairs = request.args.items(multi=True) if request.method in ("GET", "DELETE") else \
                     request.form.items(multi=True)
                 params = p.parse(pairs)
+                schema.check(tree, params)
                 expand = params.get("expand") or []
                 if isinstance(expand, str):
                     expand = [expand]
@@ -172,6 +185,7 @@ class StripeSandbox(Sandbox):
     def _call(self, fn, params: dict, kwargs: dict, expand: list[str]) -> tuple[int, bytes]:
         # Serialized under the lock: the body reads live store objects, which other requests mutate.
         with self.lock:
+            self.balance.settle(self.now())  # the clock's work first: funds available, payouts made
             result = fn(params, **kwargs)
             if isinstance(result, dict) and result.get("object") == "list":
                 inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]
@@ -180,9 +194,7 @@ class StripeSandbox(Sandbox):
             return 200, json.dumps(self._public(result, expand)).encode()
 
     def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
-        if expand:
-            return self.render(obj, expand)
-        return {k: v for k, v in obj.items() if not k.startswith("_")}
+        return self.render(obj, expand)
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -252,8 +264,10 @@ class StripeSandbox(Sandbox):
 def _clone(value: Any) -> Any:
     """A copy of JSON-shaped data, detached from the store so it is serialized outside the lock
     (several times faster than ``copy.deepcopy``, which dominated list pages)."""
-    if isinstance(value, dict):
-        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, dict):  # private keys (``_name``) are the sandbox's own, never shown;
+        # metadata is the user's and keeps every key it was given.
+        return {k: dict(v) if k == "metadata" and isinstance(v, dict) else _clone(v)
+                for k, v in value.items() if not k.startswith("_")}
     if isinstance(value, list):
         return [_clone(v) for v in value]
     return value

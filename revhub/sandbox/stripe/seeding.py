@@ -36,7 +36,7 @@ def load(sb, ds: Dataset) -> None:
     for company in ds.companies:
         at(_ts(first_use[company.key] - timedelta(days=7)), lambda c=company: state["customers"].__setitem__(
             c.key, catalog.create_customer(sb, {
-                "name": c.short_name, "email": c.email, "currency": c.currency.lower(),
+                "name": c.short_name, "email": c.email,
                 "address": {"line1": c.street, "city": c.city, "state": c.region or "", "postal_code": c.postal_code,
                             "country": c.country},
                 "metadata": {"tax_id": c.tax_id}})))

@@ -98,11 +98,11 @@ def test_a_partial_payment_leaves_the_invoice_open_with_the_rest_due(client):
 
 
 def test_a_charge_has_its_fee_in_the_balance_transaction_and_refunds_reverse_it(client):
-    invoice = invoice_for(client)
+    invoice = invoice_for(client, "eur")
     client.v1.invoices.pay(invoice.id, params={"payment_method": "pm_card_visa"})
     charge = client.v1.charges.list(params={"expand": ["data.balance_transaction"]}).data[0]
     txn = charge.balance_transaction
-    assert (txn.amount, txn.fee, txn.net) == (120000, 3510, 116490)
+    assert (txn.amount, txn.fee, txn.net) == (120000, 1825, 118175)  # 1.5 % + €0.25
     refund = client.v1.refunds.create(params={"charge": charge.id, "amount": 20000})
     assert refund.status == "succeeded" and client.v1.charges.retrieve(charge.id).amount_refunded == 20000
     with pytest.raises(stripe.InvalidRequestError) as error:
