@@ -133,3 +133,34 @@ def test_a_refund_applied_before_its_payment_still_books_the_payment_first_then_
     assert xero_invoice["Status"] == "PAID"
     [note] = [n for n in sales_credit_notes(hub) if refund.id in (n.get("Reference") or "")]
     assert note["Status"] == "PAID" and Decimal(str(note["Total"])) == Decimal("50.00")
+
+
+def test_a_refund_whose_payment_xero_answers_404_for_fails_alone_and_the_rest_of_its_batch_is_written(
+        db, vault, hub):
+    client = stripe_client(hub)
+    refunds = []
+    for number in ("4500077003", "4500077004"):
+        invoice = invoiced_po(db, vault, number)
+        paid = client.v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"), {"payment_method": "pm_card_visa"})
+        [payment] = client.v1.invoice_payments.list({"invoice": paid.id}).data
+        refunds.append(client.v1.refunds.create({"payment_intent": payment.payment.payment_intent, "amount": 1000}))
+    hub.clock.advance(60)
+    sync_all(db, vault, plan(db, connection="stripe", entity="payment"))
+    OutboxWorker(db, vault, "w").drain(target="xero")
+    with db.session(write=True) as s:  # Xero lost the first refunded payment: its id now answers 404
+        gone = s.scalars(select(Refund).where(Refund.reference == refunds[0].id)).one_or_none()
+        charge = client.v1.refunds.retrieve(refunds[0].id).charge
+        link = s.scalars(select(Link).where(Link.entity == "payment", Link.system == "xero", Link.canonical_id.in_(
+            select(Link.canonical_id).where(Link.system == "stripe", Link.external_id == charge)))).one()
+        link.external_id = "00000000-0000-0000-0000-000000000404"
+    assert gone is None
+    sync_all(db, vault, plan(db, connection="stripe", entity="refund"))
+    OutboxWorker(db, vault, "w").drain(target="xero")
+
+    with db.session() as s:
+        messages = {r.reference: s.scalars(select(OutboxMessage).where(OutboxMessage.entity == "refund",
+                                                                       OutboxMessage.record_id == r.id)).one()
+                    for r in s.scalars(select(Refund).where(Refund.reference.in_([r.id for r in refunds])))}
+    assert (messages[refunds[0].id].status, "404" in (messages[refunds[0].id].last_error or "")) == ("dead", True)
+    assert messages[refunds[1].id].status == "sent"
+    assert [n for n in sales_credit_notes(hub) if refunds[1].id in (n.get("Reference") or "")]
