@@ -7,9 +7,9 @@ document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edite
 
 from __future__ import annotations
 
-from revhub.money import to_minor
 from revhub.sandbox.xero import contacts, credit_notes, invoices
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero.amounts import amount, cents, exact_cents
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -30,23 +30,22 @@ def create(w: Write, element: dict) -> Record:
     document, resource = _document(w, element)
     account = _account(w, element.get("Account"))
     data = document.data
-    currency = data["CurrencyCode"]
-    amount = docs.number(element, "Amount")
-    if amount is None or amount <= 0:
+    given = docs.number(element, "Amount")
+    if given is None or given <= 0:
         raise ValidationFailed("Payment amount must be greater than zero.")
     if data["Status"] != "AUTHORISED":
         raise ValidationFailed(NOT_AUTHORISED)
-    minor = docs.money(amount, currency)
+    minor = exact_cents(given)
     outstanding_field = "AmountDue" if resource == "Invoices" else "RemainingCredit"
-    if minor > to_minor(data[outstanding_field], currency):
+    if minor > cents(data[outstanding_field]):
         raise ValidationFailed(OVERPAYMENT)
     paid_on = docs.date_field(element, "Date", day(w.now))
     rate = docs.number(element, "CurrencyRate") or data.get("CurrencyRate")
     payment = {
         "PaymentID": docs.new_id(),
         "Date": paid_on,
-        "BankAmount": docs.major(minor, currency),
-        "Amount": docs.major(minor, currency),
+        "BankAmount": amount(minor),
+        "Amount": amount(minor),
         "Reference": element.get("Reference") or "",
         "CurrencyRate": rate,
         "PaymentType": _TYPES[data["Type"]],
@@ -79,10 +78,9 @@ def delete(w: Write, record: Record, element: dict) -> Record:
     resource = "Invoices" if "Invoice" in payment else "CreditNotes"
     link = payment[_LINK[resource]]
     document = w.books[resource].get(link[_ID[resource]])
-    currency = document.data["CurrencyCode"]
     payment["Status"] = "DELETED"
     w.save("Payments", record, created=False)
-    _apply_to_document(w, document, resource, payment, -to_minor(payment["Amount"], currency))
+    _apply_to_document(w, document, resource, payment, -cents(payment["Amount"]))
     return record
 
 
@@ -148,9 +146,8 @@ def _apply_to_document(
     w: Write, document: Record, resource: str, payment: dict, minor: int
 ) -> None:
     data = document.data
-    currency = data["CurrencyCode"]
     paid = "AmountPaid" if resource == "Invoices" else "_AmountPaid"
-    data[paid] = docs.major(to_minor(data[paid], currency) + minor, currency)
+    data[paid] = amount(cents(data[paid]) + minor)
     summary = {
         "PaymentID": payment["PaymentID"],
         "Date": payment["Date"],

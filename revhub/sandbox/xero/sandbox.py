@@ -12,12 +12,13 @@ import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Response, redirect, request
 
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import CONTROL_PREFIX, FaultResponse, Sandbox
-from revhub.sandbox.xero import contacts, seeding
+from revhub.sandbox.xero import accounts, seeding
 from revhub.sandbox.xero.accounting import Accounting
 from revhub.sandbox.xero.errors import NotFound, ProblemError, XeroError, forbidden, unauthorized
 from revhub.sandbox.xero.idempotency import Answer, IdempotencyCache
@@ -39,7 +40,7 @@ from revhub.sandbox.xero.xerojson import dumps
 DEFAULT_CLIENT_ID = "REVHUBSANDBOXCLIENT0000000000000"
 DEFAULT_CLIENT_SECRET = "revhub-sandbox-xero-client-secret"
 DEFAULT_TENANT_ID = "4f7c2e1a-6b0d-4c3e-9a51-0d2f8e6b7a10"
-DEFAULT_TENANT_NAME = "Revhub Demo Company (US)"
+DEFAULT_TENANT_NAME = "Revhub Demo Company (NL)"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # PROVIDERS.md 2.6: 10 MB hard limit
 API_PREFIX = "api.xro/2.0/"
 EXCHANGES_KEPT = 2000
@@ -116,7 +117,7 @@ class XeroSandbox(Sandbox):
         with self.lock:
             self.tenants[tenant_id] = TenantData(tenant_id, name)
             self._tenant_meta[tenant_id] = Tenant(tenant_id, name, self.clock.now())
-            contacts.seed_accounts(self.write(tenant_id, notify=False))
+            accounts.seed_organisation(self.write(tenant_id, notify=False))
         return tenant_id
 
     def issue_token(self) -> dict:
@@ -150,16 +151,15 @@ class XeroSandbox(Sandbox):
         with self.lock:
             for tenant_id, meta in list(self._tenant_meta.items()):
                 self.tenants[tenant_id] = TenantData(tenant_id, meta.name)
-                contacts.seed_accounts(self.write(tenant_id, notify=False))
+                accounts.seed_organisation(self.write(tenant_id, notify=False))
 
     def render_fault(self, kind: str) -> FaultResponse:
         return fault(kind, self.limiter.fault_headers())
 
     # ----- plumbing ---------------------------------------------------------------------
     def _on_change(self, books: TenantData, resource: str, record: Record, created: bool) -> None:
-        self.webhooks.record(
-            books.tenant_id, resource, record.id, created, record.data["UpdatedDateUTC"]
-        )
+        when = datetime.fromtimestamp(record.updated, UTC)
+        self.webhooks.record(books.tenant_id, resource, record.id, created, when)
 
     def _install_routes(self) -> None:
         app = self.flask

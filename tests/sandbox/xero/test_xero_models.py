@@ -77,6 +77,7 @@ def test_every_collection_the_hub_reads_answers_in_model_shape(
         CreditNote,
         CreditNotes,
         Invoices,
+        LineAmountTypes,
         LineItem,
         Payment,
         Payments,
@@ -87,7 +88,8 @@ def test_every_collection_the_hub_reads_answers_in_model_shape(
     accounting.create_payments(tenant, Payments(payments=[Payment(
         invoice=invoice, account=Account(code="090"), amount=100, date=invoice.date)]))
     accounting.create_credit_notes(tenant, CreditNotes(credit_notes=[CreditNote(
-        type="ACCRECCREDIT", contact=customer, status="AUTHORISED", line_items=[
+        type="ACCRECCREDIT", contact=customer, status="AUTHORISED", line_amount_types=LineAmountTypes.NOTAX,
+        line_items=[
             LineItem(description="Refund", quantity=1, unit_amount=10, account_code="200")])]))
     for path in ("Contacts?page=1", "Items", "Invoices?page=1", "Invoices", "Payments?page=1",
                  "CreditNotes?page=1", "Accounts", "Organisation", f"Invoices/{invoice.invoice_id}"):
@@ -97,10 +99,11 @@ def test_every_collection_the_hub_reads_answers_in_model_shape(
 
 
 def test_credit_notes_carry_no_invoice_only_fields(accounting, tenant, customer):
-    from xero_python.accounting import CreditNote, CreditNotes, LineItem
+    from xero_python.accounting import CreditNote, CreditNotes, LineAmountTypes, LineItem
 
     [note] = accounting.create_credit_notes(tenant, CreditNotes(credit_notes=[CreditNote(
-        type="ACCRECCREDIT", contact=customer, status="AUTHORISED", line_items=[
+        type="ACCRECCREDIT", contact=customer, status="AUTHORISED", line_amount_types=LineAmountTypes.NOTAX,
+        line_items=[
             LineItem(description="Refund", quantity=1, unit_amount=10, account_code="200")])]
     )).credit_notes
     raw = accounting.api_client.last_response.data

@@ -209,10 +209,21 @@ def test_allocation_beyond_remaining_credit_is_refused(accounting, tenant, custo
         )
 
 
-def test_jpy_amounts_have_no_decimals(accounting, tenant, customer):
+def test_jpy_amounts_are_kept_at_two_decimals_like_every_currency(accounting, tenant, customer):
+    # Xero: "all monetary calculations in Xero are to two decimal places", JPY included.
     invoice = sales_invoice(customer.contact_id, unit=Decimal("88200"))
     invoice.currency_code = CurrencyCode.JPY
     created = accounting.create_invoices(tenant, Invoices(invoices=[invoice])).invoices[0]
-    assert created.total == Decimal("882000")
+    assert created.total == Decimal("882000.00")
+    pay(accounting, tenant, created.invoice_id, Decimal("0.50"))
+    assert accounting.get_invoice(tenant, created.invoice_id).invoices[0].amount_due == Decimal(
+        "881999.50"
+    )
+
+
+def test_a_payment_amount_with_more_than_two_decimals_is_refused(accounting, tenant, customer):
+    created = accounting.create_invoices(
+        tenant, Invoices(invoices=[sales_invoice(customer.contact_id)])
+    ).invoices[0]
     with pytest.raises(AccountingBadRequestException):
-        pay(accounting, tenant, created.invoice_id, Decimal("0.50"))
+        pay(accounting, tenant, created.invoice_id, Decimal("10.005"))
