@@ -27,6 +27,7 @@ def ledger_check(ctx: click.Context, period: str | None, currency: str | None, f
     """Compare the books; exit 1 when any difference exists, naming the records behind it."""
     from revhub.connectors.errors import ConnectorError
     from revhub.ledger.sources import PeriodError, month_bounds, run_check
+    from revhub.mappings.ledger_settings import LedgerSettingsError
     from revhub.money import MoneyError, normalize_currency
 
     try:
@@ -40,7 +41,7 @@ def ledger_check(ctx: click.Context, period: str | None, currency: str | None, f
     _, database, vault = store_of(ctx)
     try:
         report = run_check(database, vault, period, currency)
-    except ConnectorError as exc:
+    except (ConnectorError, LedgerSettingsError) as exc:
         click.echo(f"ledger check could not read a side: {exc}", err=True)
         ctx.exit(UNREADABLE)
     if fmt == "json":

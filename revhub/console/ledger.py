@@ -10,6 +10,7 @@ from revhub.connectors.errors import ConnectorError
 from revhub.console.admin import signed_in
 from revhub.ledger.check import ROWS, SIDES
 from revhub.ledger.sources import PeriodError, run_check
+from revhub.mappings.ledger_settings import LedgerSettingsError
 from revhub.money import MoneyError, to_decimal_string
 
 ledger_page = Blueprint("ledger", __name__)
@@ -28,7 +29,7 @@ def ledger():
         report = run_check(get_db(), current_app.extensions["revhub.vault"], wanted, currency)
     except (PeriodError, MoneyError) as exc:
         return _page(None, period, currency, str(exc), 400)
-    except ConnectorError as exc:
+    except (ConnectorError, LedgerSettingsError) as exc:
         # A side that cannot be read is said so; a partial comparison would mislead.
         return _page(None, period, currency, f"could not read a side: {exc}", 502)
     if request.args.get("format") == "json":

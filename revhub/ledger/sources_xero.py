@@ -18,6 +18,7 @@ from typing import Any
 from revhub.connectors.xero.client import XeroAPI
 from revhub.connectors.xero.normalize import parse_date
 from revhub.ledger.check import Entry
+from revhub.mappings.ledger_settings import ledger_settings
 from revhub.money import to_minor
 
 PAGE_SIZE = 100
@@ -37,15 +38,15 @@ class LedgerAccounts:
 
     clearing: str
     fee: str
-    bank: str | None
+    bank: str
 
 
 def ledger_accounts(settings: dict[str, Any]) -> LedgerAccounts:
-    """The clearing, fee and bank account codes of a Xero connection: the one place their
-    setting names are read, with Xero's demo-company defaults when a connection has none."""
-    return LedgerAccounts(clearing=str(settings.get("clearing_account_code") or "090"),
-                          fee=str(settings.get("fee_account_code") or "404"),
-                          bank=settings.get("bank_account_code") or None)
+    """The clearing, fee and bank account codes of a Xero connection, as the write-back books
+    them (``mappings.ledger_settings``, the one place the setting names and defaults live)."""
+    chosen = ledger_settings(settings)
+    return LedgerAccounts(clearing=chosen.clearing_account_code, fee=chosen.fee_account_code,
+                          bank=chosen.bank_account_code)
 
 
 def quoted_ids(*texts: str | None) -> frozenset[str]:

@@ -168,7 +168,8 @@ def test_a_transfer_out_of_the_clearing_account_is_a_payout_and_one_between_othe
 
 def test_the_ledger_accounts_come_from_the_connection_settings_with_defaults():
     assert ledger_accounts({}) == ledger_accounts({"clearing_account_code": "090", "fee_account_code": "404"})
-    chosen = ledger_accounts({"clearing_account_code": "091", "fee_account_code": "405", "bank_account_code": "090"})
+    chosen = ledger_accounts({"fee_treatment": "per_charge", "clearing_account_code": "091",
+                              "fee_account_code": "405", "bank_account_code": "090"})
     assert (chosen.clearing, chosen.fee, chosen.bank) == ("091", "405", "090")
 
 
