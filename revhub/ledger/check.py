@@ -50,6 +50,17 @@ class Entry:
     refs: tuple[str, ...] = ()           # further ids worth showing (balance transaction, invoice …)
     via_stripe: bool = True        # Stripe must hold it too (money that went through Stripe)
     clearing: bool = False         # Xero only: it moved the Stripe clearing account
+    # What it moved in the balance or bank account, when that account keeps another currency
+    # (Stripe's settlement currency, a Xero payment's BankAmount): the clearing rows use it.
+    settled_currency: str | None = None
+    settled_minor: int | None = None
+
+    @property
+    def settled(self) -> tuple[str, int]:
+        """(currency, minor units) as the Stripe balance or the Xero bank account moved."""
+        if self.settled_currency is None or self.settled_minor is None:
+            return self.currency, self.amount_minor
+        return self.settled_currency, self.settled_minor
 
 
 @dataclass
@@ -57,7 +68,7 @@ class Difference:
     """One group of records that does not balance, with the records that cause it."""
 
     kind: str
-    problem: str                   # missing | booked_twice | amount_differs
+    problem: str                   # missing | booked_twice | amount_differs | currency_differs
     sides: list[str]               # the sides missing it, booking it twice, or disagreeing
     currency: str
     period: str
@@ -105,9 +116,10 @@ def compare(entries: list[Entry], period: str | None = None, currency: str | Non
     A group counts in the period of its Stripe date (else the store's, else Xero's), so a
     payment Xero dates a day after Stripe is one record, not two differences.
     """
-    wanted = [e for e in entries if currency is None or e.currency == currency]
-    groups = [g for kind in KINDS for g in _groups([e for e in wanted if e.kind == kind])]
-    groups = [g for g in groups if period is None or _period(g) == period]
+    groups = [g for kind in KINDS for g in _groups([e for e in entries if e.kind == kind])]
+    # A charge settled in another currency moves that currency's balance too: it stays in.
+    groups = [g for g in groups if (period is None or _period(g) == period)
+              and (currency is None or any(currency in (e.currency, e.settled[0]) for e in g))]
     differences = []
     pooled = _balanced_fee_pools(groups)
     for group in groups:
@@ -117,7 +129,8 @@ def compare(entries: list[Entry], period: str | None = None, currency: str | Non
         if difference:
             differences.append(difference)
     differences.sort(key=lambda d: (d.currency, d.period, KINDS.index(d.kind), d.message))
-    return Report(_ledgers(groups), differences, period, currency)
+    ledgers = [x for x in _ledgers(groups) if currency is None or x.currency == currency]
+    return Report(ledgers, differences, period, currency)
 
 
 def _groups(entries: list[Entry]) -> list[list[Entry]]:
@@ -185,8 +198,13 @@ def _difference(group: list[Entry]) -> Difference | None:
     expected = _expected(group)
     missing = [s for s in expected if sums[s] is None]
     present = [s for s in expected if sums[s] is not None]
+    currencies = {s: {e.currency for e in group if e.side == s} for s in present}
+    reference = next(iter(currencies[present[0]])) if present else None
     if missing:
         problem, sides = "missing", missing
+    elif any(c != {reference} for c in currencies.values()):
+        # e.g. a fee Stripe took in the settlement currency, held by a side in the charge's
+        problem, sides = "currency_differs", [s for s in present if currencies[s] != {reference}]
     elif len({sums[s] for s in present}) > 1:
         twice = _booked_twice(group, present, sums)
         problem, sides = ("booked_twice", twice) if twice else ("amount_differs", present)
@@ -213,14 +231,17 @@ def _booked_twice(group: list[Entry], present: list[str], sums: dict[str, int | 
 
 
 def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str, int | None]) -> str:
-    kind, currency = group[0].kind, group[0].currency
+    kind = group[0].kind
     described = "; ".join(
         f"{side} {NOUNS.get((side, kind), kind)} {', '.join(sorted({e.record_id for e in group if e.side == side}))}"
-        f" {_money(sums[side] or 0, currency)}" for side in SIDES if sums[side] is not None)
+        f" {_money(sums[side] or 0, next(e.currency for e in group if e.side == side))}"
+        for side in SIDES if sums[side] is not None)
     if problem == "missing":
         return f"{described}: none in {' or '.join(sides)}"
     if problem == "booked_twice":
         return f"{described}: booked twice in {' and '.join(sides)}"
+    if problem == "currency_differs":
+        return f"{described}: held in another currency by {' and '.join(sides)}"
     return f"{described}: amounts differ"
 
 
@@ -231,11 +252,13 @@ def _money(minor: int, currency: str) -> str:
 def _ledgers(groups: list[list[Entry]]) -> list[Ledger]:
     totals: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     for group in groups:
-        cell = totals[(group[0].currency, _period(group))]
+        period = _period(group)
         for e in group:
-            cell[(e.side, e.kind)] += e.amount_minor
-            if e.clearing:
-                cell[("xero", "clearing")] += e.amount_minor if e.kind == "payment" else -e.amount_minor
+            totals[(e.currency, period)][(e.side, e.kind)] += e.amount_minor
+            # The balance rows follow the account itself, in the account's currency.
+            if e.side == "stripe" or e.clearing:
+                currency, amount = e.settled
+                totals[(currency, period)][(e.side, "balance")] += amount if e.kind == "payment" else -amount
     return [_ledger(currency, period, cell) for (currency, period), cell in sorted(totals.items())]
 
 
@@ -247,9 +270,9 @@ def _ledger(currency: str, period: str, t: dict[tuple[str, str], int]) -> Ledger
         currency, period,
         stripe={"captured": t[("stripe", "payment")], "refunded": t[("stripe", "refund")],
                 "fees": t[("stripe", "fee")], "net": net("stripe"), "payouts": t[("stripe", "payout")],
-                "balance_change": net("stripe") - t[("stripe", "payout")]},
+                "balance_change": t[("stripe", "balance")]},
         xero={"payments": t[("xero", "payment")], "refunds": t[("xero", "refund")], "fees": t[("xero", "fee")],
-              "net": net("xero"), "transfers": t[("xero", "payout")], "clearing_movement": t[("xero", "clearing")]},
+              "net": net("xero"), "transfers": t[("xero", "payout")], "clearing_movement": t[("xero", "balance")]},
         store={"payments": t[("store", "payment")], "refunds": t[("store", "refund")],
                "fees": t[("store", "fee")], "net": net("store")})
 

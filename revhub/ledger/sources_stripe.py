@@ -51,7 +51,8 @@ def entries_of(txn: dict[str, Any]) -> list[Entry]:
     own_id = source_id or txn["id"]
     movement_currency, amount = _presented(txn, source)
     keys = frozenset(k for k in (own_id, txn["id"], intent if kind == "payment" else None) if k)
-    found.append(Entry("stripe", kind, own_id, movement_currency, amount, day, keys, (txn["id"],)))
+    found.append(Entry("stripe", kind, own_id, movement_currency, amount, day, keys, (txn["id"],),
+                       settled_currency=currency, settled_minor=abs(txn["amount"])))
     if txn.get("fee"):
         found.append(Entry("stripe", "fee", txn["id"], currency, abs(txn["fee"]), day,
                            frozenset(k for k in (own_id, intent) if k), (own_id,)))

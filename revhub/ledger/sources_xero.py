@@ -125,9 +125,13 @@ class XeroLedgerReader:
         keys = quoted_ids(p.get("Reference"), note.get("Reference")) | {
             i for i in (note.get("CreditNoteID"), (p.get("Overpayment") or {}).get("OverpaymentID")) if i}
         clearing = self._is(self.accounts.clearing, p.get("Account"))
+        # BankAmount is what the bank (clearing) account moved, in that account's currency.
+        bank_currency = self._currency(p.get("Account")) if p.get("BankAmount") is not None else currency
         return [Entry("xero", kind, p["PaymentID"], currency, _minor(p.get("Amount"), currency),
                       _day(p.get("Date")), keys, tuple(sorted(k for k in keys if k == note.get("CreditNoteID"))),
-                      via_stripe=clearing or bool(quoted_ids(p.get("Reference"))), clearing=clearing)]
+                      via_stripe=clearing or bool(quoted_ids(p.get("Reference"))), clearing=clearing,
+                      settled_currency=bank_currency,
+                      settled_minor=_minor(p.get("BankAmount", p.get("Amount")), bank_currency))]
 
     def _bank_transaction(self, t: dict[str, Any]) -> list[Entry]:
         """https://developer.xero.com/documentation/api/accounting/banktransactions"""

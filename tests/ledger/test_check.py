@@ -131,3 +131,26 @@ def test_json_output_carries_amounts_as_exact_decimals_in_the_currencys_own_plac
     assert out["balanced"] is False
     assert out["ledgers"][0]["stripe"]["captured"] == "45000"
     assert out["differences"][0]["amounts"] == {"stripe": "45000", "xero": None, "store": None}
+
+
+def test_a_charge_settled_in_another_currency_moves_that_currencys_balance_and_clearing_account():
+    charge = Entry("stripe", "payment", "ch_1", "USD", 10_000, NOV, frozenset({"pi_1"}),
+                   settled_currency="EUR", settled_minor=9_200)
+    booked = Entry("xero", "payment", "xp-1", "USD", 10_000, NOV, frozenset({"pi_1"}), clearing=True,
+                   settled_currency="EUR", settled_minor=9_200)
+    stored = entry("store", "payment", "pay-1", 10_000, "ch_1", currency="USD")
+    fee = [entry("stripe", "fee", "txn_1", 297, "ch_1"), entry("store", "fee", "pay-1", 297, "ch_1"),
+           entry("xero", "fee", "bt-1", 297, "ch_1", clearing=True)]
+    report = compare([charge, booked, stored, *fee], currency="EUR")
+    assert report.balanced
+    [eur] = report.ledgers
+    assert eur.stripe["balance_change"] == eur.xero["clearing_movement"] == 9_200 - 297
+
+
+def test_a_fee_the_store_holds_in_the_charges_currency_while_stripe_took_it_in_another_is_named():
+    entries = [entry("stripe", "fee", "txn_1", 297, "ch_1", currency="EUR"),
+               entry("xero", "fee", "bt-1", 297, "ch_1", currency="EUR"),
+               entry("store", "fee", "pay-1", 297, "ch_1", currency="USD")]
+    [difference] = compare(entries).differences
+    assert (difference.problem, difference.sides) == ("currency_differs", ["store"])
+    assert "store payment fee pay-1 USD 2.97" in difference.message

@@ -44,6 +44,7 @@ def test_a_charge_settled_in_another_currency_keeps_the_paid_amount_and_books_th
     payment, fee = entries_of(stripe_txn(amount=9_210, currency="eur", fee=297, net=8_913, source=source))
     assert (payment.currency, payment.amount_minor) == ("USD", 10_000)
     assert (fee.currency, fee.amount_minor) == ("EUR", 297)
+    assert payment.settled == ("EUR", 9_210)
 
 
 def test_a_refund_is_a_refund_of_its_own_id_not_merged_with_other_refunds_of_the_charge():
