@@ -210,7 +210,8 @@ def _difference(group: list[Entry]) -> Difference | None:
         problem, sides = ("booked_twice", twice) if twice else ("amount_differs", present)
     else:
         return None
-    first = group[0]
+    # Named in the currency of the side that leads (Stripe, else the store, else Xero).
+    first = min(group, key=lambda e: SIDES.index(e.side))
     records = {s: sorted({e.record_id for e in group if e.side == s} | {r for e in group if e.side == s
                                                                           for r in e.refs}) for s in SIDES}
     return Difference(first.kind, problem, sides, first.currency, _period(group),
