@@ -7,7 +7,7 @@ document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edite
 
 from __future__ import annotations
 
-from revhub.sandbox.xero import contacts, credit_notes, invoices
+from revhub.sandbox.xero import accounts, contacts, credit_notes, invoices
 from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.amounts import amount, cents, exact_cents
 from revhub.sandbox.xero.errors import ValidationFailed
@@ -17,6 +17,8 @@ from revhub.sandbox.xero.xerojson import day
 
 NOT_AUTHORISED = "Payments can only be made against Authorised documents"
 OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
+NO_ACCOUNT = "You must specify an Account code or Account ID for the payment"
+INVALID_ACCOUNT = "Account must be valid."
 _TYPES = {
     "ACCREC": "ACCRECPAYMENT",
     "ACCPAY": "ACCPAYPAYMENT",
@@ -53,11 +55,7 @@ def create(w: Write, element: dict) -> Record:
         "IsReconciled": bool(element.get("IsReconciled", False)),
         "HasAccount": True,
         "HasValidationErrors": False,
-        "Account": {
-            "AccountID": account.data["AccountID"],
-            "Code": account.data["Code"],
-            "Name": account.data["Name"],
-        },
+        "Account": accounts.link(account),
     }
     payment[_LINK[resource]] = _document_link(data, resource)
     record = Record(payment["PaymentID"], payment, w.stamp)
@@ -105,22 +103,20 @@ def _document(w: Write, element: dict) -> tuple[Record, str]:
 
 
 def _account(w: Write, ref: object) -> Record:
-    accounts = w.books["Accounts"]
+    """The account a payment goes to: a BANK account or one with payments enabled.
+
+    Xero's wording: a missing reference is "You must specify an Account code or Account ID
+    for the payment"; an unknown, archived or non-payable account is "Account must be valid."
+    """
     if not isinstance(ref, dict) or not (ref.get("AccountID") or ref.get("Code")):
-        raise ValidationFailed("Account code or ID must be specified")
-    if ref.get("AccountID"):
-        account = accounts.get(str(ref["AccountID"]))
-        shown = ref["AccountID"]
-    else:
-        account = accounts.by_key("Code", str(ref["Code"]))
-        shown = ref["Code"]
-    if account is None:
-        raise ValidationFailed(f"Account code '{shown}' is not a valid code for this document.")
-    if account.data["Type"] != "BANK" and not account.data.get("EnablePaymentsToAccount"):
-        raise ValidationFailed(
-            "Payments can only be made to BANK accounts or accounts with "
-            "EnablePaymentsToAccount set"
-        )
+        raise ValidationFailed(NO_ACCOUNT)
+    account = accounts.find(w, ref)
+    if (
+        account is None
+        or account.data["Status"] != "ACTIVE"
+        or (account.data["Type"] != "BANK" and not account.data.get("EnablePaymentsToAccount"))
+    ):
+        raise ValidationFailed(INVALID_ACCOUNT)
     return account
 
 
