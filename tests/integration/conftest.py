@@ -8,6 +8,7 @@ from revhub.connections import Vault
 from revhub.connectors.resilience import forget_limiters
 from revhub.sandbox.dataset import generate
 from revhub.sandbox.launch import SandboxSet
+from tests.sandbox.xero.xero_models import assert_exchanges_fit_models
 
 
 @pytest.fixture
@@ -32,5 +33,8 @@ def sandboxes(tmp_path, db, vault):
         return running
 
     yield start
+    xero = [r["xero"].sandbox for r in started if "xero" in r.running]
     for running in started:
         running.stop()
+    for sandbox in xero:  # what the hub sent to Xero and got back, held to xero-python's models
+        assert_exchanges_fit_models(sandbox)

@@ -10,6 +10,7 @@ import copy
 import uuid
 
 from revhub.sandbox.xero import credit_notes, invoices
+from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import BadRequest, NotFound, ValidationException, ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.listing import list_records, parse_bool
@@ -52,6 +53,7 @@ class Accounting:
     ) -> tuple[int, str]:
         """``(status, body text)`` for one call; raises ``XeroError`` subclasses."""
         stamp_ms = int(w.stamp * 1000)
+        w.unit_dp = 4 if args.get("unitdp") == "4" else 2
         if parts == ["organisation"] and method == "GET":
             return 200, self.envelope(stamp_ms, "Organisations", [_organisation(w)])
         resource = RESOURCES.get(parts[0]) if parts else None
@@ -60,7 +62,7 @@ class Accounting:
         if len(parts) == 1:
             if method == "GET":
                 listing = list_records(resource, w.books[resource.name], args, modified_since)
-                items = [RawJSON(r.json(listing.summary)) for r in listing.records]
+                items = [RawJSON(r.json(listing.summary, w.unit_dp)) for r in listing.records]
                 return 200, self.envelope(stamp_ms, resource.name, items, listing.pagination)
             if method in ("PUT", "POST"):
                 return self._batch(w, resource, method, args, body, stamp_ms)
@@ -68,7 +70,9 @@ class Accounting:
         if len(parts) == 2:
             if method == "GET":
                 _no_params(args, {"unitdp"})
-                return 200, self.envelope(stamp_ms, resource.name, [RawJSON(record.json())])
+                return 200, self.envelope(
+                    stamp_ms, resource.name, [RawJSON(record.json(unit_dp=w.unit_dp))]
+                )
             if method == "POST" and resource.update is not None:
                 _no_params(args, resource.write_params)
                 element = _single(resource, body)
@@ -78,7 +82,7 @@ class Accounting:
                     raise ValidationException(
                         [{**element, "ValidationErrors": exc.as_list()}]
                     ) from None
-                return 200, self.envelope(stamp_ms, resource.name, [_ok(record)])
+                return 200, self.envelope(stamp_ms, resource.name, [_ok(resource, record, w.unit_dp)])
             if method == "DELETE" and resource.name == "Items":
                 del_item(w, record)
                 return 204, ""
@@ -141,7 +145,7 @@ class Accounting:
                     record = existing
                 else:
                     record = resource.create(w, element)
-                results.append(_ok(record))
+                results.append(_ok(resource, record, w.unit_dp))
             except ValidationFailed as exc:
                 echo = {
                     **element,
@@ -182,8 +186,9 @@ def _guarded_update(resource: Resource, w: Write, record: Record, element: dict)
         raise
 
 
-def _ok(record: Record) -> dict:
-    return {**record.data, "StatusAttributeString": "OK"}
+def _ok(resource: Resource, record: Record, unit_dp: int) -> dict:
+    shown = record.shown(unit_dp)
+    return {**shown, "StatusAttributeString": "OK"} if resource.status_attribute else shown
 
 
 def _single(resource: Resource, body: object) -> dict:
@@ -232,11 +237,12 @@ def _organisation(w: Write) -> dict:
         "OrganisationID": w.books.tenant_id,
         "Name": w.books.name,
         "LegalName": w.books.name,
-        "BaseCurrency": "USD",
-        "CountryCode": "US",
+        "BaseCurrency": docs.BASE_CURRENCY,
+        "CountryCode": "NL",
+        "PaysTax": True,
         "OrganisationType": "COMPANY",
         "OrganisationStatus": "ACTIVE",
-        "Version": "US",
+        "Version": "GLOBAL",
         "IsDemoCompany": False,
         "FinancialYearEndDay": 31,
         "FinancialYearEndMonth": 12,

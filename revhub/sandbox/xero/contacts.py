@@ -1,4 +1,4 @@
-"""Contacts, Items and the chart of Accounts.
+"""Contacts and Items.
 
 Contacts: ``Name`` required and unique among contacts, ``ContactNumber`` unique; PUT with an
 existing Name fails, POST upserts (PROVIDERS.md 2.4). Items: ``Code`` required, unique, ≤30.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero.amounts import unit_amount
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -107,7 +108,7 @@ def _apply(w: Write, record: Record, element: dict) -> None:
             raise ValidationFailed(f"ContactStatus '{status}' is not valid.")
         data["ContactStatus"] = status
     if element.get("DefaultCurrency"):
-        docs.currency_of({"CurrencyCode": element["DefaultCurrency"]}, "USD")
+        docs.currency_of({"CurrencyCode": element["DefaultCurrency"]}, docs.BASE_CURRENCY)
     for name in _CONTACT_FIELDS:
         if element.get(name) is not None:
             data[name] = element[name]
@@ -169,7 +170,7 @@ def update_item(w: Write, record: Record, element: dict, created: bool = False) 
     for details in ("SalesDetails", "PurchaseDetails"):
         raw = element.get(details)
         if isinstance(raw, dict):
-            price = docs.number(raw, "UnitPrice", Decimal(0))
+            price = unit_amount(docs.number(raw, "UnitPrice", Decimal(0)), w.unit_dp)
             account = raw.get("AccountCode")
             if account and w.books["Accounts"].by_key("Code", str(account)) is None:
                 raise ValidationFailed(
@@ -186,40 +187,3 @@ def update_item(w: Write, record: Record, element: dict, created: bool = False) 
             }
     w.save("Items", record, created=created)
     return record
-
-
-# The sandbox organisation's chart: sales, a Stripe clearing bank account, fees.
-DEFAULT_CHART = (
-    ("090", "Business Bank Account", "BANK", "Asset", False),
-    ("091", "Stripe Clearing", "BANK", "Asset", False),
-    ("200", "Sales", "REVENUE", "Revenue", False),
-    ("260", "Other Revenue", "REVENUE", "Revenue", False),
-    ("310", "Cost of Goods Sold", "DIRECTCOSTS", "Expense", False),
-    ("404", "Bank Fees", "EXPENSE", "Expense", False),
-    ("610", "Accounts Receivable", "CURRENT", "Asset", False),
-    ("800", "Accounts Payable", "CURRLIAB", "Liability", False),
-    ("880", "Owner A Funds Introduced", "EQUITY", "Equity", True),
-)
-
-
-def seed_accounts(w: Write) -> None:
-    """The default chart of accounts, saved as Xero would hold it."""
-    for code, name, kind, klass, payments in DEFAULT_CHART:
-        data = {
-            "AccountID": docs.new_id(),
-            "Code": code,
-            "Name": name,
-            "Type": kind,
-            "Status": "ACTIVE",
-            "Class": klass.upper(),
-            "TaxType": "NONE",
-            "EnablePaymentsToAccount": payments,
-            "ShowInExpenseClaims": False,
-            "ReportingCode": "",
-            "HasAttachments": False,
-        }
-        if kind == "BANK":
-            data.update(
-                BankAccountType="BANK", BankAccountNumber=f"0{code}123456", CurrencyCode="USD"
-            )
-        w.save("Accounts", Record(data["AccountID"], data, w.stamp), created=True)

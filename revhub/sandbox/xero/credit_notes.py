@@ -1,16 +1,16 @@
 """Credit notes (ACCRECCREDIT / ACCPAYCREDIT) and their allocation to invoices.
 
 An AUTHORISED credit note carries ``RemainingCredit``; allocations move credit onto invoices
-of the same contact and currency (``AmountCredited``), and a note with no credit left is PAID.
+of the same contact and currency (the invoice's ``AmountCredited``), and a note with no credit left is PAID.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from revhub.money import to_minor
-from revhub.sandbox.xero import contacts, invoices
+from revhub.sandbox.xero import contacts, invoices, lines
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero.amounts import amount, cents, exact_cents
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -44,7 +44,7 @@ def create(w: Write, element: dict) -> Record:
     if number and w.books["CreditNotes"].by_key("CreditNoteNumber", number):
         raise ValidationFailed("Credit Note # must be unique.")
     contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
-    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or docs.BASE_CURRENCY)
     data = {
         "Type": kind,
         "CreditNoteID": docs.new_id(),
@@ -56,15 +56,14 @@ def create(w: Write, element: dict) -> Record:
         "LineAmountTypes": docs.amount_types(element, "Exclusive"),
         "CurrencyCode": currency,
         "CurrencyRate": Decimal("1.0"),
-        "AmountPaid": docs.major(0, currency),
-        "AmountCredited": docs.major(0, currency),
+        "_AmountPaid": amount(0),  # cash refunded: Xero shows it only as Payments
         "Payments": [],
         "Allocations": [],
         "HasAttachments": False,
         "HasErrors": False,
     }
-    data["LineItems"] = docs.build_lines(
-        w.books, element.get("LineItems"), currency, [], status != "DRAFT"
+    data["LineItems"] = lines.build_lines(
+        w, element.get("LineItems") or [], [], status != "DRAFT", data["LineAmountTypes"]
     )
     record = Record(data["CreditNoteID"], data, w.stamp)
     recompute(data)
@@ -83,12 +82,8 @@ def update(w: Write, record: Record, element: dict) -> Record:
         data["Reference"] = element["Reference"]
     data["Date"] = docs.date_field(element, "Date", data["Date"])
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
-    data["LineItems"] = docs.build_lines(
-        w.books,
-        element.get("LineItems"),
-        data["CurrencyCode"],
-        data["LineItems"],
-        status != "DRAFT",
+    data["LineItems"] = lines.build_lines(
+        w, element.get("LineItems"), data["LineItems"], status != "DRAFT", data["LineAmountTypes"]
     )
     data["Status"] = status
     recompute(data)
@@ -98,17 +93,13 @@ def update(w: Write, record: Record, element: dict) -> Record:
 
 def recompute(data: dict) -> None:
     """Totals and ``RemainingCredit``; a fully used AUTHORISED note becomes PAID."""
-    currency = data["CurrencyCode"]
-    sums = docs.totals(data["LineItems"], data["LineAmountTypes"], currency)
-    total = sums.pop("_total_minor")
+    sums = lines.totals(data["LineItems"], data["LineAmountTypes"])
+    total = sums.pop("_total_cents")
     data.update(sums)
-    used = sum(to_minor(a["Amount"], currency) for a in data["Allocations"])
-    used += to_minor(data["AmountPaid"], currency)
+    used = sum(cents(a["Amount"]) for a in data["Allocations"])
+    used += cents(data["_AmountPaid"])
     remaining = total - used if data["Status"] in ("AUTHORISED", "PAID") else 0
-    data["RemainingCredit"] = docs.major(remaining, currency)
-    data["AmountCredited"] = docs.major(
-        sum(to_minor(a["Amount"], currency) for a in data["Allocations"]), currency
-    )
+    data["RemainingCredit"] = amount(remaining)
     if data["Status"] == "AUTHORISED" and remaining == 0 and used:
         data["Status"] = "PAID"
     elif data["Status"] == "PAID" and remaining > 0:
@@ -122,26 +113,25 @@ def allocate(w: Write, note: Record, element: dict) -> dict:
     invoice = invoices.find(w, ref) if isinstance(ref, dict) else None
     if invoice is None:
         raise ValidationFailed("Invoice could not be found")
-    currency = data["CurrencyCode"]
-    amount = docs.number(element, "Amount")
-    if amount is None or amount <= 0:
+    given = docs.number(element, "Amount")
+    if given is None or given <= 0:
         raise ValidationFailed("Allocation amount must be greater than zero.")
-    minor = docs.money(amount, currency)
+    minor = exact_cents(given)
     if data["Status"] != "AUTHORISED":
         raise ValidationFailed("Credit note must be AUTHORISED to be allocated")
     if invoice.data["Status"] != "AUTHORISED":
         raise ValidationFailed("Invoice must be AUTHORISED to receive an allocation")
-    if invoice.data["CurrencyCode"] != currency:
+    if invoice.data["CurrencyCode"] != data["CurrencyCode"]:
         raise ValidationFailed("The currency of the credit note must match the invoice")
-    if minor > to_minor(data["RemainingCredit"], currency):
+    if minor > cents(data["RemainingCredit"]):
         raise ValidationFailed(
             "The amount allocated exceeds the remaining credit on the credit note"
         )
-    if minor > to_minor(invoice.data["AmountDue"], currency):
+    if minor > cents(invoice.data["AmountDue"]):
         raise ValidationFailed("The amount allocated exceeds the amount due on the invoice")
     allocation = {
         "AllocationID": docs.new_id(),
-        "Amount": docs.major(minor, currency),
+        "Amount": amount(minor),
         "Date": docs.date_field(element, "Date", day(w.now)),
         "Invoice": {
             "InvoiceID": invoice.data["InvoiceID"],
@@ -157,7 +147,7 @@ def allocate(w: Write, note: Record, element: dict) -> dict:
     recompute(data)
     w.save("CreditNotes", note, created=False)
     inv = invoice.data
-    inv["AmountCredited"] = docs.major(to_minor(inv["AmountCredited"], currency) + minor, currency)
+    inv["AmountCredited"] = amount(cents(inv["AmountCredited"]) + minor)
     inv["CreditNotes"].append(
         {
             "CreditNoteID": data["CreditNoteID"],

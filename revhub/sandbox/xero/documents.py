@@ -1,20 +1,19 @@
-"""What invoices, credit notes and purchase orders share: contact links, line items, totals.
-
-Amounts are computed in integer minor units with ``revhub.money`` and held as exact
-``Decimal`` major units (what Xero shows). Messages are Xero's wording where known.
+"""What invoices, credit notes and purchase orders share: ids, numbers, dates, currency and
+contact links (line items and totals are in ``lines``). Messages are Xero's wording where known.
 """
 
 from __future__ import annotations
 
 import uuid
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
-from revhub.money import MoneyError, exponent, to_decimal, to_minor
+from revhub.money import MoneyError, exponent
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.store import Record, TenantData
 from revhub.sandbox.xero.xerojson import DateFormatError, day, parse_date
 
 LINE_AMOUNT_TYPES = ("Exclusive", "Inclusive", "NoTax")
+BASE_CURRENCY = "EUR"  # the sandbox organisation is a Dutch company
 
 
 def new_id() -> str:
@@ -32,26 +31,6 @@ def number(element: dict, name: str, default: Decimal | None = None) -> Decimal 
         return Decimal(str(value))
     except InvalidOperation:
         raise ValidationFailed(f"{name} must be a number.") from None
-
-
-def money(value: Decimal, currency: str) -> int:
-    """Minor units of ``value``; more decimals than the currency has is a validation error."""
-    try:
-        return to_minor(value, currency)
-    except MoneyError:
-        raise ValidationFailed(
-            f"Amount {value} has too many decimal places for {currency}."
-        ) from None
-
-
-def round_minor(value: Decimal, currency: str) -> int:
-    """Minor units of a computed amount (quantity × price), rounded half up as Xero does."""
-    step = Decimal(1).scaleb(-exponent(currency))
-    return to_minor(value.quantize(step, rounding=ROUND_HALF_UP), currency)
-
-
-def major(minor: int, currency: str) -> Decimal:
-    return to_decimal(minor, currency)
 
 
 def date_field(element: dict, name: str, default=None):
@@ -110,100 +89,6 @@ def contact_link(contact: Record) -> dict:
     if data.get("EmailAddress"):
         link["EmailAddress"] = data["EmailAddress"]
     return link
-
-
-def build_lines(
-    books: TenantData, raw_lines: object, currency: str, existing: list[dict], require_account: bool
-) -> list[dict]:
-    """Line items after Xero's update rule: lines with a known ``LineItemID`` are updated,
-    new ones added, existing ones omitted from the array deleted."""
-    if raw_lines is None:
-        return existing
-    if not isinstance(raw_lines, list):
-        raise ValidationFailed("LineItems must be an array.")
-    by_id = {line["LineItemID"]: line for line in existing}
-    lines, errors = [], []
-    for raw in raw_lines:
-        if not isinstance(raw, dict):
-            raise ValidationFailed("Each line item must be an object.")
-        base = dict(by_id.get(str(raw.get("LineItemID", "")).lower(), {}))
-        base.pop("LineAmount", None)  # derived: recomputed from the merged quantity and price
-        try:
-            lines.append(_line(books, {**base, **raw}, currency, require_account))
-        except ValidationFailed as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationFailed(*errors)
-    return lines
-
-
-def _line(books: TenantData, raw: dict, currency: str, require_account: bool) -> dict:
-    quantity = number(raw, "Quantity", Decimal(1))
-    unit = number(raw, "UnitAmount")
-    given_total = number(raw, "LineAmount")
-    item_code = raw.get("ItemCode")
-    item = books["Items"].by_key("Code", str(item_code)) if item_code else None
-    if item_code and item is None:
-        raise ValidationFailed(f"Item code '{item_code}' is not valid")
-    sales = (item.data.get("SalesDetails") or {}) if item else {}
-    if unit is None:
-        if given_total is not None and quantity:
-            unit = given_total / quantity
-        else:
-            unit = sales.get("UnitPrice", Decimal(0))
-    discount = number(raw, "DiscountRate", Decimal(0))
-    line_minor = round_minor(quantity * unit * (1 - discount / 100), currency)
-    if given_total is not None and money(given_total, currency) != line_minor:
-        raise ValidationFailed(
-            f"The line total {given_total} does not match the expected line total "
-            f"{major(line_minor, currency)}"
-        )
-    account_code = raw.get("AccountCode") or sales.get("AccountCode")
-    if account_code and books["Accounts"].by_key("Code", str(account_code)) is None:
-        raise ValidationFailed(
-            f"Account code '{account_code}' is not a valid code for this document."
-        )
-    if require_account and not account_code:
-        raise ValidationFailed("The account code or ID must be specified")
-    line = {
-        "LineItemID": str(raw.get("LineItemID") or new_id()).lower(),
-        "Description": raw.get("Description")
-        or (item.data.get("Description") if item else "")
-        or "",
-        "Quantity": quantity,
-        "UnitAmount": unit,
-    }
-    if item_code:
-        line["ItemCode"] = item.data["Code"]
-    if account_code:
-        line["AccountCode"] = str(account_code)
-    line["TaxType"] = raw.get("TaxType") or "NONE"
-    line["TaxAmount"] = major(money(number(raw, "TaxAmount", Decimal(0)), currency), currency)
-    line["LineAmount"] = major(line_minor, currency)
-    if discount:
-        line["DiscountRate"] = discount
-    line["Tracking"] = raw.get("Tracking") or []
-    return line
-
-
-def totals(lines: list[dict], amount_types: str, currency: str) -> dict:
-    """``SubTotal``, ``TotalTax`` and ``Total`` in major units, summed in minor units."""
-    line_sum = sum(to_minor(line["LineAmount"], currency) for line in lines)
-    tax = (
-        0
-        if amount_types == "NoTax"
-        else sum(to_minor(line["TaxAmount"], currency) for line in lines)
-    )
-    if amount_types == "Inclusive":
-        subtotal, total = line_sum - tax, line_sum
-    else:
-        subtotal, total = line_sum, line_sum + tax
-    return {
-        "SubTotal": major(subtotal, currency),
-        "TotalTax": major(tax, currency),
-        "Total": major(total, currency),
-        "_total_minor": total,
-    }
 
 
 def amount_types(element: dict, default: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from revhub.money import to_minor
-from revhub.sandbox.xero import contacts
+from revhub.sandbox.xero import contacts, lines
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero.amounts import amount, cents
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -54,7 +54,7 @@ def create(w: Write, element: dict) -> Record:
     if kind == "ACCREC" and number and w.books["Invoices"].by_key("InvoiceNumber", number):
         raise ValidationFailed("Invoice # must be unique.")
     contact = docs.resolve_contact(w.books, element, lambda ref: contacts.create(w, ref))
-    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or docs.BASE_CURRENCY)
     data = {
         "Type": kind,
         "InvoiceID": docs.new_id(),
@@ -68,8 +68,8 @@ def create(w: Write, element: dict) -> Record:
         "LineItems": [],
         "CurrencyCode": currency,
         "CurrencyRate": Decimal("1.0"),
-        "AmountPaid": docs.major(0, currency),
-        "AmountCredited": docs.major(0, currency),
+        "AmountPaid": amount(0),
+        "AmountCredited": amount(0),
         "SentToContact": False,
         "HasAttachments": False,
         "Payments": [],
@@ -127,10 +127,8 @@ def update(w: Write, record: Record, element: dict) -> Record:
 
 def _apply(w: Write, record: Record, element: dict, status: str, creating: bool) -> None:
     data = record.data
-    currency = data["CurrencyCode"]
-    if not creating and element.get("CurrencyCode") and element["CurrencyCode"] != currency:
-        currency = docs.currency_of(element, currency)
-        data["CurrencyCode"] = currency
+    if not creating and element.get("CurrencyCode"):
+        data["CurrencyCode"] = docs.currency_of(element, data["CurrencyCode"])
     for name in ("InvoiceNumber", "Reference", "Url", "BrandingThemeID"):
         if element.get(name) is not None:
             data[name] = element[name]
@@ -143,8 +141,8 @@ def _apply(w: Write, record: Record, element: dict, status: str, creating: bool)
         data["DueDate"] = data["Date"] + timedelta(days=30)
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
     needs_account = status in ("SUBMITTED", "AUTHORISED")
-    data["LineItems"] = docs.build_lines(
-        w.books, element.get("LineItems"), currency, data["LineItems"], needs_account
+    data["LineItems"] = lines.build_lines(
+        w, element.get("LineItems"), data["LineItems"], needs_account, data["LineAmountTypes"]
     )
     if needs_account:
         if not data["LineItems"]:
@@ -158,14 +156,13 @@ def _apply(w: Write, record: Record, element: dict, status: str, creating: bool)
 
 def recompute(data: dict) -> None:
     """Totals, ``AmountDue`` and the PAID flip from lines, payments and credit allocations."""
-    currency = data["CurrencyCode"]
-    sums = docs.totals(data["LineItems"], data["LineAmountTypes"], currency)
-    total_minor = sums.pop("_total_minor")
+    sums = lines.totals(data["LineItems"], data["LineAmountTypes"])
+    total_minor = sums.pop("_total_cents")
     data.update(sums)
-    paid = to_minor(data["AmountPaid"], currency)
-    credited = to_minor(data["AmountCredited"], currency)
+    paid = cents(data["AmountPaid"])
+    credited = cents(data["AmountCredited"])
     due = 0 if data["Status"] in ("VOIDED", "DELETED") else total_minor - paid - credited
-    data["AmountDue"] = docs.major(due, currency)
+    data["AmountDue"] = amount(due)
     if data["Status"] == "AUTHORISED" and due == 0 and (paid or credited):
         data["Status"] = "PAID"
     elif data["Status"] == "PAID" and due > 0:

@@ -11,6 +11,8 @@ from revhub.sandbox.xero.store import Record, TenantData
 
 # (tenant, resource, record, created) -> None
 ChangeListener = Callable[[TenantData, str, Record, bool], None]
+# Resources whose model has no UpdatedDateUTC: the sandbox keeps the time to itself.
+UNDATED = frozenset({"TaxRates", "BankTransfers"})
 
 
 class Write:
@@ -22,11 +24,12 @@ class Write:
         self.books = books
         self.stamp = stamp
         self.now = datetime.fromtimestamp(stamp, UTC)
+        self.unit_dp = 2  # 4 when the request says unitdp=4
         self._on_change = on_change
 
     def save(self, resource: str, record: Record, created: bool) -> None:
         """Persist ``record`` as changed now; it moves to the end of its collection."""
-        record.data["UpdatedDateUTC"] = self.now
+        record.data["_UpdatedDateUTC" if resource in UNDATED else "UpdatedDateUTC"] = self.now
         self.books[resource].save(record, self.stamp)
         if self._on_change is not None:
             self._on_change(self.books, resource, record, created)

@@ -7,9 +7,9 @@ document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edite
 
 from __future__ import annotations
 
-from revhub.money import to_minor
-from revhub.sandbox.xero import contacts, credit_notes, invoices
+from revhub.sandbox.xero import accounts, contacts, credit_notes, invoices
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero.amounts import amount, cents, exact_cents
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -17,6 +17,8 @@ from revhub.sandbox.xero.xerojson import day
 
 NOT_AUTHORISED = "Payments can only be made against Authorised documents"
 OVERPAYMENT = "Payment amount exceeds the amount outstanding on this document"
+NO_ACCOUNT = "You must specify an Account code or Account ID for the payment"
+INVALID_ACCOUNT = "Account must be valid."
 _TYPES = {
     "ACCREC": "ACCRECPAYMENT",
     "ACCPAY": "ACCPAYPAYMENT",
@@ -30,23 +32,22 @@ def create(w: Write, element: dict) -> Record:
     document, resource = _document(w, element)
     account = _account(w, element.get("Account"))
     data = document.data
-    currency = data["CurrencyCode"]
-    amount = docs.number(element, "Amount")
-    if amount is None or amount <= 0:
+    given = docs.number(element, "Amount")
+    if given is None or given <= 0:
         raise ValidationFailed("Payment amount must be greater than zero.")
     if data["Status"] != "AUTHORISED":
         raise ValidationFailed(NOT_AUTHORISED)
-    minor = docs.money(amount, currency)
+    minor = exact_cents(given)
     outstanding_field = "AmountDue" if resource == "Invoices" else "RemainingCredit"
-    if minor > to_minor(data[outstanding_field], currency):
+    if minor > cents(data[outstanding_field]):
         raise ValidationFailed(OVERPAYMENT)
     paid_on = docs.date_field(element, "Date", day(w.now))
     rate = docs.number(element, "CurrencyRate") or data.get("CurrencyRate")
     payment = {
         "PaymentID": docs.new_id(),
         "Date": paid_on,
-        "BankAmount": docs.major(minor, currency),
-        "Amount": docs.major(minor, currency),
+        "BankAmount": amount(minor),
+        "Amount": amount(minor),
         "Reference": element.get("Reference") or "",
         "CurrencyRate": rate,
         "PaymentType": _TYPES[data["Type"]],
@@ -54,11 +55,7 @@ def create(w: Write, element: dict) -> Record:
         "IsReconciled": bool(element.get("IsReconciled", False)),
         "HasAccount": True,
         "HasValidationErrors": False,
-        "Account": {
-            "AccountID": account.data["AccountID"],
-            "Code": account.data["Code"],
-            "Name": account.data["Name"],
-        },
+        "Account": accounts.link(account),
     }
     payment[_LINK[resource]] = _document_link(data, resource)
     record = Record(payment["PaymentID"], payment, w.stamp)
@@ -79,10 +76,9 @@ def delete(w: Write, record: Record, element: dict) -> Record:
     resource = "Invoices" if "Invoice" in payment else "CreditNotes"
     link = payment[_LINK[resource]]
     document = w.books[resource].get(link[_ID[resource]])
-    currency = document.data["CurrencyCode"]
     payment["Status"] = "DELETED"
     w.save("Payments", record, created=False)
-    _apply_to_document(w, document, resource, payment, -to_minor(payment["Amount"], currency))
+    _apply_to_document(w, document, resource, payment, -cents(payment["Amount"]))
     return record
 
 
@@ -107,22 +103,20 @@ def _document(w: Write, element: dict) -> tuple[Record, str]:
 
 
 def _account(w: Write, ref: object) -> Record:
-    accounts = w.books["Accounts"]
+    """The account a payment goes to: a BANK account or one with payments enabled.
+
+    Xero's wording: a missing reference is "You must specify an Account code or Account ID
+    for the payment"; an unknown, archived or non-payable account is "Account must be valid."
+    """
     if not isinstance(ref, dict) or not (ref.get("AccountID") or ref.get("Code")):
-        raise ValidationFailed("Account code or ID must be specified")
-    if ref.get("AccountID"):
-        account = accounts.get(str(ref["AccountID"]))
-        shown = ref["AccountID"]
-    else:
-        account = accounts.by_key("Code", str(ref["Code"]))
-        shown = ref["Code"]
-    if account is None:
-        raise ValidationFailed(f"Account code '{shown}' is not a valid code for this document.")
-    if account.data["Type"] != "BANK" and not account.data.get("EnablePaymentsToAccount"):
-        raise ValidationFailed(
-            "Payments can only be made to BANK accounts or accounts with "
-            "EnablePaymentsToAccount set"
-        )
+        raise ValidationFailed(NO_ACCOUNT)
+    account = accounts.find(w, ref)
+    if (
+        account is None
+        or account.data["Status"] != "ACTIVE"
+        or (account.data["Type"] != "BANK" and not account.data.get("EnablePaymentsToAccount"))
+    ):
+        raise ValidationFailed(INVALID_ACCOUNT)
     return account
 
 
@@ -148,8 +142,8 @@ def _apply_to_document(
     w: Write, document: Record, resource: str, payment: dict, minor: int
 ) -> None:
     data = document.data
-    currency = data["CurrencyCode"]
-    data["AmountPaid"] = docs.major(to_minor(data["AmountPaid"], currency) + minor, currency)
+    paid = "AmountPaid" if resource == "Invoices" else "_AmountPaid"
+    data[paid] = amount(cents(data[paid]) + minor)
     summary = {
         "PaymentID": payment["PaymentID"],
         "Date": payment["Date"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from revhub.sandbox.xero import documents as docs
+from revhub.sandbox.xero import lines
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -42,7 +43,7 @@ def create(w: Write, element: dict) -> Record:
     number = element.get("PurchaseOrderNumber")
     if number and w.books["PurchaseOrders"].by_key("PurchaseOrderNumber", number):
         raise ValidationFailed("Purchase Order # must be unique.")
-    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or "USD")
+    currency = docs.currency_of(element, contact.data.get("DefaultCurrency") or docs.BASE_CURRENCY)
     data = {
         "PurchaseOrderID": docs.new_id(),
         "PurchaseOrderNumber": number
@@ -56,8 +57,6 @@ def create(w: Write, element: dict) -> Record:
         "CurrencyCode": currency,
         "CurrencyRate": Decimal("1.0"),
         "HasAttachments": False,
-        "IsDiscounted": False,
-        "HasErrors": False,
     }
     record = Record(data["PurchaseOrderID"], data, w.stamp)
     _apply(w, record, element, status)
@@ -92,10 +91,10 @@ def _apply(w: Write, record: Record, element: dict, status: str) -> None:
     if delivery is not None:
         data["DeliveryDate"] = delivery
     data["LineAmountTypes"] = docs.amount_types(element, data["LineAmountTypes"])
-    data["LineItems"] = docs.build_lines(
-        w.books, element.get("LineItems"), data["CurrencyCode"], data["LineItems"], False
+    data["LineItems"] = lines.build_lines(
+        w, element.get("LineItems"), data["LineItems"], False, data["LineAmountTypes"]
     )
     data["Status"] = status
-    sums = docs.totals(data["LineItems"], data["LineAmountTypes"], data["CurrencyCode"])
-    sums.pop("_total_minor")
+    sums = lines.totals(data["LineItems"], data["LineAmountTypes"])
+    sums.pop("_total_cents")
     data.update(sums)

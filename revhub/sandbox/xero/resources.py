@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from revhub.sandbox.xero import contacts, credit_notes, invoices, payments, purchase_orders
+from revhub.sandbox.xero import (
+    contacts,
+    credit_notes,
+    invoices,
+    payments,
+    purchase_orders,
+    tax,
+)
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -34,6 +41,7 @@ class Resource:
     list_filters: dict[str, str] = field(default_factory=dict)  # query param -> field path
     search_fields: tuple[str, ...] = ()
     write_params: frozenset[str] = frozenset({"summarizeErrors", "unitdp"})
+    status_attribute: bool = True  # whether the model has StatusAttributeString
 
 
 def _by(id_field: str, key_field: str | None, resource: str):
@@ -167,6 +175,34 @@ RESOURCES: dict[str, Resource] = {
                     "UpdatedDateUTC",
                 }
             ),
+        ),
+        Resource(
+            "TaxRates",
+            "TaxRate",
+            "TaxType",
+            "Name",
+            False,
+            frozenset({"where", "order"}),
+            tax.find,
+            tax.create,
+            tax.update,
+            frozenset(
+                {
+                    "Name",
+                    "TaxType",
+                    "Status",
+                    "ReportTaxType",
+                    "DisplayTaxRate",
+                    "EffectiveRate",
+                    "CanApplyToRevenue",
+                    "CanApplyToExpenses",
+                    "CanApplyToAssets",
+                    "CanApplyToLiabilities",
+                    "CanApplyToEquity",
+                }
+            ),
+            write_params=frozenset(),
+            status_attribute=False,
         ),
         Resource(
             "Payments",

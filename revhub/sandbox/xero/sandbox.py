@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Response, redirect, request
 
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import CONTROL_PREFIX, FaultResponse, Sandbox
-from revhub.sandbox.xero import contacts, seeding
+from revhub.sandbox.xero import accounts, seeding
 from revhub.sandbox.xero.accounting import Accounting
 from revhub.sandbox.xero.errors import NotFound, ProblemError, XeroError, forbidden, unauthorized
 from revhub.sandbox.xero.idempotency import Answer, IdempotencyCache
@@ -37,9 +40,24 @@ from revhub.sandbox.xero.xerojson import dumps
 DEFAULT_CLIENT_ID = "REVHUBSANDBOXCLIENT0000000000000"
 DEFAULT_CLIENT_SECRET = "revhub-sandbox-xero-client-secret"
 DEFAULT_TENANT_ID = "4f7c2e1a-6b0d-4c3e-9a51-0d2f8e6b7a10"
-DEFAULT_TENANT_NAME = "Revhub Demo Company (US)"
+DEFAULT_TENANT_NAME = "Revhub Demo Company (NL)"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # PROVIDERS.md 2.6: 10 MB hard limit
 API_PREFIX = "api.xro/2.0/"
+EXCHANGES_KEPT = 2000
+EXCHANGE_BODY_LIMIT = 1024 * 1024  # larger answers are logged without their body
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One Accounting API call as the sandbox saw it: what was sent and what it answered."""
+
+    method: str
+    path: str
+    query: str
+    request_body: bytes
+    status: int
+    content_type: str
+    response_body: bytes | None
 
 
 class XeroSandbox(Sandbox):
@@ -80,6 +98,8 @@ class XeroSandbox(Sandbox):
         self.idempotency = IdempotencyCache(self.clock)
         self.webhooks = WebhookDispatcher(self.clock)
         self.accounting = Accounting(settings.get("provider_name", "revhub sandbox"))
+        # The last calls with their bodies, so tests can hold both sides to Xero's models.
+        self.exchanges: deque[Exchange] = deque(maxlen=EXCHANGES_KEPT)
         self.tenants: dict[str, TenantData] = {}
         self._tenant_meta: dict[str, Tenant] = {}
         self.default_tenant_id = self.add_tenant(
@@ -97,7 +117,7 @@ class XeroSandbox(Sandbox):
         with self.lock:
             self.tenants[tenant_id] = TenantData(tenant_id, name)
             self._tenant_meta[tenant_id] = Tenant(tenant_id, name, self.clock.now())
-            contacts.seed_accounts(self.write(tenant_id, notify=False))
+            accounts.seed_organisation(self.write(tenant_id, notify=False))
         return tenant_id
 
     def issue_token(self) -> dict:
@@ -127,19 +147,19 @@ class XeroSandbox(Sandbox):
         self.limiter.reset()
         self.idempotency.reset()
         self.webhooks.reset()
+        self.exchanges.clear()
         with self.lock:
             for tenant_id, meta in list(self._tenant_meta.items()):
                 self.tenants[tenant_id] = TenantData(tenant_id, meta.name)
-                contacts.seed_accounts(self.write(tenant_id, notify=False))
+                accounts.seed_organisation(self.write(tenant_id, notify=False))
 
     def render_fault(self, kind: str) -> FaultResponse:
         return fault(kind, self.limiter.fault_headers())
 
     # ----- plumbing ---------------------------------------------------------------------
     def _on_change(self, books: TenantData, resource: str, record: Record, created: bool) -> None:
-        self.webhooks.record(
-            books.tenant_id, resource, record.id, created, record.data["UpdatedDateUTC"]
-        )
+        when = datetime.fromtimestamp(record.updated, UTC)
+        self.webhooks.record(books.tenant_id, resource, record.id, created, when)
 
     def _install_routes(self) -> None:
         app = self.flask
@@ -231,7 +251,22 @@ class XeroSandbox(Sandbox):
         finally:
             self.limiter.release(tenant_id)
         response.headers.extend(limit_headers)
+        self._record(response)
         return response
+
+    def _record(self, response: Response) -> None:
+        body = response.get_data() if response.direct_passthrough is False else None
+        self.exchanges.append(
+            Exchange(
+                request.method,
+                request.path,
+                request.query_string.decode(),
+                request.get_data(cache=True),
+                response.status_code,
+                response.content_type or "",
+                body if body is not None and len(body) <= EXCHANGE_BODY_LIMIT else None,
+            )
+        )
 
     def _answer(self, tenant_id: str, path: str) -> Response:
         body_bytes = request.get_data(cache=True)

@@ -14,6 +14,7 @@ import bisect
 import itertools
 from dataclasses import dataclass, field
 
+from revhub.sandbox.xero.amounts import unit_amount
 from revhub.sandbox.xero.xerojson import dumps
 
 SUMMARY_DROPPED = ("LineItems", "Payments", "CreditNotes", "Allocations")
@@ -22,28 +23,52 @@ SUMMARY_DROPPED = ("LineItems", "Payments", "CreditNotes", "Allocations")
 class Record:
     """One resource: its Xero-shaped ``data`` (Decimal amounts, datetime dates)."""
 
-    __slots__ = ("id", "data", "updated", "_full", "_summary")
+    __slots__ = ("id", "data", "updated", "_rendered")
 
     def __init__(self, record_id: str, data: dict, updated: float) -> None:
         self.id, self.data, self.updated = record_id, data, updated
-        self._full: str | None = None
-        self._summary: str | None = None
+        self._rendered: dict[tuple[bool, int], str] = {}
 
     def touch(self, updated: float) -> None:
         self.updated = updated
-        self._full = self._summary = None
+        self._rendered = {}
 
-    def json(self, summary: bool = False) -> str:
-        """The rendered record; ``summary`` leaves out line items (unpaged multi-record GETs)."""
-        if summary:
-            if self._summary is None:
-                self._summary = dumps(
-                    {k: v for k, v in self.data.items() if k not in SUMMARY_DROPPED}
-                )
-            return self._summary
-        if self._full is None:
-            self._full = dumps(self.data)
-        return self._full
+    def json(self, summary: bool = False, unit_dp: int = 2) -> str:
+        """The rendered record; ``summary`` leaves out line items (unpaged multi-record GETs),
+        ``unit_dp`` is 4 when the request asked ``unitdp=4``."""
+        key = (summary, unit_dp)
+        text = self._rendered.get(key)
+        if text is None:
+            shown = self.shown(unit_dp)
+            if summary:
+                shown = {k: v for k, v in shown.items() if k not in SUMMARY_DROPPED}
+            text = self._rendered[key] = dumps(shown)
+        return text
+
+    def shown(self, unit_dp: int = 2) -> dict:
+        """What Xero would show: no private ``_`` keys, no empty values (Xero leaves an absent
+        ``DueDate`` out rather than sending null), unit prices at ``unit_dp`` places."""
+        shown = {k: v for k, v in self.data.items() if not k.startswith("_") and v is not None}
+        if unit_dp != 4:
+            _round_units(shown)
+        return shown
+
+
+def _round_units(shown: dict) -> None:
+    """Unit prices kept at 4 dp appear at 2 dp to a request without ``unitdp=4``."""
+    if isinstance(shown.get("LineItems"), list):
+        shown["LineItems"] = [
+            {**line, "UnitAmount": unit_amount(line["UnitAmount"], 2)}
+            if "UnitAmount" in line
+            else line
+            for line in shown["LineItems"]
+        ]
+    for details in ("SalesDetails", "PurchaseDetails"):
+        if isinstance(shown.get(details), dict) and "UnitPrice" in shown[details]:
+            shown[details] = {
+                **shown[details],
+                "UnitPrice": unit_amount(shown[details]["UnitPrice"], 2),
+            }
 
 
 class Collection:
@@ -113,6 +138,7 @@ class Collection:
 
 RESOURCES = {
     "Accounts": ("Code",),
+    "TaxRates": ("Name",),
     "Contacts": ("ContactNumber", "Name"),
     "Items": ("Code",),
     "Invoices": ("InvoiceNumber",),

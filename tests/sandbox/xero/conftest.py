@@ -20,6 +20,7 @@ from xero_python.identity import IdentityApi
 
 from revhub.sandbox.server import SandboxServer
 from revhub.sandbox.xero import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, XeroSandbox
+from tests.sandbox.xero.xero_models import assert_exchanges_fit_models
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +33,12 @@ def _running():
 
 @pytest.fixture
 def sandbox(_running) -> XeroSandbox:
-    """The module's sandbox, emptied: no data, tokens, limits, faults or webhooks."""
+    """The module's sandbox, emptied; after the test, every call it answered is held to
+    xero-python's models (request bodies and JSON answers alike)."""
     running = _running[0]
     running.reset()
-    return running
+    yield running
+    assert_exchanges_fit_models(running)
 
 
 @pytest.fixture

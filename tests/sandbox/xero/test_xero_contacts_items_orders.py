@@ -133,11 +133,14 @@ def test_purchase_order_is_numbered_and_totalled(accounting, tenant, customer):
     [order] = accounting.create_purchase_orders(
         tenant, PurchaseOrders(purchase_orders=[purchase_order(customer.contact_id)])
     ).purchase_orders
-    assert (order.purchase_order_number, order.total, order.status) == (
+    # Account 310 (cost of goods sold) carries INPUT, 21 %, which the line takes.
+    assert (order.purchase_order_number, order.sub_total, order.total_tax, order.total) == (
         "PO-0001",
         Decimal("4350.00"),
-        "DRAFT",
+        Decimal("913.50"),
+        Decimal("5263.50"),
     )
+    assert order.status == "DRAFT" and order.line_items[0].tax_type == "INPUT"
     by_number = accounting.get_purchase_order_by_number(tenant, "PO-0001").purchase_orders[0]
     assert by_number.purchase_order_id == order.purchase_order_id
 

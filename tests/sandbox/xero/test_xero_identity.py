@@ -36,7 +36,7 @@ def refresh(server, refresh_token, secret=DEFAULT_CLIENT_SECRET):
 def test_connections_list_the_default_organisation(identity, tenant):
     connections = identity.get_connections()
     assert [(c.tenant_id, c.tenant_type) for c in connections] == [(tenant, "ORGANISATION")]
-    assert connections[0].tenant_name == "Revhub Demo Company (US)"
+    assert connections[0].tenant_name == "Revhub Demo Company (NL)"
 
 
 def test_added_tenant_appears_in_connections(identity, sandbox):

@@ -85,12 +85,46 @@ def test_overpayment_is_refused_with_xeros_message(accounting, tenant, invoice):
 def test_unknown_account_code_is_refused(accounting, tenant, invoice):
     with pytest.raises(AccountingBadRequestException) as caught:
         pay(accounting, tenant, invoice.invoice_id, Decimal("10.00"), account=Account(code="999"))
-    assert caught.value.reason == "Account code '999' is not a valid code for this document."
+    assert caught.value.reason == "Account must be valid."
 
 
 def test_payment_into_a_revenue_account_is_refused(accounting, tenant, invoice):
-    with pytest.raises(AccountingBadRequestException):
+    with pytest.raises(AccountingBadRequestException) as caught:
         pay(accounting, tenant, invoice.invoice_id, Decimal("10.00"), account=Account(code="200"))
+    assert caught.value.reason == "Account must be valid."
+
+
+def test_payment_into_an_account_with_payments_enabled_is_taken(accounting, tenant, invoice):
+    payment = pay(accounting, tenant, invoice.invoice_id, Decimal("10.00"),
+                  account=Account(code="880"))
+    assert (payment.account.code, payment.amount) == ("880", Decimal("10.00"))
+
+
+def test_payment_without_an_account_is_refused_with_xeros_message(accounting, tenant, invoice):
+    with pytest.raises(AccountingBadRequestException) as caught:
+        accounting.create_payment(tenant, Payment(invoice=Invoice(invoice_id=invoice.invoice_id),
+                                                  date=date(2024, 3, 10), amount=Decimal("1.00")))
+    assert caught.value.reason == (
+        "You must specify an Account code or Account ID for the payment")
+
+
+def test_the_chart_shows_types_classes_tax_and_bank_details(accounting, tenant):
+    chart = {a.code: a for a in accounting.get_accounts(tenant).accounts}
+    clearing, fees, sales, deferred = chart["091"], chart["404"], chart["200"], chart["835"]
+    def shape(account):
+        return (account.type.value, account._class, account.tax_type)
+
+    assert shape(clearing) + (clearing.currency_code.value,) == ("BANK", "ASSET", "NONE", "EUR")
+    assert clearing.bank_account_number and clearing.name == "Stripe Clearing"
+    assert shape(fees) == ("EXPENSE", "EXPENSE", "NONE")
+    assert shape(sales) == ("REVENUE", "REVENUE", "OUTPUT")
+    assert shape(deferred) == ("CURRLIAB", "LIABILITY", "NONE")
+    assert chart["880"].enable_payments_to_account is True
+
+
+def test_bank_accounts_are_found_with_where(accounting, tenant):
+    banks = accounting.get_accounts(tenant, where='Type=="BANK"').accounts
+    assert sorted(a.code for a in banks) == ["090", "091"]
 
 
 def test_payment_against_a_draft_is_refused(accounting, tenant, customer):
@@ -209,10 +243,21 @@ def test_allocation_beyond_remaining_credit_is_refused(accounting, tenant, custo
         )
 
 
-def test_jpy_amounts_have_no_decimals(accounting, tenant, customer):
+def test_jpy_amounts_are_kept_at_two_decimals_like_every_currency(accounting, tenant, customer):
+    # Xero: "all monetary calculations in Xero are to two decimal places", JPY included.
     invoice = sales_invoice(customer.contact_id, unit=Decimal("88200"))
     invoice.currency_code = CurrencyCode.JPY
     created = accounting.create_invoices(tenant, Invoices(invoices=[invoice])).invoices[0]
-    assert created.total == Decimal("882000")
+    assert created.total == Decimal("882000.00")
+    pay(accounting, tenant, created.invoice_id, Decimal("0.50"))
+    assert accounting.get_invoice(tenant, created.invoice_id).invoices[0].amount_due == Decimal(
+        "881999.50"
+    )
+
+
+def test_a_payment_amount_with_more_than_two_decimals_is_refused(accounting, tenant, customer):
+    created = accounting.create_invoices(
+        tenant, Invoices(invoices=[sales_invoice(customer.contact_id)])
+    ).invoices[0]
     with pytest.raises(AccountingBadRequestException):
-        pay(accounting, tenant, created.invoice_id, Decimal("0.50"))
+        pay(accounting, tenant, created.invoice_id, Decimal("10.005"))
