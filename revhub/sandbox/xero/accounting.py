@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import uuid
 
-from revhub.sandbox.xero import credit_notes, invoices
+from revhub.sandbox.xero import attachments, credit_notes, invoices, overpayments
 from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.errors import BadRequest, NotFound, ValidationException, ValidationFailed
 from revhub.sandbox.xero.ledger import Write
@@ -17,6 +17,17 @@ from revhub.sandbox.xero.listing import list_records, parse_bool
 from revhub.sandbox.xero.resources import RESOURCES, Resource
 from revhub.sandbox.xero.store import Record
 from revhub.sandbox.xero.xerojson import RawJSON, dumps
+
+ALLOCATE = {"CreditNotes": credit_notes.allocate, "Overpayments": overpayments.allocate}
+ATTACHABLE = frozenset({"Invoices"})
+
+
+class RawFile:
+    """A file answered as itself (an attachment's bytes), not as JSON."""
+
+    def __init__(self, content: bytes, mime_type: str) -> None:
+        self.content, self.mime_type = content, mime_type
+
 
 _ITEM_IN_USE = "This item cannot be deleted as it has been used in transactions."
 MAX_ITEMS_PER_REQUEST = 500  # PROVIDERS.md 2.6 [secondary]
@@ -50,13 +61,14 @@ class Accounting:
         args: dict[str, str],
         body: object,
         modified_since: float | None,
-    ) -> tuple[int, str]:
-        """``(status, body text)`` for one call; raises ``XeroError`` subclasses."""
+    ) -> tuple[int, str | RawFile]:
+        """``(status, body text or file)`` for one call; raises ``XeroError`` subclasses.
+        ``parts`` keep their case (attachment file names); routing ignores it."""
         stamp_ms = int(w.stamp * 1000)
         w.unit_dp = 4 if args.get("unitdp") == "4" else 2
-        if parts == ["organisation"] and method == "GET":
+        if [p.lower() for p in parts] == ["organisation"] and method == "GET":
             return 200, self.envelope(stamp_ms, "Organisations", [_organisation(w)])
-        resource = RESOURCES.get(parts[0]) if parts else None
+        resource = RESOURCES.get(parts[0].lower()) if parts else None
         if resource is None:
             raise NotFound()
         if len(parts) == 1:
@@ -86,23 +98,38 @@ class Accounting:
             if method == "DELETE" and resource.name == "Items":
                 del_item(w, record)
                 return 204, ""
-        if (
-            len(parts) == 3
-            and resource.name == "Invoices"
-            and parts[2] == "email"
-            and method == "POST"
-        ):
+        return self._sub_resource(w, resource, record, parts[2:], method, args, body, stamp_ms)
+
+    def _sub_resource(
+        self,
+        w: Write,
+        resource: Resource,
+        record: Record,
+        rest: list[str],
+        method: str,
+        args: dict[str, str],
+        body: object,
+        stamp_ms: int,
+    ) -> tuple[int, str | RawFile]:
+        """``/{Resource}/{id}/Email``, ``/Allocations`` and ``/Attachments[/{FileName}]``."""
+        action = rest[0].lower()
+        if action == "email" and resource.name == "Invoices" and method == "POST":
             invoices.emailable(record)
             record.data["SentToContact"] = True
             w.save("Invoices", record, created=False)
             return 204, ""
-        if (
-            len(parts) == 3
-            and resource.name == "CreditNotes"
-            and parts[2] == "allocations"
-            and method == "PUT"
-        ):
-            return self._allocations(w, record, args, body, stamp_ms)
+        if action == "allocations" and resource.name in ALLOCATE and method == "PUT":
+            return self._allocations(w, ALLOCATE[resource.name], record, args, body, stamp_ms)
+        if action == "attachments" and resource.name in ATTACHABLE:
+            if len(rest) == 1 and method == "GET":
+                found = attachments.listed(w, resource.name, record)
+                return 200, self.envelope(stamp_ms, "Attachments", found)
+            if len(rest) == 2 and method == "GET":
+                return 200, RawFile(*attachments.content(w, record, rest[1]))
+            if len(rest) == 2 and method in ("PUT", "POST"):
+                _no_params(args, {"IncludeOnline"})
+                added = attachments.upload(w, resource.name, record, rest[1], body, args)
+                return 200, self.envelope(stamp_ms, "Attachments", [added])
         raise NotFound()
 
     def _find_path(self, w: Write, resource: Resource, key: str) -> Record:
@@ -160,7 +187,7 @@ class Accounting:
         return 200, self.envelope(stamp_ms, resource.name, results)
 
     def _allocations(
-        self, w: Write, note: Record, args: dict[str, str], body: object, stamp_ms: int
+        self, w: Write, allocate, source: Record, args: dict[str, str], body: object, stamp_ms: int
     ) -> tuple[int, str]:
         _no_params(args, {"summarizeErrors"})
         if not isinstance(body, dict) or not isinstance(body.get("Allocations"), list):
@@ -168,7 +195,7 @@ class Accounting:
         done = []
         for element in body["Allocations"]:
             try:
-                done.append(credit_notes.allocate(w, note, element))
+                done.append(allocate(w, source, element))
             except ValidationFailed as exc:
                 raise ValidationException(
                     [{**element, "ValidationErrors": exc.as_list()}]

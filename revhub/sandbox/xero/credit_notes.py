@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from revhub.sandbox.xero import contacts, invoices, lines
+from revhub.sandbox.xero import allocations, contacts, lines
 from revhub.sandbox.xero import documents as docs
-from revhub.sandbox.xero.amounts import amount, cents, exact_cents
+from revhub.sandbox.xero.amounts import amount, cents
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -107,57 +107,16 @@ def recompute(data: dict) -> None:
 
 
 def allocate(w: Write, note: Record, element: dict) -> dict:
-    """Allocate part of ``note`` to an invoice; returns the allocation as Xero shows it."""
-    data = note.data
-    ref = element.get("Invoice")
-    invoice = invoices.find(w, ref) if isinstance(ref, dict) else None
-    if invoice is None:
-        raise ValidationFailed("Invoice could not be found")
-    given = docs.number(element, "Amount")
-    if given is None or given <= 0:
-        raise ValidationFailed("Allocation amount must be greater than zero.")
-    minor = exact_cents(given)
-    if data["Status"] != "AUTHORISED":
-        raise ValidationFailed("Credit note must be AUTHORISED to be allocated")
-    if invoice.data["Status"] != "AUTHORISED":
-        raise ValidationFailed("Invoice must be AUTHORISED to receive an allocation")
-    if invoice.data["CurrencyCode"] != data["CurrencyCode"]:
-        raise ValidationFailed("The currency of the credit note must match the invoice")
-    if minor > cents(data["RemainingCredit"]):
-        raise ValidationFailed(
-            "The amount allocated exceeds the remaining credit on the credit note"
-        )
-    if minor > cents(invoice.data["AmountDue"]):
-        raise ValidationFailed("The amount allocated exceeds the amount due on the invoice")
-    allocation = {
-        "AllocationID": docs.new_id(),
-        "Amount": amount(minor),
-        "Date": docs.date_field(element, "Date", day(w.now)),
-        "Invoice": {
-            "InvoiceID": invoice.data["InvoiceID"],
-            "InvoiceNumber": invoice.data["InvoiceNumber"],
-        },
-        "CreditNote": {
-            "CreditNoteID": data["CreditNoteID"],
-            "CreditNoteNumber": data["CreditNoteNumber"],
-        },
-        "IsDeleted": False,
-    }
-    data["Allocations"].append(allocation)
-    recompute(data)
-    w.save("CreditNotes", note, created=False)
-    inv = invoice.data
-    inv["AmountCredited"] = amount(cents(inv["AmountCredited"]) + minor)
-    inv["CreditNotes"].append(
-        {
-            "CreditNoteID": data["CreditNoteID"],
-            "CreditNoteNumber": data["CreditNoteNumber"],
-            "Total": data["Total"],
-            "AppliedAmount": allocation["Amount"],
-        }
-    )
-    invoices.recompute(inv)
-    if inv["Status"] == "PAID":
-        inv["FullyPaidOnDate"] = allocation["Date"]
-    w.save("Invoices", invoice, created=False)
-    return allocation
+    """``PUT /CreditNotes/{id}/Allocations``: one allocation of the note to an invoice."""
+    return allocations.allocate(w, SOURCE, note, element)
+
+
+SOURCE = allocations.Source(
+    resource="CreditNotes",
+    link_key="CreditNote",
+    id_field="CreditNoteID",
+    number_field="CreditNoteNumber",
+    invoice_type={"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"},
+    recompute=recompute,
+    noun="Credit note",
+)

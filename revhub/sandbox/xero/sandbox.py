@@ -19,7 +19,7 @@ from flask import Response, redirect, request
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import CONTROL_PREFIX, FaultResponse, Sandbox
 from revhub.sandbox.xero import accounts, seeding
-from revhub.sandbox.xero.accounting import Accounting
+from revhub.sandbox.xero.accounting import Accounting, RawFile
 from revhub.sandbox.xero.errors import NotFound, ProblemError, XeroError, forbidden, unauthorized
 from revhub.sandbox.xero.idempotency import Answer, IdempotencyCache
 from revhub.sandbox.xero.identity import (
@@ -169,7 +169,7 @@ class XeroSandbox(Sandbox):
         def dispatch(path: str):
             lowered = path.lower().rstrip("/")
             if lowered.startswith(API_PREFIX.rstrip("/")):
-                return self._accounting_call(lowered[len(API_PREFIX) :])
+                return self._accounting_call(path.rstrip("/")[len(API_PREFIX) :])
             if lowered == "connect/token" and request.method == "POST":
                 return self._token()
             if lowered == "connect/revocation" and request.method == "POST":
@@ -282,23 +282,30 @@ class XeroSandbox(Sandbox):
                     return Response(replay.body, status=replay.status, headers=list(replay.headers))
             if len(body_bytes) > MAX_BODY_BYTES:
                 return Response("Request Entity Too Large", status=413, content_type="text/plain")
-            body = parse_body(body_bytes) if method in ("PUT", "POST") else None
+            parts = [p for p in path.split("/") if p]
+            if method in ("PUT", "POST") and _is_file_upload(parts):
+                body = body_bytes  # an attachment's body is the file itself
+            else:
+                body = parse_body(body_bytes) if method in ("PUT", "POST") else None
             since = if_modified_since(request.headers.get("If-Modified-Since"))
             with self.lock:
                 status, text = self.accounting.handle(
                     self.write(tenant_id),
                     method,
-                    [p for p in path.split("/") if p],
+                    parts,
                     request.args.to_dict(),
                     body,
                     since,
                 )
             self.webhooks.flush()
-            response = Response(
-                text or None,
-                status=status,
-                content_type="application/json; charset=utf-8" if text else None,
-            )
+            if isinstance(text, RawFile):
+                response = Response(text.content, status=status, content_type=text.mime_type)
+            else:
+                response = Response(
+                    text or None,
+                    status=status,
+                    content_type="application/json; charset=utf-8" if text else None,
+                )
         except XeroError as exc:
             self.webhooks.flush()  # valid elements of a failed batch were still saved
             response = error_response(exc)
@@ -310,6 +317,11 @@ class XeroSandbox(Sandbox):
                 Answer(response.status_code, tuple(response.headers.items()), response.get_data()),
             )
         return response
+
+
+def _is_file_upload(parts: list[str]) -> bool:
+    """``/{Resource}/{id}/Attachments/{FileName}``: the body is raw bytes, not JSON."""
+    return len(parts) == 4 and parts[2].lower() == "attachments"
 
 
 _SETTINGS = {

@@ -144,6 +144,9 @@ RESOURCES = {
     "Invoices": ("InvoiceNumber",),
     "CreditNotes": ("CreditNoteNumber",),
     "Payments": (),
+    "BankTransactions": (),
+    "BankTransfers": (),
+    "Overpayments": (),
     "PurchaseOrders": ("PurchaseOrderNumber",),
 }
 
@@ -158,6 +161,8 @@ class TenantData:
         default_factory=lambda: {name: Collection(keys) for name, keys in RESOURCES.items()}
     )
     sequences: dict[str, itertools.count] = field(default_factory=dict)
+    attachments: dict[str, list[dict]] = field(default_factory=dict)  # record id -> files
+    files: dict[str, bytes] = field(default_factory=dict)  # attachment id -> content
 
     def __getitem__(self, resource: str) -> Collection:
         return self.collections[resource]
