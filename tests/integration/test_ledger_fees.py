@@ -4,12 +4,17 @@ booked in Xero per the connection's fee treatment so the clearing account follow
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 import stripe
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from revhub.store import Fee, Link, Payment, Payout
+from revhub.mappings.outbox import OutboxWorker
+from revhub.money import to_decimal
+from revhub.store import Connection, Fee, Invoice, Link, OutboxMessage, Payment, Payout
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 DAY = 86400
@@ -103,3 +108,111 @@ def test_fees_are_listed_in_pages_never_fetched_one_charge_at_a_time(db, vault, 
         assert sorted(f.amount_minor for f in s.scalars(select(Fee))) == sorted(
             t.fee for t in client.v1.balance_transactions.list({"type": "charge"}).data)
         assert [p.fee_minor > 0 for p in s.scalars(select(Payment))] == [True] * 5
+
+
+# -- booked in Xero ------------------------------------------------------------------------
+def drain(db, vault) -> None:
+    result = OutboxWorker(db, vault, "test-worker").drain()
+    if result.dead:
+        with db.session() as s:
+            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
+            raise AssertionError([(m.target_system, m.entity, m.last_error) for m in dead])
+
+
+def books(db, vault, sandboxes, treatment: str):
+    """A EUR company invoiced from a PO, on a Xero connection booking fees ``treatment``."""
+    running = sandboxes("stripe", "xero", companies=None)
+    with db.session(write=True) as s:
+        xero = s.scalars(select(Connection).where(Connection.name == "xero")).one()
+        xero.settings = {**xero.settings, "fee_treatment": treatment, "clearing_account_code": "091",
+                         "bank_account_code": "090", "fee_account_code": "404"}
+    client = stripe_client(running)
+    client.v1.customers.create({"name": "Fjord Analytics", "email": "ap@fjord.example"})
+    client.v1.products.create({"name": "Platform licence", "metadata": {"sku": "RH-PLAT"}})
+    synced(db, vault, running)
+    return running
+
+
+def pay_po(db, vault, running, number: str, unit: str) -> None:
+    po_id = submit_po(db, "ap@fjord.example", "EUR", 1, unit, unit, number=number, terms="NET30")
+    drain(db, vault)
+    with db.session() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+    stripe_client(running).v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"),
+                                           {"payment_method": "pm_card_visa"})
+
+
+def bank_transactions(running, kind: str) -> list[dict]:
+    return [t for t in xero_get(running, "BankTransactions")["BankTransactions"]
+            if t["Type"] == kind and t.get("Status") != "DELETED"]
+
+
+def clearing_movement(running) -> Decimal:
+    """What the hub moved through the Xero clearing account 091: receipts less fees and transfers."""
+    received = sum(Decimal(str(p["Amount"])) for p in xero_get(running, "Payments")["Payments"]
+                   if p["Account"].get("Code") == "091" and p.get("Status") != "DELETED")
+    spent = sum(Decimal(str(t["Total"])) for t in bank_transactions(running, "SPEND")
+                if t["BankAccount"].get("Code") == "091")
+    moved = sum(Decimal(str(t["Amount"])) for t in xero_get(running, "BankTransfers")["BankTransfers"]
+                if t["FromBankAccount"].get("Code") == "091")
+    return received - spent - moved
+
+
+def stripe_balance(running, currency: str) -> Decimal:
+    balance = stripe_client(running).v1.balance.retrieve()
+    minor = sum(b.amount for b in [*balance.available, *balance.pending] if b.currency == currency.lower())
+    return to_decimal(minor, currency)
+
+
+def test_per_payout_fees_and_the_payout_transfer_leave_the_clearing_account_equal_to_stripes_balance(
+        db, vault, sandboxes):
+    running = books(db, vault, sandboxes, "per_payout")
+    pay_po(db, vault, running, "4500055001", "1000.00")
+    pay_po(db, vault, running, "4500055002", "250.00")
+    synced(db, vault, running)
+    drain(db, vault)
+    running.clock.advance(4 * DAY)
+    synced(db, vault, running)
+    drain(db, vault)
+
+    [payout] = stripe_client(running).v1.payouts.list().data
+    settled = stripe_client(running).v1.balance_transactions.list({"payout": payout.id}).data
+    fees = [t for t in bank_transactions(running, "SPEND") if payout.id in (t.get("Reference") or "")]
+    assert [(Decimal(str(t["Total"])), t["LineItems"][0]["AccountCode"]) for t in fees] == \
+        [(to_decimal(sum(t.fee for t in settled if t.type != "payout"), "EUR"), "404")]
+    [transfer] = [t for t in xero_get(running, "BankTransfers")["BankTransfers"]
+                  if payout.id in (t.get("Reference") or "")]
+    assert (transfer["FromBankAccount"]["Code"], transfer["ToBankAccount"]["Code"]) == ("091", "090")
+    assert Decimal(str(transfer["Amount"])) == to_decimal(payout.amount, "EUR")
+    assert clearing_movement(running) == stripe_balance(running, "EUR")
+
+
+def test_per_charge_fees_are_one_spend_each_in_the_settlement_currency(db, vault, sandboxes):
+    running = books(db, vault, sandboxes, "per_charge")
+    pay_po(db, vault, running, "4500055003", "1000.00")
+    pay_po(db, vault, running, "4500055004", "250.00")
+    synced(db, vault, running)
+    drain(db, vault)
+
+    charges = stripe_client(running).v1.balance_transactions.list({"type": "charge"}).data
+    spent = {t["Reference"]: Decimal(str(t["Total"])) for t in bank_transactions(running, "SPEND")}
+    assert spent == {f"Stripe fee {t.id}": to_decimal(t.fee, t.currency.upper()) for t in charges}
+    assert clearing_movement(running) == stripe_balance(running, "EUR")
+
+
+def test_a_resync_from_an_empty_store_books_no_fee_or_payout_twice(db, vault, sandboxes):
+    running = books(db, vault, sandboxes, "per_payout")
+    pay_po(db, vault, running, "4500055005", "1000.00")
+    running.clock.advance(4 * DAY)
+    synced(db, vault, running)
+    drain(db, vault)
+    with db.session(write=True) as s:  # the hub forgets what it booked, and is told again
+        s.execute(delete(Link).where(Link.entity.in_(("payout", "fee")), Link.system == "xero"))
+        s.execute(update(OutboxMessage).where(OutboxMessage.entity.in_(("payout", "fee"))).values(
+            status="pending", idempotency_key=OutboxMessage.idempotency_key + ":again"))
+    drain(db, vault)
+
+    [payout] = stripe_client(running).v1.payouts.list().data
+    assert len([t for t in bank_transactions(running, "SPEND") if payout.id in (t.get("Reference") or "")]) == 1
+    assert len([t for t in xero_get(running, "BankTransfers")["BankTransfers"]
+                if payout.id in (t.get("Reference") or "")]) == 1
