@@ -162,7 +162,8 @@ class OutboxWorker:
                     result.dead += 1
                 updates[tuple(sorted(values))].append({**values, "_id": outcome.message_id})
             upsert_links(s, target, links)
-            record_notices(s, target, entity, [(by_id[o.message_id].record_id, o.notices) for o in outcomes])
+            record_notices(s, target, entity, [(by_id[o.message_id].record_id, o.notices, o.status == "sent")
+                                               for o in outcomes])
             table = OutboxMessage.__table__
             for columns, rows in updates.items():
                 s.execute(update(table).where(table.c.id == bindparam("_id")).values(

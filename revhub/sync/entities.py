@@ -14,10 +14,12 @@ from sqlalchemy import Table, TypeDecorator
 from revhub.store import (
     Contact,
     Customer,
+    Fee,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentAllocation,
+    Payout,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -96,11 +98,16 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
     _spec("subscription", Subscription,
           "customer_id product_id quantity current_period_start current_period_end status",
           {"customer_id": "customer", "product_id": "product"}),
+    # The processor's fee on a charge, in its settlement currency; booked per the connection's fee treatment.
+    _spec("fee", Fee, "reference payment_id amount_minor currency incurred_at", {"payment_id": "payment"},
+          natural_keys=(("reference",),), wait_for=("payment_id",)),
+    _spec("payout", Payout, "reference amount_minor fee_minor currency status initiated_at arrival_date",
+          natural_keys=(("reference",),)),
 )}
 
 # Parents before children, so references resolve in one pass of a full sync.
 SYNC_ORDER = ("customer", "contact", "product", "purchase_order", "invoice", "payment", "refund",
-              "subscription")
+              "subscription", "fee", "payout")
 
 
 def _to_date(value: Any) -> date | None:

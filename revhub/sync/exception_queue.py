@@ -67,10 +67,17 @@ def settle(session: Session, exception_id: int, *, actor: str, link_to: uuid.UUI
 
 
 def record_notices(session: Session, system: str, entity: str,
-                   notices: list[tuple[uuid.UUID, list[dict[str, Any]]]]) -> int:
+                   notices: list[tuple[uuid.UUID, list[dict[str, Any]], bool]]) -> int:
     """Open one exception per notice a write raised (kind, message, payload), unless the same
-    kind is already open for that record: a retried write never queues a second one."""
-    wanted = [(record_id, n) for record_id, found in notices for n in found]
+    kind is already open for that record: a retried write never queues a second one. A record
+    now written (the third element) closes its open unapplied-cash exception: it found its invoice."""
+    written = [str(record_id) for record_id, _, sent in notices if sent]
+    if written:
+        for row in session.scalars(select(SyncException).where(
+                SyncException.kind == UNAPPLIED_CASH, SyncException.status == "open",
+                SyncException.entity == entity, SyncException.external_id.in_(written))):
+            _close(row, "resolved", "outbox")
+    wanted = [(record_id, n) for record_id, found, _ in notices for n in found]
     if not wanted:
         return 0
     ids = {str(record_id) for record_id, _ in wanted}

@@ -4,6 +4,9 @@ exception queue says so; money that pays no invoice is queued as unapplied cash 
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 import stripe
 from sqlalchemy import select
@@ -11,7 +14,7 @@ from sqlalchemy import select
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Customer, Invoice, OutboxMessage, Payment, SyncException
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.purchase_orders import linked, submit_po
+from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 
@@ -59,6 +62,37 @@ def pay_in_stripe(running, stripe_invoice_id: str, amount: int) -> str:
                                                "payment_method": "pm_card_visa", "confirm": True})
     client.v1.invoices.attach_payment(invoice.id, {"payment_intent": intent.id})
     return intent.id
+
+
+def test_an_overpayment_is_the_amount_due_allocated_and_the_rest_a_xero_customer_credit(db, vault, hub):
+    invoice = invoiced(db, vault, "4500066001")
+    intent = pay_in_stripe(hub, linked(db, "invoice", invoice.id, "stripe"), 120000)
+    settle(db, vault, hub)
+
+    xero_invoice = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
+    assert xero_invoice["Status"] == "PAID" and Decimal(str(xero_invoice["AmountPaid"])) == Decimal("1000.00")
+    contact = xero_invoice["Contact"]["ContactID"]
+    credits = [o for o in xero_get(hub, "Overpayments")["Overpayments"] if o["Contact"]["ContactID"] == contact]
+    assert [(o["Type"], Decimal(str(o["Total"])), Decimal(str(o["RemainingCredit"]))) for o in credits] == \
+        [("RECEIVE-OVERPAYMENT", Decimal("200.00"), Decimal("200.00"))]
+    received = [t for t in xero_get(hub, "BankTransactions")["BankTransactions"]
+                if t["Type"] == "RECEIVE-OVERPAYMENT" and intent in (t.get("Reference") or "")]
+    assert len(received) == 1 and Decimal(str(received[0]["Total"])) == Decimal("200.00")
+
+
+def test_an_overpayment_shows_in_the_console_exception_queue_with_what_was_allocated_and_held(
+        db, vault, hub, app, config):
+    invoice = invoiced(db, vault, "4500066002")
+    pay_in_stripe(hub, linked(db, "invoice", invoice.id, "stripe"), 120000)
+    settle(db, vault, hub)
+
+    client = app.test_client()
+    login = client.get("/login").data
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', login).group(1).decode()
+    client.post("/login", data={"csrf_token": token, "name": "dana", "token": config.api_token})
+    page = client.get("/exceptions").get_data(as_text=True)
+    assert "overpayment" in page
+    assert "1000.00 EUR allocated, 200.00 EUR held as customer credit" in page
 
 
 def test_money_captured_with_no_invoice_is_queued_as_unapplied_cash_not_left_waiting(db, vault, hub):

@@ -17,6 +17,7 @@ from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import XeroAPI
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
+from revhub.mappings.ledger_settings import ledger_settings
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal
@@ -31,6 +32,7 @@ class XeroPusher(XeroMoneyPusher):
         self.sales_account = settings.get("sales_account_code", "200")
         self.clearing_account = settings.get("clearing_account_code", "090")
         self.overrides = settings.get("mapping_overrides")
+        self.ledger = ledger_settings(settings)  # fee treatment: push_ledger.py
 
     # -- payloads --------------------------------------------------------------------
     def _contact(self, customer: dict[str, Any], contact_id: str | None = None) -> dict[str, Any]:
@@ -66,7 +68,8 @@ class XeroPusher(XeroMoneyPusher):
     # -- pushing ---------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
         handler = {"customer": self._push_customers, "invoice": self._push_invoices,
-                   "payment": self._push_payments, "refund": self._push_refunds}.get(entity)
+                   "payment": self._push_payments, "refund": self._push_refunds,
+                   "fee": self._push_fees, "payout": self._push_payouts}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
         results: list[WriteResult] = []

@@ -12,6 +12,7 @@ from revhub.connectors.xero.allocation import Split, split_payment
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.normalize import minor
+from revhub.connectors.xero.push_ledger import XeroLedgerPusher
 from revhub.connectors.xero.push_refunds import XeroRefundPusher
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
@@ -30,7 +31,7 @@ class _Planned:
     numbers: str
 
 
-class XeroMoneyPusher(XeroRefundPusher):
+class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
     api: Any
     clearing_account: str
     sales_account: str
