@@ -31,14 +31,16 @@ ROWS = (
     ("refunds out", "refunded", "refunds", "refunds"),
     ("fees", "fees", "fees", "fees"),
     ("net", "net", "net", "net"),
-    ("payouts", "payouts", "transfers", None),
+    ("payouts", "payouts", "transfers", "payouts"),
+    ("payouts in transit", "in_transit", None, None),
     ("clearing balance change", "balance_change", "clearing_movement", None),
 )
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One money movement as one side holds it; ``amount_minor`` is its size (never negative)."""
+    """One money movement as one side holds it; ``amount_minor`` is its size (negative only for
+    a reversal, such as a failed payout coming back)."""
 
     side: str
     kind: str
@@ -50,6 +52,7 @@ class Entry:
     refs: tuple[str, ...] = ()           # further ids worth showing (balance transaction, invoice …)
     via_stripe: bool = True        # Stripe must hold it too (money that went through Stripe)
     clearing: bool = False         # Xero only: it moved the Stripe clearing account
+    under_way: bool = False        # a payout not in the bank yet: Xero books it on arrival
     # What it moved in the balance or bank account, when that account keeps another currency
     # (Stripe's settlement currency, a Xero payment's BankAmount): the clearing rows use it.
     settled_currency: str | None = None
@@ -165,9 +168,8 @@ def _period(group: list[Entry]) -> str:
 
 
 def _expected(group: list[Entry]) -> tuple[str, ...]:
-    kind = group[0].kind
-    if kind == "payout":
-        return ("stripe", "xero")  # the store keeps no payouts
+    if any(e.under_way for e in group):
+        return ("stripe", "store")  # in transit: Xero books the transfer when it lands
     if any(e.via_stripe for e in group):
         return SIDES
     return ("xero", "store")
@@ -200,6 +202,8 @@ def _difference(group: list[Entry]) -> Difference | None:
     present = [s for s in expected if sums[s] is not None]
     currencies = {s: {e.currency for e in group if e.side == s} for s in present}
     reference = next(iter(currencies[present[0]])) if present else None
+    if missing and all(sums[s] == 0 for s in present):
+        return None  # reversed where it happened (a failed payout): nothing to book elsewhere
     if missing:
         problem, sides = "missing", missing
     elif any(c != {reference} for c in currencies.values()):
@@ -257,6 +261,8 @@ def _ledgers(groups: list[list[Entry]]) -> list[Ledger]:
         for e in group:
             totals[(e.currency, period)][(e.side, e.kind)] += e.amount_minor
             # The balance rows follow the account itself, in the account's currency.
+            if e.under_way and e.side == "stripe":
+                totals[(e.currency, period)][("stripe", "in_transit")] += e.amount_minor
             if e.side == "stripe" or e.clearing:
                 currency, amount = e.settled
                 totals[(currency, period)][(e.side, "balance")] += amount if e.kind == "payment" else -amount
@@ -271,11 +277,12 @@ def _ledger(currency: str, period: str, t: dict[tuple[str, str], int]) -> Ledger
         currency, period,
         stripe={"captured": t[("stripe", "payment")], "refunded": t[("stripe", "refund")],
                 "fees": t[("stripe", "fee")], "net": net("stripe"), "payouts": t[("stripe", "payout")],
+                "in_transit": t[("stripe", "in_transit")],
                 "balance_change": t[("stripe", "balance")]},
         xero={"payments": t[("xero", "payment")], "refunds": t[("xero", "refund")], "fees": t[("xero", "fee")],
               "net": net("xero"), "transfers": t[("xero", "payout")], "clearing_movement": t[("xero", "balance")]},
         store={"payments": t[("store", "payment")], "refunds": t[("store", "refund")],
-               "fees": t[("store", "fee")], "net": net("store")})
+               "fees": t[("store", "fee")], "net": net("store"), "payouts": t[("store", "payout")]})
 
 
 def _ledger_json(ledger: Ledger) -> dict:

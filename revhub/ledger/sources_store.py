@@ -1,7 +1,9 @@
-"""The canonical store's side of the books check: payments, refunds and fees as revhub holds them.
+"""The canonical store's side of the books check: payments, refunds, fees and payouts as
+revhub holds them.
 
 Each record carries the ids its links give it in every system (a Stripe charge id, a Xero
-payment or credit note id), which is how it meets the other sides' records.
+payment or credit note id) and its processor reference, which is how it meets the other
+sides' records.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from revhub.ledger.check import Entry
-from revhub.store import Link, Payment, Refund
+from revhub.store import Fee, Link, Payment, Payout, Refund
 from revhub.sync.lookups import chunks
 
 _CAPTURED = ("succeeded", "reversed")  # a payment refunded later was still received
+_PAID_OUT = ("pending", "in_transit", "paid")  # money gone from the balance (failed ones come back)
+_UNDER_WAY = ("pending", "in_transit")  # not in the bank yet, so not booked in Xero yet
 
 
 def _bounds(column, since: date | None, until: date | None) -> list:
-    where = []
+    where = [column.is_not(None)]
     if since:
         where.append(column >= datetime.combine(since, time(), UTC))
     if until:
@@ -38,34 +42,46 @@ def _links(session: Session, entity: str, ids: list[uuid.UUID]) -> dict[uuid.UUI
     return found
 
 
+def _day(at: datetime) -> date:
+    return at.astimezone(UTC).date()
+
+
 def read_store(session: Session, stripe_systems: set[str], since: date | None, until: date | None) -> list[Entry]:
-    """Every received payment, its fee, and every refund dated in [since, until)."""
+    """Every received payment, refund, processor fee and payout dated in [since, until)."""
     payments = session.scalars(select(Payment).where(
-        Payment.deleted_at.is_(None), Payment.status.in_(_CAPTURED), Payment.received_at.is_not(None),
-        *_bounds(Payment.received_at, since, until))).all()
+        Payment.deleted_at.is_(None), Payment.status.in_(_CAPTURED), *_bounds(Payment.received_at, since, until)))
     refunds = session.scalars(select(Refund).where(
-        Refund.deleted_at.is_(None), Refund.status == "succeeded", Refund.issued_at.is_not(None),
-        *_bounds(Refund.issued_at, since, until))).all()
-    payment_links = _links(session, "payment", [p.id for p in payments]
-                           + [r.payment_id for r in refunds if r.payment_id])
-    refund_links = _links(session, "refund", [r.id for r in refunds])
-    entries: list[Entry] = []
-    for p in payments:
-        links = payment_links.get(p.id, {})
-        keys = frozenset({str(p.id), *links.values(), *([p.reference] if p.reference else [])})
-        via_stripe = bool(stripe_systems & set(links))
-        day = p.received_at.astimezone(UTC).date()
-        entries.append(Entry("store", "payment", str(p.id), p.currency, p.amount_minor, day, keys,
-                             via_stripe=via_stripe))
-        if p.fee_minor:
-            entries.append(Entry("store", "fee", str(p.id), p.currency, p.fee_minor, day, keys,
-                                 via_stripe=via_stripe))
-    for r in refunds:
-        links = refund_links.get(r.id, {})
-        paid_by_stripe = bool(r.payment_id and stripe_systems & set(payment_links.get(r.payment_id, {})))
-        entries.append(Entry("store", "refund", str(r.id), r.currency, r.amount_minor,
-                             r.issued_at.astimezone(UTC).date(),
-                             # the processor's refund id, which Xero's credit note quotes
-                             frozenset({str(r.id), *links.values(), *([r.reference] if r.reference else [])}),
-                             via_stripe=paid_by_stripe or bool(stripe_systems & set(links))))
+        Refund.deleted_at.is_(None), Refund.status == "succeeded", *_bounds(Refund.issued_at, since, until)))
+    fees = session.scalars(select(Fee).where(Fee.deleted_at.is_(None), *_bounds(Fee.incurred_at, since, until)))
+    payouts = session.scalars(select(Payout).where(
+        Payout.deleted_at.is_(None), Payout.status.in_(_PAID_OUT), *_bounds(Payout.initiated_at, since, until)))
+    payments, refunds, fees, payouts = (list(x) for x in (payments, refunds, fees, payouts))
+    paid = _links(session, "payment", [p.id for p in payments] + [r.payment_id for r in refunds if r.payment_id])
+    refunded = _links(session, "refund", [r.id for r in refunds])
+    booked = _links(session, "fee", [f.id for f in fees])
+    transferred = _links(session, "payout", [p.id for p in payouts])
+
+    def via_stripe(*links: dict[str, str]) -> bool:
+        return any(stripe_systems & set(x) for x in links)
+
+    entries = [Entry("store", "payment", str(p.id), p.currency, p.amount_minor, _day(p.received_at),
+                     _keys(p, paid.get(p.id, {})), via_stripe=via_stripe(paid.get(p.id, {})))
+               for p in payments]
+    entries += [Entry("store", "refund", str(r.id), r.currency, r.amount_minor, _day(r.issued_at),
+                      _keys(r, refunded.get(r.id, {})),
+                      via_stripe=via_stripe(refunded.get(r.id, {}), paid.get(r.payment_id, {})))
+                for r in refunds]
+    # A fee is the processor's by definition; it meets the Stripe fee by its balance transaction.
+    entries += [Entry("store", "fee", str(f.id), f.currency, f.amount_minor, _day(f.incurred_at),
+                      _keys(f, booked.get(f.id, {})))
+                for f in fees]
+    entries += [Entry("store", "payout", str(p.id), p.currency, p.amount_minor, _day(p.initiated_at),
+                      _keys(p, transferred.get(p.id, {})), under_way=p.status in _UNDER_WAY)
+                for p in payouts]
     return entries
+
+
+def _keys(record, links: dict[str, str]) -> frozenset[str]:
+    """Its canonical id, its ids in every linked system, and its processor reference."""
+    reference = getattr(record, "reference", None)
+    return frozenset({str(record.id), *links.values(), *([reference] if reference else [])})

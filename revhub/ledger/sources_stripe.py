@@ -16,7 +16,9 @@ from revhub.ledger.check import Entry
 
 PAGE_LIMIT = 100
 _KINDS = {"charge": "payment", "payment": "payment", "refund": "refund", "payment_refund": "refund",
-          "payout": "payout", "stripe_fee": "fee"}
+          "payout": "payout", "payout_failure": "payout", "payout_cancel": "payout", "stripe_fee": "fee"}
+# A payout on its way to the bank: Xero books the transfer only once it has arrived.
+_UNDER_WAY = ("pending", "in_transit")
 
 
 def balance_transactions(api: StripeAPI, since: date | None, until: date | None) -> Iterator[dict[str, Any]]:
@@ -51,8 +53,12 @@ def entries_of(txn: dict[str, Any]) -> list[Entry]:
     own_id = source_id or txn["id"]
     movement_currency, amount = _presented(txn, source)
     keys = frozenset(k for k in (own_id, txn["id"], intent if kind == "payment" else None) if k)
+    if txn["type"] in ("payout_failure", "payout_cancel"):
+        amount = -amount  # the payout's money back in the balance: it cancels the payout it names
+    under_way = kind == "payout" and isinstance(source, dict) and source.get("status") in _UNDER_WAY
     found.append(Entry("stripe", kind, own_id, movement_currency, amount, day, keys, (txn["id"],),
-                       settled_currency=currency, settled_minor=abs(txn["amount"])))
+                       under_way=under_way, settled_currency=currency,
+                       settled_minor=amount if amount < 0 else abs(txn["amount"])))
     if txn.get("fee"):
         found.append(Entry("stripe", "fee", txn["id"], currency, abs(txn["fee"]), day,
                            frozenset(k for k in (own_id, intent) if k), (own_id,)))

@@ -11,8 +11,10 @@ NOV = date(2026, 11, 5)
 
 
 def entry(side: str, kind: str, record_id: str, amount: int, *keys: str, on: date = NOV,
-          currency: str = "EUR", via_stripe: bool = True, clearing: bool = False, refs=()) -> Entry:
-    return Entry(side, kind, record_id, currency, amount, on, frozenset(keys), tuple(refs), via_stripe, clearing)
+          currency: str = "EUR", via_stripe: bool = True, clearing: bool = False, refs=(),
+          under_way: bool = False) -> Entry:
+    return Entry(side, kind, record_id, currency, amount, on, frozenset(keys), tuple(refs), via_stripe, clearing,
+                 under_way)
 
 
 def paid(amount: int = 10_000, charge: str = "ch_1", xero_id: str = "xp-1", canonical: str = "pay-1",
@@ -107,17 +109,33 @@ def test_the_currency_filter_keeps_only_that_currency():
     assert report.balanced and [x.currency for x in report.ledgers] == ["EUR"]
 
 
-def test_a_payout_with_no_bank_transfer_is_missing_in_xero_and_never_expected_in_the_store():
-    [difference] = compare([entry("stripe", "payout", "po_1", 9_680, refs=("txn_p",))]).differences
+def test_a_paid_payout_with_no_bank_transfer_is_missing_in_xero():
+    entries = [entry("stripe", "payout", "po_1", 9_680, refs=("txn_p",)),
+               entry("store", "payout", "out-1", 9_680, "po_1")]
+    [difference] = compare(entries).differences
     assert (difference.kind, difference.problem, difference.sides) == ("payout", "missing", ["xero"])
-    assert "store" not in difference.amounts
+    assert difference.records == {"stripe": ["po_1", "txn_p"], "store": ["out-1"]}
+
+
+def test_a_payout_still_in_transit_is_not_yet_expected_in_xero_and_shows_as_in_transit():
+    entries = [entry("stripe", "payout", "po_1", 9_680, under_way=True),
+               entry("store", "payout", "out-1", 9_680, "po_1", under_way=True)]
+    report = compare(entries)
+    assert report.balanced and report.ledgers[0].stripe["in_transit"] == 9_680
+
+
+def test_a_payout_that_failed_and_came_back_needs_no_transfer():
+    entries = [entry("stripe", "payout", "po_1", 9_680), entry("stripe", "payout", "po_1", -9_680, refs=("txn_f",))]
+    report = compare(entries)
+    assert report.balanced and report.ledgers[0].stripe["balance_change"] == 0
 
 
 def test_the_clearing_account_moves_as_stripes_balance_does():
     entries = paid() + [
         entry("stripe", "fee", "txn_1", 320, "ch_1"), entry("store", "fee", "pay-1", 320, "ch_1"),
         entry("xero", "fee", "bt-1", 320, "ch_1", clearing=True),
-        entry("stripe", "payout", "po_1", 9_680), entry("xero", "payout", "tr-1", 9_680, "po_1", clearing=True)]
+        entry("stripe", "payout", "po_1", 9_680), entry("xero", "payout", "tr-1", 9_680, "po_1", clearing=True),
+        entry("store", "payout", "out-1", 9_680, "po_1")]
     report = compare(entries)
     assert report.balanced
     ledger = report.ledgers[0]

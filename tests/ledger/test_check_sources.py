@@ -185,3 +185,12 @@ def test_a_period_is_a_calendar_month_read_with_a_margin_either_side():
     assert read_window(None) == (None, None)
     with pytest.raises(PeriodError):
         month_bounds("2026-13")
+
+
+def test_a_payout_on_its_way_to_the_bank_is_under_way_and_a_failed_one_comes_back():
+    sent = {"id": "po_2", "object": "payout", "amount": 5_000, "currency": "eur", "status": "in_transit"}
+    [entry] = entries_of(stripe_txn(id="txn_p2", type="payout", amount=-5_000, fee=0, net=-5_000, source=sent))
+    assert entry.under_way
+    failed = {**sent, "status": "failed"}
+    [back] = entries_of(stripe_txn(id="txn_f", type="payout_failure", amount=5_000, fee=0, net=5_000, source=failed))
+    assert (back.kind, back.record_id, back.amount_minor, back.under_way) == ("payout", "po_2", -5_000, False)
