@@ -11,12 +11,14 @@ is a :class:`Difference` that names the records on each side.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
+from revhub.ledger.columns import ROWS, SIDES, Ledger, difference_json, ledger_json, ledgers
 from revhub.money import to_decimal_string
 
-SIDES = ("stripe", "xero", "store")
+__all__ = ["KINDS", "ROWS", "SIDES", "Difference", "Entry", "Ledger", "Report", "compare", "period_of"]
+
 KINDS = ("payment", "refund", "fee", "payout")
 # What each side calls a record of each kind, for the messages.
 NOUNS = {
@@ -25,18 +27,6 @@ NOUNS = {
     ("xero", "fee"): "fee bank transaction", ("xero", "payout"): "bank transfer",
     ("store", "payment"): "payment", ("store", "refund"): "refund", ("store", "fee"): "payment fee",
 }
-# The side-by-side rows every view shows: (label, Stripe figure, Xero figure, store figure).
-ROWS = (
-    ("cash in", "captured", "payments", "payments"),
-    ("refunds out", "refunded", "refunds", "refunds"),
-    ("fees", "fees", "fees", "fees"),
-    ("net", "net", "net", "net"),
-    ("payouts", "payouts", "transfers", "payouts"),
-    ("payouts in transit", "in_transit", None, None),
-    ("clearing balance change", "balance_change", "clearing_movement", None),
-)
-
-
 @dataclass(frozen=True)
 class Entry:
     """One money movement as one side holds it; ``amount_minor`` is its size (negative only for
@@ -71,24 +61,13 @@ class Difference:
     """One group of records that does not balance, with the records that cause it."""
 
     kind: str
-    problem: str                   # missing | booked_twice | amount_differs | currency_differs
+    problem: str  # missing | booked_twice | amount_differs | currency_differs | settled_differs
     sides: list[str]               # the sides missing it, booking it twice, or disagreeing
     currency: str
     period: str
     amounts: dict[str, int | None]
     records: dict[str, list[str]]
     message: str
-
-
-@dataclass
-class Ledger:
-    """One currency and period: each side's figures in minor units."""
-
-    currency: str
-    period: str
-    stripe: dict[str, int] = field(default_factory=dict)
-    xero: dict[str, int] = field(default_factory=dict)
-    store: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,8 +84,8 @@ class Report:
     def as_json(self) -> dict:
         """JSON-ready; amounts as exact decimal strings in major units, never floats."""
         return {"period": self.period, "currency": self.currency, "balanced": self.balanced,
-                "ledgers": [_ledger_json(x) for x in self.ledgers],
-                "differences": [_difference_json(d) for d in self.differences]}
+                "ledgers": [ledger_json(x) for x in self.ledgers],
+                "differences": [difference_json(d) for d in self.differences]}
 
 
 def period_of(day: date) -> str:
@@ -132,8 +111,8 @@ def compare(entries: list[Entry], period: str | None = None, currency: str | Non
         if difference:
             differences.append(difference)
     differences.sort(key=lambda d: (d.currency, d.period, KINDS.index(d.kind), d.message))
-    ledgers = [x for x in _ledgers(groups) if currency is None or x.currency == currency]
-    return Report(ledgers, differences, period, currency)
+    found = [x for x in ledgers(groups, _period) if currency is None or x.currency == currency]
+    return Report(found, differences, period, currency)
 
 
 def _groups(entries: list[Entry]) -> list[list[Entry]]:
@@ -212,6 +191,8 @@ def _difference(group: list[Entry]) -> Difference | None:
     elif len({sums[s] for s in present}) > 1:
         twice = _booked_twice(group, present, sums)
         problem, sides = ("booked_twice", twice) if twice else ("amount_differs", present)
+    elif _settled_apart(group):
+        problem, sides = "settled_differs", ["stripe", "xero"]
     else:
         return None
     # Named in the currency of the side that leads (Stripe, else the store, else Xero).
@@ -222,6 +203,17 @@ def _difference(group: list[Entry]) -> Difference | None:
                       {s: sums[s] for s in SIDES if s in expected or sums[s] is not None},
                       {s: ids for s, ids in records.items() if ids},
                       _message(group, problem, sides, sums))
+
+
+def _settled_apart(group: list[Entry]) -> bool:
+    """Stripe's balance and Xero's clearing account moved by different amounts for the same
+    record (a charge converted at one rate by Stripe and at another by Xero)."""
+    stripe = {e.settled for e in group if e.side == "stripe"}
+    xero = {e.settled for e in group if e.side == "xero" and e.clearing}
+    currencies = {c for c, _ in stripe | xero}
+    if not stripe or not xero or len(currencies) != 1:
+        return False
+    return sum(a for _, a in stripe) != sum(a for _, a in xero)
 
 
 def _booked_twice(group: list[Entry], present: list[str], sums: dict[str, int | None]) -> list[str]:
@@ -245,6 +237,12 @@ def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str,
         return f"{described}: none in {' or '.join(sides)}"
     if problem == "booked_twice":
         return f"{described}: booked twice in {' and '.join(sides)}"
+    if problem == "settled_differs":
+        moved = {side: sum(e.settled[1] for e in group if e.side == side and (side == "stripe" or e.clearing))
+                 for side in ("stripe", "xero")}
+        currency = next(e.settled[0] for e in group if e.side == "stripe")
+        return (f"{described}: Stripe's balance moved {_money(moved['stripe'], currency)}, Xero's clearing "
+                f"account {_money(moved['xero'], currency)}")
     if problem == "currency_differs":
         return f"{described}: held in another currency by {' and '.join(sides)}"
     return f"{described}: amounts differ"
@@ -252,48 +250,3 @@ def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str,
 
 def _money(minor: int, currency: str) -> str:
     return f"{currency} {to_decimal_string(minor, currency)}"
-
-
-def _ledgers(groups: list[list[Entry]]) -> list[Ledger]:
-    totals: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
-    for group in groups:
-        period = _period(group)
-        for e in group:
-            totals[(e.currency, period)][(e.side, e.kind)] += e.amount_minor
-            # The balance rows follow the account itself, in the account's currency.
-            if e.under_way and e.side == "stripe":
-                totals[(e.currency, period)][("stripe", "in_transit")] += e.amount_minor
-            if e.side == "stripe" or e.clearing:
-                currency, amount = e.settled
-                totals[(currency, period)][(e.side, "balance")] += amount if e.kind == "payment" else -amount
-    return [_ledger(currency, period, cell) for (currency, period), cell in sorted(totals.items())]
-
-
-def _ledger(currency: str, period: str, t: dict[tuple[str, str], int]) -> Ledger:
-    def net(side: str) -> int:
-        return t[(side, "payment")] - t[(side, "refund")] - t[(side, "fee")]
-
-    return Ledger(
-        currency, period,
-        stripe={"captured": t[("stripe", "payment")], "refunded": t[("stripe", "refund")],
-                "fees": t[("stripe", "fee")], "net": net("stripe"), "payouts": t[("stripe", "payout")],
-                "in_transit": t[("stripe", "in_transit")],
-                "balance_change": t[("stripe", "balance")]},
-        xero={"payments": t[("xero", "payment")], "refunds": t[("xero", "refund")], "fees": t[("xero", "fee")],
-              "net": net("xero"), "transfers": t[("xero", "payout")], "clearing_movement": t[("xero", "balance")]},
-        store={"payments": t[("store", "payment")], "refunds": t[("store", "refund")],
-               "fees": t[("store", "fee")], "net": net("store"), "payouts": t[("store", "payout")]})
-
-
-def _ledger_json(ledger: Ledger) -> dict:
-    out = asdict(ledger)
-    for side in SIDES:
-        out[side] = {name: to_decimal_string(v, ledger.currency) for name, v in out[side].items()}
-    return out
-
-
-def _difference_json(difference: Difference) -> dict:
-    out = asdict(difference)
-    out["amounts"] = {s: None if v is None else to_decimal_string(v, difference.currency)
-                      for s, v in difference.amounts.items()}
-    return out

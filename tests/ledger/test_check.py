@@ -172,3 +172,14 @@ def test_a_fee_the_store_holds_in_the_charges_currency_while_stripe_took_it_in_a
     [difference] = compare(entries).differences
     assert (difference.problem, difference.sides) == ("currency_differs", ["store"])
     assert "store payment fee pay-1 USD 2.97" in difference.message
+
+
+def test_a_charge_xero_converted_at_another_rate_than_stripe_is_named_settled_differs():
+    charge = Entry("stripe", "payment", "ch_1", "USD", 10_000, NOV, frozenset({"pi_1"}),
+                   settled_currency="EUR", settled_minor=9_200)
+    booked = Entry("xero", "payment", "xp-1", "USD", 10_000, NOV, frozenset({"pi_1"}), clearing=True,
+                   settled_currency="EUR", settled_minor=9_150)
+    stored = entry("store", "payment", "pay-1", 10_000, "ch_1", currency="USD")
+    [difference] = compare([charge, booked, stored]).differences
+    assert (difference.problem, difference.sides) == ("settled_differs", ["stripe", "xero"])
+    assert "EUR 92.00" in difference.message and "EUR 91.50" in difference.message
