@@ -150,3 +150,44 @@ def test_a_side_that_cannot_be_read_exits_3_and_says_which(db, vault, books, rev
 def test_the_console_page_asks_for_sign_in_before_it_reads_any_provider(app, books):
     response = app.test_client().get("/ledger")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.fixture
+def booked(db, vault, sandboxes):
+    """Seeded Stripe and Xero on a connection that books each charge's fee and each payout in
+    Xero, after a first sync and a drained outbox."""
+    running = sandboxes("stripe", "xero", companies=4)
+    with db.session(write=True) as s:
+        xero = s.scalars(select(Connection).where(Connection.name == "xero")).one()
+        xero.settings = {**xero.settings, "fee_treatment": "per_charge", "clearing_account_code": "091",
+                         "bank_account_code": "090", "fee_account_code": "404"}
+    sync_all(db, vault, plan(db))
+    for _ in range(2):  # fees and payouts wait for the payments they belong to
+        OutboxWorker(db, vault, "w").drain()
+    return running
+
+
+def test_fees_and_payouts_booked_per_charge_balance_with_stripe_and_the_store(db, vault, booked):
+    report = run_check(db, vault)
+    assert [d.message for d in report.differences if d.kind in ("fee", "payout")] == []
+    fees = [(x.currency, x.stripe["fees"], x.xero["fees"], x.store["fees"]) for x in report.ledgers
+            if x.stripe["fees"]]
+    assert fees and all(stripe_ == xero == store for _, stripe_, xero, store in fees)
+
+
+def test_a_fee_booked_twice_through_the_xero_api_is_named_with_both_bank_transactions(db, vault, booked):
+    with db.session() as s:
+        connection = s.scalar(select(Connection).where(Connection.name == "xero"))
+    xero = build_connector(connection, vault).api
+    spent = xero.call("get_bank_transactions", "fee", where='Type=="SPEND"')["BankTransactions"]
+    fee = next(t for t in spent if t["Reference"].startswith("Stripe fee txn_"))
+    again = xero.call("create_bank_transactions", "fee", bank_transactions={"BankTransactions": [{
+        "Type": "SPEND", "Contact": {"ContactID": fee["Contact"]["ContactID"]},
+        "BankAccount": {"Code": "091"}, "Date": fee["Date"], "CurrencyCode": fee["CurrencyCode"],
+        "LineAmountTypes": "NoTax", "Reference": fee["Reference"],
+        "LineItems": [{"Description": "Stripe processing fee", "Quantity": 1,
+                       "UnitAmount": fee["Total"], "AccountCode": "404"}]}]})["BankTransactions"][0]
+
+    [difference] = named(run_check(db, vault), fee["Reference"].removeprefix("Stripe fee "), kind="fee")
+    assert (difference.problem, difference.sides) == ("booked_twice", ["xero"])
+    assert difference.records["xero"] == sorted([fee["BankTransactionID"], again["BankTransactionID"]])
