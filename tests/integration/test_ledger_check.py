@@ -191,3 +191,15 @@ def test_a_fee_booked_twice_through_the_xero_api_is_named_with_both_bank_transac
     [difference] = named(run_check(db, vault), fee["Reference"].removeprefix("Stripe fee "), kind="fee")
     assert (difference.problem, difference.sides) == ("booked_twice", ["xero"])
     assert difference.records["xero"] == sorted([fee["BankTransactionID"], again["BankTransactionID"]])
+
+
+def test_the_console_page_answers_json_for_machines_and_refuses_a_malformed_month(app, books):
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["admin"] = "dana"
+
+    out = client.get("/ledger?period=all&format=json").get_json()
+    assert set(out) == {"period", "currency", "balanced", "ledgers", "differences"}
+    assert all(isinstance(v, str) for x in out["ledgers"] for v in x["stripe"].values())
+    refused = client.get("/ledger?period=2026-13")
+    assert refused.status_code == 400 and "YYYY-MM" in refused.get_data(as_text=True)
