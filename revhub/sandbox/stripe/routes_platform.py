@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from revhub.sandbox.stripe import account, taxes, versions
 from revhub.sandbox.stripe import params as p
-from revhub.sandbox.stripe import taxes, versions
 from revhub.sandbox.stripe.errors import StripeError, missing
 from revhub.sandbox.stripe.store import new_id
 from revhub.sandbox.stripe.webhooks import new_secret
@@ -88,3 +88,8 @@ def install(sb, route, listing) -> None:
     @route("/v1/tax_rates/<tid>", ["POST"], "tax_rates_update", "TaxRateUpdateParams")
     def tax_rates_update(q, tid):
         return taxes.update_rate(store["tax_rate"].get(tid), q)
+
+    # -- the account ------------------------------------------------------------------
+    @route("/v1/account", ["GET"], "account_get", "AccountRetrieveCurrentParams")
+    def account_get(q):
+        return account.account(sb.created_at, sb.balance.default_currency, sb.balance.settlement_currencies)

@@ -44,8 +44,8 @@ def shape(value: Any, version: str, store: Store) -> Any:
 def _walk(value: Any, store: Store) -> Any:
     if isinstance(value, list):
         return [_walk(v, store) for v in value]
-    if not isinstance(value, dict):
-        return value
+    if not isinstance(value, dict) or value.get("object") == "event":
+        return value  # an event keeps the version it was created in, whoever lists it
     out = {k: _walk(v, store) for k, v in value.items()}
     kind = out.get("object")
     legacy = _LEGACY.get(kind) if isinstance(kind, str) else None

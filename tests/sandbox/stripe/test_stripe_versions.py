@@ -96,3 +96,10 @@ def test_an_unknown_webhook_endpoint_version_is_refused(client):
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.webhook_endpoints.create(params={"url": "http://127.0.0.1:1/hook", "enabled_events": ["*"],
                                                    "api_version": "1999-01-01"})
+
+
+def test_listed_events_keep_the_version_they_were_created_in(sandbox, client):
+    paid_invoice(client)
+    old = client_at(sandbox, "2024-06-20")
+    event = old.v1.events.list(params={"type": "invoice.paid"}).data[0]
+    assert event.api_version == stripe.api_version and "total_taxes" in event.data.object
