@@ -169,3 +169,18 @@ def test_a_refund_whose_payment_xero_answers_404_for_fails_alone_and_the_rest_of
     assert (messages[refunds[0].id].status, "404" in (messages[refunds[0].id].last_error or "")) == ("dead", True)
     assert messages[refunds[1].id].status == "sent"
     assert [n for n in sales_credit_notes(hub) if refunds[1].id in (n.get("Reference") or "")]
+
+
+def test_a_refund_pushed_before_xeros_credit_notes_were_synced_adopts_the_note_xero_holds(db, vault, sandboxes):
+    running = sandboxes("stripe", "xero", companies=COMPANIES, seed=SEED)
+    before = sales_credit_notes(running)
+    # Everything but Xero's credit notes: the hub cannot have linked the seeded refund yet.
+    sync_all(db, vault, [pair for pair in plan(db) if pair != ("xero", "refund")])
+    drain(db, vault, target="xero")
+
+    assert len(sales_credit_notes(running)) == len(before)
+    [seeded] = generate(COMPANIES, seed=SEED).refunds
+    with db.session() as s:
+        ours = s.scalars(select(Refund).where(Refund.reference == seeded.processor_id)).one()
+    note_id = linked(db, "refund", ours.id, "xero")
+    assert seeded.processor_id in xero_get(running, f"CreditNotes/{note_id}")["CreditNotes"][0]["Reference"]
