@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from revhub.sandbox.stripe import currencies, taxes
+from revhub.sandbox.stripe import currencies, invoice_items, lines, taxes
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.payments import Payments
@@ -74,6 +74,9 @@ class Invoices:
         if customer["currency"] is None:  # a customer's currency is that of its first invoice
             customer["currency"] = currency
         self.store["invoice"].add(invoice)
+        if p.string(q, "pending_invoice_items_behavior") == "include":
+            invoice["lines"]["data"].extend(invoice_items.take_pending(self.store, invoice))
+            self._totals(invoice)
         self.emit("invoice.created", invoice)
         return invoice
 
@@ -106,63 +109,25 @@ class Invoices:
             self.emit("invoice.updated", invoice, before)
         return invoice
 
-    def add_line(self, invoice: dict[str, Any], line: dict[str, Any], index: int | None = None) -> dict[str, Any]:
-        """One line from ``add_lines``/invoice items: ``amount`` or ``price_data``/``pricing`` with quantity."""
-        where = f"lines[{index}]" if index is not None else ""
-        if invoice["status"] != "draft":
-            raise StripeError(400, "You can only add lines to a draft invoice.", code="invoice_not_editable",
-                              param=f"{where}" or "invoice")
-        quantity = p.integer(line, "quantity", minimum=1, default=1)
-        price, product, unit = None, None, None
-        if line.get("price_data"):
-            data = line["price_data"]
-            product = self.store["product"].get(p.string(data, "product", required=True),
-                                                f"{where}[price_data][product]")["id"]
-            currency = p.string(data, "currency", required=True).lower()
-            if currency != invoice["currency"]:
-                raise StripeError(400, f"The price_data currency ({currency}) must match the invoice currency "
-                                       f"({invoice['currency']}).", param=f"{where}[price_data][currency]")
-            unit = p.integer(data, "unit_amount", minimum=0)
-            if unit is None:
-                unit = int(float(p.string(data, "unit_amount_decimal", required=True)))
-            amount = unit * quantity
-        elif line.get("pricing"):
-            price_obj = self.store["price"].get(p.string(line["pricing"], "price", required=True),
-                                                f"{where}[pricing][price]")
-            price, product, unit = price_obj["id"], price_obj["product"], price_obj["unit_amount"]
-            amount = unit * quantity
-        else:
-            amount = p.integer(line, "amount", required=True)
-            if "quantity" in line:
-                raise StripeError(400, "You cannot specify quantity together with amount.", param=f"{where}[quantity]")
-            unit = amount
-        tax_rates = taxes.rate_ids(self.store, line.get("tax_rates"), f"{where}[tax_rates]" if where else "tax_rates")
-        item_id = new_id("invoiceitem")
-        created = self.now()
-        row = {"id": new_id("line_item"), "object": "line_item", "amount": amount, "currency": invoice["currency"],
-               "description": p.string(line, "description") or "", "discount_amounts": [], "discountable": True,
-               "discounts": [], "invoice": invoice["id"], "livemode": False, "metadata": p.metadata(line),
-               "parent": {"type": "invoice_item_details", "subscription_item_details": None,
-                          "invoice_item_details": {"invoice_item": item_id, "proration": False,
-                                                   "proration_details": {"credited_items": None},
-                                                   "subscription": None}},
-               "period": {"end": created, "start": created}, "pretax_credit_amounts": [],
-               "pricing": ({"type": "price_details", "price_details": {"price": price, "product": product},
-                            "unit_amount_decimal": str(unit)} if product else
-                           {"type": "price_details", "price_details": None, "unit_amount_decimal": str(unit)}),
-               "quantity": quantity, "subscription": None, "taxes": [], "_tax_rates": tax_rates}
-        invoice["lines"]["data"].append(row)
-        self._totals(invoice)
-        return row
+    def add_line(self, invoice: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+        """One line (an invoice item's): checked, added, backed by its invoice item, totals redone."""
+        return self._commit(invoice, [lines.build(self.store, invoice, line, "", self.now())])[0]
 
-    def add_lines(self, invoice: dict[str, Any], lines: Any) -> dict[str, Any]:
-        if not isinstance(lines, list) or not lines:
+    def _commit(self, invoice: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for row in rows:
+            invoice["lines"]["data"].append(row)
+            invoice_items.from_line(self.store, row, invoice, row["period"]["start"])
+        self._totals(invoice)
+        return rows
+
+    def add_lines(self, invoice: dict[str, Any], given: Any) -> dict[str, Any]:
+        """``POST /v1/invoices/{id}/add_lines``: all lines or none."""
+        if not isinstance(given, list) or not given:
             raise StripeError(400, "Missing required param: lines.", code="parameter_missing", param="lines")
         before = {"amount_due": invoice["amount_due"], "total": invoice["total"]}
-        for i, line in enumerate(lines):
-            if not isinstance(line, dict):
-                raise StripeError(400, "Invalid object", param=f"lines[{i}]")
-            self.add_line(invoice, line, i)
+        # Every line is checked before any is added: a refused request changes nothing.
+        rows = [lines.build(self.store, invoice, line, f"lines[{i}]", self.now()) for i, line in enumerate(given)]
+        self._commit(invoice, rows)
         self.emit("invoice.updated", invoice, before)
         return invoice
 
@@ -215,6 +180,7 @@ class Invoices:
                               if invoice["status"] == "paid" else "invoice_not_editable")
         at = at or self.now()
         if p.boolean(q, "paid_out_of_band", default=False):
+            invoice["_paid_out_of_band"] = True
             invoice["amount_paid"] = invoice["amount_due"]
             invoice["amount_remaining"] = 0
             self._mark_paid(invoice, at)
@@ -246,6 +212,8 @@ class Invoices:
         at = at or self.now()
         applied = min(intent["amount_received"], invoice["amount_remaining"])
         self.store.take("invoice_payment.payment_intent", intent["id"])
+        invoice.setdefault("_payment_intents", []).append(intent["id"])
+        intent["_invoice"] = invoice["id"]
         self.store["invoice_payment"].add({
             "id": new_id("invoice_payment"), "object": "invoice_payment", "amount_paid": intent["amount_received"],
             "amount_requested": intent["amount"], "created": at, "currency": invoice["currency"],

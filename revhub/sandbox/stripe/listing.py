@@ -31,6 +31,7 @@ _SPECIAL: dict[tuple[str, str], Callable[[dict, Any], bool]] = {
     ("invoice_payment", "payment"): lambda o, v: all(o["payment"].get(k) == x for k, x in v.items()),
     ("event", "type"): lambda o, v: o["type"] == v or (v.endswith("*") and o["type"].startswith(v[:-1])),
     ("event", "types"): lambda o, v: o["type"] in v,
+    ("invoiceitem", "pending"): lambda o, v: (o["invoice"] is None) == (v == "true"),
     ("event", "delivery_success"): lambda o, v: (o["pending_webhooks"] == 0) == (v == "true"),
 }
 _DEFAULTS: dict[str, Callable[[dict], bool]] = {

@@ -105,7 +105,9 @@ class Payments:
         refund = {"id": object_id or new_id("refund"), "object": "refund", "amount": amount,
                   "balance_transaction": None,
                   "charge": charge["id"], "created": created, "currency": charge["currency"],
-                  "destination_details": None, "metadata": metadata or {}, "payment_intent": charge["payment_intent"],
+                  "customer": charge["customer"], "destination_details": _card_destination(created),
+                  "metadata": metadata or {}, "payment_intent": charge["payment_intent"],
+                  "payment_method": charge["payment_method"],
                   "reason": reason, "receipt_number": None, "source_transfer_reversal": None,
                   "status": "succeeded", "transfer_reversal": None}
         txn = self.balance.record(-amount, charge["currency"], refund["id"], "refund", created)
@@ -118,3 +120,10 @@ class Payments:
         self.emit("refund.created", refund)
         self.emit("charge.refunded", charge, before)
         return refund
+
+
+def _card_destination(created: int) -> dict[str, Any]:
+    """Where a card refund goes: back to the card, traceable by the acquirer's reference number."""
+    return {"type": "card", "card": {"reference": f"{created:d}{secrets.randbelow(10 ** 9):09d}"[:23],
+                                     "reference_status": "available", "reference_type": "acquirer_reference_number",
+                                     "type": "refund"}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from revhub.sandbox.stripe import listing as filters
-from revhub.sandbox.stripe import routes_billing, routes_money, routes_platform
+from revhub.sandbox.stripe import routes_billing, routes_money, routes_platform, routes_search
 
 
 def install(sb) -> None:
@@ -25,7 +25,7 @@ def install(sb) -> None:
         return store[kind].page(q, url or f"/v1/{kind}s",
                                 (lambda o: matches(o) and extra(o)) if extra else matches)
 
-    for module in (routes_billing, routes_money, routes_platform):
+    for module in (routes_billing, routes_money, routes_platform, routes_search):
         module.install(sb, route, listing)
 
     @app.errorhandler(404)
@@ -35,3 +35,8 @@ def install(sb) -> None:
         return jsonify(error={"message": f"Unrecognized request URL ({request.method}: {request.path}). Please see "
                                          "https://stripe.com/docs or we can help at https://support.stripe.com/.",
                               "type": "invalid_request_error"}), 404
+
+    @app.errorhandler(500)
+    def failed(_):
+        # A fault in the sandbox itself still answers in Stripe's shape (the SDK raises APIError).
+        return jsonify(error={"message": "An unknown error occurred", "type": "api_error"}), 500

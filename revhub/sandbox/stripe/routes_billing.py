@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from revhub.sandbox.stripe import catalog
+from revhub.sandbox.stripe import catalog, invoice_items
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
 
@@ -95,18 +95,24 @@ def install(sb, route, listing) -> None:
 
     @route("/v1/invoices/<iid>/lines", ["GET"], "invoice_lines", "InvoiceListLinesParams")
     def invoice_lines(q, iid):
-        invoice = store["invoice"].get(iid)
-        data = invoice["lines"]["data"]
+        data = store["invoice"].get(iid)["lines"]["data"]  # in invoice order, not newest first
         limit = p.integer(q, "limit", minimum=1, maximum=100, default=10)
-        start = 0
-        if q.get("starting_after"):
-            ids = [line["id"] for line in data]
-            if q["starting_after"] not in ids:
-                raise missing("line item", q["starting_after"], "starting_after")
-            start = ids.index(q["starting_after"]) + 1
-        page = data[start:start + limit]
-        return {"object": "list", "data": page, "has_more": start + limit < len(data),
-                "url": f"/v1/invoices/{iid}/lines"}
+        after, before = q.get("starting_after"), q.get("ending_before")
+        if after and before:
+            raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
+                              param="ending_before")
+        ids = [line["id"] for line in data]
+        for anchor, name in ((after, "starting_after"), (before, "ending_before")):
+            if anchor and anchor not in ids:
+                raise missing("line item", anchor, name)
+        if before:
+            end = ids.index(before)
+            start = max(0, end - limit)
+            page, more = data[start:end], start > 0
+        else:
+            start = ids.index(after) + 1 if after else 0
+            page, more = data[start:start + limit], start + limit < len(data)
+        return {"object": "list", "data": page, "has_more": more, "url": f"/v1/invoices/{iid}/lines"}
 
     @route("/v1/invoices/<iid>/add_lines", ["POST"], "invoice_add_lines", "InvoiceAddLinesParams")
     def invoice_add_lines(q, iid):
@@ -135,14 +141,21 @@ def install(sb, route, listing) -> None:
 
     @route("/v1/invoiceitems", ["POST"], "invoiceitems_create", "InvoiceItemCreateParams")
     def invoiceitems_create(q):
-        store["customer"].get(p.string(q, "customer", required=True), "customer")
-        invoice = store["invoice"].get(p.string(q, "invoice", required=True), "invoice")
+        customer = store["customer"].get(p.string(q, "customer", required=True), "customer")
+        if not q.get("invoice"):  # pending: waits for the customer's next invoice
+            return invoice_items.create_pending(store, q, customer, sb.balance.default_currency, sb.now())
+        invoice = store["invoice"].get(p.string(q, "invoice"), "invoice")
         line = {k: v for k, v in q.items() if k not in ("customer", "invoice", "currency")}
         row = sb.invoices.add_line(invoice, line)
-        return {"id": row["parent"]["invoice_item_details"]["invoice_item"], "object": "invoiceitem",
-                "amount": row["amount"], "currency": row["currency"], "customer": invoice["customer"],
-                "date": sb.now(), "description": row["description"], "invoice": invoice["id"],
-                "livemode": False, "metadata": row["metadata"], "quantity": row["quantity"]}
+        return store["invoiceitem"].get(row["parent"]["invoice_item_details"]["invoice_item"])
+
+    @route("/v1/invoiceitems", ["GET"], "invoiceitems_list", "InvoiceItemListParams")
+    def invoiceitems_list(q):
+        return listing("invoiceitem", q)
+
+    @route("/v1/invoiceitems/<item_id>", ["GET"], "invoiceitems_get", "InvoiceItemRetrieveParams")
+    def invoiceitems_get(q, item_id):
+        return store["invoiceitem"].get(item_id)
 
     @route("/v1/invoice_payments", ["GET"], "invoice_payments_list", "InvoicePaymentListParams")
     def invoice_payments_list(q):

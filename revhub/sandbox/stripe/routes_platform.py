@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from revhub.sandbox.stripe import account, taxes, versions
 from revhub.sandbox.stripe import params as p
-from revhub.sandbox.stripe import taxes
 from revhub.sandbox.stripe.errors import StripeError, missing
 from revhub.sandbox.stripe.store import new_id
 from revhub.sandbox.stripe.webhooks import new_secret
@@ -39,7 +39,8 @@ def install(sb, route, listing) -> None:
         if not isinstance(events, list) or not events:
             raise StripeError(400, "Missing required param: enabled_events.", code="parameter_missing",
                               param="enabled_events")
-        endpoint = {"id": new_id("webhook_endpoint"), "object": "webhook_endpoint", "api_version": None,
+        version = versions.check(p.string(q, "api_version")) if q.get("api_version") else None
+        endpoint = {"id": new_id("webhook_endpoint"), "object": "webhook_endpoint", "api_version": version,
                     "application": None, "created": sb.now(), "description": p.string(q, "description"),
                     "enabled_events": events, "livemode": False, "metadata": p.metadata(q), "status": "enabled",
                     "url": url, "_secret": new_secret()}
@@ -87,3 +88,8 @@ def install(sb, route, listing) -> None:
     @route("/v1/tax_rates/<tid>", ["POST"], "tax_rates_update", "TaxRateUpdateParams")
     def tax_rates_update(q, tid):
         return taxes.update_rate(store["tax_rate"].get(tid), q)
+
+    # -- the account ------------------------------------------------------------------
+    @route("/v1/account", ["GET"], "account_get", "AccountRetrieveCurrentParams")
+    def account_get(q):
+        return account.account(sb.created_at, sb.balance.default_currency, sb.balance.settlement_currencies)

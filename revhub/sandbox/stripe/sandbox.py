@@ -17,8 +17,8 @@ from flask import Response, request
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
+from revhub.sandbox.stripe import fields, schema, versions
 from revhub.sandbox.stripe import params as p
-from revhub.sandbox.stripe import schema
 from revhub.sandbox.stripe.balance import Balance
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
@@ -26,7 +26,7 @@ from revhub.sandbox.stripe.payments import Payments
 from revhub.sandbox.stripe.store import Store, new_id
 from revhub.sandbox.stripe.webhooks import DEFAULT_RETRY_DELAYS, Deliveries
 
-API_VERSION = "2026-10-28.endive"  # what stripe-python 16.1.0 sends in Stripe-Version
+API_VERSION = versions.CURRENT  # what stripe-python 16.1.0 sends in Stripe-Version
 EVENT_RETENTION = 30 * 86400
 IDEMPOTENCY_WINDOW = 24 * 3600
 DEFAULT_API_KEY = "sk_test_revhub_sandbox"
@@ -57,6 +57,7 @@ class StripeSandbox(Sandbox):
         super().__init__(seed=seed, clock=clock)
         self.api_key = api_key
         self._fixed_now: int | None = None
+        self.created_at = int(self.clock.time())
         self.store = Store()
         self.lock = self.store.lock
         self.balance = Balance(self.store, self.now, self.emit, default_currency,
@@ -66,7 +67,7 @@ class StripeSandbox(Sandbox):
         self._idempotency: dict[str, tuple[float, str, str, int, bytes]] = {}
         self._request_id = threading.local()
         self.deliveries = Deliveries(self.clock, lambda: self.store.all("webhook_endpoint"), self._delivered,
-                                     webhook_retry_delays)
+                                     webhook_retry_delays, render=self._for_endpoint)
         from revhub.sandbox.stripe import routes
 
         routes.install(self)
@@ -93,6 +94,15 @@ class StripeSandbox(Sandbox):
             self.deliveries.enqueue(copy.deepcopy(event), endpoints)
         return event
 
+    def _for_endpoint(self, event: dict[str, Any], endpoint: dict[str, Any]) -> dict[str, Any]:
+        """``event`` as ``endpoint`` receives it: in its own API version when it set one."""
+        version = endpoint.get("api_version") or event["api_version"]
+        if version == event["api_version"]:
+            return event
+        with self.lock:
+            shaped = versions.shape(copy.deepcopy(event["data"]), version, self.store)
+        return {**event, "api_version": version, "data": shaped}
+
     def _delivered(self, event_id: str) -> None:
         with self.lock:
             event = self.store["event"].objects.get(event_id)
@@ -105,8 +115,13 @@ class StripeSandbox(Sandbox):
     def render(self, obj: dict[str, Any], expand: list[str] | None = None) -> dict[str, Any]:
         """The public JSON of ``obj``: private keys dropped, ``expand`` paths replaced by objects."""
         out = _clone(obj)
+        includable = fields.INCLUDABLE.get(obj.get("object"), frozenset())
         for path in expand or ():
-            self._expand(out, path.split("."), 0)
+            head = path.split(".", 1)[0]
+            if head in includable:  # left out unless asked for
+                out[head] = _clone(fields.include(obj["object"], head, obj, self.store))
+            else:
+                self._expand(out, path.split("."), 0)
         return out
 
     def _expand(self, node: Any, parts: list[str], depth: int) -> None:
@@ -164,8 +179,10 @@ class StripeSandbox(Sandbox):
             request_id = "req_" + secrets.token_hex(7)
             self._request_id.value = request_id
             self._request_id.key = None
+            self._request_id.version = API_VERSION
             try:
                 self._authenticate()
+                self._request_id.version = versions.check(request.headers.get("Stripe-Version"))
                 pairs = request.args.items(multi=True) if request.method in ("GET", "DELETE") else \
                     request.form.items(multi=True)
                 params = p.parse(pairs)
@@ -187,11 +204,12 @@ class StripeSandbox(Sandbox):
         with self.lock:
             self.balance.settle(self.now())  # the clock's work first: funds available, payouts made
             result = fn(params, **kwargs)
-            if isinstance(result, dict) and result.get("object") == "list":
+            if isinstance(result, dict) and result.get("object") in ("list", "search_result"):
                 inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]
-                data = [self._public(item, inner) for item in result["data"]]
-                return 200, json.dumps({**result, "data": data}).encode()
-            return 200, json.dumps(self._public(result, expand)).encode()
+                body = {**result, "data": [self._public(item, inner) for item in result["data"]]}
+            else:
+                body = self._public(result, expand)
+            return 200, json.dumps(versions.shape(body, self._request_id.version, self.store)).encode()
 
     def _public(self, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
         return self.render(obj, expand)
@@ -234,7 +252,7 @@ class StripeSandbox(Sandbox):
                 response = Response(saved[4], status=saved[3], content_type="application/json")
                 response.headers["Request-Id"] = saved[2]
                 response.headers["Idempotent-Replayed"] = "true"
-                response.headers["Stripe-Version"] = API_VERSION
+                response.headers["Stripe-Version"] = self._request_id.version
                 response.headers["Idempotency-Key"] = key
                 return response
             try:
@@ -257,17 +275,28 @@ class StripeSandbox(Sandbox):
         payload = body if isinstance(body, bytes) else json.dumps(body)
         response = Response(payload, status=status, content_type="application/json")
         response.headers["Request-Id"] = request_id
-        response.headers["Stripe-Version"] = API_VERSION
+        response.headers["Stripe-Version"] = getattr(self._request_id, "version", API_VERSION)
         return response
 
 
 def _clone(value: Any) -> Any:
     """A copy of JSON-shaped data, detached from the store so it is serialized outside the lock
-    (several times faster than ``copy.deepcopy``, which dominated list pages)."""
-    if isinstance(value, dict):  # private keys (``_name``) are the sandbox's own, never shown;
-        # metadata is the user's and keeps every key it was given.
-        return {k: dict(v) if k == "metadata" and isinstance(v, dict) else _clone(v)
-                for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, list):
-        return [_clone(v) for v in value]
+    (several times faster than ``copy.deepcopy``, which dominated list pages). Private keys
+    (``_name``) are the sandbox's own and never shown; metadata is the user's and keeps every key."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if key[:1] == "_":
+                continue
+            inner = type(item)
+            if inner is dict:
+                out[key] = dict(item) if key == "metadata" else _clone(item)
+            elif inner is list:
+                out[key] = [_clone(x) if type(x) in (dict, list) else x for x in item]
+            else:
+                out[key] = item  # scalars are shared: they are immutable
+        return out
+    if kind is list:
+        return [_clone(x) if type(x) in (dict, list) else x for x in value]
     return value

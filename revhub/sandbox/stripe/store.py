@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from revhub.sandbox.stripe import fields
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.errors import StripeError, missing
 
@@ -35,6 +36,7 @@ class Collection:
         self.position: dict[str, int] = {}
 
     def add(self, obj: dict[str, Any]) -> dict[str, Any]:
+        fields.complete(self.kind, obj)
         self.position[obj["id"]] = len(self.order)
         self.order.append(obj["id"])
         self.objects[obj["id"]] = obj

@@ -36,8 +36,8 @@ class Deliveries:
 
     def __init__(self, clock: SandboxClock, endpoints: Callable[[], list[dict[str, Any]]],
                  on_done: Callable[[str], None], retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
-                 timeout: float = 10.0) -> None:
-        self.clock, self.endpoints, self.on_done = clock, endpoints, on_done
+                 timeout: float = 10.0, render: Callable[[dict, dict], dict] = lambda event, endpoint: event) -> None:
+        self.clock, self.endpoints, self.on_done, self.render = clock, endpoints, on_done, render
         self.retry_delays, self.timeout = retry_delays, timeout
         self._queue: list[tuple[float, int, dict, str, int]] = []
         self._seq = itertools.count()
@@ -84,7 +84,8 @@ class Deliveries:
                                                  event, endpoint_id, attempt + 1))
 
     def _send(self, event: dict[str, Any], endpoint: dict[str, Any], attempt: int) -> bool:
-        body = json.dumps(event).encode()
+        # Rendered in the endpoint's API version, whatever the version of the caller that caused it.
+        body = json.dumps(self.render(event, endpoint)).encode()
         # The timestamp is the time of this attempt: a retry is signed anew.
         header = sign_payload(body, endpoint["_secret"], int(self.clock.time()))
         status = None
