@@ -112,3 +112,17 @@ def test_money_captured_with_no_invoice_is_queued_as_unapplied_cash_not_left_wai
                                                         OutboxMessage.status.in_(("pending", "failed")))).all()
     assert [(q.external_id, "42.00 EUR" in q.message) for q in queued] == [(str(payment.id), True)]
     assert waiting == []
+
+
+def test_xeros_echo_of_an_overpaid_payment_leaves_the_canonical_payment_at_the_amount_received(db, vault, hub):
+    invoice = invoiced(db, vault, "4500066003")
+    intent = pay_in_stripe(hub, linked(db, "invoice", invoice.id, "stripe"), 120000)
+    settle(db, vault, hub)
+    hub.clock.advance(60)
+    sync_all(db, vault, plan(db, connection="xero", entity="payment"))
+
+    with db.session() as s:
+        payment = s.scalars(select(Payment).where(Payment.reference == intent)).one()
+    xero_payment = xero_get(hub, f"Payments/{linked(db, 'payment', payment.id, 'xero')}")["Payments"][0]
+    assert Decimal(str(xero_payment["Amount"])) == Decimal("1000.00")
+    assert (payment.amount_minor, payment.currency) == (120000, "EUR")

@@ -29,19 +29,27 @@ class StripeBalanceReader:
 
     def _list_fees(self, cursor: dict[str, Any] | None, full: bool) -> Iterator[Page]:
         """Fees from balance transactions created since the cursor's second (that second again:
-        what was seen then comes back unchanged). https://docs.stripe.com/api/balance_transactions/list"""
+        what was seen then comes back unchanged), a page at a time. Stripe lists newest first,
+        so every page but the last keeps the old cursor: a crash re-lists, never skips.
+        https://docs.stripe.com/api/balance_transactions/list"""
         since = None if full or not cursor else cursor.get("created")
         params: dict[str, Any] = {"created": {"gte": since}} if since else {}
+        kept = {"created": since} if since else {}
         newest = since or 0
         calls = self.api.calls
-        pages = list(self._pages("/v1/balance_transactions", "fee", **params))
-        txns = [t for page in pages for t in page]
-        newest = max([newest, *(t.get("created") or 0 for t in txns)])
-        changes = [Change("fee", t["id"], f"{int(t.get('created') or 0):010d}.00.{0:016d}", balance.fee(t),
-                          changed_at=iso_datetime(t.get("created")))
-                   for t in reversed(txns) if balance.has_fee(t)]
-        # Listed newest first: the cursor moves only once every page is in hand.
-        yield Page(changes, {"created": newest}, api_calls=self.api.calls - calls)
+        pages = self._pages("/v1/balance_transactions", "fee", **params)
+        page = next(pages)
+        while True:
+            following = next(pages, None)
+            newest = max([newest, *(t.get("created") or 0 for t in page)])
+            changes = [Change("fee", t["id"], f"{int(t.get('created') or 0):010d}.00.{0:016d}", balance.fee(t),
+                              changed_at=iso_datetime(t.get("created"))) for t in reversed(page) if balance.has_fee(t)]
+            yield Page(changes, kept if following is not None else {"created": newest},
+                       api_calls=self.api.calls - calls)
+            calls = self.api.calls
+            if following is None:
+                return
+            page = following
 
     def _settled_by_payouts(self, payouts: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         """Per payout, the balance transactions it paid out (one paged list per payout).

@@ -162,7 +162,16 @@ def _outcome(p: _Planned, payments: list[dict[str, Any]], credit: dict[str, Any]
     if external_id is None:
         return WriteResult(p.item.message_id, "dead", error=notices[0]["message"] if notices else "nothing written")
     return WriteResult(p.item.message_id, "sent", external_id=external_id, notices=notices,
-                       error="; ".join(_errors(e) for e in failed) or None)
+                       error="; ".join(_errors(e) for e in failed) or None, pushed=_as_xero_has_it(p))
+
+
+def _as_xero_has_it(p: _Planned) -> dict[str, Any]:
+    """The payment as Xero now holds it (what was allocated, not what was received): the base
+    its echo is compared with, so Xero's smaller amount is never taken for a change."""
+    applied = dict(p.split.applied)
+    allocations = [{"invoice_id": a.get("invoice_id"), "amount_minor": applied[a["invoice_external_id"]]}
+                   for a in p.item.record.get("allocations") or () if a.get("invoice_external_id") in applied]
+    return {**p.item.record, "amount_minor": sum(applied.values()), "allocations": allocations}
 
 
 def _date(record: dict[str, Any]) -> str | None:

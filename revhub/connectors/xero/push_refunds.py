@@ -25,22 +25,11 @@ class XeroRefundPusher:
         results: list[WriteResult] = []
         ready: list[tuple[WriteItem, dict[str, Any]]] = []
         for item in items:
-            if item.external_id or item.record.get("status") != "succeeded":
-                results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
-                continue
-            if not item.refs.get("payment"):
-                results.append(WriteResult(item.message_id, "retry", retry_after=120,
-                                           error="waiting for the refunded payment to reach Xero"))
-                continue
-            # The refunded payment, as Xero has it, names the invoice and the contact.
-            try:
-                answer = self.api.call("get_payment", "payment", payment_id=item.refs["payment"])
-            except NotFound:
-                # One missing record fails its own element, never the rest of the batch.
-                results.append(WriteResult(item.message_id, "dead", error=(
-                    f"the refunded payment {item.refs['payment']} is not in Xero (404)")))
-                continue
-            ready.append((item, answer["Payments"][0]["Invoice"]))
+            answer = self._refund_ready(item)
+            if isinstance(answer, WriteResult):
+                results.append(answer)
+            else:
+                ready.append((item, answer))
         if not ready:
             return results
         notes = self.api.call("create_credit_notes", "refund",
@@ -66,6 +55,35 @@ class XeroRefundPusher:
             else:
                 results.append(WriteResult(item.message_id, "sent", external_id=note["CreditNoteID"]))
         return results
+
+    def _refund_ready(self, item: WriteItem) -> WriteResult | dict[str, Any]:
+        """The refunded invoice (as Xero has it) for a refund to write now, else its answer."""
+        if item.external_id or item.record.get("status") != "succeeded":
+            return WriteResult(item.message_id, "skipped", external_id=item.external_id)
+        if not item.refs.get("payment"):
+            return WriteResult(item.message_id, "retry", retry_after=120,
+                               error="waiting for the refunded payment to reach Xero")
+        held = self._note_quoting(item.record.get("reference"))
+        if held:  # Xero already holds this refund (booked before revhub, or by an earlier attempt)
+            return WriteResult(item.message_id, "sent", external_id=held)
+        try:
+            # The refunded payment, as Xero has it, names the invoice and the contact.
+            answer = self.api.call("get_payment", "payment", payment_id=item.refs["payment"])
+        except NotFound:
+            # One missing record fails its own element, never the rest of the batch.
+            return WriteResult(item.message_id, "dead",
+                               error=f"the refunded payment {item.refs['payment']} is not in Xero (404)")
+        return answer["Payments"][0]["Invoice"]
+
+    def _note_quoting(self, reference: str | None) -> str | None:
+        """The id of a live sales credit note whose Reference quotes ``reference``, if any.
+        https://developer.xero.com/documentation/api/accounting/creditnotes#get-creditnotes"""
+        if not reference:
+            return None
+        found = self.api.call("get_credit_notes", "refund",
+                              where=f'Type=="ACCRECCREDIT" AND Reference.Contains("{reference}")')
+        live = [n for n in found.get("CreditNotes") or () if n.get("Status") not in ("DELETED", "VOIDED")]
+        return live[0]["CreditNoteID"] if live else None
 
     def _credit_note(self, item: WriteItem, invoice: dict[str, Any]) -> dict[str, Any]:
         record = item.record
