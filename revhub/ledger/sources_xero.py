@@ -21,7 +21,7 @@ from revhub.ledger.check import Entry
 from revhub.mappings.ledger_settings import ledger_settings
 from revhub.money import to_minor
 
-PAGE_SIZE = 100
+PAGE_SIZE = 1000  # the largest page Xero serves (pageSize 1-1000)
 # Credit notes are read this far before the window: a note raised in one month may be
 # refunded in cash in a later one, and its reference (the Stripe refund id) is still needed.
 CREDIT_NOTE_LOOKBACK = timedelta(days=366)
