@@ -15,7 +15,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from revhub.sandbox.stripe.currencies import exponent
+from revhub.sandbox.stripe.currencies import PAYOUT_DIVISIBLE_BY_100, exponent
 from revhub.sandbox.stripe.store import Store, new_id
 
 DAY = 86400
@@ -111,7 +111,8 @@ class Balance:
             for txn in by_day[midnight]:
                 carry.setdefault(txn["currency"], []).append(txn)
             for currency, txns in list(carry.items()):
-                if sum(t["net"] for t in txns) > 0:  # a negative balance waits for more funds
+                smallest = 100 if currency in PAYOUT_DIVISIBLE_BY_100 else 1
+                if sum(t["net"] for t in txns) >= smallest:  # a negative balance waits for more funds
                     self._payout(currency, txns, midnight)
                     del carry[currency]
         self._unpaid = [t for t in self._unpaid if not t["_payout"]]
@@ -120,6 +121,8 @@ class Balance:
 
     def _payout(self, currency: str, txns: list[dict[str, Any]], at: int) -> dict[str, Any]:
         amount = sum(t["net"] for t in txns)
+        if currency in PAYOUT_DIVISIBLE_BY_100:  # HUF, TWD …: paid out in whole units, the rest stays
+            amount -= amount % 100
         payout = {"id": new_id("payout"), "object": "payout", "amount": amount, "application_fee": None,
                   "application_fee_amount": None, "arrival_date": at + DAY, "automatic": True,
                   "balance_transaction": None, "created": at, "currency": currency, "description": "STRIPE PAYOUT",

@@ -38,9 +38,10 @@ class Invoices:
             raise StripeError(400, f"Invoice number {number} has already been used.", code="invoice_number_taken",
                               param="number")
         created = created or self.now()
-        currency = (p.string(q, "currency") or customer.get("currency") or "usd").lower()
+        currency = (p.string(q, "currency") or customer.get("currency")
+                    or self.payments.balance.default_currency).lower()  # the account's, when neither says
         invoice = {
-            "id": new_id("invoice"), "object": "invoice", "account_country": "US", "account_name": "revhub sandbox",
+            "id": new_id("invoice"), "object": "invoice", "account_country": "NL", "account_name": "revhub sandbox",
             "account_tax_ids": None, "amount_due": 0, "amount_overpaid": 0, "amount_paid": 0, "amount_remaining": 0,
             "amount_shipping": 0, "application": None, "attempt_count": 0, "attempted": False,
             "auto_advance": p.boolean(q, "auto_advance", default=method == "charge_automatically"),

@@ -281,11 +281,22 @@ class StripeSandbox(Sandbox):
 
 def _clone(value: Any) -> Any:
     """A copy of JSON-shaped data, detached from the store so it is serialized outside the lock
-    (several times faster than ``copy.deepcopy``, which dominated list pages)."""
-    if isinstance(value, dict):  # private keys (``_name``) are the sandbox's own, never shown;
-        # metadata is the user's and keeps every key it was given.
-        return {k: dict(v) if k == "metadata" and isinstance(v, dict) else _clone(v)
-                for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, list):
-        return [_clone(v) for v in value]
+    (several times faster than ``copy.deepcopy``, which dominated list pages). Private keys
+    (``_name``) are the sandbox's own and never shown; metadata is the user's and keeps every key."""
+    kind = type(value)
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if key[:1] == "_":
+                continue
+            inner = type(item)
+            if inner is dict:
+                out[key] = dict(item) if key == "metadata" else _clone(item)
+            elif inner is list:
+                out[key] = [_clone(x) if type(x) in (dict, list) else x for x in item]
+            else:
+                out[key] = item  # scalars are shared: they are immutable
+        return out
+    if kind is list:
+        return [_clone(x) if type(x) in (dict, list) else x for x in value]
     return value

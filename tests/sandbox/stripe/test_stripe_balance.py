@@ -92,3 +92,21 @@ def sandbox_settling_usd():
     with SandboxServer(sb) as server:
         yield stripe.StripeClient(sb.api_key, base_addresses={"api": server.url}, max_network_retries=0)
     sb.close()
+
+
+def test_a_huf_payout_is_a_whole_number_of_forints_and_the_rest_stays_available():
+    import stripe
+
+    from revhub.sandbox.server import SandboxServer
+    from revhub.sandbox.stripe import StripeSandbox
+
+    sb = StripeSandbox(settlement_currencies=("eur", "huf"))
+    with SandboxServer(sb) as server:
+        client = stripe.StripeClient(sb.api_key, base_addresses={"api": server.url}, max_network_retries=0)
+        net = pay(client, 1_000_050, "huf").balance_transaction.net
+        sb.clock.advance(4 * DAY)
+        payout = client.v1.payouts.list().data[0]
+        assert payout.amount == net - net % 100 and payout.amount % 100 == 0
+        available = {b.currency: b.amount for b in client.v1.balance.retrieve().available}
+        assert available["huf"] == net % 100
+    sb.close()

@@ -148,3 +148,9 @@ def test_a_pending_invoice_item_goes_on_the_next_invoice_that_includes_pending_i
                                                 "pending_invoice_items_behavior": "include"})
     assert (invoice.total, client.v1.invoice_items.retrieve(item.id).invoice) == (4000, invoice.id)
     assert client.v1.invoice_items.list(params={"pending": True}).data == []
+
+
+def test_an_invoice_naming_no_currency_is_in_the_customers_then_the_accounts(client):
+    customer = client.v1.customers.create(params={"name": "Acme BV"})
+    first = client.v1.invoices.create(params={"customer": customer.id})
+    assert first.currency == "eur" and client.v1.customers.retrieve(customer.id).currency == "eur"
