@@ -27,6 +27,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
 
     from revhub.console.admin import admin
     from revhub.console.health import health
+    from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
@@ -34,6 +35,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(health)
     app.register_blueprint(overview)
     app.register_blueprint(admin)
+    app.register_blueprint(ledger_page)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)
     csrf.exempt(orders_api)  # bearer-token API, not a browser form

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
+from revhub.cli_ledger import ledger
 from revhub.cli_support import config_of, store_of
 
 
@@ -295,5 +296,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
         workers.stop()
 
 
-for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders):
+for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger):
     main.add_command(_group)

@@ -12,7 +12,7 @@ from revhub.store import Connection
 # What each provider's connector can pull, in dependency order (see sync.entities.SYNC_ORDER).
 PROVIDER_ENTITIES: dict[str, tuple[str, ...]] = {
     "salesforce": ("customer", "contact", "product", "purchase_order"),
-    "stripe": ("customer", "product", "invoice", "payment", "refund", "subscription"),
+    "stripe": ("customer", "product", "invoice", "payment", "refund", "subscription", "fee", "payout"),
     "xero": ("customer", "product", "invoice", "payment", "refund"),
 }
 

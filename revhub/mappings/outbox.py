@@ -24,6 +24,7 @@ from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.store import Connection, Database, Link, OutboxMessage, utcnow
 from revhub.sync.apply import jsonable_record
 from revhub.sync.entities import ENTITIES, SYNC_ORDER
+from revhub.sync.exception_queue import record_notices
 from revhub.sync.lookups import chunks, load_rows
 from revhub.webhooks.worker import worker_name
 
@@ -161,6 +162,8 @@ class OutboxWorker:
                     result.dead += 1
                 updates[tuple(sorted(values))].append({**values, "_id": outcome.message_id})
             upsert_links(s, target, links)
+            record_notices(s, target, entity, [(by_id[o.message_id].record_id, o.notices, o.status == "sent")
+                                               for o in outcomes])
             table = OutboxMessage.__table__
             for columns, rows in updates.items():
                 s.execute(update(table).where(table.c.id == bindparam("_id")).values(

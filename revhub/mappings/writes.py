@@ -31,6 +31,7 @@ class WriteResult:
     retry_after: float | None = None
     links: list[tuple[str, uuid.UUID, str]] = field(default_factory=list)  # extra (entity, id, external id)
     pushed: dict[str, Any] | None = None  # the canonical state the target now has
+    notices: list[dict[str, Any]] = field(default_factory=list)  # exception-queue entries: kind, message, payload
 
 
 class Pusher(Protocol):

@@ -117,6 +117,12 @@ class Refund:
     reason: str
     refunded_at: datetime
 
+    @property
+    def processor_id(self) -> str:
+        """The card processor's id of this refund (a Stripe Refund id), which the bookkeeping
+        side quotes in the credit note's reference, as a Stripe-to-Xero feed does."""
+        return "re_" + hashlib.sha256(f"{self.payment}/{self.key}".encode()).hexdigest()[:24]
+
 
 @dataclass
 class Invoice:

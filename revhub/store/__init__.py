@@ -30,11 +30,12 @@ from revhub.store.commerce import (
     Subscription,
 )
 from revhub.store.db import Database, make_engine
+from revhub.store.ledger import Fee, Payout
 
 __all__ = [
-    "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database",
+    "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
-    "PaymentAllocation", "Product", "PurchaseOrder", "PurchaseOrderApproval",
+    "PaymentAllocation", "Payout", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "Refund", "Subscription", "SyncCursor",
     "SyncException", "SyncRun", "make_engine", "utcnow",
 ]

@@ -262,6 +262,8 @@ class Refund(CanonicalRecord, Base):
     amount_minor: Mapped[int] = money_column()
     currency: Mapped[str] = currency_column()
     reason: Mapped[str | None] = mapped_column(String(255))
+    # The payment processor's refund id (Stripe ``re_…``), quoted in the ledger's credit note.
+    reference: Mapped[str | None] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(16), default="succeeded")
     issued_at: Mapped[datetime | None] = mapped_column()
     payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id"), index=True)

@@ -99,7 +99,7 @@ class _EntityBatch:
         self._next_internal_number: int | None = None
         # References the store cannot do without (NOT NULL columns): a change naming one that
         # is not here yet is parked rather than stored half-linked.
-        self.required = {col for col in spec.refs if not spec.table.c[col].nullable}
+        self.required = {col for col in spec.refs if not spec.table.c[col].nullable} | set(spec.wait_for)
         self.required_child = {col for col in (spec.children.refs if spec.children else {})
                                if not spec.children.table.c[col].nullable}
 

@@ -14,10 +14,12 @@ from sqlalchemy import Table, TypeDecorator
 from revhub.store import (
     Contact,
     Customer,
+    Fee,
     Invoice,
     InvoiceLine,
     Payment,
     PaymentAllocation,
+    Payout,
     Product,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -45,14 +47,17 @@ class EntitySpec:
     refs: dict[str, str]                          # column -> referenced entity
     natural_keys: tuple[tuple[str, ...], ...]     # tried in order on first contact
     children: Children | None = None
+    # Nullable references that, when a change names them, must resolve before it is applied
+    # (it is parked until then rather than stored unlinked).
+    wait_for: tuple[str, ...] = ()
 
     @property
     def table(self) -> Table:
         return self.model.__table__
 
 
-def _spec(name, model, fields, refs=None, natural_keys=(), children=None) -> EntitySpec:
-    return EntitySpec(name, model, tuple(fields.split()), refs or {}, natural_keys, children)
+def _spec(name, model, fields, refs=None, natural_keys=(), children=None, wait_for=()) -> EntitySpec:
+    return EntitySpec(name, model, tuple(fields.split()), refs or {}, natural_keys, children, wait_for)
 
 
 ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
@@ -87,16 +92,24 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
           {"customer_id": "customer"}, natural_keys=(("reference", "currency"),),
           children=Children("allocations", PaymentAllocation.__table__, "payment_id",
                             ("invoice_id", "amount_minor"), {"invoice_id": "invoice"})),
-    _spec("refund", Refund, "kind amount_minor currency reason status issued_at payment_id invoice_id",
-          {"payment_id": "payment", "invoice_id": "invoice"}),
+    _spec("refund", Refund, "kind amount_minor currency reason reference status issued_at payment_id invoice_id",
+          # The processor's refund id, carried in the ledger's credit note, ties the two records.
+          {"payment_id": "payment", "invoice_id": "invoice"}, natural_keys=(("reference", "currency"),),
+          # A refund applied before the payment it returns would lose that link for good.
+          wait_for=("payment_id",)),
     _spec("subscription", Subscription,
           "customer_id product_id quantity current_period_start current_period_end status",
           {"customer_id": "customer", "product_id": "product"}),
+    # The processor's fee on a charge, in its settlement currency; booked per the connection's fee treatment.
+    _spec("fee", Fee, "reference payment_id amount_minor currency incurred_at", {"payment_id": "payment"},
+          natural_keys=(("reference",),), wait_for=("payment_id",)),
+    _spec("payout", Payout, "reference amount_minor fee_minor currency status initiated_at arrival_date",
+          natural_keys=(("reference",),)),
 )}
 
 # Parents before children, so references resolve in one pass of a full sync.
 SYNC_ORDER = ("customer", "contact", "product", "purchase_order", "invoice", "payment", "refund",
-              "subscription")
+              "subscription", "fee", "payout")
 
 
 def _to_date(value: Any) -> date | None:

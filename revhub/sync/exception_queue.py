@@ -9,6 +9,7 @@ arrives; an admin may only dismiss it (say, when the reference will never come).
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,9 @@ from revhub.sync.parking import KIND as WAITING
 from revhub.sync.parking import load_change
 
 AMBIGUOUS = "ambiguous_match"
+# Raised by a write to the ledger, for a person to act on (none holds a change to apply).
+UNAPPLIED_CASH = "unapplied_cash"      # money captured with no invoice to pay
+OVERPAYMENT = "overpayment"            # money beyond the amount due, held as customer credit
 
 
 class ExceptionQueueError(ValueError):
@@ -39,7 +43,9 @@ def settle(session: Session, exception_id: int, *, actor: str, link_to: uuid.UUI
     if dismiss:
         return _close(row, "dismissed", actor)
     if row.kind != AMBIGUOUS:
-        hint = " (it is applied by the next run once its reference arrives)" if row.kind == WAITING else ""
+        hint = " (it is applied by the next run once its reference arrives)" if row.kind == WAITING else \
+            " (book or return the money in the ledger, then dismiss it)" if row.kind in (UNAPPLIED_CASH,
+                                                                                        OVERPAYMENT) else ""
         raise ExceptionQueueError(f"a {row.kind} exception can only be dismissed{hint}")
     held = (row.payload or {}).get("change")
     if held is None:
@@ -58,6 +64,35 @@ def settle(session: Session, exception_id: int, *, actor: str, link_to: uuid.UUI
         return _close(row, "resolved", actor)
     apply_changes(session, ctx, [change], match=False)
     return _close(row, "resolved", actor)
+
+
+def record_notices(session: Session, system: str, entity: str,
+                   notices: list[tuple[uuid.UUID, list[dict[str, Any]], bool]]) -> int:
+    """Open one exception per notice a write raised (kind, message, payload), unless the same
+    kind is already open for that record: a retried write never queues a second one. A record
+    now written (the third element) closes its open unapplied-cash exception: it found its invoice."""
+    written = [str(record_id) for record_id, _, sent in notices if sent]
+    if written:
+        for row in session.scalars(select(SyncException).where(
+                SyncException.kind == UNAPPLIED_CASH, SyncException.status == "open",
+                SyncException.entity == entity, SyncException.external_id.in_(written))):
+            _close(row, "resolved", "outbox")
+    wanted = [(record_id, n) for record_id, found, _ in notices for n in found]
+    if not wanted:
+        return 0
+    ids = {str(record_id) for record_id, _ in wanted}
+    open_now = set(session.execute(select(SyncException.kind, SyncException.external_id).where(
+        SyncException.status == "open", SyncException.entity == entity,
+        SyncException.external_id.in_(ids))).all())
+    added = 0
+    for record_id, notice in wanted:
+        if (notice["kind"], str(record_id)) in open_now:
+            continue
+        open_now.add((notice["kind"], str(record_id)))
+        session.add(SyncException(kind=notice["kind"], entity=entity, system=system, external_id=str(record_id),
+                                  message=notice["message"], payload=notice.get("payload"), status="open"))
+        added += 1
+    return added
 
 
 def open_exceptions(session: Session, kind: str | None = None) -> list[SyncException]:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from xero_python.api_client.serializer import serialize_date_ms
 
 from revhub.connectors.stripe.push import StripePusher
 from revhub.mappings.outbox import OutboxWorker
@@ -151,8 +152,8 @@ def test_a_stripe_invoice_write_killed_before_its_lines_resumes_on_its_draft_aft
     later = invoice.due_date + timedelta(days=15)
     xero_id = linked(db, "invoice", invoice.id, "xero")
     # The accountant moves the due date in Xero while the Stripe write is stuck: a new version
-    # of the invoice, whose write carries a new idempotency key.
-    xero_post(hub, f"Invoices/{xero_id}", {"Invoices": [{"InvoiceID": xero_id, "DueDate": later.isoformat()}]})
+    # of the invoice, whose write carries a new idempotency key. (Sent as xero-python sends dates.)
+    xero_post(hub, f"Invoices/{xero_id}", {"Invoices": [{"InvoiceID": xero_id, "DueDate": serialize_date_ms(later)}]})
     assert all(r.status == "succeeded" for r in sync_all(db, vault, plan(db, connection="xero")))
     assert invoices_of(db, po_id)[0].due_date == later
     lapse_claims(db)

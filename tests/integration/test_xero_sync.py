@@ -183,6 +183,8 @@ def test_a_429_storm_waits_as_told_by_retry_after_and_every_record_arrives(db, v
 def test_a_connection_dropped_mid_run_loses_and_doubles_nothing(db, vault, sandboxes, monkeypatch):
     # Each page commits on its own here, so the fault can be injected between two of them.
     monkeypatch.setattr("revhub.sync.runner.GROUP_RECORDS", 1)
+    # Pages of 100 (the connector asks for 1,000), so 250 contacts take three.
+    monkeypatch.setattr("revhub.connectors.xero.connector.PAGE_SIZE", 100)
     running = _start(sandboxes, companies=None)
     xero = running["xero"]
     xero.sandbox.load_dataset(generate(250, seed=3))   # 250 contacts sharing one UpdatedDateUTC

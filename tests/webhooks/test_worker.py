@@ -66,10 +66,10 @@ def test_events_claimed_by_a_worker_that_died_are_processed_after_its_claim_expi
 
 
 def test_an_unknown_event_type_is_ignored_with_a_reason(hooked, db, config):
-    deliver(hooked, stripe_event(kind="payout.paid"))
+    deliver(hooked, stripe_event(kind="balance.available"))
     assert worker(db, config).drain().ignored == 1
     with db.session() as s:
-        assert "payout.paid" in s.scalar(select(InboxEvent.error))
+        assert "balance.available" in s.scalar(select(InboxEvent.error))
 
 
 def test_a_burst_processed_by_two_workers_is_applied_exactly_once(hooked, db, config):

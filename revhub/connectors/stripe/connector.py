@@ -8,7 +8,8 @@ from itertools import groupby
 from typing import Any
 
 from revhub.connectors.base import Change, Page
-from revhub.connectors.stripe import normalize
+from revhub.connectors.stripe import balance, normalize
+from revhub.connectors.stripe.balance_reads import StripeBalanceReader
 from revhub.connectors.stripe.client import NotFound, StripeAPI, retry_policy
 from revhub.connectors.stripe.streams import ENTITY_OF_EVENT, STREAMS, StripeStream
 
@@ -22,6 +23,7 @@ _RANKS = {
     "invoice": {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3},
     "payment": {"pending": 0, "failed": 1, "succeeded": 2},
     "refund": {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 1, "canceled": 1},
+    "payout": {"pending": 0, "in_transit": 1, "paid": 2, "failed": 2, "canceled": 2},
     "subscription": {"incomplete": 0, "trialing": 1, "active": 2, "past_due": 3, "unpaid": 4,
                      "paused": 4, "canceled": 5, "incomplete_expired": 5},
 }
@@ -42,7 +44,7 @@ def version(entity: str, created: int, obj: dict[str, Any]) -> str:
     return f"{int(created):010d}.{rank:02d}.{int(progress):016d}"
 
 
-class StripeConnector:
+class StripeConnector(StripeBalanceReader):
     provider = "stripe"
     streams = STREAMS
 
@@ -64,7 +66,9 @@ class StripeConnector:
     def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:
         """Everything (first run, ``full``, or expired events), else the events since ``cursor``."""
         stream = STREAMS[entity]
-        if full or not cursor:
+        if entity == "fee":
+            yield from self._list_fees(cursor, full)
+        elif full or not cursor:
             yield from self._list(stream, None, note="full list" if full else None)
         elif cursor.get("mode") == "listing":
             yield from self._list(stream, cursor, note="resumed an interrupted full list")
@@ -182,30 +186,37 @@ class StripeConnector:
     def _changes(self, stream: StripeStream, objects: list[dict[str, Any]],
                  version_of: Callable[[dict], str], deleted: set[int] = frozenset(),
                  allocations: dict[str, list] | None = None) -> list[Change]:
+        settled: dict[str, list[dict[str, Any]]] = {}
         if stream.entity == "payment":
-            self._complete_charges(objects)
+            self._expand_balance_transactions(objects)
             if allocations is None:
                 allocations = self._allocations(objects)
+        elif stream.entity == "payout":
+            settled = self._settled_by_payouts([o for o in objects if not o.get("deleted")])
         changes = []
         for obj in objects:
             gone = id(obj) in deleted or obj.get("deleted") is True
-            record = {} if gone else self._normalize(stream.entity, obj, allocations or {})
+            record = {} if gone else self._normalize(stream.entity, obj, allocations or {}, settled)
             changes.append(Change(stream.entity, obj["id"], version_of(obj), record, deleted=gone,
                                   changed_at=normalize.iso_datetime(obj.get("created")),
                                   origin=(obj.get("metadata") or {}).get("revhub_id")))
         return changes
 
-    def _normalize(self, entity: str, obj: dict[str, Any], allocations: dict[str, list]) -> dict[str, Any]:
+    def _normalize(self, entity: str, obj: dict[str, Any], allocations: dict[str, list],
+                   settled: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         if entity == "payment":
-            return normalize.payment(obj, allocations.get(obj.get("payment_intent") or "", []))
+            record = normalize.payment(obj, allocations.get(obj.get("payment_intent") or "", []))
+            if not balance.settled_in_own_currency(obj):
+                # A fee in another (settlement) currency, or not known here, is not the payment's:
+                # it lives on the canonical fee, in its own currency.
+                record.pop("fee_minor", None)
+                record.pop("net_minor", None)
+            return record
+        if entity == "payout":
+            return balance.payout(obj, settled.get(obj["id"], []))
+        if entity == "fee":
+            return balance.fee(obj)
         return getattr(normalize, entity)(obj)
-
-    def _complete_charges(self, charges: list[dict[str, Any]]) -> None:
-        """Event snapshots carry the balance transaction as an id: fetch it for fee and net."""
-        for charge in charges:
-            txn = charge.get("balance_transaction")
-            if isinstance(txn, str):
-                charge["balance_transaction"] = self.api.get(f"/v1/balance_transactions/{txn}", "payment")
 
     def _allocations(self, charges: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
         """payment_intent id → [(invoice id, amount paid)] from Stripe's invoice payments."""

@@ -162,6 +162,7 @@ def refund(obj: StripeObject) -> dict[str, Any]:
         "amount_minor": obj.get("amount", 0),
         "currency": _currency(obj.get("currency")),
         "reason": obj.get("reason"),
+        "reference": obj.get("id"),
         "status": obj.get("status") or "succeeded",
         "issued_at": iso_datetime(obj.get("created")),
         "payment_id": _ref("payment", obj.get("charge")),

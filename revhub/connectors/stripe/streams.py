@@ -37,6 +37,12 @@ STREAMS: dict[str, StripeStream] = {s.entity: s for s in (
     _s("subscription", "subscription", "/v1/subscriptions",
        ("customer.subscription.created", "customer.subscription.updated",
         "customer.subscription.deleted")),
+    # Balance transactions have no events; they never change their amounts, so they are
+    # listed by creation time (``created[gte]``) from the newest one seen.
+    _s("fee", "balance_transaction", "/v1/balance_transactions", ()),
+    _s("payout", "payout", "/v1/payouts",
+       ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled",
+        "payout.reconciliation_completed")),
 )}
 
 ENTITY_OF_EVENT: dict[str, str] = {t: s.entity for s in STREAMS.values() for t in s.event_types}

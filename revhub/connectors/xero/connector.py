@@ -13,7 +13,9 @@ from revhub.connectors.resilience import RetryPolicy
 from revhub.connectors.xero import normalize
 from revhub.connectors.xero.client import API_URL, IDENTITY_URL, NotFound, XeroAPI, XeroAuth
 
-PAGE_SIZE = 100
+# Xero pages hold up to 1,000 records (100 unless asked): the largest page means the fewest
+# calls against the 60-a-minute limit. https://developer.xero.com/documentation/api/accounting/invoices
+PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ class XeroConnector:
             objects = body.get(stream.collection) or []
             changes = [self._change(stream, o) for o in objects if stream.keep(o)]
             newest = max((normalize.parse_date(o.get("UpdatedDateUTC")) for o in objects), default=None)
-            last = not stream.paged or len(objects) < PAGE_SIZE
+            last = not stream.paged or len(objects) < PAGE_SIZE or _last_page(body)
             if newest is not None and (since is None or newest - _TICK > since):
                 since, page_number = newest - _TICK, 1
             else:
@@ -119,6 +121,12 @@ class XeroConnector:
             return None
         objects = [o for o in body.get(stream.collection) or () if stream.keep(o)]
         return self._change(stream, objects[0]) if objects else None
+
+
+def _last_page(body: dict[str, Any]) -> bool:
+    """Xero's ``pagination`` says this page is the query's last (no empty call after it)."""
+    pagination = body.get("pagination") or {}
+    return bool(pagination) and pagination.get("page", 0) >= pagination.get("pageCount", 0)
 
 
 def _get_arg(stream: XeroStream) -> str:

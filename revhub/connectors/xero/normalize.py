@@ -20,6 +20,8 @@ from revhub.tax.mapping import xero_tax_types
 
 XeroObject = dict[str, Any]
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
+# A Stripe refund id quoted in a credit note's Reference ("Refund re_… of INV-1001").
+_REFUND_ID = re.compile(r"\bre_[A-Za-z0-9]+\b")
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -145,7 +147,14 @@ def refund(obj: XeroObject) -> dict[str, Any]:
         "amount_minor": minor(obj.get("Total"), currency),
         "currency": currency,
         "reason": obj.get("Reference") or None,
+        "reference": refund_reference(obj.get("Reference")),
         "status": "void" if obj.get("Status") == "VOIDED" else "succeeded",
         "issued_at": (parse_date(obj.get("Date")) or datetime.now(UTC)).isoformat(),
         "invoice_id": _ref("invoice", invoice_id),
     }
+
+
+def refund_reference(text: str | None) -> str | None:
+    """The processor's refund id a credit note quotes in its Reference, if any."""
+    found = _REFUND_ID.search(text or "")
+    return found.group(0) if found else None

@@ -18,6 +18,7 @@ from revhub.connectors.xero.client import XeroAPI
 from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
+from revhub.mappings.ledger_settings import ledger_settings
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal
@@ -38,6 +39,7 @@ class XeroPusher(XeroMoneyPusher):
             self.tax_types = xero_tax_types(settings)
         except TaxMappingError as exc:
             raise ConfigError(str(exc), provider="xero") from None
+        self.ledger = ledger_settings(settings)  # fee treatment: push_ledger.py
 
     # -- payloads --------------------------------------------------------------------
     def _contact(self, customer: dict[str, Any], contact_id: str | None = None) -> dict[str, Any]:
@@ -90,7 +92,8 @@ class XeroPusher(XeroMoneyPusher):
     # -- pushing ---------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
         handler = {"customer": self._push_customers, "invoice": self._push_invoices,
-                   "payment": self._push_payments, "refund": self._push_refunds}.get(entity)
+                   "payment": self._push_payments, "refund": self._push_refunds,
+                   "fee": self._push_fees, "payout": self._push_payouts}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
         results: list[WriteResult] = []

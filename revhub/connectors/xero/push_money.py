@@ -1,115 +1,183 @@
-"""Write-back to Xero of money movements: payments against invoices and refunds as paid-out
-credit notes. Mixed into :class:`~revhub.connectors.xero.push.XeroPusher`, which owns the
-API client, the batching and the settings these methods read."""
+"""Write-back to Xero of money received: payments against invoices, any excess as a customer
+credit (a RECEIVE-OVERPAYMENT bank transaction), and money with no invoice to pay queued as
+unapplied cash. Mixed into :class:`~revhub.connectors.xero.push.XeroPusher`, which owns the API
+client, the batching and the settings these methods read."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from revhub.connectors.xero.allocation import Split, split_payment
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
+from revhub.connectors.xero.normalize import minor
+from revhub.connectors.xero.push_ledger import XeroLedgerPusher
+from revhub.connectors.xero.push_refunds import XeroRefundPusher
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal, to_decimal_string
 
+# Money that was captured is booked, even when it has since been refunded ("reversed"): the
+# ledger shows the receipt and then the refund as a paid-out credit note, never neither.
+BOOKED = ("succeeded", "reversed")
 
-class XeroMoneyPusher:
+
+@dataclass
+class _Planned:
+    item: WriteItem
+    split: Split
+    contact_id: str | None
+    numbers: str
+
+
+class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
     api: Any
     clearing_account: str
     sales_account: str
 
-    def _payments(self, item: WriteItem) -> list[dict[str, Any]]:
+    def _payments(self, item: WriteItem, applied: list[tuple[str, int]] | None = None) -> list[dict[str, Any]]:
         record = item.record
         currency = record["currency"]
-        reference = record.get("reference") or str(item.record_id)
-        if record.get("fee_minor"):
-            # The processor fee and net travel with the payment for the bookkeeper.
-            reference += (f" (fee {to_decimal_string(record['fee_minor'], currency)}, "
-                          f"net {to_decimal_string(record.get('net_minor') or 0, currency)} {currency})")
-        return [{"Invoice": {"InvoiceID": a["invoice_external_id"]}, "Account": {"Code": self.clearing_account},
-                 "Date": TRANSFORMS["xero_date"].write((record.get("received_at") or "")[:10] or None, None),
-                 "Amount": to_decimal(a["amount_minor"], currency), "Reference": reference[:255]}
-                for a in record.get("allocations") or () if a.get("invoice_external_id")]
+        if applied is None:
+            applied = [(a["invoice_external_id"], a["amount_minor"])
+                       for a in record.get("allocations") or () if a.get("invoice_external_id")]
+        return [{"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": self.clearing_account},
+                 "Date": _date(record), "Amount": to_decimal(amount, currency), "Reference": _reference(item)}
+                for invoice_id, amount in applied]
+
+    def _overpayment(self, planned: _Planned) -> dict[str, Any]:
+        """https://developer.xero.com/documentation/api/accounting/banktransactions#put-banktransactions"""
+        record = planned.item.record
+        return {"Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": planned.contact_id},
+                "BankAccount": {"Code": self.clearing_account}, "Date": _date(record),
+                "CurrencyCode": record["currency"], "LineAmountTypes": "NoTax",
+                "Reference": f"{_reference(planned.item)} overpayment"[:255],
+                "LineItems": [{"Description": f"Overpayment on {planned.numbers}"[:4000],
+                               "LineAmount": to_decimal(planned.split.excess, record["currency"])}]}
+
+    def _gate(self, item: WriteItem) -> WriteResult | None:
+        """The answer for a payment that is not to be written now (None: write it)."""
+        record = item.record
+        if item.external_id:
+            return WriteResult(item.message_id, "skipped", external_id=item.external_id)
+        if record.get("status") not in BOOKED:
+            return WriteResult(item.message_id, "skipped")
+        allocations = record.get("allocations") or []
+        if not allocations:
+            amount = f"{to_decimal_string(record['amount_minor'], record['currency'])} {record['currency']}"
+            return WriteResult(item.message_id, "skipped", error="unapplied cash: no invoice to pay", notices=[{
+                "kind": "unapplied_cash", "payload": {"reference": record.get("reference"), "amount": amount},
+                "message": f"Payment {record.get('reference') or item.record_id} of {amount} pays no invoice: "
+                           "apply it to an invoice where it was taken, or refund it"}])
+        if not any(a.get("invoice_external_id") for a in allocations):
+            return WriteResult(item.message_id, "retry", retry_after=120,
+                               error="waiting for the paid invoice to reach Xero")
+        return None
+
+    def _plan(self, items: list[WriteItem]) -> list[_Planned]:
+        """Each payment split against what its invoices still owe in Xero (one read per batch)."""
+        wanted = sorted({a["invoice_external_id"] for i in items for a in i.record.get("allocations") or ()
+                         if a.get("invoice_external_id")})
+        found = self.api.call("get_invoices", "invoice", i_ds=wanted).get("Invoices") or []
+        invoices = {inv["InvoiceID"]: inv for inv in found}
+        due = {k: minor(v.get("AmountDue"), v.get("CurrencyCode") or "USD") if v.get("Status") == "AUTHORISED" else 0
+               for k, v in invoices.items()}
+        planned = []
+        for item in items:
+            asked = [(a["invoice_external_id"], a["amount_minor"])
+                     for a in item.record.get("allocations") or () if a.get("invoice_external_id")]
+            split = split_payment(item.record["amount_minor"], asked, due)
+            for invoice_id, amount in split.applied:
+                due[invoice_id] -= amount  # a second payment in this batch sees what the first left
+            named = [invoices[i] for i, _ in asked if i in invoices]
+            planned.append(_Planned(item, split, named[0]["Contact"]["ContactID"] if named else None,
+                                    ", ".join(inv.get("InvoiceNumber") or inv["InvoiceID"] for inv in named)))
+        return planned
 
     def _push_payments(self, items: list[WriteItem]) -> list[WriteResult]:
         """https://developer.xero.com/documentation/api/accounting/payments#put-payments"""
         results: list[WriteResult] = []
-        ready: list[tuple[WriteItem, dict[str, Any]]] = []
+        ready = []
         for item in items:
-            if item.external_id:
-                results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
-                continue
-            if item.record.get("status") != "succeeded":
-                results.append(WriteResult(item.message_id, "skipped"))
-                continue
-            payments = self._payments(item)
-            if not payments:
-                results.append(WriteResult(item.message_id, "retry", retry_after=120,
-                                           error="waiting for the paid invoice to reach Xero"))
-                continue
-            ready.append((item, payments[0]))
-        if ready:
-            answer = self.api.call("create_payments", "payment", payments={"Payments": [p for _, p in ready]},
-                                   summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "payments"))
-            for (item, _), element in zip(ready, answer.get("Payments") or [], strict=True):
-                if element.get("StatusAttributeString") == "ERROR":
-                    results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
-                else:
-                    results.append(WriteResult(item.message_id, "sent", external_id=element["PaymentID"]))
-        return results
-
-    def _push_refunds(self, items: list[WriteItem]) -> list[WriteResult]:
-        """Money returned to a customer, as Xero books it: an AUTHORISED sales credit note for
-        the amount, then a refund payment out of the clearing account against that note.
-        https://developer.xero.com/documentation/api/accounting/creditnotes#put-creditnotes"""
-        results: list[WriteResult] = []
-        ready: list[tuple[WriteItem, dict[str, Any]]] = []
-        for item in items:
-            if item.external_id or item.record.get("status") != "succeeded":
-                results.append(WriteResult(item.message_id, "skipped", external_id=item.external_id))
-                continue
-            if not item.refs.get("payment"):
-                results.append(WriteResult(item.message_id, "retry", retry_after=120,
-                                           error="waiting for the refunded payment to reach Xero"))
-                continue
-            # The refunded payment, as Xero has it, names the invoice and the contact.
-            answer = self.api.call("get_payment", "payment", payment_id=item.refs["payment"])
-            ready.append((item, answer["Payments"][0]["Invoice"]))
+            gated = self._gate(item)
+            if gated is None:
+                ready.append(item)
+            else:
+                results.append(gated)
         if not ready:
             return results
-        notes = self.api.call("create_credit_notes", "refund",
-                              credit_notes={"CreditNotes": [self._credit_note(i, inv) for i, inv in ready]},
-                              summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "credit-notes"))
-        created: list[tuple[WriteItem, dict[str, Any]]] = []
-        for (item, _), element in zip(ready, notes.get("CreditNotes") or [], strict=True):
-            if element.get("StatusAttributeString") == "ERROR":
-                results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
-            else:
-                created.append((item, element))
-        if not created:
-            return results
-        paid_out = self.api.call("create_payments", "refund", payments={"Payments": [
-            {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
-             "Date": note["Date"], "Amount": to_decimal(item.record["amount_minor"], item.record["currency"]),
-             "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
-            summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
-        for (item, note), element in zip(created, paid_out.get("Payments") or [], strict=True):
-            if element.get("StatusAttributeString") == "ERROR":
-                results.append(WriteResult(item.message_id, "dead", external_id=note["CreditNoteID"],
-                                           error=_errors(element)))
-            else:
-                results.append(WriteResult(item.message_id, "sent", external_id=note["CreditNoteID"]))
+        planned = self._plan(ready)
+        payments = self._create_payments(planned)
+        credits = self._create_overpayments([p for p in planned if p.split.excess and p.contact_id])
+        for p in planned:
+            results.append(_outcome(p, payments.get(p.item.message_id, []), credits.get(p.item.message_id)))
         return results
 
-    def _credit_note(self, item: WriteItem, invoice: dict[str, Any]) -> dict[str, Any]:
-        record = item.record
-        currency = record["currency"]
-        reason = f" ({record['reason']})" if record.get("reason") else ""
-        return {"Type": "ACCRECCREDIT", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
-                "Contact": {"ContactID": invoice["Contact"]["ContactID"]}, "CurrencyCode": currency,
-                "Date": TRANSFORMS["xero_date"].write((record.get("issued_at") or "")[:10] or None, None),
-                "Reference": f"Refund of {invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
-                "LineItems": [{"Description": f"Refund{reason}", "Quantity": 1,
-                               "UnitAmount": to_decimal(record["amount_minor"], currency),
-                               "AccountCode": self.sales_account}]}
+    def _create_payments(self, planned: list[_Planned]) -> dict[int, list[dict[str, Any]]]:
+        bodies = [(p.item, body) for p in planned for body in self._payments(p.item, p.split.applied)]
+        if not bodies:
+            return {}
+        answer = self.api.call("create_payments", "payment", payments={"Payments": [b for _, b in bodies]},
+                               summarize_errors=False, idempotency_key=_key([i for i, _ in bodies], "payments"))
+        out: dict[int, list[dict[str, Any]]] = {}
+        for (item, _), element in zip(bodies, answer.get("Payments") or [], strict=True):
+            out.setdefault(item.message_id, []).append(element)
+        return out
 
+    def _create_overpayments(self, planned: list[_Planned]) -> dict[int, dict[str, Any]]:
+        if not planned:
+            return {}
+        answer = self.api.call("create_bank_transactions", "payment",
+                               bank_transactions={"BankTransactions": [self._overpayment(p) for p in planned]},
+                               summarize_errors=False,
+                               idempotency_key=_key([p.item for p in planned], "overpayments"))
+        return {p.item.message_id: element
+                for p, element in zip(planned, answer.get("BankTransactions") or [], strict=True)}
+
+
+def _outcome(p: _Planned, payments: list[dict[str, Any]], credit: dict[str, Any] | None) -> WriteResult:
+    """One payment's answer from its Xero payments and its overpayment, with what to tell a person."""
+    failed = [e for e in payments if e.get("StatusAttributeString") == "ERROR"]
+    written = [e for e in payments if e.get("StatusAttributeString") != "ERROR"]
+    if failed and not written:
+        return WriteResult(p.item.message_id, "dead", error="; ".join(_errors(e) for e in failed))
+    record = p.item.record
+    currency = record["currency"]
+    excess = f"{to_decimal_string(p.split.excess, currency)} {currency}"
+    applied = f"{to_decimal_string(sum(a for _, a in p.split.applied), currency)} {currency}"
+    notices = []
+    if p.split.excess:
+        if credit is not None and credit.get("StatusAttributeString") != "ERROR":
+            where = f"held as customer credit (Xero overpayment {credit.get('OverpaymentID')})"
+        else:
+            where = f"NOT booked: {_errors(credit) if credit else 'no Xero contact for the invoice'}"
+        notices.append({"kind": "overpayment", "message": (
+            f"Payment {record.get('reference') or p.item.record_id} of "
+            f"{to_decimal_string(record['amount_minor'], currency)} {currency} on {p.numbers or 'its invoice'}: "
+            f"{applied} allocated, {excess} {where}"),
+            "payload": {"applied": applied, "excess": excess, "overpayment_id": (credit or {}).get("OverpaymentID"),
+                        "bank_transaction_id": (credit or {}).get("BankTransactionID")}})
+    external_id = written[0]["PaymentID"] if written else (credit or {}).get("OverpaymentID")
+    if external_id is None:
+        return WriteResult(p.item.message_id, "dead", error=notices[0]["message"] if notices else "nothing written")
+    return WriteResult(p.item.message_id, "sent", external_id=external_id, notices=notices,
+                       error="; ".join(_errors(e) for e in failed) or None, pushed=_as_xero_has_it(p))
+
+
+def _as_xero_has_it(p: _Planned) -> dict[str, Any]:
+    """The payment as Xero now holds it (what was allocated, not what was received): the base
+    its echo is compared with, so Xero's smaller amount is never taken for a change."""
+    applied = dict(p.split.applied)
+    allocations = [{"invoice_id": a.get("invoice_id"), "amount_minor": applied[a["invoice_external_id"]]}
+                   for a in p.item.record.get("allocations") or () if a.get("invoice_external_id") in applied]
+    return {**p.item.record, "amount_minor": sum(applied.values()), "allocations": allocations}
+
+
+def _date(record: dict[str, Any]) -> str | None:
+    return TRANSFORMS["xero_date"].write((record.get("received_at") or "")[:10] or None, None)
+
+
+def _reference(item: WriteItem) -> str:
+    # The processor's payment id: the natural key by which Xero's copy is matched on a resync.
+    return (item.record.get("reference") or str(item.record_id))[:255]

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 15:30:00
 from alembic import op
 
 revision = '0005_po_void'
-down_revision = '0003_tax'
+down_revision = '0004_money'
 branch_labels = None
 depends_on = None
 

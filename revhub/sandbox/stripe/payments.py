@@ -91,7 +91,8 @@ class Payments:
         return charge
 
     def refund(self, charge: dict[str, Any], amount: int | None, reason: str | None,
-               metadata: dict | None = None, created: int | None = None) -> dict[str, Any]:
+               metadata: dict | None = None, created: int | None = None, object_id: str | None = None
+               ) -> dict[str, Any]:
         remaining = charge["amount_captured"] - charge["amount_refunded"]
         amount = remaining if amount is None else amount
         if charge["status"] != "succeeded":
@@ -101,7 +102,8 @@ class Payments:
             raise StripeError(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge "
                                    f"({remaining})", code="amount_too_large", param="amount")
         created = created or self.now()
-        refund = {"id": new_id("refund"), "object": "refund", "amount": amount, "balance_transaction": None,
+        refund = {"id": object_id or new_id("refund"), "object": "refund", "amount": amount,
+                  "balance_transaction": None,
                   "charge": charge["id"], "created": created, "currency": charge["currency"],
                   "customer": charge["customer"], "destination_details": _card_destination(created),
                   "metadata": metadata or {}, "payment_intent": charge["payment_intent"],

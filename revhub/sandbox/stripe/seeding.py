@@ -47,8 +47,8 @@ def load(sb, ds: Dataset) -> None:
         payments_by_invoice.setdefault(payment.invoice, []).append(payment)
         at(_ts(payment.paid_at), lambda pay=payment: _pay(sb, state, pay))
     for refund in ds.refunds:
-        at(_ts(refund.refunded_at), lambda r=refund: sb.payments.refund(state["charges"][r.payment], r.amount,
-                                                                        "requested_by_customer"))
+        at(_ts(refund.refunded_at), lambda r=refund: sb.payments.refund(
+            state["charges"][r.payment], r.amount, "requested_by_customer", object_id=r.processor_id))
     for invoice in ds.invoices:
         if invoice.status in ("void", "uncollectible") and invoice.number not in payments_by_invoice:
             at(_ts(invoice.issue_date + timedelta(days=20)), lambda inv=invoice: _close(sb, state, inv))

@@ -16,7 +16,7 @@ from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.listing import list_records, parse_bool
 from revhub.sandbox.xero.resources import RESOURCES, Resource
 from revhub.sandbox.xero.store import Record
-from revhub.sandbox.xero.xerojson import RawJSON, dumps
+from revhub.sandbox.xero.xerojson import DateFormatError, RawJSON, dumps, parse_date
 
 ALLOCATE = {"CreditNotes": credit_notes.allocate, "Overpayments": overpayments.allocate}
 ATTACHABLE = frozenset({"Invoices"})
@@ -92,7 +92,7 @@ class Accounting:
                     _guarded_update(resource, w, record, element)
                 except ValidationFailed as exc:
                     raise ValidationException(
-                        [{**element, "ValidationErrors": exc.as_list()}]
+                        [{**_echo(element), "ValidationErrors": exc.as_list()}]
                     ) from None
                 return 200, self.envelope(stamp_ms, resource.name, [_ok(resource, record, w.unit_dp)])
             if method == "DELETE" and resource.name == "Items":
@@ -175,12 +175,12 @@ class Accounting:
                 results.append(_ok(resource, record, w.unit_dp))
             except ValidationFailed as exc:
                 echo = {
-                    **element,
+                    **_echo(element),
                     "StatusAttributeString": "ERROR",
                     "ValidationErrors": exc.as_list(),
                 }
                 results.append(echo)
-                failed.append({**element, "ValidationErrors": exc.as_list()})
+                failed.append({**_echo(element), "ValidationErrors": exc.as_list()})
         # Not transactional: valid elements stay saved even when the call answers 400.
         if failed and summarize:
             raise ValidationException(failed)
@@ -198,9 +198,27 @@ class Accounting:
                 done.append(allocate(w, source, element))
             except ValidationFailed as exc:
                 raise ValidationException(
-                    [{**element, "ValidationErrors": exc.as_list()}]
+                    [{**_echo(element), "ValidationErrors": exc.as_list()}]
                 ) from None
         return 200, self.envelope(stamp_ms, "Allocations", done)
+
+
+def _echo(element: object) -> object:
+    """A refused element as Xero echoes it: as sent, but read into Xero's own model, so its
+    dates come back as ``/Date(ms)/`` whatever form they were sent in."""
+    if isinstance(element, list):
+        return [_echo(item) for item in element]
+    if not isinstance(element, dict):
+        return element
+    echoed = {}
+    for key, value in element.items():
+        if key.endswith(("Date", "DateUTC")) and isinstance(value, str):
+            try:
+                value = parse_date(value)
+            except DateFormatError:
+                pass  # Xero would refuse it with its own message; shown as sent
+        echoed[key] = _echo(value)
+    return echoed
 
 
 def _guarded_update(resource: Resource, w: Write, record: Record, element: dict) -> None:

@@ -132,7 +132,7 @@ def load(w: Write, ds: Dataset) -> None:
                 "Date": _date(refund.refunded_at),
                 "Status": "AUTHORISED",
                 "CurrencyCode": currency,
-                "Reference": f"Refund {refund.key} of {invoice.data['InvoiceNumber']}",
+                "Reference": f"Refund {refund.processor_id} of {invoice.data['InvoiceNumber']}",
                 "LineAmountTypes": "NoTax",
                 "LineItems": [
                     {

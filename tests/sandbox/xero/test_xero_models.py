@@ -119,3 +119,17 @@ def test_a_draft_without_due_date_leaves_due_date_out(accounting, tenant, custom
     accounting.create_invoices(tenant, Invoices(invoices=[draft]))
     raw = accounting.api_client.last_response.data
     assert b'"DueDate"' not in raw and b"null" not in raw
+
+
+def test_a_refused_element_echoes_its_dates_as_xero_renders_them(server, tenant, token_store):
+    body = {"Invoices": [{"Type": "ACCREC", "Contact": {"Name": "Echo Ltd"}, "Date": "2024-03-01",
+                          "Status": "AUTHORISED", "LineItems": [
+                              {"Description": "x", "Quantity": 1, "UnitAmount": 1.0,
+                               "AccountCode": "NOPE"}]}]}
+    answer = requests.put(
+        f"{server.url}/api.xro/2.0/Invoices?summarizeErrors=false", json=body,
+        headers={"Authorization": "Bearer " + token_store["token"]["access_token"],
+                 "xero-tenant-id": tenant}, timeout=10).json()
+    [element] = answer["Invoices"]
+    assert element["StatusAttributeString"] == "ERROR"
+    assert element["Date"] == "/Date(1709251200000+0000)/"

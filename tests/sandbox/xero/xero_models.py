@@ -33,17 +33,32 @@ class ModelMismatch(AssertionError):
     """JSON that Xero's models do not describe; the message lists every problem by path."""
 
 
-def check(model_name: str, data: object, *, envelope: bool = True) -> object:
-    """``data`` deserialized as ``model_name``; raises ``ModelMismatch`` on any deviation."""
+def check(
+    model_name: str, data: object, *, envelope: bool = True, request: bool = False
+) -> object:
+    """``data`` deserialized as ``model_name``; raises ``ModelMismatch`` on any deviation.
+    ``request``: a body sent to Xero, whose dates may also be ``YYYY-MM-DD`` (Xero's docs
+    write them so; answers always carry ``/Date(ms)/``)."""
     problems: list[str] = []
-    _walk(model_name, data, "$", problems, envelope)
+    _walk(model_name, data, "$", problems, envelope, request)
     if problems:
         raise ModelMismatch(f"{model_name}: " + "; ".join(problems[:20]))
     try:
-        # The models' setters hold the enums declared inline (Invoice.Type, Status...).
-        return deserialize(model_name, data, FINDER)
+        # The models' setters hold the enums declared inline (Invoice.Type, Status...);
+        # a request's ISO dates are Xero's to read, not the SDK's, so they are kept aside.
+        return deserialize(model_name, _ms_dates_only(data) if request else data, FINDER)
     except (ValueError, TypeError) as exc:
         raise ModelMismatch(f"{model_name}: {exc}") from None
+
+
+def _ms_dates_only(value: object) -> object:
+    """``value`` with ISO date strings dropped (the SDK's deserializer reads MS dates only)."""
+    if isinstance(value, dict):
+        return {k: _ms_dates_only(v) for k, v in value.items()
+                if not (isinstance(v, str) and (_ISO_DATE.match(v) or _ISO_DATETIME.match(v)))}
+    if isinstance(value, list):
+        return [_ms_dates_only(v) for v in value]
+    return value
 
 
 def check_text(model_name: str, text: str | bytes) -> object:
@@ -51,17 +66,28 @@ def check_text(model_name: str, text: str | bytes) -> object:
     return check(model_name, json.loads(text, parse_float=Decimal))
 
 
-def _walk(type_name: str, value: object, path: str, problems: list[str], envelope: bool) -> None:
+def _walk(
+    type_name: str,
+    value: object,
+    path: str,
+    problems: list[str],
+    envelope: bool,
+    request: bool = False,
+) -> None:
     listed = _LIST.match(type_name)
     if listed:
         if not isinstance(value, list):
             problems.append(f"{path}: expected a list, got {type(value).__name__}")
             return
         for index, item in enumerate(value):
-            _walk(listed.group(1), item, f"{path}[{index}]", problems, False)
+            _walk(listed.group(1), item, f"{path}[{index}]", problems, False, request)
         return
     if value is None:
         problems.append(f"{path}: null ({type_name}); Xero leaves absent values out")
+        return
+    if request and type_name.endswith("[ms-format]") and isinstance(value, str):
+        if not (_MS_DATE.match(value) or _ISO_DATE.match(value) or _ISO_DATETIME.match(value)):
+            problems.append(f"{path}: {value!r} is not a date Xero reads")
         return
     primitive = _PRIMITIVES.get(type_name)
     if primitive is not None:
@@ -79,7 +105,7 @@ def _walk(type_name: str, value: object, path: str, problems: list[str], envelop
     by_key = {key: model.openapi_types[attr] for attr, key in model.attribute_map.items()}
     for key, item in value.items():
         if key in by_key:
-            _walk(by_key[key], item, f"{path}.{key}", problems, False)
+            _walk(by_key[key], item, f"{path}.{key}", problems, False, request)
         elif not (envelope and key in ENVELOPE):
             problems.append(f"{path}: unknown key {key!r} for {type_name}")
 
@@ -140,7 +166,7 @@ def check_request(method: str, path: str, body: bytes) -> None:
     parsed = json.loads(body, parse_float=Decimal)
     model = request_model(method, path, parsed)
     if model is not None:
-        check(model, parsed, envelope=False)
+        check(model, parsed, envelope=False, request=True)
 
 
 def answer_model(body: object) -> str | None:

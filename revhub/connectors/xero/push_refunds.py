@@ -1,0 +1,105 @@
+"""Write-back to Xero of refunds: an AUTHORISED sales credit note for the amount, quoting the
+processor's refund id (its natural key), then a refund payment out of the clearing account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from revhub.connectors.xero.batches import batch_key as _key
+from revhub.connectors.xero.batches import element_errors as _errors
+from revhub.connectors.xero.client import NotFound
+from revhub.mappings.transforms import TRANSFORMS
+from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.money import to_decimal
+
+
+class XeroRefundPusher:
+    api: Any
+    clearing_account: str
+    sales_account: str
+
+    def _push_refunds(self, items: list[WriteItem]) -> list[WriteResult]:
+        """Money returned to a customer, as Xero books it: an AUTHORISED sales credit note for
+        the amount, then a refund payment out of the clearing account against that note.
+        https://developer.xero.com/documentation/api/accounting/creditnotes#put-creditnotes"""
+        results: list[WriteResult] = []
+        ready: list[tuple[WriteItem, dict[str, Any]]] = []
+        for item in items:
+            answer = self._refund_ready(item)
+            if isinstance(answer, WriteResult):
+                results.append(answer)
+            else:
+                ready.append((item, answer))
+        if not ready:
+            return results
+        notes = self.api.call("create_credit_notes", "refund",
+                              credit_notes={"CreditNotes": [self._credit_note(i, inv) for i, inv in ready]},
+                              summarize_errors=False, idempotency_key=_key([i for i, _ in ready], "credit-notes"))
+        created: list[tuple[WriteItem, dict[str, Any]]] = []
+        for (item, _), element in zip(ready, notes.get("CreditNotes") or [], strict=True):
+            if element.get("StatusAttributeString") == "ERROR":
+                results.append(WriteResult(item.message_id, "dead", error=_errors(element)))
+            else:
+                created.append((item, element))
+        if not created:
+            return results
+        paid_out = self.api.call("create_payments", "refund", payments={"Payments": [
+            {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
+             "Date": note["Date"], "Amount": to_decimal(item.record["amount_minor"], item.record["currency"]),
+             "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
+            summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
+        for (item, note), element in zip(created, paid_out.get("Payments") or [], strict=True):
+            if element.get("StatusAttributeString") == "ERROR":
+                results.append(WriteResult(item.message_id, "dead", external_id=note["CreditNoteID"],
+                                           error=_errors(element)))
+            else:
+                results.append(WriteResult(item.message_id, "sent", external_id=note["CreditNoteID"]))
+        return results
+
+    def _refund_ready(self, item: WriteItem) -> WriteResult | dict[str, Any]:
+        """The refunded invoice (as Xero has it) for a refund to write now, else its answer."""
+        if item.external_id or item.record.get("status") != "succeeded":
+            return WriteResult(item.message_id, "skipped", external_id=item.external_id)
+        if not item.refs.get("payment"):
+            return WriteResult(item.message_id, "retry", retry_after=120,
+                               error="waiting for the refunded payment to reach Xero")
+        held = self._note_quoting(item.record.get("reference"))
+        if held:  # Xero already holds this refund (booked before revhub, or by an earlier attempt)
+            return WriteResult(item.message_id, "sent", external_id=held)
+        try:
+            # The refunded payment, as Xero has it, names the invoice and the contact.
+            answer = self.api.call("get_payment", "payment", payment_id=item.refs["payment"])
+        except NotFound:
+            # One missing record fails its own element, never the rest of the batch.
+            return WriteResult(item.message_id, "dead",
+                               error=f"the refunded payment {item.refs['payment']} is not in Xero (404)")
+        return answer["Payments"][0]["Invoice"]
+
+    def _note_quoting(self, reference: str | None) -> str | None:
+        """The id of a live sales credit note whose Reference quotes ``reference``, if any.
+        https://developer.xero.com/documentation/api/accounting/creditnotes#get-creditnotes"""
+        if not reference:
+            return None
+        found = self.api.call("get_credit_notes", "refund",
+                              where=f'Type=="ACCRECCREDIT" AND Reference.Contains("{reference}")')
+        live = [n for n in found.get("CreditNotes") or () if n.get("Status") not in ("DELETED", "VOIDED")]
+        return live[0]["CreditNoteID"] if live else None
+
+    def _credit_note(self, item: WriteItem, invoice: dict[str, Any]) -> dict[str, Any]:
+        record = item.record
+        currency = record["currency"]
+        reason = f" ({record['reason']})" if record.get("reason") else ""
+        return {"Type": "ACCRECCREDIT", "Status": "AUTHORISED", "LineAmountTypes": "NoTax",
+                "Contact": {"ContactID": invoice["Contact"]["ContactID"]}, "CurrencyCode": currency,
+                "Date": TRANSFORMS["xero_date"].write((record.get("issued_at") or "")[:10] or None, None),
+                # The processor's refund id is the note's natural key (read back by the normalizer).
+                "Reference": f"Refund {_quoted(record.get('reference'))}of "
+                             f"{invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
+                "LineItems": [{"Description": f"Refund{reason}", "Quantity": 1,
+                               "UnitAmount": to_decimal(record["amount_minor"], currency),
+                               "AccountCode": self.sales_account}]}
+
+
+
+def _quoted(reference: str | None) -> str:
+    return f"{reference} " if reference else ""
