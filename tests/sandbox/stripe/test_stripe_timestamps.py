@@ -50,4 +50,4 @@ def test_a_subscription_cancel_at_in_the_past_is_refused(sandbox, client, custom
     with pytest.raises(stripe.InvalidRequestError) as error:
         client.v1.subscriptions.create(params={"customer": customer.id, "items": [{"price": price.id}],
                                                "cancel_at": sandbox.now() - 60})
-    assert error.value.param == "cancel_at"
+    assert (error.value.param, error.value.user_message) == ("cancel_at", FUTURE_ONLY)
