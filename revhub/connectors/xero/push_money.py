@@ -29,6 +29,7 @@ class _Planned:
     split: Split
     contact_id: str | None
     numbers: str
+    adopted: str | None = None   # a Xero payment already quoting this payment's reference
 
 
 class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
@@ -79,7 +80,11 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         """Each payment split against what its invoices still owe in Xero (one read per batch)."""
         wanted = sorted({a["invoice_external_id"] for i in items for a in i.record.get("allocations") or ()
                          if a.get("invoice_external_id")})
-        found = self.api.call("get_invoices", "invoice", i_ds=wanted).get("Invoices") or []
+        found = []
+        for start in range(0, len(wanted), 100):
+            # Paged, so Xero includes each invoice's payments (an unpaged list leaves them out).
+            found += self.api.call("get_invoices", "invoice", i_ds=wanted[start:start + 100], page=1,
+                                   page_size=100).get("Invoices") or []
         invoices = {inv["InvoiceID"]: inv for inv in found}
         due = {k: minor(v.get("AmountDue"), v.get("CurrencyCode") or "USD") if v.get("Status") == "AUTHORISED" else 0
                for k, v in invoices.items()}
@@ -87,12 +92,15 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         for item in items:
             asked = [(a["invoice_external_id"], a["amount_minor"])
                      for a in item.record.get("allocations") or () if a.get("invoice_external_id")]
-            split = split_payment(item.record["amount_minor"], asked, due)
+            named = [invoices[i] for i, _ in asked if i in invoices]
+            # The natural key: written before (an answer lost, a store rebuilt), it is not written again.
+            adopted = next((pay["PaymentID"] for inv in named for pay in inv.get("Payments") or ()
+                            if pay.get("Reference") == _reference(item)), None)
+            split = Split() if adopted else split_payment(item.record["amount_minor"], asked, due)
             for invoice_id, amount in split.applied:
                 due[invoice_id] -= amount  # a second payment in this batch sees what the first left
-            named = [invoices[i] for i, _ in asked if i in invoices]
             planned.append(_Planned(item, split, named[0]["Contact"]["ContactID"] if named else None,
-                                    ", ".join(inv.get("InvoiceNumber") or inv["InvoiceID"] for inv in named)))
+                                    ", ".join(inv.get("InvoiceNumber") or inv["InvoiceID"] for inv in named), adopted))
         return planned
 
     def _push_payments(self, items: list[WriteItem]) -> list[WriteResult]:
@@ -111,6 +119,9 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         payments = self._create_payments(planned)
         credits = self._create_overpayments([p for p in planned if p.split.excess and p.contact_id])
         for p in planned:
+            if p.adopted:
+                results.append(WriteResult(p.item.message_id, "sent", external_id=p.adopted))
+                continue
             results.append(_outcome(p, payments.get(p.item.message_id, []), credits.get(p.item.message_id)))
         return results
 
