@@ -121,15 +121,30 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
               help="A setting (base_url, tenant_id, ca_bundle, ...); repeatable.")
 @click.pass_context
 def connections_add(ctx: click.Context, name: str, provider: str, credentials, settings) -> None:
-    """Create or replace connection NAME."""
+    """Create or replace connection NAME (a Salesforce org is checked for revhub's prerequisites)."""
     from revhub.connections import save_connection
 
+    credentials, settings = _pairs(credentials, "--credential"), _pairs(settings, "--setting")
+    if provider == "salesforce":
+        currencies = _check_salesforce(name, credentials, settings)
+        click.echo(f"Salesforce org checked: multi-currency ({', '.join(currencies)})")
+        # Intake refuses a PO in a currency the org does not have (the connection's currencies).
+        settings.setdefault("currencies", currencies)
     _, database, vault = store_of(ctx)
     with database.session(write=True) as s:
-        save_connection(s, vault, name=name, provider=provider,
-                        credentials=_pairs(credentials, "--credential"),
-                        settings=_pairs(settings, "--setting"))
+        save_connection(s, vault, name=name, provider=provider, credentials=credentials, settings=settings)
     click.echo(f"connection {name!r} ({provider}) saved")
+
+
+def _check_salesforce(name: str, credentials: dict[str, str], settings: dict[str, str]) -> list[str]:
+    """The org's currencies, or a ClickException naming the prerequisite it lacks."""
+    from revhub.connectors.errors import ConnectorError
+    from revhub.connectors.salesforce.prerequisites import check_connection
+
+    try:
+        return check_connection(name, credentials, settings, credentials.update)
+    except ConnectorError as exc:
+        raise click.ClickException(f"connection {name!r} not saved: {exc}") from None
 
 
 @connections.command("list")

@@ -98,22 +98,31 @@ def conflicts() -> None:
 @click.option("--entity", help="Only this canonical entity.")
 @click.pass_context
 def conflicts_list(ctx: click.Context, entity: str | None) -> None:
-    """Open conflicts: the field, its base, and each system's value."""
+    """Open conflicts: the field, its base, and each system's value (then those settled while a
+    read-only system still disagrees)."""
     import json
 
     from sqlalchemy import select
 
     from revhub.store import Conflict
+    from revhub.sync.resolution import DIVERGED, read_only_notice
 
     _, database, _ = store_of(ctx)
     with database.session() as s:
-        query = select(Conflict).where(Conflict.status == "open").order_by(Conflict.id)
+        query = select(Conflict).where(Conflict.status.in_(("open", DIVERGED))).order_by(Conflict.id)
         rows = s.scalars(query.where(Conflict.entity == entity) if entity else query).all()
-    for c in rows:
+        notices = {c.id: read_only_notice(s, c) for c in rows if c.status == "open"}
+    for c in (c for c in rows if c.status == "open"):
         click.echo(f"#{c.id} {c.entity} {c.record_id} {c.field}: base {json.dumps(c.base_value, default=str)}; "
                    f"{c.current_system} {json.dumps(c.current_value, default=str)} (current); "
                    f"{c.incoming_system} {json.dumps(c.incoming_value, default=str)} (incoming)")
-    click.echo(f"{len(rows)} open conflict(s)")
+        if notices[c.id]:
+            click.echo(f"    note: {notices[c.id]}")
+    click.echo(f"{len(notices)} open conflict(s)")
+    for c in (c for c in rows if c.status == DIVERGED):
+        click.echo(f"#{c.id} {c.entity} {c.record_id} {c.field}: settled by {c.resolved_by} ({c.resolution})")
+    if len(rows) > len(notices):
+        click.echo(f"{len(rows) - len(notices)} settled conflict(s) a read-only system still disagrees with")
 
 
 @conflicts.command("resolve")
@@ -128,7 +137,8 @@ def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value
     """Settle a conflict; the chosen value is audited and written back to every system."""
     import json
 
-    from revhub.sync.resolution import ResolutionError, resolve_conflict
+    from revhub.store import Conflict
+    from revhub.sync.resolution import ResolutionError, read_only_notice, resolve_conflict
 
     value = None
     if take == "value":
@@ -143,6 +153,10 @@ def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value
     _, database, _ = store_of(ctx)
     try:
         with database.session(write=True) as s:
+            conflict = s.get(Conflict, conflict_id)
+            notice = read_only_notice(s, conflict) if conflict is not None and conflict.status == "open" else None
+            if notice:
+                click.echo(f"note: {notice}")
             resolution = resolve_conflict(s, conflict_id, take, actor=actor, value=value).resolution
     except ResolutionError as exc:
         raise click.ClickException(str(exc)) from None
@@ -256,3 +270,53 @@ def po_approve(ctx: click.Context, internal_number: int, approver: str, note: st
         except service.TransitionError as exc:
             ctx.fail(str(exc))
         click.echo(f"PO {internal_number} approved; invoice {invoice.number} raised")
+
+
+def _po(ctx: click.Context, session, internal_number: int):
+    """The PO with this internal number, or a clear error."""
+    from sqlalchemy import select
+
+    from revhub.store import PurchaseOrder
+
+    po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.internal_number == internal_number))
+    if po is None:
+        ctx.fail(f"no PO with internal number {internal_number}")
+    return po
+
+
+@purchase_orders.command("reinvoice")
+@click.argument("internal_number", type=int)
+@click.option("--actor", default="cli", show_default=True, help="Who re-invoices (audited).")
+@click.pass_context
+def po_reinvoice(ctx: click.Context, internal_number: int, actor: str) -> None:
+    """Raise a new invoice (a new number) for a PO whose invoice was voided."""
+    from revhub.orders import service
+
+    _, database, _ = store_of(ctx)
+    with database.session(write=True) as s:
+        po = _po(ctx, s, internal_number)
+        try:
+            invoice = service.reinvoice(s, po, actor=actor)
+        except service.TransitionError as exc:
+            ctx.fail(str(exc))
+        click.echo(f"PO {internal_number} re-invoiced: invoice {invoice.number} raised "
+                   f"(PO number {invoice.po_number})")
+
+
+@purchase_orders.command("cancel")
+@click.argument("internal_number", type=int)
+@click.option("--reason", required=True, help="Why the PO is cancelled (kept with the PO).")
+@click.option("--actor", default="cli", show_default=True, help="Who cancels (audited).")
+@click.pass_context
+def po_cancel(ctx: click.Context, internal_number: int, reason: str, actor: str) -> None:
+    """Cancel a received or approved PO, or one whose invoice was voided."""
+    from revhub.orders import service
+
+    _, database, _ = store_of(ctx)
+    with database.session(write=True) as s:
+        po = _po(ctx, s, internal_number)
+        try:
+            service.cancel(s, po, actor=actor, note=reason)
+        except service.TransitionError as exc:
+            ctx.fail(str(exc))
+        click.echo(f"PO {internal_number} cancelled: {reason}")

@@ -58,8 +58,8 @@ def _wire_webhooks(sandboxes: SandboxSet, hub: str) -> None:
         threading.Timer(2.0, _configure_xero, args=(xero.sandbox, f"{hub}/webhooks/xero/xero", key)).start()
     if "salesforce" in sandboxes.running:
         sf = sandboxes["salesforce"]
-        for sobject, fields in (("Account", ["Id", "Name"]), ("Purchase_Order__c", ["Id", "PO_Number__c"])):
-            sf.sandbox.add_outbound_message(sobject, fields, f"{hub}/webhooks/salesforce/salesforce")
+        sf.sandbox.add_package_outbound_messages(
+            f"{hub}/webhooks/salesforce/salesforce/{sf.credentials['outbound_secret']}")
 
 
 def _configure_xero(sandbox, url: str, key: str) -> None:

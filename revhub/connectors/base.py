@@ -47,6 +47,9 @@ class Change:
     record: dict[str, Any] = field(default_factory=dict)
     deleted: bool = False
     changed_at: str | None = None
+    # The canonical id revhub stamped on the system's copy when revhub wrote it (Stripe
+    # metadata.revhub_id): the echo of revhub's own write links to that record directly.
+    origin: str | None = None
 
 
 @dataclass

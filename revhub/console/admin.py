@@ -19,7 +19,7 @@ from sqlalchemy import select
 from revhub.store import Conflict
 from revhub.sync.entities import ENTITIES
 from revhub.sync.exception_queue import ExceptionQueueError, open_exceptions, settle
-from revhub.sync.resolution import ResolutionError, resolve_conflict
+from revhub.sync.resolution import DIVERGED, ResolutionError, read_only_notice, resolve_conflict
 
 admin = Blueprint("admin", __name__)
 
@@ -74,7 +74,10 @@ def logout():
 def conflicts():
     with _db().session() as s:
         rows = s.scalars(select(Conflict).where(Conflict.status == "open").order_by(Conflict.id).limit(200)).all()
-    return render_template("conflicts.html", conflicts=rows, show=_show)
+        notices = {c.id: read_only_notice(s, c) for c in rows}
+        diverged = s.scalars(select(Conflict).where(Conflict.status == DIVERGED)
+                             .order_by(Conflict.id.desc()).limit(200)).all()
+    return render_template("conflicts.html", conflicts=rows, show=_show, notices=notices, diverged=diverged)
 
 
 @admin.post("/conflicts/<int:conflict_id>")

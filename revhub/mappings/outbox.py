@@ -193,8 +193,16 @@ def upsert_links(session, system: str, links: list[tuple[str, uuid.UUID, str, di
     now = utcnow()
     changed: dict[bool, list[dict[str, Any]]] = defaultdict(list)  # with a new base or without
     inserts = []
+    held = _held_by_others(session, system, {(key[0], external_id) for key, (external_id, _) in latest.items()
+                                             if key not in existing})
     for key, (external_id, snapshot) in latest.items():
-        if key in existing:
+        if key not in existing and (key[0], external_id) in held:
+            # One remote record now stands for a newer canonical one (the Salesforce PO shows its
+            # PO's new invoice after a void): the link moves to it.
+            link_id = held[(key[0], external_id)]
+            session.execute(update(table).where(table.c.id == link_id).values(
+                canonical_id=key[1], base_snapshot=snapshot or {}, remote_version=None, last_synced_at=now))
+        elif key in existing:
             row = {"_id": existing[key], "external_id": external_id, "last_synced_at": now}
             if snapshot is not None:
                 row["base_snapshot"] = snapshot
@@ -208,6 +216,19 @@ def upsert_links(session, system: str, links: list[tuple[str, uuid.UUID, str, di
             {c: bindparam(c) for c in columns}), rows)
     if inserts:
         session.execute(insert(table), inserts)
+
+
+def _held_by_others(session, system: str, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(entity, external id) → id of the link that already holds that remote record in ``system``."""
+    table = Link.__table__
+    found: dict[tuple[str, str], int] = {}
+    for entity in {e for e, _ in wanted}:
+        ids = [x for e, x in wanted if e == entity]
+        for part in chunks(ids):
+            for link_id, external_id in session.execute(select(table.c.id, table.c.external_id).where(
+                    table.c.entity == entity, table.c.system == system, table.c.external_id.in_(part))):
+                found[(entity, external_id)] = link_id
+    return found
 
 
 def _target_links(session, entity: str, system: str, ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[str, dict]]:

@@ -49,7 +49,6 @@ DEFAULTS: dict[tuple[str, str], tuple[FieldMapping, ...]] = {
     ("stripe", "customer"): _table("""
         name                    name                     text
         email                   email                    text
-        default_currency        currency                 lower_currency
     """),
     ("stripe", "invoice"): _table("""
         currency                currency                 lower_currency

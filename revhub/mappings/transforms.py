@@ -85,6 +85,6 @@ TRANSFORMS: dict[str, Transform] = {t.name: t for t in (
     # The org's Status__c picklist; its invoice-side values read as the PO state they imply.
     _vocabulary("salesforce_po_status", {"received": "Issued", "approved": "Approved", "invoiced": "Invoiced",
                                          "partially_paid": "Partially Paid", "paid": "Paid",
-                                         "cancelled": "Cancelled"},
+                                         "cancelled": "Cancelled", "invoice_voided": "Invoice Voided"},
                 {"Draft": "received", "Void": "cancelled", "Uncollectible": "invoiced"}),
 )}

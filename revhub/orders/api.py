@@ -34,12 +34,14 @@ def po_json(po: PurchaseOrder) -> dict:
         "id": str(po.id), "internal_number": po.internal_number, "po_number": po.po_number,
         "customer_id": str(po.customer_id), "status": po.status, "currency": po.currency,
         "total": to_decimal_string(po.total_minor, po.currency), "issue_date": po.issue_date.isoformat(),
+        "tax": to_decimal_string(po.tax_minor or 0, po.currency), "amounts_include_tax": po.amounts_include_tax,
         "payment_terms": po.payment_terms,
         "subscription_start": po.subscription_start.isoformat() if po.subscription_start else None,
         "subscription_end": po.subscription_end.isoformat() if po.subscription_end else None,
         "lines": [{"description": ln.description, "quantity": ln.quantity,
                    "unit_price": to_decimal_string(ln.unit_amount_minor, po.currency),
-                   "amount": to_decimal_string(ln.amount_minor, po.currency)} for ln in po.lines],
+                   "amount": to_decimal_string(ln.amount_minor, po.currency), "tax_code": ln.tax_code,
+                   "tax": to_decimal_string(ln.tax_minor or 0, po.currency)} for ln in po.lines],
     }
 
 

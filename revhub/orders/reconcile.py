@@ -1,5 +1,6 @@
 """After invoices change: tie them to their purchase orders and move the POs along
-(invoiced → partially paid → paid) from what the invoices say."""
+(invoiced → partially paid → paid, or → invoice voided when every invoice is void) from
+what the invoices say."""
 
 from __future__ import annotations
 

@@ -13,19 +13,31 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
-from revhub.orders.validation import FieldError, PurchaseOrderDraft
-from revhub.store import Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
+from revhub.orders.validation import FieldError, PurchaseOrderDraft, target_errors
+from revhub.store import Connection, Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
 from revhub.store.commerce import PAYMENT_TERM_DAYS
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import SyncContext, revhub_context
+from revhub.tax import TAX_CODES, totals
 
 TRANSITIONS = {
     "received": {"approved", "cancelled"},
     "approved": {"invoiced", "cancelled"},
-    "invoiced": {"partially_paid", "paid"},
-    "partially_paid": {"paid"},
+    # An invoice is voided in Xero or Stripe (never when paid: both refuse that); the PO then
+    # waits for a new invoice or its cancellation.
+    "invoiced": {"partially_paid", "paid", "invoice_voided"},
+    "partially_paid": {"paid", "invoice_voided"},
+    "invoice_voided": {"invoiced", "cancelled"},
     "paid": set(),
     "cancelled": set(),
+}
+
+# What an admin is told when the PO's state does not allow the step.
+_WHY_NOT = {
+    "invoiced": "its invoice is open: void it in Stripe or Xero first",
+    "partially_paid": "it has payments: refund them and void its invoice first",
+    "paid": "it is paid",
+    "cancelled": "it is cancelled",
 }
 
 
@@ -81,10 +93,13 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
             if product_id is None:
                 errors.append(FieldError(f"lines[{i}].product", f"no product with SKU {line.sku!r}"))
             products[line.sku] = product_id
+    if customer is not None:
+        errors += _buyer_vat_errors(customer, draft)
+    errors += target_errors(draft, {c.name: (c.provider, c.settings or {})
+                                    for c in session.scalars(select(Connection))})
     if errors:
         raise IntakeError(errors)
-    original = session.scalar(select(PurchaseOrder).where(PurchaseOrder.customer_id == customer.id,
-                                                          PurchaseOrder.po_number == draft.po_number))
+    original = _same_po_number(session, customer.id, draft.po_number)
     if original is not None:
         raise DuplicatePurchaseOrder(original)
     record = {
@@ -93,9 +108,11 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
         "subscription_start": draft.subscription_start.isoformat() if draft.subscription_start else None,
         "subscription_end": draft.subscription_end.isoformat() if draft.subscription_end else None,
         "payment_terms": draft.payment_terms, "status": "received",
+        "amounts_include_tax": draft.amounts_include_tax, "tax_minor": draft.tax_minor,
         "lines": [{"product_id": str(products[ln.sku]) if ln.sku else None, "description": ln.description,
                    "quantity": ln.quantity, "unit_amount_minor": ln.unit_amount_minor,
-                   "amount_minor": ln.amount_minor} for ln in draft.lines],
+                   "amount_minor": ln.amount_minor, "tax_code": ln.tax_code, "tax_minor": ln.tax_minor}
+                  for ln in draft.lines],
     }
     apply_changes(session, context(session, actor), [
         Change("purchase_order", _po_key(customer.id, draft.po_number), _version(), record)])
@@ -105,6 +122,30 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
         approve(session, po, approver="policy:auto-approval",
                 note="total at or under the approval threshold")
     return po
+
+
+def po_number_key(po_number: str) -> str:
+    """What makes two PO numbers the same: " po-4500 " and "PO-4500" are one PO."""
+    return po_number.strip().casefold()
+
+
+def _same_po_number(session: Session, customer_id: uuid.UUID, po_number: str) -> PurchaseOrder | None:
+    """The customer's PO whose number is ``po_number`` once trimmed and case-folded."""
+    wanted = po_number_key(po_number)
+    # casefold() has no SQL equivalent (ß, dotless i): the customer's numbers are compared in Python.
+    rows = session.execute(select(PurchaseOrder.id, PurchaseOrder.po_number)
+                           .where(PurchaseOrder.customer_id == customer_id)).all()
+    match = next((row.id for row in rows if po_number_key(row.po_number) == wanted), None)
+    return session.get(PurchaseOrder, match) if match else None
+
+
+def _buyer_vat_errors(customer: Customer, draft: PurchaseOrderDraft) -> list[FieldError]:
+    """A reverse-charge line needs the buyer's VAT number on the invoice: the customer must have one."""
+    if customer.tax_id:
+        return []
+    return [FieldError(f"lines[{i}].tax_code", f"{line.tax_code} needs the buyer's VAT number; customer "
+                                              f"{customer.name!r} has no tax id")
+            for i, line in enumerate(draft.lines) if line.tax_code and TAX_CODES[line.tax_code].needs_buyer_vat]
 
 
 def transition(session: Session, po: PurchaseOrder, to: str, *, actor: str) -> None:
@@ -138,25 +179,61 @@ def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | N
 
 
 def cancel(session: Session, po: PurchaseOrder, *, actor: str, note: str | None = None) -> None:
+    """Cancel ``po`` (received, approved, or with its invoice voided); the reason is kept."""
+    if "cancelled" not in TRANSITIONS.get(po.status, set()):
+        raise TransitionError(f"PO {po.internal_number} cannot be cancelled: "
+                              f"{_WHY_NOT.get(po.status, f'it is {po.status}')}")
     session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=actor, decision="cancelled", note=note))
     transition(session, po, "cancelled", actor=actor)
+
+
+def reinvoice(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
+    """A new invoice (a new number, the PO number on it) for a PO whose invoice was voided."""
+    if po.status != "invoice_voided":
+        why = "it has not been invoiced yet" if po.status in ("received", "approved") else \
+            _WHY_NOT.get(po.status, f"it is {po.status}")
+        raise TransitionError(f"PO {po.internal_number} cannot be re-invoiced: {why}")
+    invoice = invoice_for(session, po, actor=actor, today=today)
+    transition(session, po, "invoiced", actor=actor)
+    return invoice
+
+
+def invoice_number(session: Session, po: PurchaseOrder) -> str:
+    """The next invoice number of ``po``: RH-000042, then RH-000042-2, … after voids.
+
+    Stripe and Xero keep a voided invoice's number for good, so a new invoice needs its own.
+    """
+    first = f"RH-{po.internal_number:06d}"
+    taken = set(session.scalars(select(Invoice.number).where(Invoice.number.like(f"{first}%"))))
+    return next(number for number in (first, *(f"{first}-{n}" for n in range(2, len(taken) + 3)))
+                if number not in taken)
+
+
+def _invoice_key(po: PurchaseOrder, number: str) -> str:
+    """The revhub-side id of a PO's invoice (the first keeps the key it always had)."""
+    suffix = number.removeprefix(f"RH-{po.internal_number:06d}")
+    return f"po/{po.id}{suffix.replace('-', '/', 1)}"
 
 
 def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date | None = None) -> Invoice:
     """The invoice of an approved PO: its lines, its PO number, due by its payment terms."""
     issued = today or utcnow().date()
     lines = [{"product_id": str(ln.product_id) if ln.product_id else None, "description": ln.description,
-              "quantity": ln.quantity, "unit_amount_minor": ln.unit_amount_minor, "amount_minor": ln.amount_minor}
-             for ln in po.lines]
+              "quantity": ln.quantity, "unit_amount_minor": ln.unit_amount_minor, "amount_minor": ln.amount_minor,
+              "tax_code": ln.tax_code, "tax_minor": ln.tax_minor or 0} for ln in po.lines]
+    sums = totals(((ln["amount_minor"], ln["tax_minor"]) for ln in lines), inclusive=po.amounts_include_tax)
     record: dict[str, Any] = {
-        "number": f"RH-{po.internal_number:06d}", "po_number": po.po_number, "purchase_order_id": str(po.id),
+        "number": invoice_number(session, po), "po_number": po.po_number, "purchase_order_id": str(po.id),
         "customer_id": str(po.customer_id), "issue_date": issued.isoformat(),
         "due_date": (issued + timedelta(days=PAYMENT_TERM_DAYS[po.payment_terms])).isoformat(),
-        "currency": po.currency, "subtotal_minor": po.total_minor, "tax_minor": 0, "total_minor": po.total_minor,
-        "amount_paid_minor": 0, "amount_due_minor": po.total_minor, "status": "open", "lines": lines,
+        "currency": po.currency, "subtotal_minor": sums.subtotal_minor, "tax_minor": sums.tax_minor,
+        "total_minor": sums.total_minor, "amount_paid_minor": 0, "amount_due_minor": sums.total_minor,
+        "status": "open", "amounts_include_tax": po.amounts_include_tax, "lines": lines,
     }
-    apply_changes(session, context(session, actor), [Change("invoice", f"po/{po.id}", _version(), record)])
-    return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id))
+    apply_changes(session, context(session, actor), [
+        Change("invoice", _invoice_key(po, record["number"]), _version(), record)])
+    return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id,
+                                                Invoice.number == record["number"]))
 
 
 @dataclass
@@ -167,7 +244,10 @@ class Settlement:
 
 def settlement(invoices: list[Invoice]) -> Settlement | None:
     """What a PO's invoices say about its payment."""
-    live = [i for i in invoices if i.deleted_at is None and i.status != "void"]
+    current = [i for i in invoices if i.deleted_at is None]
+    live = [i for i in current if i.status != "void"]
+    if current and not live:
+        return Settlement("invoice_voided", 0)  # every invoice voided: re-invoice or cancel
     if not live:
         return None
     paid = sum(i.amount_paid_minor for i in live)

@@ -6,6 +6,7 @@ sandboxes the same way.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +45,11 @@ def _salesforce(home: Path, port: int, seed: int, clock: SandboxClock, options: 
     return RunningSandbox(
         "salesforce", sandbox, server,
         credentials={"client_id": creds.client_id, "client_secret": creds.client_secret,
-                     "refresh_token": creds.refresh_token},
+                     "refresh_token": creds.refresh_token,
+                     # The secret in the hub's outbound-message URL (/webhooks/salesforce/<name>/<secret>).
+                     "outbound_secret": secrets.token_urlsafe(24)},
         settings={"instance_url": server.url, "token_url": f"{server.url}/services/oauth2/token",
-                  "ca_bundle": ca_path, "organization_id": sandbox.org_id, "api_version": "62.0"})
+                  "ca_bundle": ca_path, "organization_id": sandbox.org_id})
 
 
 def _xero(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:

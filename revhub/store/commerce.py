@@ -24,7 +24,8 @@ from revhub.store.ids import new_id
 
 PAYMENT_TERM_DAYS = {"DUE_ON_RECEIPT": 0, "NET15": 15, "NET30": 30, "NET45": 45, "NET60": 60}
 PAYMENT_TERMS = tuple(PAYMENT_TERM_DAYS)
-PO_STATUSES = ("received", "approved", "invoiced", "partially_paid", "paid", "cancelled")
+# invoice_voided: the PO's invoice was voided; it waits to be re-invoiced or cancelled.
+PO_STATUSES = ("received", "approved", "invoiced", "partially_paid", "paid", "cancelled", "invoice_voided")
 INVOICE_STATUSES = ("draft", "open", "paid", "void", "uncollectible")
 
 
@@ -107,6 +108,9 @@ class PurchaseOrder(CanonicalRecord, Base):
     subscription_end: Mapped[date | None] = mapped_column(Date)
     payment_terms: Mapped[str] = mapped_column(String(16), default="NET30")
     status: Mapped[str] = mapped_column(String(16), default="received")
+    # Line amounts as the PO states them: including VAT (True) or excluding it.
+    amounts_include_tax: Mapped[bool] = mapped_column(default=False)
+    tax_minor: Mapped[int] = money_column()
 
     lines: Mapped[list[PurchaseOrderLine]] = relationship(
         back_populates="purchase_order", cascade="all, delete-orphan", order_by="PurchaseOrderLine.position"
@@ -131,6 +135,9 @@ class PurchaseOrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_amount_minor: Mapped[int] = money_column()
     amount_minor: Mapped[int] = money_column()
+    tax_code: Mapped[str | None] = mapped_column(String(32))  # revhub.tax.TAX_CODES; NULL: no VAT
+    # NULL where the source states no tax (a system without tax on lines); read as 0.
+    tax_minor: Mapped[int | None] = money_column(nullable=True)
 
     purchase_order: Mapped[PurchaseOrder] = relationship(back_populates="lines")
 
@@ -183,6 +190,7 @@ class Invoice(CanonicalRecord, Base):
     amount_paid_minor: Mapped[int] = money_column()
     amount_due_minor: Mapped[int] = money_column()
     status: Mapped[str] = mapped_column(String(16), default="draft")
+    amounts_include_tax: Mapped[bool] = mapped_column(default=False)
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
@@ -203,6 +211,8 @@ class InvoiceLine(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     unit_amount_minor: Mapped[int] = money_column()
     amount_minor: Mapped[int] = money_column()
+    tax_code: Mapped[str | None] = mapped_column(String(32))
+    tax_minor: Mapped[int | None] = money_column(nullable=True)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

@@ -3,12 +3,16 @@
 For each incoming :class:`~revhub.connectors.base.Change` from system S:
 
 1. stale input (an older remote version than the link's) is counted and ignored;
-2. without a link, the record is matched on natural keys; two candidates make an
-   exception for an admin, never a guess; none makes a new canonical record;
+2. without a link, a copy revhub wrote (its revhub id stamped on it) links to that record;
+   otherwise the record is matched on natural keys; two candidates make an exception for
+   an admin, never a guess; none makes a new canonical record;
 3. each field is merged three-way against S's base snapshot: only S changed it → apply;
    another system changed it too → a conflict, settled by the owner policy or left open;
 4. the link takes the new remote version and base snapshot; every change is audited and
    every other system that takes writes for the entity gets an outbox row.
+
+The echo of a write revhub has not finished (a Stripe draft revhub created and is still
+filling) is not news: it is linked, and its state is not applied over the canonical record.
 
 Changes are applied a page at a time with batched reads and writes.
 """
@@ -29,6 +33,7 @@ from revhub.connectors.base import Change, Ref
 from revhub.store.base import jsonable, utcnow
 from revhub.store.ids import new_id
 from revhub.sync.context import SyncContext
+from revhub.sync.echoes import Echoes
 from revhub.sync.entities import ENTITIES, EntitySpec, column_converter
 from revhub.sync.lookups import (
     key_of,
@@ -107,10 +112,13 @@ class _EntityBatch:
         unlinked = [self._resolve(c.record) for c in self.changes
                     if self.match and c.external_id not in self.links and not c.deleted]
         self.candidates = natural_key_candidates(self.session, spec, unlinked) if unlinked else {}
+        self.echoes = Echoes(self.session, spec.name, ctx.system, self.changes)
         all_candidates = {i for index in self.candidates.values() for ids in index.values() for i in ids}
+        all_candidates |= self.echoes.records
         self.taken = linked_to_system(self.session, spec.name, ctx.system, all_candidates)
         if self.taken or all_candidates:
             self.rows.update(load_rows(self.session, spec, all_candidates - set(self.rows)))
+        self.echoes.load_in_flight()
         for change in self.changes:
             self._apply(change)
         self.writes.flush(self.session)
@@ -119,6 +127,26 @@ class _EntityBatch:
 
             after_invoices(self.session, {row["id"] for row in self.writes.inserts + self.writes.updates})
         return self.result
+
+    def _hold(self, change: Change, link: dict | None, row: dict[str, Any]) -> None:
+        """Link revhub's unfinished echo to its record, applying none of its state.
+
+        The base snapshot stays as it was (empty on a new link): it says what the system had
+        when revhub last wrote or merged it, and an unfinished copy is neither.
+        """
+        if link is None:
+            link = dict(entity=self.spec.name, canonical_id=row["id"], system=self.ctx.system,
+                        external_id=change.external_id, remote_version=change.remote_version,
+                        base_snapshot={}, last_synced_at=self.now)
+            self.writes.new_links.append(link)
+            self.links[change.external_id] = link
+        else:
+            link.update(remote_version=change.remote_version)
+            if "id" in link:
+                self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
+                                                     base_snapshot=link.get("base_snapshot") or {},
+                                                     last_synced_at=self.now))
+        self.result.unchanged += 1
 
     def _wanted_refs(self) -> set[tuple[str, str]]:
         wanted: set[tuple[str, str]] = set()
@@ -178,18 +206,23 @@ class _EntityBatch:
                 # provider's timestamp resolution, applied in arrival order.)
                 self.result.unchanged += 1
                 return
-            self._update(change, link, self.rows[link["canonical_id"]], first_contact=False,
-                         incoming=incoming)
+            row = self.rows[link["canonical_id"]]
+            if self.echoes.unfinished(change, row):
+                self._hold(change, link, row)
+                return
+            self._update(change, link, row, first_contact=False, incoming=incoming)
             return
         if change.deleted:
             self.result.unchanged += 1  # never known here; nothing to delete
             return
         incoming = self._resolve(change.record)
-        match = self._match(change, incoming)
+        match = (self.match and self.echoes.origin(change, self.rows, self.taken)) or self._match(change, incoming)
         if match == "ambiguous":
             return
         if match is None:
             self._create(change, incoming)
+        elif self.echoes.unfinished(change, self.rows[match]):
+            self._hold(change, None, self.rows[match])
         else:
             self._update(change, None, self.rows[match], first_contact=True, incoming=incoming)
 

@@ -12,7 +12,9 @@ WRITE_TARGETS: dict[str, frozenset[str]] = {
     "xero": frozenset({"customer", "invoice", "payment", "refund", "fee", "payout"}),
     # The CRM hears about POs and their invoicing and payment (on the PO record); it is not
     # sent customers made in billing systems.
-    "salesforce": frozenset({"purchase_order", "invoice"}),
+    "salesforce": frozenset({"customer", "purchase_order", "invoice"}),
+    # ...but it is sent changes to the customers it holds (a settled conflict, a billing
+    # system's edit): its pusher updates linked Accounts and skips the others.
 }
 
 

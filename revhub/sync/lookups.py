@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from revhub.store import Link
+from revhub.store import Link, OutboxMessage
 from revhub.sync.entities import EntitySpec
 
 CHUNK = 500
@@ -125,3 +125,36 @@ def linked_to_system(session: Session, entity: str, system: str, ids: Iterable[u
         taken.update(session.scalars(select(Link.canonical_id).where(
             Link.entity == entity, Link.system == system, Link.canonical_id.in_(part))))
     return taken
+
+
+# Outbox states of a write that has not finished: queued, being pushed, or waiting to retry.
+IN_FLIGHT = ("pending", "processing", "failed")
+
+
+def origins(changes: Iterable[Any]) -> dict[str, uuid.UUID]:
+    """External id → the canonical id revhub stamped on the system's copy, where it is a valid id."""
+    found: dict[str, uuid.UUID] = {}
+    for change in changes:
+        if change.origin and not change.deleted:
+            try:
+                found[change.external_id] = uuid.UUID(str(change.origin))
+            except ValueError:
+                continue  # someone else's metadata: not ours, matched the ordinary way
+    return found
+
+
+def first_writes_in_flight(session: Session, entity: str, system: str, ids: Iterable[uuid.UUID]
+                           ) -> set[uuid.UUID]:
+    """Which of ``ids`` revhub is still writing to ``system`` for the first time: a message not
+    yet done, and none ever sent. Until then the system's copy is only revhub's work in progress."""
+    busy: set[uuid.UUID] = set()
+    t = OutboxMessage
+    for part in chunks(list(ids)):
+        rows = session.execute(select(t.record_id, t.status).where(
+            t.entity == entity, t.target_system == system, t.record_id.in_(part),
+            t.status.in_(IN_FLIGHT + ("sent",))))
+        states: dict[uuid.UUID, set[str]] = {}
+        for record_id, status in rows:
+            states.setdefault(record_id, set()).add(status)
+        busy.update(r for r, seen in states.items() if "sent" not in seen)
+    return busy

@@ -31,7 +31,8 @@ def dump_change(change: Change) -> dict[str, Any]:
         return v
 
     return {"entity": change.entity, "external_id": change.external_id, "remote_version": change.remote_version,
-            "record": {k: value(v) for k, v in change.record.items()}, "changed_at": change.changed_at}
+            "record": {k: value(v) for k, v in change.record.items()}, "changed_at": change.changed_at,
+            "origin": change.origin}
 
 
 def load_change(data: dict[str, Any]) -> Change:
@@ -43,7 +44,8 @@ def load_change(data: dict[str, Any]) -> Change:
         return v
 
     return Change(data["entity"], data["external_id"], data["remote_version"],
-                  {k: value(v) for k, v in data["record"].items()}, changed_at=data.get("changed_at"))
+                  {k: value(v) for k, v in data["record"].items()}, changed_at=data.get("changed_at"),
+                  origin=data.get("origin"))
 
 
 def parked_row(ctx: SyncContext, change: Change, missing: list[tuple[str, str]], now) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 The chosen value goes into the record through ``sync.apply`` as a change from revhub itself,
 so it is versioned, audited and written back to every system that holds the record; when
 the admin keeps the canonical value, the systems are still sent it, since the one that
-disagreed holds the other value.
+disagreed holds the other value. A system that holds the record but that revhub does not
+write the entity to (``WRITE_TARGETS``) keeps its value: the admin is told so before
+choosing (``read_only_notice``), and a conflict settled against such a system's value stays
+listed as ``diverged``.
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
-from revhub.store import Conflict, Link, OutboxMessage, utcnow
+from revhub.store import Conflict, Connection, Link, OutboxMessage, utcnow
 from revhub.store.base import jsonable
 from revhub.sync.apply import apply_changes, jsonable_value, outbox_rows
 from revhub.sync.context import REVHUB as SYSTEM
-from revhub.sync.context import SyncContext, revhub_context
+from revhub.sync.context import WRITE_TARGETS, SyncContext, revhub_context
 from revhub.sync.entities import ENTITIES
 from revhub.sync.lookups import load_rows
 
 CHOICES = ("current", "incoming", "base", "value")
+# Settled in the store and every writable system, while a system revhub does not write this
+# entity to still holds another value: listed apart, so the disagreement stays in sight.
+DIVERGED = "diverged"
 
 
 class ResolutionError(ValueError):
@@ -63,9 +69,33 @@ def resolve_conflict(session: Session, conflict_id: int, choice: str, *, actor: 
         link = _revhub_link(session, conflict, current)
         apply_changes(session, ctx, [Change(conflict.entity, link.external_id, f"{time.time_ns():020d}",
                                             {conflict.field: chosen}, changed_at=utcnow().isoformat())])
-    conflict.status, conflict.resolved_by, conflict.resolved_at = "resolved", actor, utcnow()
-    conflict.resolution = f"{choice}: {json.dumps(jsonable(chosen), default=str)}"[:255]
+    kept = [system for system, held in read_only_values(session, conflict).items() if held != chosen]
+    conflict.status = DIVERGED if kept else "resolved"
+    conflict.resolved_by, conflict.resolved_at = actor, utcnow()
+    note = f"; {', '.join(kept)} keep{'s' if len(kept) == 1 else ''} another value (read-only by policy)" \
+        if kept else ""
+    conflict.resolution = f"{choice}: {json.dumps(jsonable(chosen), default=str)}"[:255 - len(note)] + note
     return conflict
+
+
+def read_only_values(session: Session, conflict: Conflict) -> dict[str, Any]:
+    """{system: the value it was last seen with} for each system that holds the conflict's record
+    but that revhub, by policy (``WRITE_TARGETS``), never writes this entity to."""
+    rows = session.execute(select(Link.system, Link.base_snapshot, Connection.provider)
+                           .join(Connection, Connection.name == Link.system)
+                           .where(Link.entity == conflict.entity, Link.canonical_id == conflict.record_id))
+    return {system: (snapshot or {}).get(conflict.field) for system, snapshot, provider in rows
+            if conflict.entity not in WRITE_TARGETS.get(provider, ())}
+
+
+def read_only_notice(session: Session, conflict: Conflict) -> str | None:
+    """What an admin must know before choosing: the systems that will keep their own value."""
+    systems = sorted(read_only_values(session, conflict))
+    if not systems:
+        return None
+    return (f"{', '.join(systems)} {'holds' if len(systems) == 1 else 'hold'} this {conflict.entity}, but revhub "
+            f"does not write {conflict.entity}s there (read-only by policy): whatever you choose, "
+            f"{'it keeps its' if len(systems) == 1 else 'they keep their'} own value until changed there")
 
 
 def _revhub_link(session: Session, conflict: Conflict, current: Any) -> Link:

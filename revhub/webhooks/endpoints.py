@@ -9,7 +9,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ class Endpoint:
     provider: str
     secrets: tuple[str, ...]          # Stripe signing secrets, or the Xero webhook key
     organization_id: str | None       # Salesforce org that may send outbound messages
+    settings: dict[str, Any] = field(default_factory=dict)  # the connection's (non-secret) settings
 
 
 class EndpointDirectory:
@@ -60,7 +62,7 @@ class EndpointDirectory:
         secrets = credentials.get("webhook_secrets") or []
         if isinstance(secrets, str):
             secrets = [secrets]
-        for single in ("webhook_secret", "webhook_key"):
+        for single in ("webhook_secret", "webhook_key", "outbound_secret"):
             if credentials.get(single):
                 secrets = [*secrets, credentials[single]]
-        return Endpoint(connection_id, name, provider, tuple(secrets), settings.get("organization_id"))
+        return Endpoint(connection_id, name, provider, tuple(secrets), settings.get("organization_id"), settings)

@@ -13,7 +13,7 @@ import json
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from revhub.webhooks import soap
+from revhub.webhooks import salesforce_auth, soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
 from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
 from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
@@ -104,18 +104,34 @@ def _xero_incoming(event: dict) -> IncomingEvent:
 
 
 @webhooks.post("/salesforce/<name>")
-def salesforce_message(name: str):
+def salesforce_without_secret(name: str):
+    # The organisation id alone is no proof: the URL must carry the connection's secret.
+    return _soap(soap.fault("this endpoint needs the connection's secret: /webhooks/salesforce/<name>/<secret>"),
+                 401)
+
+
+@webhooks.post("/salesforce/<name>/<secret>")
+def salesforce_message(name: str, secret: str):
     endpoint = _endpoint("salesforce", name)
     if endpoint is None:
         return _soap(soap.fault(f"no Salesforce connection named {name}"), 404)
+    if not salesforce_auth.secret_valid(secret, endpoint.secrets):
+        return _soap(soap.fault("the URL's secret does not match this connection"), 401)
+    try:
+        policy = salesforce_auth.policy_from(endpoint.settings)
+    except ValueError:
+        current_app.logger.error("Salesforce connection %s has a malformed outbound_allowed_ips setting", name)
+        return _soap(soap.fault("this connection's settings are malformed"), 403)
+    if not salesforce_auth.address_allowed(request.remote_addr, policy):
+        return _soap(soap.fault("sender address not allowed for this connection"), 403)
     raw = request.get_data(cache=False)
     try:
         message = soap.parse(raw)
     except soap.SoapError as exc:
         return _soap(soap.fault(str(exc)), 400)
-    # Outbound messages are unsigned: the organization id is what authenticates them.
-    if not endpoint.organization_id or not _same_org(message.organization_id, endpoint.organization_id):
-        return _soap(soap.fault("organization id does not match this connection"), 401)
+    refused = salesforce_auth.refusal(message, policy)
+    if refused:
+        return _soap(soap.fault(refused[1]), refused[0])
     incoming = [IncomingEvent(n.notification_id, n.sobject,
                               json.dumps({"sobject": n.sobject, "id": n.record_id, "fields": n.fields,
                                           "organization_id": message.organization_id}).encode())
@@ -125,11 +141,6 @@ def salesforce_message(name: str):
     except InboxUnavailable:
         return _soap(soap.fault("events could not be stored; send them again"), 503)
     return _soap(soap.ACK, 200)
-
-
-def _same_org(a: str, b: str) -> bool:
-    # 15- and 18-character forms of one id share their first 15 characters.
-    return a[:15] == b[:15]
 
 
 def _soap(body: str, status: int) -> Response:

@@ -40,6 +40,9 @@ class OutboundMessage:
     organization_id: str
     action_id: str | None
     notifications: list[Notification]
+    session_id: str | None = None        # sent when the message definition includes it
+    enterprise_url: str | None = None
+    partner_url: str | None = None
 
 
 def fault(message: str, code: str = "soapenv:Client") -> str:
@@ -81,4 +84,6 @@ def parse(raw: bytes) -> OutboundMessage:
         items.append(Notification(notification_id, kind, fields["Id"], fields))
     if not items:
         raise SoapError("the message holds no Notification")
-    return OutboundMessage(organization, _text(notifications, "ActionId"), items)
+    return OutboundMessage(organization, _text(notifications, "ActionId"), items,
+                           _text(notifications, "SessionId"), _text(notifications, "EnterpriseUrl"),
+                           _text(notifications, "PartnerUrl"))

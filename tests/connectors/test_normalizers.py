@@ -32,7 +32,7 @@ def test_stripe_invoice_carries_po_number_amounts_and_lines():
     assert (record["issue_date"], record["due_date"]) == ("2025-11-02", "2025-12-01")
     assert record["lines"] == [{"description": "Platform licence, 12 months", "quantity": 10,
                                 "unit_amount_minor": 120000, "amount_minor": 1200000,
-                                "product_id": Ref("product", "prod_PLAT")}]
+                                "product_id": Ref("product", "prod_PLAT"), "tax_code": None, "tax_minor": 0}]
 
 
 def test_stripe_po_number_falls_back_to_metadata():

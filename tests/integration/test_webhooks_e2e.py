@@ -399,7 +399,7 @@ def test_a_salesforce_outbound_message_is_acknowledged_and_the_account_fetched_a
     sf = running["salesforce"]
     first_sync(db, vault, "salesforce")
     sf.sandbox.add_outbound_message(
-        "Account", ["Id", "Name"], f"{hub}/webhooks/salesforce/salesforce"
+        "Account", ["Id", "Name"], f"{hub}/webhooks/salesforce/salesforce/{sf.credentials['outbound_secret']}"
     )
     account_id = first_linked(db, "salesforce")
     edit_salesforce_account(sf, account_id, Billing_Email__c="ap@salesforce-webhook.example")
@@ -425,7 +425,8 @@ def test_a_salesforce_message_whose_ack_was_lost_is_resent_and_stored_once(
     first_sync(db, vault, "salesforce")
     with SandboxServer(LostAcknowledgements(app, count=1)) as gateway:
         sf.sandbox.add_outbound_message(
-            "Account", ["Id", "Name"], f"{gateway.url}/webhooks/salesforce/salesforce"
+            "Account", ["Id", "Name"],
+            f"{gateway.url}/webhooks/salesforce/salesforce/{sf.credentials['outbound_secret']}"
         )
         account_id = first_linked(db, "salesforce")
         edit_salesforce_account(sf, account_id, Name="Resent Holdings")

@@ -3,23 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from revhub.connections import Vault, save_connection
-from revhub.store import AuditEntry, Customer, Invoice, OutboxMessage, Product, PurchaseOrder, PurchaseOrderApproval
+from revhub.store import AuditEntry, Invoice, OutboxMessage, PurchaseOrder, PurchaseOrderApproval
 
 pytestmark = pytest.mark.store
-
-
-@pytest.fixture
-def api(app, db, config):
-    vault = Vault(config.encryption_key)
-    with db.session(write=True) as s:
-        for name in ("stripe", "xero", "salesforce"):
-            save_connection(s, vault, name=name, provider=name, credentials={}, settings={})
-        s.add(Customer(name="Nakatomi Systems K.K.", email="ap@nakatomi.example", default_currency="JPY"))
-        s.add(Product(sku="RH-PLAT", name="Platform licence (per seat)"))
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {config.api_token}"}
-    return lambda method, path, body=None: getattr(client, method)(path, json=body, headers=headers)
 
 
 def po(**overrides):
@@ -118,3 +104,12 @@ def test_an_unknown_customer_or_sku_is_a_field_error(api, db):
 
 def test_the_api_needs_the_token(app):
     assert app.test_client().post("/api/purchase-orders", json=po()).status_code == 401
+
+
+@pytest.mark.parametrize("again", ["  4500012345 ", "4500012345\t", "po-4500012345"])
+def test_a_po_number_is_a_duplicate_after_trimming_and_case_folding(api, db, again):
+    first = api("post", "/api/purchase-orders", po(po_number="PO-4500012345" if "po" in again else "4500012345"))
+    assert first.status_code == 201
+    response = api("post", "/api/purchase-orders", po(po_number=again))
+    assert response.status_code == 409 and response.json["original"]["id"] == first.json["id"]
+    assert count(db, PurchaseOrder) == 1

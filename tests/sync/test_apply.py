@@ -37,7 +37,8 @@ def test_a_new_record_is_created_linked_audited_and_announced_to_the_other_syste
     assert (row.name, row.email, row.version) == ("Acme Labs Inc.", "ap@acmelabs.example", 1)
     assert (link.system, link.external_id, link.remote_version) == ("stripe", "cus_1", "0001")
     assert (audit.action, audit.source, audit.after["email"]) == ("create", "stripe", "ap@acmelabs.example")
-    assert targets == ["xero"]  # Salesforce is not sent customers made in billing systems
+    # Salesforce hears of every customer change; its pusher skips a customer it has no Account for.
+    assert targets == ["salesforce", "xero"]
     assert row.field_sources["name"]["system"] == "stripe"
 
 

@@ -36,8 +36,8 @@ def test_taking_the_incoming_value_changes_the_record_audited_under_the_admins_n
     assert (audit.actor, audit.before, audit.after) == (
         "console:dana", {"email": "finance@acmelabs.example"}, {"email": "payables@acmelabs.example"})
     assert (conflict.status, conflict.resolved_by) == ("resolved", "console:dana")
-    # Every system that takes customers hears of it (the CRM is not sent customers).
-    assert sorted(m.target_system for m in outbox_since(connections, before)) == ["stripe", "xero"]
+    # Every system that holds customers hears of it, the CRM included (issue 10, defect 11).
+    assert sorted(m.target_system for m in outbox_since(connections, before)) == ["salesforce", "stripe", "xero"]
 
 
 def test_keeping_the_current_value_still_tells_the_system_that_disagreed(connections, conflict_id):
@@ -46,7 +46,7 @@ def test_keeping_the_current_value_still_tells_the_system_that_disagreed(connect
     with connections.session() as s:
         assert s.scalar(select(Customer.email)) == "finance@acmelabs.example"
     assert sorted((m.target_system, m.entity) for m in outbox_since(connections, before)) == [
-        ("stripe", "customer"), ("xero", "customer")]
+        ("salesforce", "customer"), ("stripe", "customer"), ("xero", "customer")]
 
 
 def test_a_value_of_the_admins_own_is_applied(connections, conflict_id):

@@ -12,6 +12,8 @@ STRIPE_SECRET = "whsec_test_5b8e2a9c0d4f"
 OLD_STRIPE_SECRET = "whsec_test_rotated_1a2b"
 XERO_KEY = "xero-webhook-key-Zm9vYmFy"
 ORG_ID = "00Dxx0000000001AAA"
+SALESFORCE_SECRET = "sf-outbound-3b9c1e7d5a"
+SALESFORCE_URL = f"/webhooks/salesforce/salesforce/{SALESFORCE_SECRET}"
 
 
 def stripe_header(body: bytes, secret: str = STRIPE_SECRET, at: int | None = None) -> str:
@@ -43,6 +45,7 @@ def hooked(app, db, config):
                         settings={"base_url": "http://127.0.0.1:9"})
         save_connection(s, vault, name="xero", provider="xero",
                         credentials={"webhook_key": XERO_KEY}, settings={"tenant_id": "t-1"})
-        save_connection(s, vault, name="salesforce", provider="salesforce", credentials={},
+        save_connection(s, vault, name="salesforce", provider="salesforce",
+                        credentials={"outbound_secret": SALESFORCE_SECRET},
                         settings={"instance_url": "https://127.0.0.1:9", "organization_id": ORG_ID})
     return app

@@ -7,10 +7,11 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from revhub.store import InboxEvent
+from tests.webhooks.conftest import SALESFORCE_URL
 
 pytestmark = pytest.mark.store
 
-ENDPOINTS = ["/webhooks/stripe/stripe", "/webhooks/xero/xero", "/webhooks/salesforce/salesforce",
+ENDPOINTS = ["/webhooks/stripe/stripe", "/webhooks/xero/xero", SALESFORCE_URL, "/webhooks/salesforce/salesforce",
              "/webhooks/stripe/unknown", "/webhooks/xero/stripe"]
 # HTTP cannot carry CR or LF inside a header value.
 header_text = st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=200)

@@ -6,7 +6,14 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.store import InboxEvent
-from tests.webhooks.conftest import OLD_STRIPE_SECRET, ORG_ID, stripe_event, stripe_header, xero_header
+from tests.webhooks.conftest import (
+    OLD_STRIPE_SECRET,
+    ORG_ID,
+    SALESFORCE_URL,
+    stripe_event,
+    stripe_header,
+    xero_header,
+)
 
 pytestmark = pytest.mark.store
 
@@ -142,7 +149,7 @@ def outbound(org: str = ORG_ID, notification: str = "04lxx0000000001AAA") -> byt
 
 
 def test_a_salesforce_outbound_message_is_stored_and_acked(hooked, db):
-    response = hooked.test_client().post("/webhooks/salesforce/salesforce", data=outbound(),
+    response = hooked.test_client().post(SALESFORCE_URL, data=outbound(),
                                          content_type="text/xml; charset=utf-8")
     assert response.status_code == 200 and b"<Ack>true</Ack>" in response.data
     with db.session() as s:
@@ -151,14 +158,14 @@ def test_a_salesforce_outbound_message_is_stored_and_acked(hooked, db):
 
 
 def test_a_salesforce_message_from_another_org_is_refused_with_a_soap_fault(hooked, db):
-    response = hooked.test_client().post("/webhooks/salesforce/salesforce", data=outbound("00Dxx0000000009ZZZ"),
+    response = hooked.test_client().post(SALESFORCE_URL, data=outbound("00Dxx0000000009ZZZ"),
                                          content_type="text/xml")
     assert response.status_code == 401 and b"soapenv:Fault" in response.data
     assert stored(db) == 0
 
 
 def test_malformed_xml_is_a_400_soap_fault(hooked, db):
-    response = hooked.test_client().post("/webhooks/salesforce/salesforce", data=b"<soapenv:Envelope",
+    response = hooked.test_client().post(SALESFORCE_URL, data=b"<soapenv:Envelope",
                                          content_type="text/xml")
     assert response.status_code == 400 and b"faultstring" in response.data
 
@@ -166,5 +173,5 @@ def test_malformed_xml_is_a_400_soap_fault(hooked, db):
 def test_entity_expansion_is_refused(hooked, db):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
             b"<soapenv:Envelope>&lol2;</soapenv:Envelope>")
-    response = hooked.test_client().post("/webhooks/salesforce/salesforce", data=bomb, content_type="text/xml")
+    response = hooked.test_client().post(SALESFORCE_URL, data=bomb, content_type="text/xml")
     assert response.status_code == 400

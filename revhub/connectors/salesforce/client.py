@@ -17,8 +17,8 @@ from simple_salesforce.exceptions import (
 
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
+from revhub.connectors.salesforce.settings import API_VERSION
 
-API_VERSION = "62.0"
 # Salesforce has no per-second limit but a daily allocation and ~25 long-running calls at once.
 DEFAULT_LIMITS = Limits(per_window=20, window_seconds=1.0, concurrent=10)
 DEFAULT_RETRY = RetryPolicy()

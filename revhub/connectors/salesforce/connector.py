@@ -11,6 +11,7 @@ from revhub.connectors.errors import ConfigError
 from revhub.connectors.resilience import RetryPolicy
 from revhub.connectors.salesforce import normalize
 from revhub.connectors.salesforce.client import NotFound, SalesforceAPI, soql_datetime
+from revhub.connectors.salesforce.settings import API_VERSION
 
 AUDIT_FIELDS = ("Id", "IsDeleted", "SystemModstamp")
 DEFAULT_OVERLAP_SECONDS = 60
@@ -58,7 +59,7 @@ class SalesforceConnector:
         retry = RetryPolicy(max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
         api = SalesforceAPI(credentials, settings["instance_url"], save=save,
                             token_url=settings.get("token_url"), ca_bundle=settings.get("ca_bundle"),
-                            version=settings.get("api_version", "62.0"),
+                            version=settings.get("api_version", API_VERSION),
                             timeout=float(settings.get("timeout_seconds", 30)), retry=retry)
         return cls(api, name, int(settings.get("overlap_seconds", DEFAULT_OVERLAP_SECONDS)))
 

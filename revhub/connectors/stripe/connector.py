@@ -198,7 +198,8 @@ class StripeConnector(StripeBalanceReader):
             gone = id(obj) in deleted or obj.get("deleted") is True
             record = {} if gone else self._normalize(stream.entity, obj, allocations or {}, settled)
             changes.append(Change(stream.entity, obj["id"], version_of(obj), record, deleted=gone,
-                                  changed_at=normalize.iso_datetime(obj.get("created"))))
+                                  changed_at=normalize.iso_datetime(obj.get("created")),
+                                  origin=(obj.get("metadata") or {}).get("revhub_id")))
         return changes
 
     def _normalize(self, entity: str, obj: dict[str, Any], allocations: dict[str, list],

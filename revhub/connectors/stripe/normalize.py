@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.base import Ref
+from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID
+from revhub.currency_rules import stripe_minor
 
 StripeObject = dict[str, Any]
 
@@ -78,40 +80,53 @@ def product(obj: StripeObject) -> dict[str, Any]:
     return record
 
 
-def _line(line: StripeObject) -> dict[str, Any]:
+def _line(line: StripeObject, currency: str) -> dict[str, Any]:
+    """Quantity × unit price as Stripe holds them (``pricing.unit_amount_decimal`` is a string of
+    minor units); the amount only as a fallback for lines that carry no unit price."""
     pricing = line.get("pricing") or {}
     details = pricing.get("price_details") or {}
     quantity = line.get("quantity") or 1
-    amount = line.get("amount", 0)
-    # unit_amount_decimal is a string of minor units that may carry sub-minor precision.
-    unit = Decimal(str(pricing.get("unit_amount_decimal") or amount // quantity))
+    amount = stripe_minor(line.get("amount", 0), currency)
+    given = pricing.get("unit_amount_decimal")
+    unit = Decimal(str(given)) if given not in (None, "") else None
+    unit_minor = stripe_minor(int(unit), currency) if unit is not None and unit == unit.to_integral_value() \
+        else amount // quantity
+    product = details.get("product")
     return {
         "description": line.get("description") or "",
         "quantity": quantity,
-        "unit_amount_minor": int(unit) if unit == unit.to_integral_value() else amount // quantity,
+        "unit_amount_minor": unit_minor,
         "amount_minor": amount,
-        "product_id": _ref("product", details.get("product")),
+        # revhub's own line product stands for "no catalogue product".
+        "product_id": None if product == LINE_PRODUCT_ID else _ref("product", product),
+        "tax_code": (line.get("metadata") or {}).get("revhub_tax_code"),
+        "tax_minor": stripe_minor(sum(t.get("amount", 0) for t in line.get("taxes") or ()), currency),
     }
 
 
 def invoice(obj: StripeObject) -> dict[str, Any]:
+    """A Stripe invoice in ISO minor units (Stripe's own units differ for MGA, ISK, UGX)."""
     transitions = obj.get("status_transitions") or {}
+    currency = _currency(obj.get("currency")) or "USD"
     taxes = sum(t.get("amount", 0) for t in obj.get("total_taxes") or ())
     lines = (obj.get("lines") or {}).get("data") or []
+    subtotal = obj.get("subtotal_excluding_tax")
+    amounts = {"subtotal_minor": obj.get("subtotal", 0) if subtotal is None else subtotal, "tax_minor": taxes,
+               "total_minor": obj.get("total", 0), "amount_paid_minor": obj.get("amount_paid", 0),
+               "amount_due_minor": obj.get("amount_remaining", obj.get("amount_due", 0))}
     return {
         "number": obj.get("number"),
         "po_number": po_number(obj),
         "customer_id": _ref("customer", obj.get("customer")),
         "issue_date": iso_date(transitions.get("finalized_at") or obj.get("effective_at") or obj.get("created")),
-        "due_date": iso_date(obj.get("due_date")),
+        # The contract's due date (the PO's terms) where revhub sent it; Stripe's own due date
+        # counts from finalization and may be later when the invoice was pushed late.
+        "due_date": (obj.get("metadata") or {}).get("terms_due_date") or iso_date(obj.get("due_date")),
         "currency": _currency(obj.get("currency")),
-        "subtotal_minor": obj.get("subtotal", 0),
-        "tax_minor": taxes,
-        "total_minor": obj.get("total", 0),
-        "amount_paid_minor": obj.get("amount_paid", 0),
-        "amount_due_minor": obj.get("amount_remaining", obj.get("amount_due", 0)),
+        **{name: stripe_minor(value or 0, currency) for name, value in amounts.items()},
         "status": obj.get("status") or "draft",
-        "lines": [_line(line) for line in lines],
+        "amounts_include_tax": (obj.get("metadata") or {}).get("amounts_include_tax") == "true",
+        "lines": [_line(line, currency) for line in lines],
     }
 
 

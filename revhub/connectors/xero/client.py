@@ -20,6 +20,7 @@ from xero_python.exceptions import ApiException
 
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
+from revhub.connectors.xero.exact_json import ExactJsonPool
 
 # Xero: 60 calls/minute and 5 in flight per tenant; keep a margin.
 DEFAULT_LIMITS = Limits(per_window=55, window_seconds=60.0, concurrent=5)
@@ -117,9 +118,10 @@ class XeroAPI:
             config.ssl_ca_cert = ca_bundle
         client = ApiClient(config, pool_threads=1)
         # Retries are ours (tenacity): the SDK's urllib3 pool would otherwise sleep Retry-After itself.
-        client.rest_client.pool_manager = urllib3.PoolManager(
+        # ExactJsonPool: amounts marked exact reach Xero digit for digit (xero-python sends floats).
+        client.rest_client.pool_manager = ExactJsonPool(urllib3.PoolManager(
             num_pools=4, maxsize=4, ca_certs=ca_bundle,
-            retries=urllib3.Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False))
+            retries=urllib3.Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False)))
         # expires_at=None: the SDK must never refresh on its own; XeroAuth does.
         client.oauth2_token_getter(lambda: {"access_token": auth.token(), "token_type": "Bearer",
                                             "expires_in": None, "expires_at": None,

@@ -15,6 +15,8 @@ from revhub.connectors.base import Ref
 from revhub.mappings import engine as mapping_engine
 from revhub.mappings.loader import mapping_for
 from revhub.money import to_minor
+from revhub.tax.codes import strip_notes
+from revhub.tax.mapping import xero_tax_types
 
 XeroObject = dict[str, Any]
 _MS_DATE = re.compile(r"/Date\((-?\d+)([+-]\d{4})?\)/")
@@ -89,23 +91,31 @@ def _quantity(value: Any) -> int:
     return int(quantity) if quantity == quantity.to_integral_value() else int(quantity.to_integral_value())
 
 
-def _line(line: XeroObject, currency: str) -> dict[str, Any]:
+def _line(line: XeroObject, currency: str, codes_by_type: dict[str, str]) -> dict[str, Any]:
     item = line.get("Item") or {}
+    tax_type = line.get("TaxType")
     return {
-        "description": line.get("Description") or "",
+        "description": strip_notes(line.get("Description") or ""),
         "quantity": _quantity(line.get("Quantity")),
         "unit_amount_minor": minor(line.get("UnitAmount"), currency),
         "amount_minor": minor(line.get("LineAmount"), currency),
         "product_id": _ref("product", item.get("ItemID")),
+        "tax_code": codes_by_type.get(tax_type) if tax_type else None,
+        "tax_minor": minor(line.get("TaxAmount"), currency),
     }
 
 
-def invoice(obj: XeroObject) -> dict[str, Any]:
+def invoice(obj: XeroObject, tax_types: dict[str, str] | None = None) -> dict[str, Any]:
+    """An ACCREC invoice; ``tax_types`` is the connection's revhub code → Xero tax type map."""
     currency = obj.get("CurrencyCode") or "USD"
     record = mapping_engine.read(mapping_for("xero", "invoice"), obj, currency)
     record["status"] = record.get("status") or "draft"
     record["customer_id"] = _ref("customer", (obj.get("Contact") or {}).get("ContactID"))
-    record["lines"] = [_line(line, currency) for line in obj.get("LineItems") or ()]
+    # NoTax: Xero still names a tax type per line (the account's default), which says nothing.
+    codes_by_type = {} if obj.get("LineAmountTypes") == "NoTax" else {
+        xero: code for code, xero in (tax_types or xero_tax_types(None)).items()}
+    record["amounts_include_tax"] = obj.get("LineAmountTypes") == "Inclusive"
+    record["lines"] = [_line(line, currency, codes_by_type) for line in obj.get("LineItems") or ()]
     return record
 
 

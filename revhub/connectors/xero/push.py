@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from revhub.connectors.errors import ConnectorError, FatalError, RetriableError
+from revhub.connectors.errors import ConfigError, ConnectorError, FatalError, RetriableError
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import XeroAPI
+from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
 from revhub.mappings.ledger_settings import ledger_settings
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal
+from revhub.tax.codes import invoice_notes
+from revhub.tax.mapping import TaxMappingError, xero_tax_types
 
 BATCH = 50
 
@@ -33,6 +36,10 @@ class XeroPusher(XeroMoneyPusher):
         self.clearing_account = settings.get("clearing_account_code", "090")
         self.overrides = settings.get("mapping_overrides")
         self.ledger = ledger_settings(settings)  # fee treatment: push_ledger.py
+        try:
+            self.tax_types = xero_tax_types(settings)
+        except TaxMappingError as exc:
+            raise ConfigError(str(exc), provider="xero") from None
 
     # -- payloads --------------------------------------------------------------------
     def _contact(self, customer: dict[str, Any], contact_id: str | None = None) -> dict[str, Any]:
@@ -42,16 +49,33 @@ class XeroPusher(XeroMoneyPusher):
         return body
 
     def _invoice(self, item: WriteItem, contact_id: str) -> dict[str, Any]:
+        """An ACCREC invoice: each line with its tax type and the tax revhub computed (Xero's own
+        per-line rounding, sent so Xero's totals are revhub's to the cent in every currency);
+        amounts marked exact (xero-python would send a Decimal as a float)."""
         record = item.record
         currency = record["currency"]
         body = engine.write(mapping_for("xero", "invoice", self.overrides), record, currency,
                             only={"number", "po_number", "issue_date", "due_date", "currency"})
-        body.update(Type="ACCREC", Status="AUTHORISED", LineAmountTypes="NoTax", Contact={"ContactID": contact_id})
-        body["LineItems"] = [{
-            "Description": line.get("description") or "Item", "Quantity": line.get("quantity") or 1,
-            "UnitAmount": to_decimal(line.get("unit_amount_minor") or 0, currency),
-            "AccountCode": self.sales_account,
-        } for line in record.get("lines") or ()]
+        lines = record.get("lines") or ()
+        taxed = any(line.get("tax_code") for line in lines)
+        amount_types = ("Inclusive" if record.get("amounts_include_tax") else "Exclusive") if taxed else "NoTax"
+        body.update(Type="ACCREC", Status="AUTHORISED", LineAmountTypes=amount_types,
+                    Contact={"ContactID": contact_id})
+        buyer_vat = (item.related.get("customer") or {}).get("tax_id")
+        body["LineItems"] = [self._line(line, currency, taxed, buyer_vat) for line in lines]
+        return body
+
+    def _line(self, line: dict[str, Any], currency: str, taxed: bool, buyer_vat: str | None) -> dict[str, Any]:
+        code = line.get("tax_code")
+        description = line.get("description") or "Item"
+        note = invoice_notes([code], buyer_vat)
+        body = {"Description": f"{description}\n{note}" if note else description,
+                "Quantity": line.get("quantity") or 1,
+                "UnitAmount": exact(to_decimal(line.get("unit_amount_minor") or 0, currency)),
+                "AccountCode": self.sales_account}
+        if taxed:
+            body["TaxType"] = self.tax_types[code] if code else "NONE"
+            body["TaxAmount"] = exact(to_decimal(line.get("tax_minor") or 0, currency))
         return body
 
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
@@ -126,8 +150,9 @@ class XeroPusher(XeroMoneyPusher):
             bodies.append(self._invoice(item, contact_id))
         if not creates:
             return results
+        # unitdp=4: unit prices of 3- and 4-decimal currencies are kept, not rounded to 2.
         answer = self.api.call("create_invoices", "invoice", invoices={"Invoices": bodies}, summarize_errors=False,
-                               idempotency_key=_key([c[0] for c in creates], "invoices"))
+                               unitdp=4, idempotency_key=_key([c[0] for c in creates], "invoices"))
         for (item, contact_id), element in zip(creates, answer.get("Invoices") or [], strict=True):
             links = [] if item.refs.get("customer") else [("customer", uuid_of(item.record["customer_id"]), contact_id)]
             if element.get("StatusAttributeString") != "ERROR":

@@ -1,7 +1,7 @@
 """payouts and fees: refund references, payouts, fee bookings
 
 Revision ID: 0004_money
-Revises: 0002
+Revises: 0005_po_void
 Create Date: 2026-11-27 15:10:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from revhub.store.base import UTCDateTime
 
 revision = '0004_money'
-down_revision = '0002'
+down_revision = '0005_po_void'
 branch_labels = None
 depends_on = None
 

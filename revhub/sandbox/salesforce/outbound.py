@@ -32,6 +32,7 @@ class MessageDefinition:
     fields: list[str]
     url: str
     on: tuple[str, ...] = ("created", "updated")
+    include_session_id: bool = False   # "Send Session ID" on the message definition
 
 
 @dataclass
@@ -63,8 +64,10 @@ class OutboundMessenger:
         self._stopping = False
         sandbox.store.listeners.append(self._on_change)
 
-    def define(self, sobject: str, fields: list[str], url: str) -> MessageDefinition:
-        definition = MessageDefinition(self.sandbox.ids.new("04k"), sobject, list(fields), url)
+    def define(self, sobject: str, fields: list[str], url: str,
+               include_session_id: bool = False) -> MessageDefinition:
+        definition = MessageDefinition(self.sandbox.ids.new("04k"), sobject, list(fields), url,
+                                       include_session_id=include_session_id)
         with self._lock:
             self.state.definitions[definition.action_id] = definition
             self._ensure_thread()
@@ -171,7 +174,8 @@ class OutboundMessenger:
                  '<notifications xmlns="http://soap.sforce.com/2005/09/outbound">',
                  f"<OrganizationId>{sandbox.org_id}</OrganizationId>",
                  f"<ActionId>{definition.action_id}</ActionId>",
-                 '<SessionId xsi:nil="true"/>',
+                 (f"<SessionId>{escape(sandbox.sessions.static_token)}</SessionId>"
+                  if definition.include_session_id else '<SessionId xsi:nil="true"/>'),
                  f"<EnterpriseUrl>{escape(base)}/services/Soap/c/{version}/{org15}</EnterpriseUrl>",
                  f"<PartnerUrl>{escape(base)}/services/Soap/u/{version}/{org15}</PartnerUrl>"]
         with sandbox.store.lock:

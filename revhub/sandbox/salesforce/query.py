@@ -49,7 +49,7 @@ class QueryService:
         """The first page of ``soql`` as JSON text (``query`` or ``queryAll``)."""
         with self.store.lock:
             try:
-                plan = bind(soql, self.store.live_or_deleted)
+                plan = bind(soql, self.store.live_or_deleted, self.store.org)
             except SoqlError as exc:
                 raise exc.to_api_error(soql) from None
             rows = plan.run(self.store.tables[plan.definition.name].rows, include_deleted)

@@ -7,6 +7,7 @@ closed/won flags, line totals, inherited currency).
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from revhub.money import exponent
@@ -14,6 +15,7 @@ from revhub.sandbox.salesforce import schema, values
 from revhub.sandbox.salesforce.errors import ApiError, dml
 from revhub.sandbox.salesforce.schema import SObjectDef
 
+_OPEN_ENDED = date(9999, 12, 31)
 # Keys a record body may carry that are not fields (sObject Collections put the type here).
 _META_KEYS = {"attributes"}
 
@@ -91,10 +93,14 @@ def derive(definition: SObjectDef, record: dict, parent_lookup) -> None:
         record["Name"] = product["Name"] if product else None
     elif name == "OpportunityLineItem":
         _derive_line_item(record, parent_lookup)
+    elif name == "DatedConversionRate" and record.get("NextStartDate") is None:
+        record["NextStartDate"] = _OPEN_ENDED  # the newest rate holds until another starts
     elif name == "Purchase_Order_Line__c":
         order = parent_lookup(record.get("Purchase_Order__c"))
-        currency = order["CurrencyIsoCode"] if order else schema.CORPORATE_CURRENCY
-        record["CurrencyIsoCode"] = currency
+        currency = order.get("CurrencyIsoCode") if order else None
+        currency = currency or schema.CORPORATE_CURRENCY
+        if "CurrencyIsoCode" in definition.fields:
+            record["CurrencyIsoCode"] = currency
         quantity, unit = record.get("Quantity__c"), record.get("Unit_Price__c")
         record["Total_Price__c"] = (money(quantity * unit, currency)
                                     if quantity is not None and unit is not None else None)
@@ -102,8 +108,9 @@ def derive(definition: SObjectDef, record: dict, parent_lookup) -> None:
 
 def _derive_line_item(record: dict, parent_lookup) -> None:
     opportunity = parent_lookup(record.get("OpportunityId"))
-    currency = opportunity["CurrencyIsoCode"] if opportunity else schema.CORPORATE_CURRENCY
-    record["CurrencyIsoCode"] = currency
+    currency = (opportunity.get("CurrencyIsoCode") if opportunity else None) or schema.CORPORATE_CURRENCY
+    if "CurrencyIsoCode" in record:
+        record["CurrencyIsoCode"] = currency
     entry = parent_lookup(record.get("PricebookEntryId"))
     if entry is not None and record.get("Product2Id") is None:
         record["Product2Id"] = entry["Product2Id"]

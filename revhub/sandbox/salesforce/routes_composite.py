@@ -50,7 +50,7 @@ def register(sandbox) -> None:
     def upsert(version, name, field_name):
         _require_version(version, 46)
         reject_unknown_params(set())
-        d = schema.sobject(name)
+        d = store.org.sobject(name)
         if d is None:
             raise not_found()
         field = d.field(field_name)
@@ -65,7 +65,7 @@ def register(sandbox) -> None:
     @api
     def retrieve(version, name):
         reject_unknown_params({"ids", "fields"})
-        d = schema.sobject(name)
+        d = store.org.sobject(name)
         if d is None:
             raise not_found()
         ids = [i for i in request.args.get("ids", "").split(",") if i]
@@ -139,26 +139,26 @@ def _with_id(item, result: dict) -> dict:
     return {"id": to18(known) or known, **result}
 
 
-def _record_type(record) -> schema.SObjectDef:
+def _record_type(store, record) -> schema.SObjectDef:
     if not isinstance(record, dict):
         raise ApiError(400, "JSON_PARSER_ERROR", "each record must be a JSON object")
     attributes = record.get("attributes")
     kind = attributes.get("type") if isinstance(attributes, dict) else None
-    d = schema.sobject(kind) if isinstance(kind, str) else None
+    d = store.org.sobject(kind) if isinstance(kind, str) else None
     if d is None:
         raise dml("INVALID_TYPE", "Must send a concrete entity type.")
     return d
 
 
 def _create_one(store, record) -> dict:
-    d = _record_type(record)
+    d = _record_type(store, record)
     if any(k.lower() == "id" for k in record):
         raise dml("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"])
     return {"id": store.create(d.name, record), "success": True, "errors": []}
 
 
 def _update_one(store, record) -> dict:
-    d = _record_type(record)
+    d = _record_type(store, record)
     fields = {k: v for k, v in record.items() if k.lower() != "id"}
     record_id = next((v for k, v in record.items() if k.lower() == "id"), None)
     if not record_id:
@@ -168,7 +168,7 @@ def _update_one(store, record) -> dict:
 
 
 def _delete_one(store, record_id: str) -> dict:
-    d = schema.BY_PREFIX.get(record_id[:3]) if to18(record_id) else None
+    d = store.org.by_prefix.get(record_id[:3]) if to18(record_id) else None
     if d is None:
         raise dml("MALFORMED_ID", f"malformed id {record_id}")
     _existing(store, d, record_id)
@@ -188,7 +188,7 @@ def _existing(store, d, record_id: str) -> None:
 
 
 def _upsert_one(store, d, field_name: str, record) -> dict:
-    kind = _record_type(record)
+    kind = _record_type(store, record)
     if kind.name != d.name:
         raise dml("INVALID_TYPE", f"Records must all be of type {d.name}")
     value = next((v for k, v in record.items() if k.lower() == field_name.lower()), None)

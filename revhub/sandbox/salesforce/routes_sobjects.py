@@ -22,7 +22,7 @@ def register(sandbox) -> None:
     api = api_route(sandbox)
 
     def definition(name: str) -> schema.SObjectDef:
-        found = schema.sobject(name)
+        found = store.org.sobject(name)
         if found is None:
             raise not_found()
         return found
@@ -30,7 +30,7 @@ def register(sandbox) -> None:
     @app.get(BASE, strict_slashes=False)
     @api
     def describe_global(version):
-        sobjects = [_describe_basic(d, version) for d in schema.OBJECTS.values()]
+        sobjects = [_describe_basic(d, version) for d in store.org.objects.values()]
         return respond({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": sobjects})
 
     @app.get(BASE + "/<name>", strict_slashes=False)
@@ -165,7 +165,9 @@ def _describe_basic(d: schema.SObjectDef, version: str) -> dict:
 
 def _describe_field(f: schema.FieldDef) -> dict:
     return {"name": f.name, "label": f.label, "type": f.type, "length": f.length or 0,
-            "createable": f.createable, "updateable": f.updateable,
+            "precision": f.precision or 0, "scale": f.scale or 0, "calculated": f.calculated,
+            "autoNumber": f.auto_number, "cascadeDelete": f.master_detail,
+            "updateable": f.updateable, "createable": f.createable,
             "nillable": not f.required and f.type != "boolean", "externalId": f.external_id,
             "unique": f.unique, "referenceTo": [f.reference_to] if f.reference_to else [],
             "relationshipName": f.relationship_name,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask import request
 
+from revhub.money import exponent
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
@@ -27,6 +29,12 @@ from revhub.sandbox.salesforce.outbound import DEFAULT_BACKOFF, MessageDefinitio
 from revhub.sandbox.salesforce.query import QueryService
 from revhub.sandbox.salesforce.store import Store
 from revhub.sandbox.salesforce.values import parse_datetime
+
+# Units of each org currency per US dollar (the corporate currency), as an admin keeps them.
+CONVERSION_RATES = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"),
+                    "JPY": Decimal("151.2")}
+# The newest release the sandbox answers as (Summer '26); a newer version is a 404, as in an org.
+LATEST_VERSION = "67.0"
 
 _FAULTS = {
     "429": limit_exceeded(),
@@ -52,17 +60,19 @@ class SalesforceSandbox(Sandbox):
     Other settings: ``daily_api_limit`` (100,000), ``min_version``/``max_version``
     ("31.0".."67.0"), ``session_timeout_seconds`` (7,200 idle), ``instance_url`` (else
     taken from the request host), ``outbound_backoff`` (seconds between delivery attempts),
-    ``outbound_verify`` (CA path for https listeners).
+    ``outbound_verify`` (CA path for https listeners), ``multi_currency`` (True; False makes
+    a single-currency org: no CurrencyIsoCode fields, no CurrencyType or DatedConversionRate).
     """
 
     provider = "salesforce"
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None,
                  daily_api_limit: int = 100_000, min_version: str = "31.0",
-                 max_version: str = "67.0", session_timeout_seconds: float = 7200.0,
+                 max_version: str = LATEST_VERSION, session_timeout_seconds: float = 7200.0,
                  instance_url: str | None = None,
                  outbound_backoff: tuple[float, ...] = DEFAULT_BACKOFF,
-                 outbound_verify: bool | str = True, **credentials: str) -> None:
+                 outbound_verify: bool | str = True, multi_currency: bool = True,
+                 **credentials: str) -> None:
         super().__init__(seed=seed, clock=clock)
         self.creds = Credentials(**credentials)
         self.ids = IdFactory(seed)
@@ -76,7 +86,8 @@ class SalesforceSandbox(Sandbox):
         self.usage = ApiUsage(daily_api_limit, self.clock)
         self.sessions = Sessions(self.creds, self.org_id, self.user_id, self.clock,
                                  timeout_seconds=session_timeout_seconds, seed=seed)
-        self.store = Store(self.ids, self.user_id, self.clock.now)
+        self.org = schema.MULTI_CURRENCY if multi_currency else schema.SINGLE_CURRENCY
+        self.store = Store(self.ids, self.user_id, self.clock.now, self.org)
         self.queries = QueryService(self.store, self.clock)
         self.outbound = OutboundMessenger(self, outbound_backoff, outbound_verify)
         self._seed_org()
@@ -96,7 +107,7 @@ class SalesforceSandbox(Sandbox):
         With ``system_modstamp`` every record gets that CreatedDate, LastModifiedDate and
         SystemModstamp (truncated to the second, as Salesforce stores them).
         """
-        definition = schema.sobject(sobject)
+        definition = self.org.sobject(sobject)
         if definition is None:
             raise not_found()
         stamp = system_modstamp
@@ -116,16 +127,22 @@ class SalesforceSandbox(Sandbox):
                 raise
         return ids
 
-    def add_outbound_message(self, sobject: str, fields: list[str], url: str) -> MessageDefinition:
+    def add_package_outbound_messages(self, url: str) -> list[MessageDefinition]:
+        """The outbound messages of revhub's metadata package, delivered to ``url``."""
+        return [self.add_outbound_message(m.sobject, list(m.fields), url, include_session_id=m.include_session_id)
+                for m in schema.PACKAGE.outbound_messages]
+
+    def add_outbound_message(self, sobject: str, fields: list[str], url: str,
+                             include_session_id: bool = False) -> MessageDefinition:
         """Send create/update notifications for ``sobject`` with ``fields`` to ``url``."""
-        definition = schema.sobject(sobject)
+        definition = self.org.sobject(sobject)
         if definition is None:
             raise ValueError(f"unknown sObject {sobject!r}")
         unknown = [f for f in fields if definition.field(f) is None]
         if unknown or not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ValueError(f"unknown fields {unknown} or bad url {url!r}")
         names = [definition.field(f).name for f in fields]
-        return self.outbound.define(definition.name, names, url)
+        return self.outbound.define(definition.name, names, url, include_session_id)
 
     def render_fault(self, kind: str) -> FaultResponse:
         error = _FAULTS[kind]
@@ -161,6 +178,18 @@ class SalesforceSandbox(Sandbox):
                     LastModifiedById=self.user_id, attributes_type="User")
         table.position[self.user_id] = 0
         table.rows.append(user)
+        if self.org.multi_currency:
+            self._seed_currencies()
+
+    def _seed_currencies(self) -> None:
+        """The org's active currencies and one dated rate each, against the corporate currency."""
+        for code in schema.ORG_CURRENCIES:
+            rate = CONVERSION_RATES[code]
+            self.store.create("CurrencyType", {
+                "IsoCode": code, "ConversionRate": rate, "DecimalPlaces": exponent(code),
+                "IsActive": True, "IsCorporate": code == schema.CORPORATE_CURRENCY})
+            self.store.create("DatedConversionRate", {"IsoCode": code, "ConversionRate": rate,
+                                                      "StartDate": self.org_created.date().isoformat()})
 
     def _install_error_pages(self) -> None:
         @self.flask.errorhandler(404)

@@ -1,13 +1,16 @@
 """The sObjects the sandbox knows, declared as data: fields, types, and write rules.
 
-Names, key prefixes and types follow Salesforce's standard objects; the custom objects
-(``Purchase_Order__c`` and its lines) are the ones the revhub org is configured with.
-Every object also gets the standard audit fields (see ``AUDIT_FIELDS``).
+Standard objects and their standard fields are Salesforce's own and declared here; every
+custom object and custom field comes from revhub's metadata package (``salesforce/``, read
+by ``metadata``), the same files an admin deploys to a real org. Every object also gets the
+standard audit fields (see ``AUDIT_FIELDS``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from revhub.sandbox.salesforce import metadata
 
 ORG_CURRENCIES = ("USD", "EUR", "GBP", "JPY")
 CORPORATE_CURRENCY = "USD"
@@ -30,6 +33,10 @@ class FieldDef:
     length: int | None = None
     master_detail: bool = False
     values: tuple[str, ...] = ()   # restricted picklist values (empty: unrestricted)
+    precision: int | None = None   # numbers: total digits and digits after the point
+    scale: int | None = None
+    calculated: bool = False       # a formula field
+    auto_number: bool = False
 
 
 @dataclass
@@ -40,6 +47,8 @@ class SObjectDef:
     fields: dict[str, FieldDef] = field(default_factory=dict)
     custom: bool = False
     name_auto_number: str | None = None  # format like "POL-{0}" when Name is an auto-number
+    # The org's objects this one belongs to (to resolve its references); set by _build.
+    objects: dict[str, SObjectDef] | None = field(default=None, repr=False, compare=False)
 
     def field(self, name: str) -> FieldDef | None:
         """The field called ``name`` (case-insensitive, as in SOQL and JSON writes)."""
@@ -101,12 +110,7 @@ _OBJECTS: list[tuple[str, str, str, tuple[FieldDef, ...], dict]] = [
     ("Account", "001", "Account", (
         _f("Name", "string", label="Account Name", required=True), _f("AccountNumber", "string", length=40),
         *_ADDRESS, _f("Phone", "phone", length=40), _f("Website", "url"),
-        _f("Type", "picklist", label="Account Type"), _OWNER, _CURRENCY,
-        _f("Tax_Id__c", "string", label="Tax Id", length=40),
-        _f("Billing_Email__c", "email", label="Billing Email"),
-        # Not unique: two accounts may carry one id, which makes an upsert answer 300.
-        _f("Stripe_Customer_Id__c", "string", label="Stripe Customer Id", external_id=True),
-        _f("Xero_Contact_Id__c", "string", label="Xero Contact Id", external_id=True)), {}),
+        _f("Type", "picklist", label="Account Type"), _OWNER, _CURRENCY), {}),
     ("Contact", "003", "Contact", (
         _ref("AccountId", "Account", "Account", label="Account ID"),
         _f("FirstName", "string", label="First Name", length=40),
@@ -146,56 +150,86 @@ _OBJECTS: list[tuple[str, str, str, tuple[FieldDef, ...], dict]] = [
         _f("Quantity", "double", required=True), _f("UnitPrice", "currency", label="Sales Price"),
         _f("TotalPrice", "currency", label="Total Price"), _f("Description", "string", label="Line Description"),
         _f("ServiceDate", "date", label="Date"), _ro("CurrencyIsoCode", "picklist", length=3)), {}),
-    ("Purchase_Order__c", "a01", "Purchase Order", (
-        _f("Name", "string", label="Purchase Order Name", required=True, length=80),
-        _ref("Account__c", "Account", "Account__r", label="Account"),
-        _ref("Opportunity__c", "Opportunity", "Opportunity__r", label="Opportunity"),
-        _f("PO_Number__c", "string", label="PO Number", length=80),
-        _f("Issue_Date__c", "date", label="Issue Date"), _CURRENCY,
-        _f("Amount__c", "currency", label="Amount"),
-        _f("Status__c", "picklist", label="Status",
-           values=("Draft", "Issued", "Approved", "Invoiced", "Partially Paid", "Paid", "Void",
-                   "Uncollectible", "Cancelled")),
-        _f("Subscription_Start__c", "date", label="Subscription Start"),
-        _f("Subscription_End__c", "date", label="Subscription End"),
-        _f("Payment_Terms__c", "picklist", label="Payment Terms",
-           values=("DUE_ON_RECEIPT", "NET15", "NET30", "NET45", "NET60")),
-        _f("Invoice_Number__c", "string", label="Invoice Number", length=80),
-        _f("Amount_Paid__c", "currency", label="Amount Paid"),
-        _f("Stripe_Invoice_Id__c", "string", label="Stripe Invoice Id", length=80),
-        _f("Xero_Invoice_Id__c", "string", label="Xero Invoice Id", length=80,
-           external_id=True, unique=True),
-        _f("Revhub_Id__c", "string", label="Revhub Id", length=80, external_id=True, unique=True),
-        _OWNER), {"custom": True}),
-    ("Purchase_Order_Line__c", "a02", "Purchase Order Line", (
-        _ro("Name", "string", label="Line Number", length=80),
-        _ref("Purchase_Order__c", "Purchase_Order__c", "Purchase_Order__r", label="Purchase Order",
-             required=True, updateable=False, master_detail=True),
-        _ref("Product__c", "Product2", "Product__r", label="Product"),
-        _f("Description__c", "string", label="Description"),
-        _f("Quantity__c", "double", label="Quantity"),
-        _f("Unit_Price__c", "currency", label="Unit Price"),
-        _ro("Total_Price__c", "currency", label="Total Price"),
-        _ro("CurrencyIsoCode", "picklist", length=3)),
-     {"custom": True, "name_auto_number": "POL-{0:06d}"}),
 ]
 
 
-def _build() -> dict[str, SObjectDef]:
+# Key prefixes of custom objects are assigned by the org at deploy time; these are the sandbox's.
+CUSTOM_PREFIXES = {"Purchase_Order__c": "a01", "Purchase_Order_Line__c": "a02"}
+# A multi-currency org's currency tables (Advanced Currency Management for the dated rates).
+_CURRENCY_OBJECTS = [
+    ("CurrencyType", "02B", "Currency Type", (
+        _f("IsoCode", "picklist", label="Currency ISO Code", required=True, length=3, updateable=False),
+        _f("ConversionRate", "double", label="Conversion Rate", required=True),
+        _f("DecimalPlaces", "int", label="Decimal Places", required=True),
+        _f("IsActive", "boolean", label="Active"), _f("IsCorporate", "boolean", label="Corporate Currency")), {}),
+    ("DatedConversionRate", "04w", "Dated Conversion Rate", (
+        _f("IsoCode", "picklist", label="Currency ISO Code", required=True, length=3, updateable=False),
+        _f("ConversionRate", "double", label="Conversion Rate", required=True),
+        _f("StartDate", "date", label="Start Date", required=True),
+        _ro("NextStartDate", "date", label="Next Start Date")), {}),
+]
+
+
+def _custom_field(spec: metadata.FieldSpec) -> FieldDef:
+    writable = spec.formula is None
+    return FieldDef(spec.name, spec.type, label=spec.label, required=spec.required and writable,
+                    createable=writable, updateable=writable and (not spec.master_detail or spec.reparentable),
+                    external_id=spec.external_id, unique=spec.unique, reference_to=spec.reference_to,
+                    relationship_name=spec.name[:-3] + "__r" if spec.reference_to else None,
+                    length=spec.length, master_detail=spec.master_detail, values=spec.values,
+                    precision=spec.precision, scale=spec.scale, calculated=not writable)
+
+
+def _custom_object(spec: metadata.ObjectSpec, prefix: str) -> tuple:
+    detail = any(f.master_detail for f in spec.fields)
+    auto = spec.name_format is not None
+    fields = [FieldDef("Name", "string", label=spec.name_label, required=not auto, length=80,
+                       createable=not auto, updateable=not auto, auto_number=auto)]
+    fields += [_custom_field(f) for f in spec.fields]
+    # A detail record has no owner and takes its master's currency.
+    fields += [_ro("CurrencyIsoCode", "picklist", length=3)] if detail else [_OWNER, _CURRENCY]
+    return (spec.name, prefix, spec.label, tuple(fields),
+            {"custom": True, "name_auto_number": spec.name_format})
+
+
+def _build(package: metadata.Package, multi_currency: bool = True) -> dict[str, SObjectDef]:
+    entries = list(_OBJECTS) + (_CURRENCY_OBJECTS if multi_currency else [])
+    standard = {name: i for i, (name, *_rest) in enumerate(entries)}
+    for spec in package.objects.values():
+        if not spec.custom:
+            name, prefix, label, fields, extra = entries[standard[spec.name]]
+            entries[standard[spec.name]] = (name, prefix, label,
+                                            fields + tuple(_custom_field(f) for f in spec.fields), extra)
+        else:
+            entries.append(_custom_object(spec, CUSTOM_PREFIXES.get(spec.name) or f"a{len(entries):02d}"))
     objects = {}
-    for name, prefix, label, fields, extra in _OBJECTS:
+    for name, prefix, label, fields, extra in entries:
         definition = SObjectDef(name, prefix, label, **extra)
         for f in (*AUDIT_FIELDS, *fields):
-            definition.fields[f.name] = f
+            # A single-currency org has no CurrencyIsoCode on any object.
+            if multi_currency or f.name != "CurrencyIsoCode":
+                definition.fields[f.name] = f
         objects[name] = definition
+        definition.objects = objects
     return objects
 
 
-OBJECTS: dict[str, SObjectDef] = _build()
-BY_PREFIX: dict[str, SObjectDef] = {o.key_prefix: o for o in OBJECTS.values()}
-_BY_LOWER = {k.lower(): v for k, v in OBJECTS.items()}
+class OrgSchema:
+    """The objects of one org: multi-currency (revhub's prerequisite) or single-currency."""
+
+    def __init__(self, objects: dict[str, SObjectDef], multi_currency: bool) -> None:
+        self.objects, self.multi_currency = objects, multi_currency
+        self.by_prefix = {o.key_prefix: o for o in objects.values()}
+        self._by_lower = {k.lower(): v for k, v in objects.items()}
+
+    def sobject(self, name: str) -> SObjectDef | None:
+        """The object called ``name`` (case-insensitive, as Salesforce resolves it)."""
+        return self._by_lower.get(name.lower())
 
 
-def sobject(name: str) -> SObjectDef | None:
-    """The object called ``name`` (case-insensitive, as Salesforce resolves it)."""
-    return _BY_LOWER.get(name.lower())
+PACKAGE = metadata.load()
+MULTI_CURRENCY = OrgSchema(_build(PACKAGE), True)
+SINGLE_CURRENCY = OrgSchema(_build(PACKAGE, multi_currency=False), False)
+OBJECTS: dict[str, SObjectDef] = MULTI_CURRENCY.objects
+BY_PREFIX: dict[str, SObjectDef] = MULTI_CURRENCY.by_prefix
+sobject = MULTI_CURRENCY.sobject

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from revhub.money import to_decimal_string
 from revhub.sandbox.dataset import PRODUCTS, Dataset, unit_price
-from revhub.sandbox.salesforce.schema import ORG_CURRENCIES
+from revhub.sandbox.salesforce.schema import CORPORATE_CURRENCY, ORG_CURRENCIES
 
 _TITLES = {"billing": "Accounts Payable Manager", "purchasing": "Procurement Lead"}
 
@@ -22,9 +22,22 @@ def _money(minor: int, currency: str) -> Decimal:
     return Decimal(to_decimal_string(minor, currency))
 
 
+class _OrgStore:
+    """The store as seeding sees it: a single-currency org takes no CurrencyIsoCode."""
+
+    def __init__(self, store) -> None:
+        self.store, self.tables, self.multi_currency = store, store.tables, store.org.multi_currency
+
+    def create(self, sobject: str, body: dict) -> str:
+        if not self.multi_currency:
+            body = {k: v for k, v in body.items() if k != "CurrencyIsoCode"}
+        return self.store.create(sobject, body)
+
+
 def load(store, ds: Dataset) -> None:
     """Create the data set's records (no HTTP); ids and timestamps as the API would give."""
     with store.lock:
+        store = _OrgStore(store)
         products = _load_products(store)
         accounts = {}
         for company in ds.companies:
@@ -61,7 +74,7 @@ def _load_products(store) -> dict[str, str]:
         products[sku] = store.create("Product2", {
             "Name": name, "ProductCode": sku, "IsActive": True,
             "Family": "Subscription" if interval else "Services"})
-        for currency in ORG_CURRENCIES:
+        for currency in ORG_CURRENCIES if store.multi_currency else (CORPORATE_CURRENCY,):
             store.create("PricebookEntry", {
                 "Pricebook2Id": standard, "Product2Id": products[sku], "IsActive": True,
                 "UnitPrice": _money(unit_price(sku, currency), currency),

@@ -15,7 +15,7 @@ from datetime import datetime
 from revhub.sandbox.salesforce import records
 from revhub.sandbox.salesforce.errors import ApiError, dml, not_found
 from revhub.sandbox.salesforce.ids import IdFactory, to18
-from revhub.sandbox.salesforce.schema import BY_PREFIX, OBJECTS, SObjectDef
+from revhub.sandbox.salesforce.schema import MULTI_CURRENCY, OrgSchema, SObjectDef
 
 # Lookups a delete still cascades through, as Salesforce does for standard objects:
 # deleting an Account deletes its Contacts and Opportunities.
@@ -36,8 +36,9 @@ class Table:
 class Store:
     """CRUD with Salesforce's validation; ``listeners`` hear ``(sobject, id, change)``."""
 
-    def __init__(self, ids: IdFactory, user_id: str, now) -> None:
+    def __init__(self, ids: IdFactory, user_id: str, now, org: OrgSchema = MULTI_CURRENCY) -> None:
         self.lock = threading.RLock()
+        self.org = org
         self.ids, self.user_id, self._now = ids, user_id, now
         self.listeners: list = []
         self.tables: dict[str, Table] = {}
@@ -47,7 +48,7 @@ class Store:
 
     def clear(self) -> None:
         with self.lock:
-            self.tables = {name: Table(d) for name, d in OBJECTS.items()}
+            self.tables = {name: Table(d) for name, d in self.org.objects.items()}
             for table in self.tables.values():
                 for f in table.definition.fields.values():
                     if f.external_id:
@@ -87,7 +88,7 @@ class Store:
         canonical = to18(record_id) if record_id else None
         if canonical is None:
             return None
-        definition = BY_PREFIX.get(canonical[:3])
+        definition = self.org.by_prefix.get(canonical[:3])
         table = self.tables.get(definition.name) if definition else None
         pos = table.position.get(canonical) if table else None
         return table.rows[pos] if pos is not None else None
@@ -96,7 +97,7 @@ class Store:
         """Like ``find`` for ids already in canonical 18-char form (the hot path of queries)."""
         if record_id is None:
             return None
-        definition = BY_PREFIX.get(record_id[:3])
+        definition = self.org.by_prefix.get(record_id[:3])
         table = self.tables.get(definition.name) if definition else None
         pos = table.position.get(record_id) if table else None
         return table.rows[pos] if pos is not None else None
@@ -252,7 +253,7 @@ class Store:
             value = record.get(name)
             if f.type != "reference" or value is None:
                 continue
-            target = OBJECTS[f.reference_to]
+            target = self.org.objects[f.reference_to]
             if value[:3] != target.key_prefix:
                 raise dml("FIELD_INTEGRITY_EXCEPTION", f"{f.label}: id value of incorrect type: "
                           f"{value}", [name])

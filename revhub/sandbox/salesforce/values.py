@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from revhub.sandbox.salesforce.errors import ApiError, dml
 from revhub.sandbox.salesforce.ids import to18
@@ -21,6 +21,8 @@ _DATETIME_RE = re.compile(
     r"(Z|[+-]\d{2}:?\d{2})?$"
 )
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# Salesforce's own check is looser than RFC 5322: a local part, an @ and a dotted domain.
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _encode_str = json.encoder.encode_basestring
 
 
@@ -105,6 +107,9 @@ def coerce(field, raw):
             raise dml("STRING_TOO_LONG",
                       f"{field.label}: data value too large: {raw[:80]} (max length={field.length})",
                       [field.name])
+        if kind == "email" and raw and not _EMAIL_RE.match(raw):
+            raise dml("INVALID_EMAIL_ADDRESS", f"{field.label}: invalid email address: {raw}",
+                      [field.name])
         return raw
     if kind == "boolean":
         if not isinstance(raw, bool):
@@ -118,7 +123,7 @@ def coerce(field, raw):
             if value != value.to_integral_value():
                 raise _wrong_type(field, raw)
             return int(value)
-        return value
+        return _fit(field, value)
     if kind == "date":
         value = parse_date(raw) if isinstance(raw, str) else None
         if value is None:
@@ -136,6 +141,18 @@ def coerce(field, raw):
                       [field.name])
         return value
     raise AssertionError(f"unhandled field type {kind}")
+
+
+def _fit(field, value: Decimal) -> Decimal:
+    """A number as the field stores it: rounded half-up to its scale, refused past its precision."""
+    if field.scale is None or field.precision is None:
+        return value
+    rounded = value.quantize(Decimal(1).scaleb(-field.scale), rounding=ROUND_HALF_UP)
+    if abs(rounded) >= Decimal(10) ** (field.precision - field.scale):
+        raise dml("NUMBER_OUTSIDE_VALID_RANGE",
+                  f"{field.label}: value outside of valid range on numeric field: {format(value, 'f')}",
+                  [field.name])
+    return rounded
 
 
 def _wrong_type(field, raw) -> ApiError:

@@ -109,3 +109,16 @@ def test_outbound_message_can_be_defined_over_the_control_endpoint(base_url, htt
     response = http.post(base_url + "/__sandbox/outbound",
                          json={"sobject": "Account", "fields": ["Name"], "url": listener.url})
     assert response.status_code == 201 and response.json()["action_id"].startswith("04k")
+
+
+def test_the_packages_messages_send_a_session_id_of_the_org_and_its_instance_urls(sf, sandbox, listener, base_url):
+    definitions = sandbox.add_package_outbound_messages(listener.url)
+    assert sorted((d.sobject, tuple(d.fields)) for d in definitions) == [
+        ("Account", ("Id", "Name")), ("Purchase_Order__c", ("Id", "PO_Number__c"))]
+    sf.Account.create({"Name": "Session Ltd"})
+    listener.wait(1)
+    root = ET.fromstring(listener.received[0][1])
+    session = root.find(f".//{OUT}SessionId").text
+    assert session.split("!")[0] == sandbox.org_id[:15]
+    assert sf.session_id == session  # a session the org accepts
+    assert root.find(f".//{OUT}EnterpriseUrl").text.startswith("https://127.0.0.1")

@@ -73,10 +73,11 @@ def _sort_key(value, null_group: int, fold_case: bool):
     return (1 - null_group, value)
 
 
-def bind(text: str, lookup: Callable[[str | None], dict | None]) -> Plan:
+def bind(text: str, lookup: Callable[[str | None], dict | None],
+         org: schema.OrgSchema = schema.MULTI_CURRENCY) -> Plan:
     """Parse and bind ``text``; ``lookup(id)`` returns a parent record version or None."""
     query = parse(text)
-    definition = schema.sobject(query.sobject)
+    definition = org.sobject(query.sobject)
     if definition is None:
         raise SoqlError("INVALID_TYPE", f"sObject type '{query.sobject}' is not supported. If you "
                         "are attempting to use a custom object, be sure to append the '__c' after "
@@ -108,7 +109,7 @@ def _column(definition: schema.SObjectDef, ref: FieldRef) -> Column:
         relationship = definition.relationship(parts[0])
         if relationship is None:
             raise SoqlError("INVALID_FIELD", _UNKNOWN_REL.format(name=parts[0]), ref.pos)
-        parent = schema.OBJECTS[relationship.reference_to]
+        parent = (definition.objects or schema.OBJECTS)[relationship.reference_to]
         field = parent.field(parts[1])
         if field is None:
             raise SoqlError("INVALID_FIELD", _UNKNOWN_FIELD.format(name=ref.path, entity=definition.name),
