@@ -11,6 +11,7 @@ from typing import Any
 from revhub.connectors.xero.allocation import Split, split_payment
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
+from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.normalize import minor
 from revhub.connectors.xero.push_ledger import XeroLedgerPusher
 from revhub.connectors.xero.push_refunds import XeroRefundPusher
@@ -44,7 +45,7 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
             applied = [(a["invoice_external_id"], a["amount_minor"])
                        for a in record.get("allocations") or () if a.get("invoice_external_id")]
         return [{"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": self.clearing_account},
-                 "Date": _date(record), "Amount": to_decimal(amount, currency), "Reference": _reference(item)}
+                 "Date": _date(record), "Amount": exact(to_decimal(amount, currency)), "Reference": _reference(item)}
                 for invoice_id, amount in applied]
 
     def _overpayment(self, planned: _Planned) -> dict[str, Any]:
@@ -55,7 +56,7 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
                 "CurrencyCode": record["currency"], "LineAmountTypes": "NoTax",
                 "Reference": f"{_reference(planned.item)} overpayment"[:255],
                 "LineItems": [{"Description": f"Overpayment on {planned.numbers}"[:4000],
-                               "LineAmount": to_decimal(planned.split.excess, record["currency"])}]}
+                               "LineAmount": exact(to_decimal(planned.split.excess, record["currency"]))}]}
 
     def _gate(self, item: WriteItem) -> WriteResult | None:
         """The answer for a payment that is not to be written now (None: write it)."""
