@@ -102,6 +102,16 @@ def _line(w: Write, raw: dict, require_account: bool, amount_types: str) -> dict
     return line
 
 
+NEGATIVE_TOTAL = "The Total for this document must be greater than or equal to zero."
+
+
+def require_non_negative(lines: list[dict], amount_types: str) -> None:
+    """Xero refuses a document whose lines add up below zero (a discount line may be
+    negative; the document may not)."""
+    if totals(lines, amount_types)["_total_cents"] < 0:
+        raise ValidationFailed(NEGATIVE_TOTAL)
+
+
 def totals(lines: list[dict], amount_types: str) -> dict:
     """``SubTotal``, ``TotalTax`` and ``Total`` as sums of the rounded lines (plus
     ``_total_cents`` for the caller's own arithmetic)."""
