@@ -36,7 +36,8 @@ STREAMS: dict[str, SalesforceStream] = {s.entity: s for s in (
        "Name Account__c PO_Number__c Issue_Date__c CurrencyIsoCode Amount__c Status__c "
        "Subscription_Start__c Subscription_End__c Payment_Terms__c"),
 )}
-LINE_FIELDS = "Id IsDeleted Purchase_Order__c Product__c Description__c Quantity__c Unit_Price__c Total_Price__c"
+LINE_FIELDS = ("Id IsDeleted Purchase_Order__c Product__c Description__c Quantity__c Unit_Price__c Total_Price__c "
+               "Tax_Code__c Tax_Amount__c")
 
 
 def _quote(value: str) -> str:
