@@ -4,15 +4,19 @@ SDKs; what Salesforce holds is read back through simple-salesforce."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
 from simple_salesforce import Salesforce
 from sqlalchemy import select
 
+from revhub.connectors.base import Change
 from revhub.connectors.salesforce.settings import API_VERSION
+from revhub.orders import service
 from revhub.sandbox.tls import trusting_session
 from revhub.store import Customer, OutboxMessage, PurchaseOrder
+from revhub.sync.apply import apply_changes
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked
 from tests.integration.test_ledger_wire import po_body, submit
@@ -140,3 +144,40 @@ def test_a_line_changed_in_salesforce_by_a_user_is_merged_into_the_canonical_po(
     sync_salesforce_pos(db, vault)
 
     assert canonical_lines(db, po_id) == [EXPECTED[0], (5, 1005, "NL_VAT_9", 181), *EXPECTED[2:]]
+
+
+def test_a_line_changed_in_salesforce_long_after_its_po_reaches_the_next_sync(db, vault, hub):
+    # Editing a detail record leaves its master's SystemModstamp alone: past the overlap
+    # window, only the line's own stamp says the PO changed.
+    po_id = waiting_po(db, "4500099006")
+    drain(db, vault)
+    sync_salesforce_pos(db, vault)
+    hub.clock.advance(3600)
+    waiting_po(db, "4500099016")  # a later PO moves the sync's cursor an hour past the first
+    drain(db, vault)
+    sync_salesforce_pos(db, vault)
+    hub.clock.advance(3600)
+    last = salesforce_lines(db, hub, po_id)[-1]
+    crm(hub).Purchase_Order_Line__c.update(last["Id"], {"Quantity__c": 6})
+    sync_salesforce_pos(db, vault)
+
+    assert canonical_lines(db, po_id) == [*EXPECTED[:3], (6, 555, "EXEMPT", 0)]
+
+
+def test_a_line_removed_in_revhub_is_deleted_in_salesforce_and_the_rest_stay_in_place(db, vault, hub):
+    po_id = waiting_po(db, "4500099007")
+    drain(db, vault)
+    before = salesforce_lines(db, hub, po_id)
+    with db.session(write=True) as s:  # revhub's own edit (e.g. a settled conflict): the third line gone
+        po = s.get(PurchaseOrder, po_id)
+        kept = [dict(position=i, product_id=None, description=ln.description, quantity=ln.quantity,
+                     unit_amount_minor=ln.unit_amount_minor, amount_minor=ln.amount_minor, tax_code=ln.tax_code,
+                     tax_minor=ln.tax_minor) for i, ln in enumerate([po.lines[0], po.lines[1], po.lines[3]], 1)]
+        key = linked(db, "purchase_order", po_id, "revhub")
+        apply_changes(s, service.context(s, "test"), [Change("purchase_order", key, f"{time.time_ns():020d}",
+                                                             {"lines": kept})])
+    drain(db, vault)
+
+    after = salesforce_lines(db, hub, po_id)
+    assert [ln["Id"] for ln in after] == [ln["Id"] for ln in before[:3]]
+    assert [as_tuple(ln) for ln in after] == [SF_EXPECTED[0], SF_EXPECTED[1], SF_EXPECTED[3]]

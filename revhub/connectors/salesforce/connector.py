@@ -81,17 +81,54 @@ class SalesforceConnector:
         calls = self.api.calls
         body = self.api.query_page(soql)
         position = dict(cursor or {}) if not full else {}
+        seen: set[str] = set()
         while True:
             records = body.get("records") or []
             changes = self._changes(stream, records)
+            seen.update(r["Id"] for r in records)
             if records:
                 last = records[-1]
-                position = {"modstamp_ms": int(normalize.version(last)), "id": last["Id"]}
+                position = {**position, "modstamp_ms": int(normalize.version(last)), "id": last["Id"]}
             yield Page(changes, position, api_calls=self.api.calls - calls)
             calls = self.api.calls
             if body.get("done", True) or not body.get("nextRecordsUrl"):
-                return
+                break
             body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
+        if entity == "purchase_order" and cursor and not full and cursor.get("modstamp_ms") is not None:
+            yield from self._line_changes(cursor, position, seen)
+
+    def _line_changes(self, cursor: dict[str, Any], position: dict[str, Any], seen: set[str]) -> Iterator[Page]:
+        """The POs whose lines changed since the cursor while the PO itself did not.
+
+        Editing a detail record leaves its master's SystemModstamp alone (only a roll-up summary
+        recalculation moves it), so lines have their own cursor, with the same overlap window.
+        """
+        since = cursor.get("lines_modstamp_ms", cursor["modstamp_ms"])
+        calls = self.api.calls
+        rows = self._rows(f"SELECT Id, Purchase_Order__c, SystemModstamp FROM Purchase_Order_Line__c "
+                          f"WHERE SystemModstamp >= {soql_datetime(max(0, since - self.overlap_ms))} "
+                          f"ORDER BY SystemModstamp ASC, Id ASC")
+        if not rows:
+            return
+        parents = sorted({r["Purchase_Order__c"] for r in rows if r.get("Purchase_Order__c")} - seen)
+        stream = STREAMS["purchase_order"]
+        records = []
+        for start in range(0, len(parents), 200):
+            ids = ", ".join(_quote(i) for i in parents[start:start + 200])
+            records += self._rows(f"SELECT {', '.join(stream.fields)} FROM {stream.remote} WHERE Id IN ({ids}) "
+                                  f"ORDER BY SystemModstamp ASC, Id ASC")
+        newest = max(int(normalize.version(r)) for r in rows)
+        yield Page(self._changes(stream, records), {**position, "lines_modstamp_ms": newest},
+                   api_calls=self.api.calls - calls)
+
+    def _rows(self, soql: str) -> list[dict[str, Any]]:
+        """Every row of a queryAll (deleted ones included), page by page."""
+        body = self.api.query_page(soql)
+        rows = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
+            rows += body.get("records") or []
+        return rows
 
     def _changes(self, stream: SalesforceStream, records: list[dict[str, Any]]) -> list[Change]:
         lines = self._lines([r["Id"] for r in records if not r.get("IsDeleted")]) \
