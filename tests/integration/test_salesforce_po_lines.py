@@ -13,14 +13,23 @@ from sqlalchemy import select
 
 from revhub.connectors.base import Change
 from revhub.connectors.salesforce.settings import API_VERSION
+from revhub.mappings.outbox import OutboxWorker
 from revhub.orders import service
 from revhub.sandbox.tls import trusting_session
-from revhub.store import Customer, OutboxMessage, PurchaseOrder
+from revhub.store import Connection, Customer, OutboxMessage, PurchaseOrder
 from revhub.sync.apply import apply_changes
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked
+from tests.integration.test_ledger_void import invoiced, write_back
 from tests.integration.test_ledger_wire import po_body, submit
 from tests.integration.test_writeback_stripe import drain
+from tests.integration.writeback_hub import (
+    invoices_of,
+    let_retry_delays_pass,
+    salesforce_po,
+    start_hub,
+    stripe_client,
+)
 
 pytestmark = pytest.mark.store
 
@@ -181,3 +190,52 @@ def test_a_line_removed_in_revhub_is_deleted_in_salesforce_and_the_rest_stay_in_
     after = salesforce_lines(db, hub, po_id)
     assert [ln["Id"] for ln in after] == [ln["Id"] for ln in before[:3]]
     assert [as_tuple(ln) for ln in after] == [SF_EXPECTED[0], SF_EXPECTED[1], SF_EXPECTED[3]]
+
+
+@pytest.fixture
+def webhook_hub(db, vault, app, sandboxes):
+    running, server = start_hub(db, vault, app, sandboxes)
+    yield running
+    server.stop()
+
+
+def test_a_new_version_of_a_voided_invoice_never_puts_its_number_back_on_the_re_invoiced_po(
+        db, vault, webhook_hub):
+    hub = webhook_hub
+    po_id, voided = invoiced(db, vault, hub, "4500099008")
+    stripe = stripe_client(hub)
+    stripe.v1.invoices.void_invoice(linked(db, "invoice", voided.id, "stripe"))
+    write_back(db, vault, hub)
+    with db.session(write=True) as s:
+        service.reinvoice(s, s.get(PurchaseOrder, po_id), actor="test")
+    write_back(db, vault, hub)
+    _old, new = invoices_of(db, po_id)
+    # The voided invoice changes again in Stripe (a note on its terms): a new canonical version.
+    stripe.v1.invoices.update(linked(db, "invoice", voided.id, "stripe"),
+                              {"metadata": {"terms_due_date": "2027-02-01"}})
+    write_back(db, vault, hub)
+
+    assert invoices_of(db, po_id)[0].due_date.isoformat() == "2027-02-01"
+    sf = salesforce_po(hub, linked(db, "purchase_order", po_id, "salesforce"))
+    assert (sf["Status__c"], sf["Invoice_Number__c"]) == ("Invoiced", new.number)
+
+
+def test_a_po_whose_lines_are_not_written_yet_keeps_them_when_salesforce_is_synced_meanwhile(db, vault, hub):
+    with db.session(write=True) as s:  # every retry in the HTTP layer spent at once
+        connection = s.scalar(select(Connection).where(Connection.name == "salesforce"))
+        connection.settings = {**connection.settings, "retry_attempts": 2, "retry_max_backoff_seconds": 0.05}
+    sf = hub["salesforce"]
+    armed = trusting_session(sf.settings["ca_bundle"]).post(f"{sf.url}/__sandbox/faults", json={
+        "kind": "503", "count": 2, "path": "Purchase_Order_Line__c", "method": "PATCH"})
+    assert armed.status_code in (200, 201), armed.text
+    po_id = waiting_po(db, "4500099009")
+    OutboxWorker(db, vault, "test-worker").drain()
+    assert linked(db, "purchase_order", po_id, "salesforce") is None  # the PO is there, its lines are not
+    sync_salesforce_pos(db, vault)
+    assert canonical_lines(db, po_id) == EXPECTED
+
+    let_retry_delays_pass(db)
+    drain(db, vault)
+    sync_salesforce_pos(db, vault)
+    assert canonical_lines(db, po_id) == EXPECTED
+    assert [as_tuple(ln) for ln in salesforce_lines(db, hub, po_id)] == SF_EXPECTED

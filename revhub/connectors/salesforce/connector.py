@@ -34,7 +34,7 @@ STREAMS: dict[str, SalesforceStream] = {s.entity: s for s in (
     _s("product", "Product2", "Name ProductCode IsActive"),
     _s("purchase_order", "Purchase_Order__c",
        "Name Account__c PO_Number__c Issue_Date__c CurrencyIsoCode Amount__c Status__c "
-       "Subscription_Start__c Subscription_End__c Payment_Terms__c"),
+       "Subscription_Start__c Subscription_End__c Payment_Terms__c Revhub_Id__c"),
 )}
 LINE_FIELDS = ("Id IsDeleted Purchase_Order__c Product__c Description__c Quantity__c Unit_Price__c Total_Price__c "
                "Tax_Code__c Tax_Amount__c")
@@ -57,7 +57,8 @@ class SalesforceConnector:
                         save: Callable[[dict[str, Any]], None]) -> SalesforceConnector:
         if not settings.get("instance_url"):
             raise ConfigError("connection has no instance_url setting", provider="salesforce")
-        retry = RetryPolicy(max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
+        retry = RetryPolicy(attempts=int(settings.get("retry_attempts", RetryPolicy.attempts)),
+                            max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
         api = SalesforceAPI(credentials, settings["instance_url"], save=save,
                             token_url=settings.get("token_url"), ca_bundle=settings.get("ca_bundle"),
                             version=settings.get("api_version", API_VERSION),
@@ -143,8 +144,10 @@ class SalesforceConnector:
             else:
                 body = getattr(normalize, stream.entity)(record)
             stamp = normalize.parse_timestamp(record.get("SystemModstamp"))
+            # A PO revhub created carries its revhub id: its echo links to that record directly.
             changes.append(Change(stream.entity, record["Id"], normalize.version(record), body,
-                                  deleted=deleted, changed_at=stamp.isoformat() if stamp else None))
+                                  deleted=deleted, changed_at=stamp.isoformat() if stamp else None,
+                                  origin=record.get("Revhub_Id__c") or None))
         return changes
 
     def _lines(self, po_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -49,6 +49,16 @@ def account_changes(item: WriteItem, overrides: dict | None = None) -> dict[str,
     return fields
 
 
+def superseded(item: WriteItem) -> bool:
+    """Whether ``item`` is a voided invoice whose PO has moved on (re-invoiced or cancelled).
+
+    The Salesforce PO shows one invoice, its current one; a later version of the voided one
+    (a sync or an echo that touches it after the re-invoice) must not write its number back.
+    """
+    po_status = (item.related.get("purchase_order") or {}).get("status")
+    return item.record.get("status") == "void" and po_status not in (None, "invoice_voided")
+
+
 def exact_json(body: Any) -> str:
     """JSON with Decimals written as exact numbers (json.dumps would need a float)."""
     decimals: list[Decimal] = []
@@ -118,7 +128,9 @@ class SalesforcePusher:
         for item in items:
             fields = self._fields(entity, item)
             target_id = item.external_id if entity == "purchase_order" else item.refs.get("purchase_order")
-            if entity == "purchase_order" and fields is None:
+            if entity == "invoice" and superseded(item):
+                results.append(WriteResult(item.message_id, "skipped"))
+            elif entity == "purchase_order" and fields is None:
                 results.append(WriteResult(item.message_id, "dead",
                                            error="the customer has no Salesforce account to attach the PO to"))
             elif entity == "invoice" and not target_id:
