@@ -43,7 +43,7 @@ LINES = [
 EXPECTED = [(3, 3333, "NL_VAT_21", 2100), (2, 1005, "NL_VAT_9", 181), (1, 5000, "NL_VAT_0", 0),
             (4, 555, "EXEMPT", 0)]
 LINE_SOQL = ("SELECT Id, Revhub_Line_Id__c, Description__c, Quantity__c, Unit_Price__c, Total_Price__c, "
-             "Tax_Code__c, Tax_Amount__c FROM Purchase_Order_Line__c WHERE Purchase_Order__c = '{}' "
+             "Tax_Code__c, Tax_Amount__c, SystemModstamp FROM Purchase_Order_Line__c WHERE Purchase_Order__c = '{}' "
              "ORDER BY Id")
 
 
@@ -132,6 +132,7 @@ def test_a_re_push_of_the_po_updates_its_lines_in_place_and_never_duplicates_one
     po_id = waiting_po(db, "4500099004")
     drain(db, vault)
     before = salesforce_lines(db, hub, po_id)
+    hub.clock.advance(60)  # a write now would show in each line's SystemModstamp
     with db.session(write=True) as s:  # the same version queued again, as `outbox retry` would
         sent = s.scalars(select(OutboxMessage).where(OutboxMessage.record_id == po_id,
                                                      OutboxMessage.target_system == "salesforce")).all()
@@ -140,7 +141,7 @@ def test_a_re_push_of_the_po_updates_its_lines_in_place_and_never_duplicates_one
     drain(db, vault)
 
     after = salesforce_lines(db, hub, po_id)
-    assert [ln["Id"] for ln in after] == [ln["Id"] for ln in before]
+    assert [(ln["Id"], ln["SystemModstamp"]) for ln in after] == [(ln["Id"], ln["SystemModstamp"]) for ln in before]
     assert [as_tuple(ln) for ln in after] == SF_EXPECTED
 
 
@@ -149,10 +150,11 @@ def test_a_line_changed_in_salesforce_by_a_user_is_merged_into_the_canonical_po(
     drain(db, vault)
     sync_salesforce_pos(db, vault)
     second = salesforce_lines(db, hub, po_id)[1]
-    crm(hub).Purchase_Order_Line__c.update(second["Id"], {"Quantity__c": 5})
+    # 5 × 10.05 = 50.25 at 9 %: 4.5225 → 4.52 (Salesforce keeps the tax a user states)
+    crm(hub).Purchase_Order_Line__c.update(second["Id"], {"Quantity__c": 5, "Tax_Amount__c": 4.52})
     sync_salesforce_pos(db, vault)
 
-    assert canonical_lines(db, po_id) == [EXPECTED[0], (5, 1005, "NL_VAT_9", 181), *EXPECTED[2:]]
+    assert canonical_lines(db, po_id) == [EXPECTED[0], (5, 1005, "NL_VAT_9", 452), *EXPECTED[2:]]
 
 
 def test_a_line_changed_in_salesforce_long_after_its_po_reaches_the_next_sync(db, vault, hub):
@@ -177,6 +179,7 @@ def test_a_line_removed_in_revhub_is_deleted_in_salesforce_and_the_rest_stay_in_
     po_id = waiting_po(db, "4500099007")
     drain(db, vault)
     before = salesforce_lines(db, hub, po_id)
+    hub.clock.advance(60)
     with db.session(write=True) as s:  # revhub's own edit (e.g. a settled conflict): the third line gone
         po = s.get(PurchaseOrder, po_id)
         kept = [dict(position=i, product_id=None, description=ln.description, quantity=ln.quantity,
@@ -189,6 +192,9 @@ def test_a_line_removed_in_revhub_is_deleted_in_salesforce_and_the_rest_stay_in_
 
     after = salesforce_lines(db, hub, po_id)
     assert [ln["Id"] for ln in after] == [ln["Id"] for ln in before[:3]]
+    # The first two lines are untouched; the third takes the fourth's values.
+    assert [ln["SystemModstamp"] for ln in after[:2]] == [ln["SystemModstamp"] for ln in before[:2]]
+    assert after[2]["SystemModstamp"] != before[2]["SystemModstamp"]
     assert [as_tuple(ln) for ln in after] == [SF_EXPECTED[0], SF_EXPECTED[1], SF_EXPECTED[3]]
 
 

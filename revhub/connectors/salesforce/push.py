@@ -107,7 +107,12 @@ class SalesforcePusher:
         """The fields this item would send (the dry run's diff)."""
         if entity == "customer":
             return account_changes(item, self.overrides) if item.external_id else {}
-        return self._fields(entity, item) or {}
+        fields = self._fields(entity, item) or {}
+        if entity == "purchase_order" and fields:
+            currency = item.record.get("currency") or "USD"
+            fields[po_lines.LINE_OBJECT] = [po_lines.line_fields(line, currency)
+                                            for line in item.record.get("lines") or []]
+        return fields
 
     def _fields(self, entity: str, item: WriteItem) -> dict[str, Any] | None:
         currency = item.record.get("currency")
