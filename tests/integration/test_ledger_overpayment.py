@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import pytest
 import stripe
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from revhub.mappings.outbox import OutboxWorker
-from revhub.store import Customer, Invoice, OutboxMessage, Payment, SyncException
+from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, SyncException
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
@@ -126,3 +126,20 @@ def test_xeros_echo_of_an_overpaid_payment_leaves_the_canonical_payment_at_the_a
     xero_payment = xero_get(hub, f"Payments/{linked(db, 'payment', payment.id, 'xero')}")["Payments"][0]
     assert Decimal(str(xero_payment["Amount"])) == Decimal("1000.00")
     assert (payment.amount_minor, payment.currency) == (120000, "EUR")
+
+
+def test_a_payment_rewritten_after_the_store_forgot_it_is_not_booked_again_in_xero(db, vault, hub):
+    invoice = invoiced(db, vault, "4500066004")
+    pay_in_stripe(hub, linked(db, "invoice", invoice.id, "stripe"), 120000)
+    settle(db, vault, hub)
+    with db.session(write=True) as s:  # the hub loses what it wrote, and is told again
+        s.execute(delete(Link).where(Link.entity == "payment", Link.system == "xero"))
+        s.execute(update(OutboxMessage).where(OutboxMessage.entity == "payment").values(
+            status="pending", idempotency_key=OutboxMessage.idempotency_key + ":again"))
+    drain(db, vault)
+
+    xero_invoice = xero_get(hub, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
+    assert [Decimal(str(p["Amount"])) for p in xero_invoice["Payments"]] == [Decimal("1000.00")]
+    contact = xero_invoice["Contact"]["ContactID"]
+    found = [o for o in xero_get(hub, "Overpayments")["Overpayments"] if o["Contact"]["ContactID"] == contact]
+    assert len(found) == 1

@@ -3,10 +3,14 @@ Xero's own models (xero-python, from Xero's OpenAPI description) describe."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 
+from xero_python.api_client.serializer import serialize
+
 from revhub.connectors.xero.allocation import Split
+from revhub.connectors.xero.exact_json import restore_numbers
 from revhub.connectors.xero.push import XeroPusher
 from revhub.connectors.xero.push_money import _Planned
 from revhub.mappings.writes import WriteItem
@@ -58,3 +62,20 @@ def test_an_overpayment_is_received_into_the_clearing_account_as_the_customers_c
     assert (body["Type"], body["Contact"]["ContactID"], body["BankAccount"]["Code"]) == \
         ("RECEIVE-OVERPAYMENT", "contact-1", "091")
     assert [li["LineAmount"] for li in body["LineItems"]] == [Decimal("200.00")]
+
+
+def wire(collection: str, body: dict) -> dict:
+    """A body as it leaves the client: xero-python's serializer, then revhub's exact numbers."""
+    return json.loads(restore_numbers(json.dumps(serialize({collection: [body]}))), parse_float=str)[collection][0]
+
+
+def test_fee_payout_and_overpayment_amounts_reach_xero_as_exact_numbers_not_floats():
+    big = item("payout", {"reference": "po_2", "amount_minor": 1234567890123456, "fee_minor": 1, "currency": "EUR",
+                          "status": "paid", "arrival_date": "2026-11-23"})
+    pusher = XeroPusher(None, SETTINGS)
+    assert wire("BankTransfers", pusher.bank_transfer(big))["Amount"] == "12345678901234.56"
+    assert wire("BankTransactions", pusher._payout_fees_body(big))["LineItems"][0]["UnitAmount"] == "0.01"
+    payment = item("payment", {"reference": "pi_2", "amount_minor": 1234567890123457, "currency": "EUR",
+                               "received_at": "2026-11-20T10:00:00+00:00"})
+    body = pusher._overpayment(_Planned(payment, Split([], 1234567890123457), "contact-1", "INV-1"))
+    assert wire("BankTransactions", body)["LineItems"][0]["LineAmount"] == "12345678901234.57"

@@ -19,6 +19,7 @@ from typing import Any
 from revhub.connectors.errors import FatalError
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
+from revhub.connectors.xero.exact_json import exact
 from revhub.mappings.ledger_settings import LedgerSettings
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
@@ -52,7 +53,8 @@ class XeroLedgerPusher:
         return {"Type": "SPEND", "Contact": {"Name": self.ledger.fee_contact_name},
                 "BankAccount": {"Code": self.ledger.clearing_account_code}, "Date": _xero_date(day),
                 "CurrencyCode": currency, "LineAmountTypes": "NoTax", "Reference": reference[:255],
-                "LineItems": [{"Description": what[:4000], "Quantity": 1, "UnitAmount": to_decimal(amount, currency),
+                "LineItems": [{"Description": what[:4000], "Quantity": 1,
+                               "UnitAmount": exact(to_decimal(amount, currency)),
                                "AccountCode": self.ledger.fee_account_code}]}
 
     def bank_transfer(self, item: WriteItem) -> dict[str, Any]:
@@ -60,7 +62,7 @@ class XeroLedgerPusher:
         record = item.record
         return {"FromBankAccount": {"Code": self.ledger.clearing_account_code},
                 "ToBankAccount": {"Code": self.ledger.bank_account_code},
-                "Amount": to_decimal(record["amount_minor"], record["currency"]),
+                "Amount": exact(to_decimal(record["amount_minor"], record["currency"])),
                 "Date": _xero_date(record.get("arrival_date")), "Reference": payout_reference(item)}
 
     def _fee_body(self, item: WriteItem) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 from revhub.connectors.xero.allocation import Split, split_payment
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
+from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.normalize import minor
 from revhub.connectors.xero.push_ledger import XeroLedgerPusher
 from revhub.connectors.xero.push_refunds import XeroRefundPusher
@@ -29,6 +30,7 @@ class _Planned:
     split: Split
     contact_id: str | None
     numbers: str
+    adopted: str | None = None   # a Xero payment already quoting this payment's reference
 
 
 class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
@@ -43,7 +45,7 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
             applied = [(a["invoice_external_id"], a["amount_minor"])
                        for a in record.get("allocations") or () if a.get("invoice_external_id")]
         return [{"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": self.clearing_account},
-                 "Date": _date(record), "Amount": to_decimal(amount, currency), "Reference": _reference(item)}
+                 "Date": _date(record), "Amount": exact(to_decimal(amount, currency)), "Reference": _reference(item)}
                 for invoice_id, amount in applied]
 
     def _overpayment(self, planned: _Planned) -> dict[str, Any]:
@@ -54,7 +56,7 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
                 "CurrencyCode": record["currency"], "LineAmountTypes": "NoTax",
                 "Reference": f"{_reference(planned.item)} overpayment"[:255],
                 "LineItems": [{"Description": f"Overpayment on {planned.numbers}"[:4000],
-                               "LineAmount": to_decimal(planned.split.excess, record["currency"])}]}
+                               "LineAmount": exact(to_decimal(planned.split.excess, record["currency"]))}]}
 
     def _gate(self, item: WriteItem) -> WriteResult | None:
         """The answer for a payment that is not to be written now (None: write it)."""
@@ -79,7 +81,11 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         """Each payment split against what its invoices still owe in Xero (one read per batch)."""
         wanted = sorted({a["invoice_external_id"] for i in items for a in i.record.get("allocations") or ()
                          if a.get("invoice_external_id")})
-        found = self.api.call("get_invoices", "invoice", i_ds=wanted).get("Invoices") or []
+        found = []
+        for start in range(0, len(wanted), 100):
+            # Paged, so Xero includes each invoice's payments (an unpaged list leaves them out).
+            found += self.api.call("get_invoices", "invoice", i_ds=wanted[start:start + 100], page=1,
+                                   page_size=100).get("Invoices") or []
         invoices = {inv["InvoiceID"]: inv for inv in found}
         due = {k: minor(v.get("AmountDue"), v.get("CurrencyCode") or "USD") if v.get("Status") == "AUTHORISED" else 0
                for k, v in invoices.items()}
@@ -87,12 +93,15 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         for item in items:
             asked = [(a["invoice_external_id"], a["amount_minor"])
                      for a in item.record.get("allocations") or () if a.get("invoice_external_id")]
-            split = split_payment(item.record["amount_minor"], asked, due)
+            named = [invoices[i] for i, _ in asked if i in invoices]
+            # The natural key: written before (an answer lost, a store rebuilt), it is not written again.
+            adopted = next((pay["PaymentID"] for inv in named for pay in inv.get("Payments") or ()
+                            if pay.get("Reference") == _reference(item)), None)
+            split = Split() if adopted else split_payment(item.record["amount_minor"], asked, due)
             for invoice_id, amount in split.applied:
                 due[invoice_id] -= amount  # a second payment in this batch sees what the first left
-            named = [invoices[i] for i, _ in asked if i in invoices]
             planned.append(_Planned(item, split, named[0]["Contact"]["ContactID"] if named else None,
-                                    ", ".join(inv.get("InvoiceNumber") or inv["InvoiceID"] for inv in named)))
+                                    ", ".join(inv.get("InvoiceNumber") or inv["InvoiceID"] for inv in named), adopted))
         return planned
 
     def _push_payments(self, items: list[WriteItem]) -> list[WriteResult]:
@@ -111,6 +120,9 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         payments = self._create_payments(planned)
         credits = self._create_overpayments([p for p in planned if p.split.excess and p.contact_id])
         for p in planned:
+            if p.adopted:
+                results.append(WriteResult(p.item.message_id, "sent", external_id=p.adopted))
+                continue
             results.append(_outcome(p, payments.get(p.item.message_id, []), credits.get(p.item.message_id)))
         return results
 

@@ -8,6 +8,7 @@ from typing import Any
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import NotFound
+from revhub.connectors.xero.exact_json import exact
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal
@@ -45,7 +46,7 @@ class XeroRefundPusher:
             return results
         paid_out = self.api.call("create_payments", "refund", payments={"Payments": [
             {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
-             "Date": note["Date"], "Amount": to_decimal(item.record["amount_minor"], item.record["currency"]),
+             "Date": note["Date"], "Amount": exact(to_decimal(item.record["amount_minor"], item.record["currency"])),
              "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
             summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
         for (item, note), element in zip(created, paid_out.get("Payments") or [], strict=True):
@@ -96,7 +97,7 @@ class XeroRefundPusher:
                 "Reference": f"Refund {_quoted(record.get('reference'))}of "
                              f"{invoice.get('InvoiceNumber') or 'payment'}{reason}"[:255],
                 "LineItems": [{"Description": f"Refund{reason}", "Quantity": 1,
-                               "UnitAmount": to_decimal(record["amount_minor"], currency),
+                               "UnitAmount": exact(to_decimal(record["amount_minor"], currency)),
                                "AccountCode": self.sales_account}]}
 
 
