@@ -245,3 +245,15 @@ def test_a_po_whose_lines_are_not_written_yet_keeps_them_when_salesforce_is_sync
     sync_salesforce_pos(db, vault)
     assert canonical_lines(db, po_id) == EXPECTED
     assert [as_tuple(ln) for ln in salesforce_lines(db, hub, po_id)] == SF_EXPECTED
+
+
+def test_a_line_with_the_longest_description_the_intake_takes_reaches_salesforce_whole(db, vault, hub):
+    description = "Platform licence, " + "seat " * 98 + "end"  # 511 characters: intake takes up to 512
+    lines = [{"description": description, "quantity": 3, "unit_price": "33.33", "tax_code": "NL_VAT_21"}]
+    po_id = waiting_po(db, "4500099010", lines, total="120.99", tax="21.00")
+    drain(db, vault)
+    sync_salesforce_pos(db, vault)
+
+    assert [ln["Description__c"] for ln in salesforce_lines(db, hub, po_id)] == [description]
+    with db.session() as s:
+        assert [ln.description for ln in s.get(PurchaseOrder, po_id).lines] == [description]

@@ -22,6 +22,11 @@ def test_the_line_external_id_tax_code_and_tax_amount_are_described_as_the_packa
     assert (tax["type"], tax["precision"], tax["scale"]) == ("currency", 18, 3)
 
 
+def test_a_line_description_holds_the_512_characters_the_intake_takes(sf):
+    description = _described(sf)["Description__c"]
+    assert description["type"] == "textarea" and description["length"] >= 512
+
+
 def test_every_line_field_revhub_writes_is_createable_and_the_total_is_salesforces_formula(sf):
     described = _described(sf)
     written = set(line_fields({"quantity": 1, "unit_amount_minor": 100}, "EUR")) | {LINE_KEY, PARENT}
