@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 import pytest
 import stripe
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 from xero_python.accounting.models import PaymentDelete
 
 from revhub.cli import main
 from revhub.connectors.registry import build_connector
 from revhub.ledger.sources import run_check
 from revhub.mappings.outbox import OutboxWorker
-from revhub.store import Connection, Link
+from revhub.store import Connection, Link, Payment, PaymentAllocation
 from revhub.sync.jobs import plan, sync_all
 
 pytestmark = pytest.mark.store
@@ -44,10 +44,16 @@ def named(report, record_id: str, kind: str = "payment") -> list:
 
 
 def a_balanced_stripe_payment(db, report) -> tuple[str, str]:
-    """(Stripe charge id, Xero payment id) of a payment every side agrees on."""
+    """(Stripe charge id, Xero payment id) of a payment every side agrees on and that Xero holds
+    as one payment alone: an over-paid one also has a RECEIVE-OVERPAYMENT quoting it, which
+    would still stand after the payment is deleted. The first by id, so every run picks the same."""
     with db.session() as s:
+        allocated = (select(PaymentAllocation.payment_id).group_by(PaymentAllocation.payment_id)
+                     .having(func.sum(PaymentAllocation.amount_minor) == func.max(Payment.amount_minor))
+                     .where(PaymentAllocation.payment_id == Payment.id))
         links = s.execute(select(Link.canonical_id, Link.system, Link.external_id)
-                          .where(Link.entity == "payment")).all()
+                          .where(Link.entity == "payment", Link.canonical_id.in_(allocated))
+                          .order_by(Link.canonical_id)).all()
     by_record: dict = {}
     for canonical_id, system, external_id in links:
         by_record.setdefault(canonical_id, {})[system] = external_id
