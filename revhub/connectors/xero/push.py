@@ -87,7 +87,25 @@ class XeroPusher(XeroMoneyPusher):
             return {"Payments": self._payments(item)}
         if entity == "refund":
             return {"CreditNotes": [self._credit_note(item, {"Contact": {"ContactID": "<the refunded payment's>"}})]}
+        if entity in ("fee", "payout"):
+            return self._describe_ledger(entity, item)
         return {}
+
+    def _describe_ledger(self, entity: str, item: WriteItem) -> dict[str, Any]:
+        """The bookings a fee or payout would make under the connection's fee treatment."""
+        treatment = self.ledger.fee_treatment
+        if entity == "fee":
+            if treatment != "per_charge":
+                return {"note": f"fee_treatment is {treatment}: a fee is not booked on its own"}
+            return {"BankTransactions": [self._fee_body(item)]}
+        if not self.ledger.books_fees:
+            return {"note": "fee_treatment is none: payouts are not booked"}
+        body: dict[str, Any] = {} if item.record.get("status") == "paid" else {
+            "note": f"payout {item.record.get('status')}: booked once it is paid"}
+        if treatment == "per_payout" and item.record.get("fee_minor"):
+            body["BankTransactions"] = [self._payout_fees_body(item)]
+        body["BankTransfers"] = [self.bank_transfer(item)]
+        return body
 
     # -- pushing ---------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
