@@ -14,7 +14,7 @@ from typing import Any
 from revhub.connectors.errors import ConfigError, ConnectorError, FatalError, RetriableError
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
-from revhub.connectors.xero.client import XeroAPI
+from revhub.connectors.xero.client import NotFound, XeroAPI
 from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
@@ -124,6 +124,8 @@ class XeroPusher(XeroMoneyPusher):
                             for i in batch]
             except ConnectorError as exc:
                 results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in batch]
+            except NotFound as exc:  # a whole call answered 404: its own items fail, the other batches stand
+                results += [WriteResult(i.message_id, "dead", error=f"not found in Xero (404): {exc}") for i in batch]
         return results
 
     def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
@@ -198,6 +200,8 @@ class XeroPusher(XeroMoneyPusher):
                               idempotency_key=_key([item], "void"))
             except FatalError as exc:
                 return WriteResult(item.message_id, "dead", error=str(exc))
+            except NotFound:  # one invoice Xero does not have fails alone, never its batch
+                return WriteResult(item.message_id, "dead", error=f"invoice {item.external_id} is not in Xero (404)")
             return WriteResult(item.message_id, "sent", external_id=item.external_id)
         # Amounts paid reach Xero as payments; nothing else on an authorised invoice is ours to edit.
         return WriteResult(item.message_id, "skipped", external_id=item.external_id)
