@@ -14,10 +14,12 @@ INVALID_FIELD_FOR_INSERT_UPDATE.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from revhub.connectors.salesforce.client import SalesforceAPI
+from revhub.connectors.errors import FatalError, RetriableError
+from revhub.connectors.salesforce.client import NotFound, SalesforceAPI
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
@@ -129,9 +131,9 @@ class SalesforcePusher:
         updates = [r for r in ready if r[2]]
         creates = [r for r in ready if not r[2]]
         for start in range(0, len(updates), BATCH):
-            results += self._send(updates[start:start + BATCH], upsert=False)
+            results += _confined(updates[start:start + BATCH], lambda b: self._send(b, upsert=False))
         for start in range(0, len(creates), BATCH):
-            results += self._send(creates[start:start + BATCH], upsert=True)
+            results += _confined(creates[start:start + BATCH], lambda b: self._send(b, upsert=True))
         return results
 
     def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
@@ -144,15 +146,16 @@ class SalesforcePusher:
         results += [WriteResult(i.message_id, "sent", external_id=i.external_id) for i, c in changes if not c]
         linked = [(i, c) for i, c in changes if c]
         for start in range(0, len(linked), BATCH):
-            batch = [i for i, _c in linked[start:start + BATCH]]
-            records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
-                       for item, fields in linked[start:start + BATCH]]
-            body = exact_json({"allOrNone": False, "records": records})
-            answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
-                                                                         data=body), entity="customer")
-            results += [self._result(item, item.external_id, answer)
-                        for item, answer in zip(batch, answers, strict=True)]
+            results += _confined(linked[start:start + BATCH], self._send_accounts)
         return results
+
+    def _send_accounts(self, batch: list[tuple[WriteItem, dict[str, Any]]]) -> list[WriteResult]:
+        records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
+                   for item, fields in batch]
+        body = exact_json({"allOrNone": False, "records": records})
+        answers = self.api.request(lambda sf: sf.restful("composite/sobjects", method="PATCH", data=body),
+                                   entity="customer")
+        return [self._result(item, item.external_id, answer) for (item, _f), answer in zip(batch, answers, strict=True)]
 
     def _send(self, batch: list[tuple[WriteItem, dict[str, Any], str | None]], upsert: bool) -> list[WriteResult]:
         """https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm"""
@@ -179,3 +182,17 @@ class SalesforcePusher:
         code = errors[0].get("statusCode")
         message = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors)
         return WriteResult(item.message_id, "retry" if code in RETRIABLE_CODES else "dead", error=message)
+
+
+def _confined(batch: list[tuple], send: Callable[[list[tuple]], list[WriteResult]]) -> list[WriteResult]:
+    """One collection call's answers; a call refused as a whole (a 404, a refusal, a passing
+    error) answers for its own records only, never for the other calls of the push. A
+    ConfigError (credentials) still stops the push: no record of it can be written."""
+    try:
+        return send(batch)
+    except RetriableError as exc:
+        return [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after) for i, *_ in batch]
+    except FatalError as exc:
+        return [WriteResult(i.message_id, "dead", error=str(exc)) for i, *_ in batch]
+    except NotFound as exc:
+        return [WriteResult(i.message_id, "dead", error=f"Salesforce answered 404 ({exc})") for i, *_ in batch]
