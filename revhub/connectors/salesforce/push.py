@@ -14,7 +14,6 @@ INVALID_FIELD_FOR_INSERT_UPDATE.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -131,9 +130,9 @@ class SalesforcePusher:
         updates = [r for r in ready if r[2]]
         creates = [r for r in ready if not r[2]]
         for start in range(0, len(updates), BATCH):
-            results += _confined(updates[start:start + BATCH], lambda b: self._send(b, upsert=False))
+            results += self._send(updates[start:start + BATCH], upsert=False)
         for start in range(0, len(creates), BATCH):
-            results += _confined(creates[start:start + BATCH], lambda b: self._send(b, upsert=True))
+            results += self._send(creates[start:start + BATCH], upsert=True)
         return results
 
     def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
@@ -146,16 +145,19 @@ class SalesforcePusher:
         results += [WriteResult(i.message_id, "sent", external_id=i.external_id) for i, c in changes if not c]
         linked = [(i, c) for i, c in changes if c]
         for start in range(0, len(linked), BATCH):
-            results += _confined(linked[start:start + BATCH], self._send_accounts)
+            batch = [i for i, _c in linked[start:start + BATCH]]
+            records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
+                       for item, fields in linked[start:start + BATCH]]
+            body = exact_json({"allOrNone": False, "records": records})
+            try:
+                answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
+                                                                             data=body), entity="customer")
+            except (RetriableError, FatalError, NotFound) as exc:
+                results += refused_call(batch, exc)
+                continue
+            results += [self._result(item, item.external_id, answer)
+                        for item, answer in zip(batch, answers, strict=True)]
         return results
-
-    def _send_accounts(self, batch: list[tuple[WriteItem, dict[str, Any]]]) -> list[WriteResult]:
-        records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
-                   for item, fields in batch]
-        body = exact_json({"allOrNone": False, "records": records})
-        answers = self.api.request(lambda sf: sf.restful("composite/sobjects", method="PATCH", data=body),
-                                   entity="customer")
-        return [self._result(item, item.external_id, answer) for (item, _f), answer in zip(batch, answers, strict=True)]
 
     def _send(self, batch: list[tuple[WriteItem, dict[str, Any], str | None]], upsert: bool) -> list[WriteResult]:
         """https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm"""
@@ -170,7 +172,10 @@ class SalesforcePusher:
             records.append(record)
         path = f"composite/sobjects/{PO_OBJECT}/Revhub_Id__c" if upsert else "composite/sobjects"
         body = exact_json({"allOrNone": False, "records": records})
-        answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        try:
+            answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        except (RetriableError, FatalError, NotFound) as exc:
+            return refused_call([item for item, _f, _t in batch], exc)
         return [self._result(item, target_id, answer)
                 for (item, _fields, target_id), answer in zip(batch, answers, strict=True)]
 
@@ -184,15 +189,11 @@ class SalesforcePusher:
         return WriteResult(item.message_id, "retry" if code in RETRIABLE_CODES else "dead", error=message)
 
 
-def _confined(batch: list[tuple], send: Callable[[list[tuple]], list[WriteResult]]) -> list[WriteResult]:
-    """One collection call's answers; a call refused as a whole (a 404, a refusal, a passing
-    error) answers for its own records only, never for the other calls of the push. A
-    ConfigError (credentials) still stops the push: no record of it can be written."""
-    try:
-        return send(batch)
-    except RetriableError as exc:
-        return [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after) for i, *_ in batch]
-    except FatalError as exc:
-        return [WriteResult(i.message_id, "dead", error=str(exc)) for i, *_ in batch]
-    except NotFound as exc:
-        return [WriteResult(i.message_id, "dead", error=f"Salesforce answered 404 ({exc})") for i, *_ in batch]
+def refused_call(items: list[WriteItem], exc: Exception) -> list[WriteResult]:
+    """The answer of one collection call refused as a whole (a 404, a refusal, a passing error):
+    its own records fail, never the push's other calls. A ConfigError (credentials) is not
+    caught: no record of the push could be written."""
+    if isinstance(exc, RetriableError):
+        return [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after) for i in items]
+    error = f"Salesforce answered 404 ({exc})" if isinstance(exc, NotFound) else str(exc)
+    return [WriteResult(i.message_id, "dead", error=error) for i in items]
