@@ -59,11 +59,18 @@ class XeroConnector:
 
     def __init__(self, api: XeroAPI, name: str = "xero", settings: dict[str, Any] | None = None) -> None:
         self.api, self.name, self.settings = api, name, dict(settings or {})
-        try:
-            # The connection's own tax types, so invoices using them are read back as revhub codes.
-            self.tax_types = xero_tax_types(self.settings)
-        except TaxMappingError as exc:
-            raise ConfigError(str(exc), provider="xero") from None
+        self._tax_types: dict[str, str] | None = None
+
+    @property
+    def tax_types(self) -> dict[str, str]:
+        """The connection's own tax types, so invoices using them are read back as revhub codes
+        (read when first needed: a bad mapping stops invoice reads, not contacts or payments)."""
+        if self._tax_types is None:
+            try:
+                self._tax_types = xero_tax_types(self.settings)
+            except TaxMappingError as exc:
+                raise ConfigError(str(exc), provider="xero") from None
+        return self._tax_types
 
     @classmethod
     def from_connection(cls, name: str, credentials: dict[str, Any], settings: dict[str, Any],
