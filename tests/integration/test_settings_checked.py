@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from revhub.cli import main
 from revhub.mappings.outbox import OutboxWorker
+from revhub.mappings.outbox import plan as outbox_plan
 from revhub.store import Connection, OutboxMessage
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked
@@ -76,3 +77,18 @@ def test_a_target_with_a_setting_its_pusher_refuses_holds_its_messages_and_the_o
         held = s.scalars(select(OutboxMessage).where(OutboxMessage.target_system == "xero")).all()
     assert held and {(m.status, m.attempts) for m in held} == {("failed", 0)}
     assert all("fee_treatment: 'weekly' is not one of" in m.last_error for m in held)
+
+
+def test_the_dry_run_names_the_setting_a_targets_pusher_refuses_and_still_plans_the_others(db, vault, sandboxes):
+    sandboxes("stripe", "xero", companies=3)
+    assert all(r.status == "succeeded" for r in sync_all(db, vault, plan(db)))
+    with db.session(write=True) as s:
+        xero = s.scalars(select(Connection).where(Connection.provider == "xero")).one()
+        xero.settings = {**xero.settings, "tax_types": {"NL_VAT_42": "TAX009"}}
+    submit(db, po_body(first_customer_email(db), [{"description": "Platform licence", "quantity": 1,
+                                                    "unit_price": "100.00"}], "100.00", po_number="4500055002"))
+
+    entries = {(e["target"], e["entity"]): e["payload"] for e in outbox_plan(db, vault)}
+    assert "tax_types names unknown tax codes NL_VAT_42" in entries[("xero", "invoice")]["error"]
+    assert entries[("stripe", "invoice")]["invoice"]["custom_fields"] == [{"name": "PO number",
+                                                                           "value": "4500055002"}]
