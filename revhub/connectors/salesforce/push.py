@@ -17,8 +17,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from revhub.connectors.errors import FatalError, RetriableError
 from revhub.connectors.salesforce import lines as po_lines
-from revhub.connectors.salesforce.client import SalesforceAPI
+from revhub.connectors.salesforce.client import NotFound, SalesforceAPI
 from revhub.connectors.salesforce.line_push import write_lines
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
@@ -170,8 +171,12 @@ class SalesforcePusher:
             records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
                        for item, fields in linked[start:start + BATCH]]
             body = exact_json({"allOrNone": False, "records": records})
-            answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
-                                                                         data=body), entity="customer")
+            try:
+                answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
+                                                                             data=body), entity="customer")
+            except (RetriableError, FatalError, NotFound) as exc:
+                results += refused_call(batch, exc)
+                continue
             results += [self._result(item, item.external_id, answer)
                         for item, answer in zip(batch, answers, strict=True)]
         return results
@@ -189,7 +194,10 @@ class SalesforcePusher:
             records.append(record)
         path = f"composite/sobjects/{PO_OBJECT}/Revhub_Id__c" if upsert else "composite/sobjects"
         body = exact_json({"allOrNone": False, "records": records})
-        answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        try:
+            answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        except (RetriableError, FatalError, NotFound) as exc:
+            return refused_call([item for item, _f, _t in batch], exc)
         return [self._result(item, target_id, answer)
                 for (item, _fields, target_id), answer in zip(batch, answers, strict=True)]
 
@@ -242,3 +250,13 @@ class SalesforcePusher:
         code = errors[0].get("statusCode")
         message = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors)
         return WriteResult(item.message_id, "retry" if code in RETRIABLE_CODES else "dead", error=message)
+
+
+def refused_call(items: list[WriteItem], exc: Exception) -> list[WriteResult]:
+    """The answer of one collection call refused as a whole (a 404, a refusal, a passing error):
+    its own records fail, never the push's other calls. A ConfigError (credentials) is not
+    caught: no record of the push could be written."""
+    if isinstance(exc, RetriableError):
+        return [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after) for i in items]
+    error = f"Salesforce answered 404 ({exc})" if isinstance(exc, NotFound) else str(exc)
+    return [WriteResult(i.message_id, "dead", error=error) for i in items]
