@@ -19,7 +19,7 @@ from revhub.sandbox.xero.store import Record
 from revhub.sandbox.xero.xerojson import DateFormatError, RawJSON, dumps, parse_date
 
 ALLOCATE = {"CreditNotes": credit_notes.allocate, "Overpayments": overpayments.allocate}
-ATTACHABLE = frozenset({"Invoices"})
+ATTACHABLE = frozenset({"Invoices", "CreditNotes", "BankTransactions"})
 
 
 class RawFile:

@@ -1,4 +1,4 @@
-"""Files attached to documents: ``/Invoices/{id}/Attachments/{FileName}``.
+"""Files attached to documents: ``/{Invoices,CreditNotes,BankTransactions}/{id}/Attachments/{FileName}``.
 
 The body of a PUT/POST is the file itself (raw bytes, not JSON). Xero keeps the file name
 as sent, guesses the MIME type from it, counts the bytes and answers ``{"Attachments":

@@ -119,7 +119,7 @@ def mark_role(w: Write, contact_id: str, kind: str) -> None:
     bump ``UpdatedDateUTC`` for that, so neither does the sandbox."""
     contact = w.books["Contacts"].get(contact_id)
     if contact is not None:
-        flag = "IsCustomer" if kind.startswith("ACCREC") else "IsSupplier"
+        flag = "IsCustomer" if kind.startswith(("ACCREC", "RECEIVE")) else "IsSupplier"
         if not contact.data.get(flag):
             contact.data[flag] = True
             contact.touch(contact.updated)

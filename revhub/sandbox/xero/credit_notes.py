@@ -65,6 +65,7 @@ def create(w: Write, element: dict) -> Record:
     data["LineItems"] = lines.build_lines(
         w, element.get("LineItems") or [], [], status != "DRAFT", data["LineAmountTypes"]
     )
+    lines.require_non_negative(data["LineItems"], data["LineAmountTypes"])
     record = Record(data["CreditNoteID"], data, w.stamp)
     recompute(data)
     w.save("CreditNotes", record, created=True)
@@ -85,6 +86,7 @@ def update(w: Write, record: Record, element: dict) -> Record:
     data["LineItems"] = lines.build_lines(
         w, element.get("LineItems"), data["LineItems"], status != "DRAFT", data["LineAmountTypes"]
     )
+    lines.require_non_negative(data["LineItems"], data["LineAmountTypes"])
     data["Status"] = status
     recompute(data)
     w.save("CreditNotes", record, created=False)

@@ -150,6 +150,7 @@ def _apply(w: Write, record: Record, element: dict, status: str, creating: bool)
         missing = [line for line in data["LineItems"] if not line.get("AccountCode")]
         if missing:
             raise ValidationFailed("The account code or ID must be specified")
+    lines.require_non_negative(data["LineItems"], data["LineAmountTypes"])
     data["Status"] = status
     recompute(data)
 

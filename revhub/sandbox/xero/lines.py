@@ -13,6 +13,7 @@ from revhub.sandbox.xero.amounts import amount, cents, exact_cents, rounded_cent
 from revhub.sandbox.xero.documents import new_id, number
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
+from revhub.sandbox.xero.store import Record
 
 QUANTITY_DP = 4  # Xero keeps quantities to 4 decimal places
 
@@ -45,46 +46,21 @@ def build_lines(
 
 
 def _line(w: Write, raw: dict, require_account: bool, amount_types: str) -> dict:
-    books = w.books
     quantity = unit_amount(number(raw, "Quantity", Decimal(1)), QUANTITY_DP).normalize()
-    item_code = raw.get("ItemCode")
-    item = books["Items"].by_key("Code", str(item_code)) if item_code else None
-    if item_code and item is None:
-        raise ValidationFailed(f"Item code '{item_code}' is not valid")
+    item = _item(w, raw)
     sales = (item.data.get("SalesDetails") or {}) if item else {}
-    unit = number(raw, "UnitAmount")
-    given_total = number(raw, "LineAmount")
-    if unit is None:
-        unit = given_total / quantity if given_total is not None and quantity else None
-        unit = sales.get("UnitPrice", Decimal(0)) if unit is None else unit
-    unit = unit_amount(unit, w.unit_dp)
-    discount = number(raw, "DiscountRate", Decimal(0))
-    line_cents = rounded_cents(quantity * unit * (1 - discount / 100))
-    if given_total is not None and exact_cents(given_total, "LineAmount") != line_cents:
-        raise ValidationFailed(
-            f"The line total {given_total} does not match the expected line total "
-            f"{amount(line_cents)}"
-        )
-    account_code = raw.get("AccountCode") or sales.get("AccountCode")
-    account = books["Accounts"].by_key("Code", str(account_code)) if account_code else None
-    if account_code and account is None:
-        raise ValidationFailed(
-            f"Account code '{account_code}' is not a valid code for this document."
-        )
-    if require_account and not account_code:
-        raise ValidationFailed("The account code or ID must be specified")
+    unit, line_cents, discount = _amounts(w, raw, quantity, sales)
+    account = _account(w, raw, sales, require_account)
     line = {
         "LineItemID": str(raw.get("LineItemID") or new_id()).lower(),
-        "Description": raw.get("Description")
-        or (item.data.get("Description") if item else "")
-        or "",
+        "Description": raw.get("Description") or (item.data.get("Description") if item else "") or "",
         "Quantity": quantity if quantity.as_tuple().exponent < 0 else quantity.quantize(Decimal("1.0")),
         "UnitAmount": unit,
     }
-    if item_code:
+    if item is not None:
         line["ItemCode"] = item.data["Code"]
-    if account_code:
-        line["AccountCode"] = str(account_code)
+    if account is not None:
+        line["AccountCode"] = account.data["Code"]
     given_type = raw.get("TaxType") or ("NONE" if amount_types == "NoTax" else None)
     rate = tax.line_tax_type(w, given_type, account, sales.get("TaxType"))
     line["TaxType"] = rate.data["TaxType"]
@@ -100,6 +76,52 @@ def _line(w: Write, raw: dict, require_account: bool, amount_types: str) -> dict
         line["DiscountRate"] = discount
     line["Tracking"] = raw.get("Tracking") or []
     return line
+
+
+def _item(w: Write, raw: dict) -> Record | None:
+    code = raw.get("ItemCode")
+    item = w.books["Items"].by_key("Code", str(code)) if code else None
+    if code and item is None:
+        raise ValidationFailed(f"Item code '{code}' is not valid")
+    return item
+
+
+def _amounts(w: Write, raw: dict, quantity: Decimal, sales: dict) -> tuple[Decimal, int, Decimal]:
+    """The unit amount as kept, the line amount in cents, and the discount rate."""
+    unit = number(raw, "UnitAmount")
+    given_total = number(raw, "LineAmount")
+    if unit is None:
+        unit = given_total / quantity if given_total is not None and quantity else None
+        unit = sales.get("UnitPrice", Decimal(0)) if unit is None else unit
+    unit = unit_amount(unit, w.unit_dp)
+    discount = number(raw, "DiscountRate", Decimal(0))
+    line_cents = rounded_cents(quantity * unit * (1 - discount / 100))
+    if given_total is not None and exact_cents(given_total, "LineAmount") != line_cents:
+        raise ValidationFailed(
+            f"The line total {given_total} does not match the expected line total "
+            f"{amount(line_cents)}"
+        )
+    return unit, line_cents, discount
+
+
+def _account(w: Write, raw: dict, sales: dict, required: bool) -> Record | None:
+    code = raw.get("AccountCode") or sales.get("AccountCode")
+    account = w.books["Accounts"].by_key("Code", str(code)) if code else None
+    if code and account is None:
+        raise ValidationFailed(f"Account code '{code}' is not a valid code for this document.")
+    if required and account is None:
+        raise ValidationFailed("The account code or ID must be specified")
+    return account
+
+
+NEGATIVE_TOTAL = "The Total for this document must be greater than or equal to zero."
+
+
+def require_non_negative(lines: list[dict], amount_types: str) -> None:
+    """Xero refuses a document whose lines add up below zero (a discount line may be
+    negative; the document may not)."""
+    if totals(lines, amount_types)["_total_cents"] < 0:
+        raise ValidationFailed(NEGATIVE_TOTAL)
 
 
 def totals(lines: list[dict], amount_types: str) -> dict:

@@ -48,6 +48,7 @@ def from_bank_transaction(w: Write, transaction: dict) -> Record:
         "CurrencyCode": transaction["CurrencyCode"],
         "CurrencyRate": transaction["CurrencyRate"],
         "RemainingCredit": transaction["Total"],
+        "_AmountPaid": amount(0),  # refunded in cash, by payments against the overpayment
         "Allocations": [],
         "Payments": [],
         "HasAttachments": False,
@@ -58,12 +59,14 @@ def from_bank_transaction(w: Write, transaction: dict) -> Record:
 
 
 def recompute(data: dict) -> None:
-    """``RemainingCredit`` after allocations; a fully allocated overpayment is PAID."""
-    used = sum(cents(a["Amount"]) for a in data["Allocations"])
+    """``RemainingCredit`` after allocations and refunds; at zero the overpayment is PAID."""
+    used = sum(cents(a["Amount"]) for a in data["Allocations"]) + cents(data["_AmountPaid"])
     remaining = cents(data["Total"]) - used
     data["RemainingCredit"] = amount(remaining)
     if data["Status"] == "AUTHORISED" and remaining == 0:
         data["Status"] = "PAID"
+    elif data["Status"] == "PAID" and remaining > 0:
+        data["Status"] = "AUTHORISED"
 
 
 def allocate(w: Write, overpayment: Record, element: dict) -> dict:

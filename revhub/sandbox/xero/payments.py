@@ -7,7 +7,7 @@ document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edite
 
 from __future__ import annotations
 
-from revhub.sandbox.xero import accounts, contacts, credit_notes, invoices
+from revhub.sandbox.xero import accounts, contacts, credit_notes, invoices, overpayments
 from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.amounts import amount, cents, exact_cents
 from revhub.sandbox.xero.errors import ValidationFailed
@@ -24,6 +24,8 @@ _TYPES = {
     "ACCPAY": "ACCPAYPAYMENT",
     "ACCRECCREDIT": "ARCREDITPAYMENT",
     "ACCPAYCREDIT": "APCREDITPAYMENT",
+    "RECEIVE-OVERPAYMENT": "AROVERPAYMENTPAYMENT",  # an overpayment refunded
+    "SPEND-OVERPAYMENT": "APOVERPAYMENTPAYMENT",
 }
 
 
@@ -73,7 +75,7 @@ def delete(w: Write, record: Record, element: dict) -> Record:
     payment = record.data
     if payment["Status"] == "DELETED":
         raise ValidationFailed("This payment has already been deleted.")
-    resource = "Invoices" if "Invoice" in payment else "CreditNotes"
+    resource = next(r for r, key in _LINK.items() if key in payment)
     link = payment[_LINK[resource]]
     document = w.books[resource].get(link[_ID[resource]])
     payment["Status"] = "DELETED"
@@ -82,8 +84,10 @@ def delete(w: Write, record: Record, element: dict) -> Record:
     return record
 
 
-_LINK = {"Invoices": "Invoice", "CreditNotes": "CreditNote"}
-_ID = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID"}
+_LINK = {"Invoices": "Invoice", "CreditNotes": "CreditNote", "Overpayments": "Overpayment"}
+_ID = {"Invoices": "InvoiceID", "CreditNotes": "CreditNoteID", "Overpayments": "OverpaymentID"}
+_NUMBER = {"Invoices": "InvoiceNumber", "CreditNotes": "CreditNoteNumber"}
+_RECOMPUTE = {"CreditNotes": credit_notes.recompute, "Overpayments": overpayments.recompute}
 # Read-only fields the SDK serialises into every model; Xero ignores them.
 _SDK_DEFAULTS = {"HasAccount", "HasValidationErrors", "HasErrors", "HasAttachments"}
 
@@ -99,6 +103,11 @@ def _document(w: Write, element: dict) -> tuple[Record, str]:
         if found is None:
             raise ValidationFailed("Credit note could not be found")
         return found, "CreditNotes"
+    if isinstance(element.get("Overpayment"), dict):
+        found = overpayments.find(w, element["Overpayment"])
+        if found is None:
+            raise ValidationFailed("Overpayment could not be found")
+        return found, "Overpayments"
     raise ValidationFailed("Payments must be made against an Invoice or Credit Note")
 
 
@@ -121,21 +130,11 @@ def _account(w: Write, ref: object) -> Record:
 
 
 def _document_link(data: dict, resource: str) -> dict:
-    if resource == "Invoices":
-        return {
-            "Type": data["Type"],
-            "InvoiceID": data["InvoiceID"],
-            "InvoiceNumber": data["InvoiceNumber"],
-            "Contact": data["Contact"],
-            "CurrencyCode": data["CurrencyCode"],
-        }
-    return {
-        "Type": data["Type"],
-        "CreditNoteID": data["CreditNoteID"],
-        "CreditNoteNumber": data["CreditNoteNumber"],
-        "Contact": data["Contact"],
-        "CurrencyCode": data["CurrencyCode"],
-    }
+    link = {"Type": data["Type"], _ID[resource]: data[_ID[resource]]}
+    if resource in _NUMBER:
+        link[_NUMBER[resource]] = data[_NUMBER[resource]]
+    link.update(Contact=data["Contact"], CurrencyCode=data["CurrencyCode"])
+    return link
 
 
 def _apply_to_document(
@@ -161,6 +160,6 @@ def _apply_to_document(
         if data["Status"] == "PAID":
             data["FullyPaidOnDate"] = payment["Date"]
     else:
-        credit_notes.recompute(data)
+        _RECOMPUTE[resource](data)
     contacts.mark_role(w, data["Contact"]["ContactID"], data["Type"])
     w.save(resource, document, created=False)

@@ -4,59 +4,11 @@ fields ``where``/``order`` may name, and the create/update handlers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from revhub.sandbox.xero import contacts, credit_notes, invoices, payments, purchase_orders
+from revhub.sandbox.xero.resource_types import COMMON_GET, Resource, by_field, read_only
+from revhub.sandbox.xero.resources_ledger import LEDGER_RESOURCES
 
-from revhub.sandbox.xero import (
-    bank_transactions,
-    bank_transfers,
-    contacts,
-    credit_notes,
-    invoices,
-    overpayments,
-    payments,
-    purchase_orders,
-    tax,
-)
-from revhub.sandbox.xero.errors import ValidationFailed
-from revhub.sandbox.xero.ledger import Write
-from revhub.sandbox.xero.store import Record
-
-_COMMON_GET = frozenset({"where", "order", "page", "pageSize"})
-
-
-def _read_only(w: Write, element: dict) -> Record:
-    raise ValidationFailed("This resource cannot be created through the sandbox API.")
-
-
-@dataclass(frozen=True)
-class Resource:
-    name: str  # path segment and wrapper key, e.g. "Invoices"
-    type_name: str  # singular, as Xero names it in query errors
-    id_field: str
-    key_field: str | None  # natural key also accepted in the path
-    paged: bool
-    get_params: frozenset[str]
-    find: Callable[[Write, dict], Record | None]
-    create: Callable[[Write, dict], Record]
-    update: Callable[[Write, Record, dict], Record] | None
-    where_fields: frozenset[str]
-    list_filters: dict[str, str] = field(default_factory=dict)  # query param -> field path
-    search_fields: tuple[str, ...] = ()
-    write_params: frozenset[str] = frozenset({"summarizeErrors", "unitdp"})
-    status_attribute: bool = True  # whether the model has StatusAttributeString
-
-
-def _by(id_field: str, key_field: str | None, resource: str):
-    def find(w: Write, element: dict) -> Record | None:
-        if element.get(id_field):
-            return w.books[resource].get(str(element[id_field]))
-        if key_field and element.get(key_field):
-            return w.books[resource].by_key(key_field, str(element[key_field]))
-        return None
-
-    return find
-
+__all__ = ["RESOURCES", "Resource"]
 
 _DOC_FIELDS = frozenset(
     {
@@ -80,14 +32,15 @@ _DOC_FIELDS = frozenset(
 
 RESOURCES: dict[str, Resource] = {
     r.name.lower(): r
-    for r in (
+    for r in LEDGER_RESOURCES
+    + (
         Resource(
             "Invoices",
             "Invoice",
             "InvoiceID",
             "InvoiceNumber",
             True,
-            _COMMON_GET
+            COMMON_GET
             | {
                 "IDs",
                 "InvoiceNumbers",
@@ -117,7 +70,7 @@ RESOURCES: dict[str, Resource] = {
             "ContactID",
             "ContactNumber",
             True,
-            _COMMON_GET | {"IDs", "includeArchived", "summaryOnly", "searchTerm"},
+            COMMON_GET | {"IDs", "includeArchived", "summaryOnly", "searchTerm"},
             contacts.find_contact,
             contacts.create,
             contacts.update,
@@ -162,8 +115,8 @@ RESOURCES: dict[str, Resource] = {
             None,
             False,
             frozenset({"where", "order"}),
-            _by("AccountID", None, "Accounts"),
-            _read_only,
+            by_field("AccountID", None, "Accounts"),
+            read_only,
             None,
             frozenset(
                 {
@@ -180,41 +133,13 @@ RESOURCES: dict[str, Resource] = {
             ),
         ),
         Resource(
-            "TaxRates",
-            "TaxRate",
-            "TaxType",
-            "Name",
-            False,
-            frozenset({"where", "order"}),
-            tax.find,
-            tax.create,
-            tax.update,
-            frozenset(
-                {
-                    "Name",
-                    "TaxType",
-                    "Status",
-                    "ReportTaxType",
-                    "DisplayTaxRate",
-                    "EffectiveRate",
-                    "CanApplyToRevenue",
-                    "CanApplyToExpenses",
-                    "CanApplyToAssets",
-                    "CanApplyToLiabilities",
-                    "CanApplyToEquity",
-                }
-            ),
-            write_params=frozenset(),
-            status_attribute=False,
-        ),
-        Resource(
             "Payments",
             "Payment",
             "PaymentID",
             None,
             True,
-            _COMMON_GET,
-            _by("PaymentID", None, "Payments"),
+            COMMON_GET,
+            by_field("PaymentID", None, "Payments"),
             payments.create,
             payments.delete,
             frozenset(
@@ -241,92 +166,11 @@ RESOURCES: dict[str, Resource] = {
             "CreditNoteID",
             "CreditNoteNumber",
             True,
-            _COMMON_GET | {"unitdp"},
+            COMMON_GET | {"unitdp"},
             credit_notes.find,
             credit_notes.create,
             credit_notes.update,
             _DOC_FIELDS | {"CreditNoteID", "CreditNoteNumber", "RemainingCredit"},
-        ),
-        Resource(
-            "BankTransactions",
-            "BankTransaction",
-            "BankTransactionID",
-            None,
-            True,
-            _COMMON_GET | {"unitdp"},
-            bank_transactions.find,
-            bank_transactions.create,
-            bank_transactions.update,
-            frozenset(
-                {
-                    "BankTransactionID",
-                    "Type",
-                    "Status",
-                    "Reference",
-                    "Date",
-                    "Contact.ContactID",
-                    "BankAccount.AccountID",
-                    "BankAccount.Code",
-                    "CurrencyCode",
-                    "Total",
-                    "IsReconciled",
-                    "OverpaymentID",
-                    "UpdatedDateUTC",
-                }
-            ),
-        ),
-        Resource(
-            "Overpayments",
-            "Overpayment",
-            "OverpaymentID",
-            None,
-            True,
-            _COMMON_GET | {"unitdp"},
-            overpayments.find,
-            overpayments.create_directly,
-            None,
-            frozenset(
-                {
-                    "OverpaymentID",
-                    "Type",
-                    "Status",
-                    "Reference",
-                    "Date",
-                    "Contact.ContactID",
-                    "CurrencyCode",
-                    "Total",
-                    "RemainingCredit",
-                    "UpdatedDateUTC",
-                }
-            ),
-            write_params=frozenset(),
-            status_attribute=False,
-        ),
-        Resource(
-            "BankTransfers",
-            "BankTransfer",
-            "BankTransferID",
-            None,
-            False,
-            frozenset({"where", "order"}),
-            bank_transfers.find,
-            bank_transfers.create,
-            None,
-            frozenset(
-                {
-                    "BankTransferID",
-                    "Amount",
-                    "Date",
-                    "Reference",
-                    "FromBankAccount.Code",
-                    "ToBankAccount.Code",
-                    "FromBankTransactionID",
-                    "ToBankTransactionID",
-                    "CreatedDateUTC",
-                }
-            ),
-            write_params=frozenset(),
-            status_attribute=False,
         ),
         Resource(
             "PurchaseOrders",

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections import deque
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Response, redirect, request
@@ -21,6 +19,7 @@ from revhub.sandbox.common import CONTROL_PREFIX, FaultResponse, Sandbox
 from revhub.sandbox.xero import accounts, seeding
 from revhub.sandbox.xero.accounting import Accounting, RawFile
 from revhub.sandbox.xero.errors import NotFound, ProblemError, XeroError, forbidden, unauthorized
+from revhub.sandbox.xero.exchanges import ExchangeLog
 from revhub.sandbox.xero.idempotency import Answer, IdempotencyCache
 from revhub.sandbox.xero.identity import (
     OAuthError,
@@ -43,23 +42,6 @@ DEFAULT_TENANT_ID = "4f7c2e1a-6b0d-4c3e-9a51-0d2f8e6b7a10"
 DEFAULT_TENANT_NAME = "Revhub Demo Company (NL)"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # PROVIDERS.md 2.6: 10 MB hard limit
 API_PREFIX = "api.xro/2.0/"
-EXCHANGES_KEPT = 2000
-EXCHANGE_BODY_LIMIT = 1024 * 1024  # larger answers are logged without their body
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One Accounting API call as the sandbox saw it: what was sent and what it answered."""
-
-    method: str
-    path: str
-    query: str
-    request_body: bytes
-    status: int
-    content_type: str
-    response_body: bytes | None
-
-
 class XeroSandbox(Sandbox):
     """A faithful local Xero for xero-python 15.2.0 and plain HTTP clients.
 
@@ -99,7 +81,7 @@ class XeroSandbox(Sandbox):
         self.webhooks = WebhookDispatcher(self.clock)
         self.accounting = Accounting(settings.get("provider_name", "revhub sandbox"))
         # The last calls with their bodies, so tests can hold both sides to Xero's models.
-        self.exchanges: deque[Exchange] = deque(maxlen=EXCHANGES_KEPT)
+        self.exchanges = ExchangeLog()
         self.tenants: dict[str, TenantData] = {}
         self._tenant_meta: dict[str, Tenant] = {}
         self.default_tenant_id = self.add_tenant(
@@ -251,22 +233,8 @@ class XeroSandbox(Sandbox):
         finally:
             self.limiter.release(tenant_id)
         response.headers.extend(limit_headers)
-        self._record(response)
+        self.exchanges.record(request, response)
         return response
-
-    def _record(self, response: Response) -> None:
-        body = response.get_data() if response.direct_passthrough is False else None
-        self.exchanges.append(
-            Exchange(
-                request.method,
-                request.path,
-                request.query_string.decode(),
-                request.get_data(cache=True),
-                response.status_code,
-                response.content_type or "",
-                body if body is not None and len(body) <= EXCHANGE_BODY_LIMIT else None,
-            )
-        )
 
     def _answer(self, tenant_id: str, path: str) -> Response:
         body_bytes = request.get_data(cache=True)

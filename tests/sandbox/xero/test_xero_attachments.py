@@ -64,3 +64,30 @@ def test_a_keyed_upload_is_stored_once(accounting, tenant, invoice):
     ]
     [stored] = accounting.get_invoice_attachments(tenant, invoice.invoice_id).attachments
     assert answers == [stored.attachment_id] * 2  # replayed, not uploaded again
+
+
+def test_a_fee_receipt_is_attached_to_its_bank_transaction(accounting, tenant, customer):
+    from datetime import date
+    from decimal import Decimal
+
+    from xero_python.accounting import (
+        Account,
+        BankTransaction,
+        BankTransactions,
+        Contact,
+        LineAmountTypes,
+        LineItem,
+    )
+
+    [fee] = accounting.create_bank_transactions(tenant, BankTransactions(bank_transactions=[
+        BankTransaction(type="SPEND", contact=Contact(contact_id=customer.contact_id),
+                        bank_account=Account(code="091"), date=date(2024, 3, 10),
+                        line_amount_types=LineAmountTypes.NOTAX,
+                        line_items=[LineItem(description="Stripe fees", quantity=1,
+                                             unit_amount=Decimal("2.90"), account_code="404")])
+    ])).bank_transactions
+    accounting.create_bank_transaction_attachment_by_file_name(
+        tenant, fee.bank_transaction_id, "fees-2024-03.csv", b"date,fee\n2024-03-10,2.90\n")
+    [listed] = accounting.get_bank_transaction_attachments(
+        tenant, fee.bank_transaction_id).attachments
+    assert (listed.file_name, listed.mime_type) == ("fees-2024-03.csv", "text/csv")

@@ -212,3 +212,18 @@ def test_a_read_never_sees_half_a_transfer(sandbox, server, tenant, token_store,
         seen.append(len(answer["BankTransactions"]))
     writer.join()
     assert seen and all(count % 2 == 0 for count in seen)
+
+
+def test_an_overpayment_refunded_in_cash_is_used_up(accounting, tenant, customer):
+    from xero_python.accounting import Overpayment, Payment
+
+    [received] = _create(accounting, tenant, _transaction(
+        customer.contact_id, kind="RECEIVE-OVERPAYMENT", amount="200.00"))
+    refund = accounting.create_payment(tenant, Payment(
+        overpayment=Overpayment(overpayment_id=received.overpayment_id),
+        account=Account(code="091"), date=date(2024, 3, 15), amount=Decimal("200.00"),
+        reference="re_3PqK2x")).payments[0]
+    assert refund.payment_type == "AROVERPAYMENTPAYMENT"
+    overpayment = accounting.get_overpayment(tenant, received.overpayment_id).overpayments[0]
+    assert (overpayment.remaining_credit, overpayment.status) == (0, "PAID")
+    assert overpayment.payments[0].payment_id == refund.payment_id

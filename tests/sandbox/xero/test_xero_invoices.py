@@ -354,3 +354,14 @@ def test_invoice_dates_come_back_as_dates(accounting, tenant, customer, sandbox)
     assert invoice.due_date == date(2024, 3, 31)
     assert invoice.updated_date_utc.tzinfo is not None
     assert abs(invoice.updated_date_utc - sandbox.clock.now()) < timedelta(minutes=1)
+
+
+def test_a_discount_line_may_be_negative_but_the_total_may_not(accounting, tenant, customer):
+    invoice = sales_invoice(customer.contact_id, quantity=1, unit=Decimal("100.00"))
+    invoice.line_items.append(LineItem(description="Discount", quantity=1,
+                                       unit_amount=Decimal("-20.00"), account_code="200"))
+    assert create(accounting, tenant, invoice)[0].total == Decimal("80.00")
+    invoice.line_items[1].unit_amount = Decimal("-100.01")
+    with pytest.raises(AccountingBadRequestException) as caught:
+        create(accounting, tenant, invoice)
+    assert caught.value.reason == "The Total for this document must be greater than or equal to zero."

@@ -133,3 +133,17 @@ def test_a_refused_element_echoes_its_dates_as_xero_renders_them(server, tenant,
     [element] = answer["Invoices"]
     assert element["StatusAttributeString"] == "ERROR"
     assert element["Date"] == "/Date(1709251200000+0000)/"
+
+
+def test_the_recorded_calls_expose_a_request_xero_would_not_understand(
+    sandbox, server, tenant, token_store
+):
+    from tests.sandbox.xero.xero_models import assert_exchanges_fit_models
+
+    body = {"Contacts": [{"Name": "Initech", "VatNumber": "NL001234567B01"}]}
+    requests.put(f"{server.url}/api.xro/2.0/Contacts", json=body, timeout=10, headers={
+        "Authorization": "Bearer " + token_store["token"]["access_token"],
+        "xero-tenant-id": tenant})
+    with pytest.raises(ModelMismatch, match="VatNumber"):
+        assert_exchanges_fit_models(sandbox)
+    sandbox.exchanges.clear()  # the fixture's own check after the test
