@@ -25,8 +25,8 @@ from revhub.sync.jobs import plan, sync_all
 from tests.integration.purchase_orders import linked
 
 DAY = 86400
-# Two quick attempts per call in the HTTP layer, so a burst of faults spans outbox rounds.
-FAST_RETRIES = {"retry_attempts": 2, "max_backoff_seconds": 0.05}
+# Quick retries in the HTTP layer (Stripe: two attempts; Xero: its eight, backing off 50 ms at most).
+FAST_RETRIES = {"retry_attempts": 2, "max_backoff_seconds": 0.05, "retry_max_backoff_seconds": 0.05}
 BOOKS = {"fee_treatment": "per_payout", "clearing_account_code": "091", "bank_account_code": "090",
          "fee_account_code": "404"}
 

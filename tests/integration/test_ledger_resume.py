@@ -22,9 +22,9 @@ pytestmark = pytest.mark.store
 def paid_then_credit_refused(db, vault, hub, number: str) -> str:  # noqa: F811
     """A 1,200 payment on a 1,000 invoice whose first write-back lands the payment in Xero and
     then fails on the overpayment (Xero answers 503 past the HTTP layer's retries)."""
-    with db.session(write=True) as s:  # two quick attempts per call, so the 503s outlast them
+    with db.session(write=True) as s:  # quick retries: the 503s outlast its eight attempts in no time
         xero = s.scalars(select(Connection).where(Connection.name == "xero")).one()
-        xero.settings = {**xero.settings, "retry_attempts": 2, "max_backoff_seconds": 0.05}
+        xero.settings = {**xero.settings, "retry_max_backoff_seconds": 0.05}
     invoice = invoiced(db, vault, number)
     intent = pay_in_stripe(hub, linked(db, "invoice", invoice.id, "stripe"), 120000)
     hub.clock.advance(60)
