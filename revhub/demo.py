@@ -73,11 +73,15 @@ def start_background(db: Database, vault: Vault) -> Workers:
     """The first full sync, then the clock and the workers."""
     workers = Workers(db, vault)
 
-    def first_sync() -> None:
-        results = sync_all(db, vault, plan(db))
-        for r in results:
-            log.info("demo sync %s/%s: %s, %d fetched", r.connection, r.entity, r.status, r.fetched)
+    def run() -> None:
+        first_sync(db, vault)
         workers.start()
 
-    threading.Thread(target=first_sync, name="revhub-demo-sync", daemon=True).start()
+    threading.Thread(target=run, name="revhub-demo-sync", daemon=True).start()
     return workers
+
+
+def first_sync(db: Database, vault: Vault) -> None:
+    """The demo's first full sync of every connection (its writes then go out through the outbox)."""
+    for r in sync_all(db, vault, plan(db)):
+        log.info("demo sync %s/%s: %s, %d fetched", r.connection, r.entity, r.status, r.fetched)

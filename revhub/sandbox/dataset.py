@@ -11,6 +11,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from revhub.money import exponent
 from revhub.store.commerce import PAYMENT_TERM_DAYS as TERMS_DAYS
@@ -93,14 +94,50 @@ class PurchaseOrder:
         return sum(line.amount for line in self.lines)
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What a card payment or refund moved in the processor's balance: minor units of the
+    settlement currency, and the processor's fee there (none on a refund)."""
+
+    amount: int
+    currency: str
+    fee: int = 0
+
+
+@cache
+def _stripe_pricing():
+    """The Stripe sandbox's own conversion and pricing (a EUR account, its default settings):
+    the one source of every settled amount and fee, so the bookkeeping side's copies equal Stripe's."""
+    from revhub.sandbox.stripe.balance import Balance  # the Stripe sandbox imports this module
+
+    return Balance(store=None, now=lambda: 0, emit=lambda *args, **kwargs: None)  # type: ignore[arg-type]
+
+
+def stripe_settlement(amount: int, currency: str, *, charged: bool = True) -> Settlement:
+    """``amount`` minor units of ``currency`` as Stripe settles it (with its fee on a charge)."""
+    settled, target, rate = _stripe_pricing().convert(amount, currency.lower())
+    fee = _stripe_pricing().fee(settled, target, rate is not None) if charged else 0
+    return Settlement(settled, target.upper(), fee)
+
+
 @dataclass
 class Payment:
     key: str
     invoice: str
     amount: int       # minor units actually received (may exceed amount due)
-    fee: int          # processor fee, minor units
+    currency: str
     paid_at: datetime
     kind: str         # full | partial | over
+
+    @property
+    def settled(self) -> Settlement:
+        """The charge as Stripe settled it, with Stripe's fee."""
+        return stripe_settlement(self.amount, self.currency)
+
+    @property
+    def fee(self) -> int:
+        """Stripe's processing fee, in the settlement currency's minor units."""
+        return self.settled.fee
 
     @property
     def processor_id(self) -> str:
@@ -114,8 +151,14 @@ class Refund:
     key: str
     payment: str
     amount: int
+    currency: str
     reason: str
     refunded_at: datetime
+
+    @property
+    def settled(self) -> Settlement:
+        """The refund as Stripe took it from the balance (no fee is returned)."""
+        return stripe_settlement(self.amount, self.currency, charged=False)
 
     @property
     def processor_id(self) -> str:
@@ -226,10 +269,7 @@ def _add_payments(ds: Dataset, rng: random.Random, invoice: Invoice, today: date
     paid_at = datetime(paid_on.year, paid_on.month, paid_on.day, 14, 30, tzinfo=UTC)
 
     def pay(kind: str, amount: int) -> Payment:
-        # Card-style fee: 2.9% + a fixed part, in the invoice currency.
-        fixed = 30 if exponent(invoice.currency) == 2 else 40
-        payment = Payment(f"p{len(ds.payments) + 1:05d}", invoice.number, amount,
-                          amount * 29 // 1000 + fixed, paid_at, kind)
+        payment = Payment(f"p{len(ds.payments) + 1:05d}", invoice.number, amount, invoice.currency, paid_at, kind)
         ds.payments.append(payment)
         return payment
 
@@ -242,7 +282,7 @@ def _add_payments(ds: Dataset, rng: random.Random, invoice: Invoice, today: date
         invoice.status = "paid"
         if rng.random() < 0.15:
             ds.refunds.append(Refund(f"r{len(ds.refunds) + 1:05d}", payment.key, invoice.lines[-1].amount,
-                                     "requested_by_customer", paid_at + timedelta(days=5)))
+                                     invoice.currency, "requested_by_customer", paid_at + timedelta(days=5)))
     elif roll < 0.75:
         pay("partial", invoice.total // 2)
     elif roll < 0.8:

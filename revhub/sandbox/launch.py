@@ -16,8 +16,17 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.server import SandboxServer
+from revhub.sandbox.xero import seeding as xero_seed
 
 PROVIDERS = ("salesforce", "stripe", "xero")
+# How the hub books Stripe money in the sandbox organisation's chart (accounts.DEFAULT_CHART), as
+# the Xero seed does: payments into the Stripe clearing account, each charge's fee a spend-money
+# to Bank Fees, each landed payout a transfer from clearing to the business bank account.
+# Per charge, not per payout: each fee then names its Stripe balance transaction, so the books
+# check meets it one for one (a per-payout booking lands in the month the payout arrives, and
+# the fees of a payout still in transit are not booked yet).
+XERO_LEDGER_SETTINGS = {"fee_treatment": "per_charge", "clearing_account_code": xero_seed.CLEARING_ACCOUNT,
+                        "bank_account_code": xero_seed.BANK_ACCOUNT, "fee_account_code": xero_seed.FEE_ACCOUNT}
 
 
 @dataclass
@@ -63,7 +72,8 @@ def _xero(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) 
         "xero", sandbox, server,
         credentials={"client_id": sandbox.authority.client_id, "client_secret": sandbox.authority.client_secret,
                      "refresh_token": token["refresh_token"]},
-        settings={"identity_url": server.url, "api_url": server.url, "tenant_id": sandbox.default_tenant_id})
+        settings={"identity_url": server.url, "api_url": server.url, "tenant_id": sandbox.default_tenant_id,
+                  **XERO_LEDGER_SETTINGS})
 
 
 def _stripe(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:

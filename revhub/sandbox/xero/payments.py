@@ -3,11 +3,13 @@
 Rules (PROVIDERS.md 2.4): the document must be AUTHORISED; the account must be a BANK account
 or have ``EnablePaymentsToAccount``; ``Amount`` ≤ ``AmountDue``; a payment that clears the
 document flips it to PAID and sets ``FullyPaidOnDate``. Payments cannot be edited, only deleted.
+A payment in another currency than its bank account's moves that account by ``BankAmount``,
+converted at its ``CurrencyRate`` (:mod:`revhub.sandbox.xero.fx`).
 """
 
 from __future__ import annotations
 
-from revhub.sandbox.xero import accounts, contacts, credit_notes, invoices, overpayments
+from revhub.sandbox.xero import accounts, contacts, credit_notes, fx, invoices, overpayments
 from revhub.sandbox.xero import documents as docs
 from revhub.sandbox.xero.amounts import amount, cents, exact_cents
 from revhub.sandbox.xero.errors import ValidationFailed
@@ -44,11 +46,15 @@ def create(w: Write, element: dict) -> Record:
     if minor > cents(data[outstanding_field]):
         raise ValidationFailed(OVERPAYMENT)
     paid_on = docs.date_field(element, "Date", day(w.now))
-    rate = docs.number(element, "CurrencyRate") or data.get("CurrencyRate")
+    currency = data["CurrencyCode"]
+    # Xero converts at the rate given with the payment, else at the day's rate (not the document's).
+    rate = fx.payment_rate(docs.number(element, "CurrencyRate"), currency, docs.BASE_CURRENCY, paid_on.date())
+    bank_currency = account.data.get("CurrencyCode") or docs.BASE_CURRENCY
     payment = {
         "PaymentID": docs.new_id(),
         "Date": paid_on,
-        "BankAmount": amount(minor),
+        "BankAmount": amount(fx.bank_cents(minor, currency, bank_currency, docs.BASE_CURRENCY, rate,
+                                           paid_on.date())),
         "Amount": amount(minor),
         "Reference": element.get("Reference") or "",
         "CurrencyRate": rate,

@@ -4,23 +4,32 @@ without HTTP.
 
 Mapping: products → Items; companies → Contacts (billing-system name, AP e-mail, tax number,
 billing person as first/last name); invoices → AUTHORISED ACCREC invoices whose ``Reference``
-is the customer's PO number (voided ones VOIDED); payments → Payments into the Stripe clearing
-account 091, capped at the amount due (Xero refuses overpayments); refunds → an AUTHORISED
-ACCRECCREDIT credit note refunded in cash (a payment on the credit note). The customer's
-purchase orders are not Xero PurchaseOrders (those are supplier-side), so they are not loaded.
+is the customer's PO number (voided ones VOIDED); Stripe charges → Payments into the Stripe
+clearing account 091 up to the amount due, any excess a RECEIVE-OVERPAYMENT (customer credit),
+both at the rate Stripe realised when it converted the charge into EUR, so the clearing account
+moved as Stripe's balance did; refunds → an AUTHORISED ACCRECCREDIT credit note refunded in cash
+from 091 (a payment on the credit note). This is what the hub itself books for a charge.
+Stripe's fees and payouts are not seeded: Stripe alone holds them (its balance transactions), and
+the hub books them from there under the connection's fee treatment, as it would for a company
+connecting revhub to books whose payments an earlier feed had recorded. The customer's purchase
+orders are not Xero PurchaseOrders (those are supplier-side), so they are not loaded.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
 
 from revhub.money import to_decimal, to_minor
-from revhub.sandbox.dataset import PRODUCTS, Dataset, unit_price
-from revhub.sandbox.xero import contacts, credit_notes, invoices, payments
+from revhub.sandbox.dataset import PRODUCTS, Dataset, Settlement, unit_price
+from revhub.sandbox.xero import bank_transactions, contacts, credit_notes, fx, invoices, payments
 from revhub.sandbox.xero.ledger import Write
+from revhub.sandbox.xero.store import Record
 
 SALES_ACCOUNT = "200"
-CLEARING_ACCOUNT = "091"
+# The chart's accounts (accounts.DEFAULT_CHART) the Stripe money moves through; the hub's Xero
+# connection books with the same ones (sandbox.launch.XERO_LEDGER_SETTINGS).
+CLEARING_ACCOUNT, BANK_ACCOUNT, FEE_ACCOUNT = "091", "090", "404"
 
 
 def _date(value) -> str:
@@ -99,58 +108,60 @@ def load(w: Write, ds: Dataset) -> None:
         if inv.status == "void":
             invoices.update(w, record, {"Status": "VOIDED"})
         invoice_ids[inv.number] = record
-    payment_by_key = {}
-    for pay in ds.payments:
-        invoice = invoice_ids[pay.invoice]
-        due = to_minor(invoice.data["AmountDue"], invoice.data["CurrencyCode"])
-        amount = min(pay.amount, due)
-        if amount <= 0 or invoice.data["Status"] != "AUTHORISED":
-            continue
-        payment_by_key[pay.key] = (
-            payments.create(
-                w,
-                {
-                    "Invoice": {"InvoiceID": invoice.id},
-                    "Account": {"Code": CLEARING_ACCOUNT},
-                    "Date": _date(pay.paid_at),
-                    "Amount": to_decimal(amount, invoice.data["CurrencyCode"]),
-                    "Reference": pay.processor_id,
-                },
-            ),
-            invoice,
-        )
+    payments_by_key = {pay.key: _payment(w, pay, invoice_ids[pay.invoice]) for pay in ds.payments}
     for refund in ds.refunds:
-        if refund.payment not in payment_by_key:
-            continue
-        _, invoice = payment_by_key[refund.payment]
-        currency = invoice.data["CurrencyCode"]
-        note = credit_notes.create(
-            w,
-            {
-                "Type": "ACCRECCREDIT",
-                "Contact": {"ContactID": invoice.data["Contact"]["ContactID"]},
-                "Date": _date(refund.refunded_at),
-                "Status": "AUTHORISED",
-                "CurrencyCode": currency,
-                "Reference": f"Refund {refund.processor_id} of {invoice.data['InvoiceNumber']}",
-                "LineAmountTypes": "NoTax",
-                "LineItems": [
-                    {
-                        "Description": f"Refund: {refund.reason}",
-                        "Quantity": 1,
-                        "UnitAmount": to_decimal(refund.amount, currency),
-                        "AccountCode": SALES_ACCOUNT,
-                    }
-                ],
-            },
-        )
-        payments.create(
-            w,
-            {
-                "CreditNote": {"CreditNoteID": note.id},
-                "Account": {"Code": CLEARING_ACCOUNT},
-                "Date": _date(refund.refunded_at),
-                "Amount": to_decimal(refund.amount, currency),
-                "Reference": refund.key,
-            },
-        )
+        if payments_by_key.get(refund.payment) is not None:
+            _refund(w, refund, payments_by_key[refund.payment])
+
+
+def currency_rate(presented: int, currency: str, settled: Settlement) -> Decimal | None:
+    """Xero's ``CurrencyRate`` (units of ``currency`` per one unit of the settlement currency)
+    for the rate Stripe realised, so the clearing account moves by exactly what Stripe settled;
+    None when Stripe did not convert."""
+    if currency == settled.currency:
+        return None
+    rate = to_decimal(presented, currency) / to_decimal(settled.amount, settled.currency)
+    return rate.quantize(Decimal(1).scaleb(-fx.GIVEN_RATE_DP), rounding=ROUND_HALF_UP)
+
+
+def _rated(element: dict, rate: Decimal | None) -> dict:
+    return {**element, "CurrencyRate": rate} if rate is not None else element
+
+
+def _payment(w: Write, pay, invoice) -> Record | None:
+    """A Stripe charge as a Stripe-to-Xero feed books it: what the invoice owes paid into the
+    clearing account, any excess held as the customer's credit (a RECEIVE-OVERPAYMENT)."""
+    if invoice.data["Status"] != "AUTHORISED":
+        return None  # Stripe takes no payment on a void or paid invoice either
+    currency = invoice.data["CurrencyCode"]
+    due = to_minor(invoice.data["AmountDue"], currency)
+    applied, excess = min(pay.amount, due), max(0, pay.amount - due)
+    rate = currency_rate(pay.amount, currency, pay.settled)
+    if excess:
+        bank_transactions.create(w, _rated({
+            "Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": invoice.data["Contact"]["ContactID"]},
+            "BankAccount": {"Code": CLEARING_ACCOUNT}, "Date": _date(pay.paid_at), "CurrencyCode": currency,
+            "LineAmountTypes": "NoTax", "Reference": f"{pay.processor_id} overpayment",
+            "LineItems": [{"Description": f"Overpayment on {invoice.data['InvoiceNumber']}",
+                           "LineAmount": to_decimal(excess, currency)}]}, rate))
+    if applied <= 0:
+        return None
+    payments.create(w, _rated({"Invoice": {"InvoiceID": invoice.id}, "Account": {"Code": CLEARING_ACCOUNT},
+                               "Date": _date(pay.paid_at), "Amount": to_decimal(applied, currency),
+                               "Reference": pay.processor_id}, rate))
+    return invoice
+
+
+def _refund(w: Write, refund, invoice: Record) -> None:
+    """A Stripe refund: a credit note quoting the refund id, refunded in cash from the clearing account."""
+    currency = invoice.data["CurrencyCode"]
+    note = credit_notes.create(w, {
+        "Type": "ACCRECCREDIT", "Contact": {"ContactID": invoice.data["Contact"]["ContactID"]},
+        "Date": _date(refund.refunded_at), "Status": "AUTHORISED", "CurrencyCode": currency,
+        "Reference": f"Refund {refund.processor_id} of {invoice.data['InvoiceNumber']}",
+        "LineAmountTypes": "NoTax",
+        "LineItems": [{"Description": f"Refund: {refund.reason}", "Quantity": 1,
+                       "UnitAmount": to_decimal(refund.amount, currency), "AccountCode": SALES_ACCOUNT}]})
+    payments.create(w, _rated({"CreditNote": {"CreditNoteID": note.id}, "Account": {"Code": CLEARING_ACCOUNT},
+                               "Date": _date(refund.refunded_at), "Amount": to_decimal(refund.amount, currency),
+                               "Reference": refund.key}, currency_rate(refund.amount, currency, refund.settled)))
