@@ -29,12 +29,13 @@ from tests.sandbox.xero.xero_models import assert_exchanges_fit_models
 
 pytestmark = pytest.mark.store
 CURRENCIES = ("EUR", "USD", "GBP", "JPY", "KWD")
-# Foreign-currency money booked in Xero moves the EUR clearing account by its face amount: the
-# hub sends no CurrencyRate and the Xero sandbox does not convert BankAmount, so Stripe's EUR
-# balance and Xero's clearing account differ (settled_differs). Branch demo-ledger fixes both.
-FX_PENDING = ("the hub books foreign-currency payments and refunds in Xero without a CurrencyRate "
-              "(BankAmount = face amount), so they are settled_differs against Stripe's EUR balance "
-              "until branch demo-ledger lands")
+# Foreign-currency money booked in Xero: the hub sends no CurrencyRate with payments, refunds and
+# over-payments, so Xero converts them into the EUR clearing account at its rate of the day, not
+# at the rate Stripe realised. The hub's part of branch demo-ledger (the FX rate in push_money,
+# push_refunds and push_ledger) fixes it; until then the two move by different EUR amounts.
+FX_PENDING = ("the hub books foreign-currency payments, refunds and over-payments in Xero without a "
+              "CurrencyRate, so Xero's EUR clearing account moves at its own rate of the day, not Stripe's "
+              "realised rate (settled_differs) until the hub's FX rate from branch demo-ledger lands")
 
 EVERY_DUTCH_RATE = [  # 99.99 × 21 % → 21.00; 20.10 × 9 % → 1.81 (per line, half up)
     {"description": "Platform licence", "quantity": 3, "unit_price": "33.33", "tax_code": "NL_VAT_21"},
