@@ -6,6 +6,7 @@ rate, EUR, USD, GBP, JPY and KWD, fees and payouts, provider faults and a worker
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 
@@ -189,11 +190,15 @@ def test_the_months_books_in_a_foreign_currency_balance_stripes_eur_balance_too(
     assert not report.differences, described(report.differences)
 
 
-@pytest.mark.xfail(strict=True, reason=FX_PENDING)
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=FX_PENDING)
 def test_ledger_check_for_the_month_reports_zero_differences(books):
     month, period, _ = books
-    result = revhub(month, "ledger", "check", "--period", period)
-    assert result.exit_code == 0 and "the books balance: no differences" in result.output, result.output
+    result = revhub(month, "ledger", "check", "--period", period, "--format", "json")
+    out = json.loads(result.output)  # a side that could not be read fails here, not as the known defect
+    others = [d for d in out["differences"] if d["problem"] != "settled_differs"]
+    if others:
+        pytest.fail(f"differences beyond the known FX defect: {others}")
+    assert (result.exit_code, out["balanced"], out["period"]) == (0, True, period), result.output
 
 
 def test_every_invoice_of_the_month_has_the_same_total_and_vat_in_xero_stripe_and_the_store(books):
