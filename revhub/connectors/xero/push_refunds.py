@@ -9,6 +9,7 @@ from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import NotFound
 from revhub.connectors.xero.exact_json import exact
+from revhub.ledger.fx import realised_rate
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal
@@ -45,9 +46,7 @@ class XeroRefundPusher:
         if not created:
             return results
         paid_out = self.api.call("create_payments", "refund", payments={"Payments": [
-            {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
-             "Date": note["Date"], "Amount": exact(to_decimal(item.record["amount_minor"], item.record["currency"])),
-             "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
+            self._refund_payment(item, note) for item, note in created]},
             summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
         for (item, note), element in zip(created, paid_out.get("Payments") or [], strict=True):
             if element.get("StatusAttributeString") == "ERROR":
@@ -56,6 +55,43 @@ class XeroRefundPusher:
             else:
                 results.append(WriteResult(item.message_id, "sent", external_id=note["CreditNoteID"]))
         return results
+
+    def _refund_payment(self, item: WriteItem, note: dict[str, Any]) -> dict[str, Any]:
+        """The cash paid out against the credit note, at the rate the processor realised on the
+        refund when it converted it (so the clearing account moves as the processor's balance did).
+        https://developer.xero.com/documentation/api/accounting/payments#put-payments"""
+        record = item.record
+        body = {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
+                "Date": note["Date"], "Amount": exact(to_decimal(record["amount_minor"], record["currency"])),
+                "Reference": f"revhub refund {item.record_id}"}
+        settled = record.get("settled_minor")
+        if settled is not None and self._foreign(record["currency"], record.get("settled_currency")):
+            rate = realised_rate(record["amount_minor"], record["currency"], settled, record["settled_currency"])
+            if rate is not None:
+                body["CurrencyRate"] = exact(rate)
+        return body
+
+    def _foreign(self, currency: str, settled_currency: str | None) -> bool:
+        """Whether money in ``currency`` that the processor settled in ``settled_currency`` is
+        converted on its way into the clearing account (it settled in the account's currency)."""
+        if not settled_currency or settled_currency == currency:
+            return False
+        return settled_currency == self._clearing_currency() != currency
+
+    def _clearing_currency(self) -> str:
+        """The clearing account's currency, read from Xero once per pusher (a BANK account's
+        ``CurrencyCode``, else the organisation's base currency).
+        https://developer.xero.com/documentation/api/accounting/accounts"""
+        known = getattr(self, "_clearing_currency_code", None)
+        if known is None:
+            found = self.api.call("get_accounts", "payment",
+                                  where=f'Code=="{self.clearing_account}"').get("Accounts") or [{}]
+            known = found[0].get("CurrencyCode")
+            if not known:
+                # https://developer.xero.com/documentation/api/accounting/organisation
+                known = (self.api.call("get_organisations", "payment").get("Organisations") or [{}])[0]["BaseCurrency"]
+            self._clearing_currency_code = known
+        return known
 
     def _refund_ready(self, item: WriteItem) -> WriteResult | dict[str, Any]:
         """The refunded invoice (as Xero has it) for a refund to write now, else its answer."""

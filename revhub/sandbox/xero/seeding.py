@@ -18,11 +18,12 @@ orders are not Xero PurchaseOrders (those are supplier-side), so they are not lo
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from revhub.ledger.fx import realised_rate
 from revhub.money import to_decimal, to_minor
 from revhub.sandbox.dataset import PRODUCTS, Dataset, Settlement, unit_price
-from revhub.sandbox.xero import bank_transactions, contacts, credit_notes, fx, invoices, payments
+from revhub.sandbox.xero import bank_transactions, contacts, credit_notes, invoices, payments
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
 
@@ -118,10 +119,7 @@ def currency_rate(presented: int, currency: str, settled: Settlement) -> Decimal
     """Xero's ``CurrencyRate`` (units of ``currency`` per one unit of the settlement currency)
     for the rate Stripe realised, so the clearing account moves by exactly what Stripe settled;
     None when Stripe did not convert."""
-    if currency == settled.currency:
-        return None
-    rate = to_decimal(presented, currency) / to_decimal(settled.amount, settled.currency)
-    return rate.quantize(Decimal(1).scaleb(-fx.GIVEN_RATE_DP), rounding=ROUND_HALF_UP)
+    return realised_rate(presented, currency, abs(settled.amount), settled.currency)
 
 
 def _rated(element: dict, rate: Decimal | None) -> dict:
