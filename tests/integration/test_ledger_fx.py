@@ -5,7 +5,7 @@ Stripe's balance moved, and so is a partial refund's, and the books check finds 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import stripe
@@ -126,3 +126,29 @@ def test_a_partial_refund_of_a_foreign_payment_moves_the_clearing_account_by_wha
     assert Decimal(str(paid_out.amount)) == to_decimal(refunded, currency)
     assert Decimal(str(paid_out.bank_amount)) == to_decimal(abs(txn.amount), "EUR")
     assert named(run_check(db, vault), refund.id, paid_out.payment_id, note.credit_note_id) == []
+
+
+def test_an_over_payments_parts_move_the_clearing_account_by_exactly_what_stripe_settled_in_all(db, vault, books):
+    po_id = submit_po(db, "ap@fjord.example", "USD", 1, "1000.00", "1000.00", number="45000USD03", terms="NET30")
+    drain(db, vault)
+    with db.session() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+    client = stripe_client(books)
+    remote = client.v1.invoices.retrieve(linked(db, "invoice", invoice.id, "stripe"))
+    intent = client.v1.payment_intents.create({"amount": 123_456, "currency": "usd", "customer": remote.customer,
+                                               "payment_method": "pm_card_visa", "confirm": True})
+    client.v1.invoices.attach_payment(remote.id, {"payment_intent": intent.id})
+    synced(db, vault, books)
+    drain(db, vault)
+    txn = client.v1.payment_intents.retrieve(
+        intent.id, {"expand": ["latest_charge.balance_transaction"]}).latest_charge.balance_transaction
+
+    api, tenant = accounting(books)
+    [paid] = [p for p in api.get_payments(tenant).payments if p.reference == intent.id]
+    [credit] = [t for t in api.get_bank_transactions(tenant).bank_transactions
+                if t.type == "RECEIVE-OVERPAYMENT" and intent.id in (t.reference or "")]
+    assert (Decimal(str(paid.amount)), Decimal(str(credit.total))) == (Decimal("1000.00"), Decimal("234.56"))
+    # A bank transaction moves its account by Total / CurrencyRate, at two decimals like every amount.
+    rate = Decimal(str(credit.currency_rate))
+    credit_moved = (Decimal(str(credit.total)) / rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert Decimal(str(paid.bank_amount)) + credit_moved == to_decimal(txn.amount, "EUR")
