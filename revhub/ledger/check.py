@@ -225,12 +225,19 @@ def _difference(group: list[Entry]) -> Difference | None:
 def _settled_apart(group: list[Entry]) -> bool:
     """Stripe's balance and Xero's clearing account moved by different amounts for the same
     record (a charge converted at one rate by Stripe and at another by Xero)."""
-    stripe = {e.settled for e in group if e.side == "stripe"}
-    xero = {e.settled for e in group if e.side == "xero" and e.clearing}
-    currencies = {c for c, _ in stripe | xero}
-    if not stripe or not xero or len(currencies) != 1:
-        return False
-    return sum(a for _, a in stripe) != sum(a for _, a in xero)
+    stripe = _moved([e for e in group if e.side == "stripe"])
+    xero = _moved([e for e in group if e.side == "xero" and e.clearing])
+    # Compared per currency: a clearing account moved in another currency than Stripe's
+    # balance (a foreign amount booked at face value) is a difference, not a pass.
+    return bool(stripe and xero) and stripe != xero
+
+
+def _moved(entries: list[Entry]) -> dict[str, int]:
+    """What the entries moved in their balance or bank account, per currency (zeros left out)."""
+    moved: dict[str, int] = defaultdict(int)
+    for e in entries:
+        moved[e.settled[0]] += e.settled[1]
+    return {c: a for c, a in moved.items() if a}
 
 
 def _booked_twice(group: list[Entry], present: list[str], sums: dict[str, int | None]) -> list[str]:
@@ -255,14 +262,17 @@ def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str,
     if problem == "booked_twice":
         return f"{described}: booked twice in {' and '.join(sides)}"
     if problem == "settled_differs":
-        moved = {side: sum(e.settled[1] for e in group if e.side == side and (side == "stripe" or e.clearing))
-                 for side in ("stripe", "xero")}
-        currency = next(e.settled[0] for e in group if e.side == "stripe")
-        return (f"{described}: Stripe's balance moved {_money(moved['stripe'], currency)}, Xero's clearing "
-                f"account {_money(moved['xero'], currency)}")
+        stripe = _moved([e for e in group if e.side == "stripe"])
+        xero = _moved([e for e in group if e.side == "xero" and e.clearing])
+        return (f"{described}: Stripe's balance moved {_amounts(stripe)}, Xero's clearing account "
+                f"{_amounts(xero)}")
     if problem == "currency_differs":
         return f"{described}: held in another currency by {' and '.join(sides)}"
     return f"{described}: amounts differ"
+
+
+def _amounts(moved: dict[str, int]) -> str:
+    return " and ".join(_money(a, c) for c, a in sorted(moved.items())) or "nothing"
 
 
 def _money(minor: int, currency: str) -> str:

@@ -12,14 +12,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from revhub.connectors.xero.client import XeroAPI
 from revhub.connectors.xero.normalize import parse_date
 from revhub.ledger.check import Entry
 from revhub.mappings.ledger_settings import ledger_settings
-from revhub.money import to_minor
+from revhub.money import exponent, to_minor
 
 PAGE_SIZE = 1000  # the largest page Xero serves (pageSize 1-1000)
 # Credit notes are read this far before the window: a note raised in one month may be
@@ -144,7 +144,8 @@ class XeroLedgerReader:
         if t.get("Type") == "RECEIVE-OVERPAYMENT":
             keys |= {t["OverpaymentID"]} if t.get("OverpaymentID") else frozenset()
             return [Entry("xero", "payment", t["BankTransactionID"], currency, _minor(t.get("Total"), currency),
-                          _day(t.get("Date")), keys, via_stripe=clearing or bool(keys), clearing=clearing)]
+                          _day(t.get("Date")), keys, via_stripe=clearing or bool(keys), clearing=clearing,
+                          **self._banked(t, currency))]
         fee_lines = [line for line in lines if line.get("AccountCode") == self.accounts.fee]
         if t.get("Type") != "SPEND" or not fee_lines:
             return []
@@ -153,6 +154,17 @@ class XeroLedgerReader:
                      + (_minor(line.get("TaxAmount"), currency) if taxed else 0) for line in fee_lines)
         return [Entry("xero", "fee", t["BankTransactionID"], currency, amount, _day(t.get("Date")), keys,
                       clearing=clearing)]
+
+    def _banked(self, t: dict[str, Any], currency: str) -> dict[str, Any]:
+        """What a foreign-currency bank transaction moved in its (base-currency) bank account:
+        Total / CurrencyRate, Xero's rate being units of the foreign currency per base unit."""
+        bank_currency = self._currency(t.get("BankAccount"))
+        rate = t.get("CurrencyRate")
+        if bank_currency == currency or not rate:
+            return {}
+        places = Decimal(1).scaleb(-exponent(bank_currency))
+        moved = (Decimal(str(t.get("Total") or 0)) / Decimal(str(rate))).quantize(places, ROUND_HALF_UP)
+        return {"settled_currency": bank_currency, "settled_minor": _minor(moved, bank_currency)}
 
     def _transfer(self, t: dict[str, Any]) -> list[Entry]:
         """A transfer out of the clearing account is a Stripe payout reaching the bank."""

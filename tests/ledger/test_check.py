@@ -183,3 +183,25 @@ def test_a_charge_xero_converted_at_another_rate_than_stripe_is_named_settled_di
     [difference] = compare([charge, booked, stored]).differences
     assert (difference.problem, difference.sides) == ("settled_differs", ["stripe", "xero"])
     assert "EUR 92.00" in difference.message and "EUR 91.50" in difference.message
+
+
+def test_an_over_payment_whose_excess_moved_xeros_clearing_account_in_the_charges_currency_is_settled_differs():
+    # 50,000 JPY settled by Stripe as EUR 305.00; Xero: 45,000 allocated (EUR 274.50) and the
+    # 5,000 excess held as credit, booked in JPY into the EUR clearing account with no rate.
+    charge = Entry("stripe", "payment", "ch_1", "JPY", 50_000, NOV, frozenset({"pi_1"}),
+                   settled_currency="EUR", settled_minor=30_500)
+    allocated = Entry("xero", "payment", "xp-1", "JPY", 45_000, NOV, frozenset({"pi_1"}), clearing=True,
+                      settled_currency="EUR", settled_minor=27_450)
+    excess = Entry("xero", "payment", "bt-1", "JPY", 5_000, NOV, frozenset({"pi_1"}), clearing=True)
+    stored = entry("store", "payment", "pay-1", 50_000, "ch_1", currency="JPY")
+    [difference] = compare([charge, allocated, excess, stored]).differences
+    assert (difference.problem, difference.sides) == ("settled_differs", ["stripe", "xero"])
+
+
+def test_a_foreign_charge_xero_booked_into_the_clearing_account_at_face_value_is_settled_differs():
+    charge = Entry("stripe", "payment", "ch_1", "USD", 10_000, NOV, frozenset({"pi_1"}),
+                   settled_currency="EUR", settled_minor=9_200)
+    booked = Entry("xero", "payment", "xp-1", "USD", 10_000, NOV, frozenset({"pi_1"}), clearing=True)
+    stored = entry("store", "payment", "pay-1", 10_000, "ch_1", currency="USD")
+    [difference] = compare([charge, booked, stored]).differences
+    assert (difference.problem, difference.sides) == ("settled_differs", ["stripe", "xero"])

@@ -194,3 +194,13 @@ def test_a_payout_on_its_way_to_the_bank_is_under_way_and_a_failed_one_comes_bac
     failed = {**sent, "status": "failed"}
     [back] = entries_of(stripe_txn(id="txn_f", type="payout_failure", amount=5_000, fee=0, net=5_000, source=failed))
     assert (back.kind, back.record_id, back.amount_minor, back.under_way) == ("payout", "po_2", -5_000, False)
+
+
+def test_a_foreign_overpayment_moves_the_clearing_account_its_total_over_the_currency_rate():
+    # https://developer.xero.com/documentation/api/accounting/banktransactions (CurrencyRate:
+    # units of the transaction's currency per one of the base currency)
+    over = bank_transaction(Type="RECEIVE-OVERPAYMENT", CurrencyCode="JPY", Total=5000.0, CurrencyRate=163.9,
+                            OverpaymentID="op-1", Reference="pi_1", LineItems=[{"LineAmount": 5000.0}])
+    [entry] = reader(get_bank_transactions=xero_shaped("BankTransactions", over)).entries(None, None)
+    assert (entry.currency, entry.amount_minor) == ("JPY", 5_000)
+    assert entry.settled == ("EUR", 3_051)  # 5000 / 163.9 = 30.506… → 30.51

@@ -5,7 +5,7 @@ client, the batching and the settings these methods read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -32,7 +32,8 @@ class _Planned:
     split: Split
     contact_id: str | None
     numbers: str
-    adopted: str | None = None   # a Xero payment already quoting this payment's reference
+    # Xero payments already quoting this payment's reference (written before, the answer lost)
+    adopted: list[dict[str, Any]] = field(default_factory=list)
 
 
 class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
@@ -68,13 +69,13 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         record = planned.item.record
         # The excess is the last part; its CurrencyRate makes the clearing account move by its share.
         rate = self._part_rates(record, [a for _, a in planned.split.applied] + [planned.split.excess])[-1]
-        return _rated({"Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": planned.contact_id},
+        body = {"Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": planned.contact_id},
                 "BankAccount": {"Code": self.clearing_account}, "Date": _date(record),
                 "CurrencyCode": record["currency"], "LineAmountTypes": "NoTax",
-                "Reference": f"{_reference(planned.item)} overpayment"[:255],
+                "Reference": _overpayment_reference(planned.item),
                 "LineItems": [{"Description": f"Overpayment on {planned.numbers}"[:4000],
-                               "LineAmount": exact(to_decimal(planned.split.excess, record["currency"]))}]},
-                      rate)
+                               "LineAmount": exact(to_decimal(planned.split.excess, record["currency"]))}]}
+        return _rated(body, rate)
 
     def _gate(self, item: WriteItem) -> WriteResult | None:
         """The answer for a payment that is not to be written now (None: write it)."""
@@ -112,10 +113,11 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
             asked = [(a["invoice_external_id"], a["amount_minor"])
                      for a in item.record.get("allocations") or () if a.get("invoice_external_id")]
             named = [invoices[i] for i, _ in asked if i in invoices]
-            # The natural key: written before (an answer lost, a store rebuilt), it is not written again.
-            adopted = next((pay["PaymentID"] for inv in named for pay in inv.get("Payments") or ()
-                            if pay.get("Reference") == _reference(item)), None)
-            split = Split() if adopted else split_payment(item.record["amount_minor"], asked, due)
+            # The natural key: written before (an answer lost, a store rebuilt), it is not written again;
+            # what Xero allocated then stands, and the rest is still the customer's credit.
+            adopted = [{**pay, "InvoiceID": inv["InvoiceID"]} for inv in named for pay in inv.get("Payments") or ()
+                       if pay.get("Reference") == _reference(item)]
+            split = _held(item, adopted) if adopted else split_payment(item.record["amount_minor"], asked, due)
             for invoice_id, amount in split.applied:
                 due[invoice_id] -= amount  # a second payment in this batch sees what the first left
             planned.append(_Planned(item, split, named[0]["Contact"]["ContactID"] if named else None,
@@ -135,14 +137,27 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         if not ready:
             return results
         planned = self._plan(ready)
-        payments = self._create_payments(planned)
-        credits = self._create_overpayments([p for p in planned if p.split.excess and p.contact_id])
+        payments = self._create_payments([p for p in planned if not p.adopted])
+        owed = [p for p in planned if p.split.excess and p.contact_id]
+        held = self._credits_held([p for p in owed if p.adopted])
+        credits = {**held, **self._create_overpayments([p for p in owed if p.item.message_id not in held])}
         for p in planned:
-            if p.adopted:
-                results.append(WriteResult(p.item.message_id, "sent", external_id=p.adopted))
-                continue
-            results.append(_outcome(p, payments.get(p.item.message_id, []), credits.get(p.item.message_id)))
+            written = p.adopted or payments.get(p.item.message_id, [])
+            results.append(_outcome(p, written, credits.get(p.item.message_id)))
         return results
+
+    def _credits_held(self, planned: list[_Planned]) -> dict[int, dict[str, Any]]:
+        """The overpayments Xero already holds for payments written before (by their reference)."""
+        found = {}
+        for p in planned:
+            reference = _overpayment_reference(p.item)
+            rows = self.api.call("get_bank_transactions", "payment",
+                                 where=f'Reference=="{reference}"').get("BankTransactions") or []
+            booked = [r for r in rows if r.get("Type") == "RECEIVE-OVERPAYMENT"
+                      and r.get("Status") not in ("DELETED", "VOIDED")]
+            if booked:
+                found[p.item.message_id] = booked[0]
+        return found
 
     def _create_payments(self, planned: list[_Planned]) -> dict[int, list[dict[str, Any]]]:
         bodies = [(p.item, body) for p in planned
@@ -212,6 +227,17 @@ def _rated(body: dict[str, Any], rate: Decimal | None) -> dict[str, Any]:
 
 def _date(record: dict[str, Any]) -> str | None:
     return TRANSFORMS["xero_date"].write((record.get("received_at") or "")[:10] or None, None)
+
+
+def _held(item: WriteItem, adopted: list[dict[str, Any]]) -> Split:
+    """What Xero's earlier payments allocated, and the rest of the amount received as excess."""
+    currency = item.record["currency"]
+    applied = [(pay["InvoiceID"], minor(pay.get("Amount"), currency)) for pay in adopted]
+    return Split(applied, max(0, item.record["amount_minor"] - sum(a for _, a in applied)))
+
+
+def _overpayment_reference(item: WriteItem) -> str:
+    return f"{_reference(item)} overpayment"[:255]
 
 
 def _reference(item: WriteItem) -> str:
