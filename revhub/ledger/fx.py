@@ -58,3 +58,28 @@ def _converting(presented: Decimal, settled: Decimal, exact: Decimal, step: Deci
         if rate > 0 and bank_amount(presented, rate) == settled:
             return rate
     return None
+
+
+def split_settled(settled: int, parts: list[int]) -> list[int]:
+    """``settled`` (what the processor settled for the whole payment) shared among ``parts``
+    (the presented amounts it was split into) in proportion, summing exactly to ``settled``:
+    each part gets its floor, and the units left over go to the largest remainders, the
+    earlier part first on a tie, so the same split always comes out the same."""
+    total = sum(parts)
+    if total <= 0:
+        return [0 for _ in parts]
+    shares = [settled * part // total for part in parts]
+    remainders = [settled * part % total for part in parts]
+    left = settled - sum(shares)
+    for i in sorted(range(len(parts)), key=lambda i: (-remainders[i], i))[:left]:
+        shares[i] += 1
+    return shares
+
+
+def part_rates(parts: list[int], currency: str, settled_minor: int, settled_currency: str) -> list[Decimal | None]:
+    """The ``CurrencyRate`` of each part of one payment split in Xero (invoices, then any
+    over-payment): what was settled for the whole, shared among the parts in proportion, each
+    part at the rate realised on its share, so the parts move the bank account by exactly the
+    settled total."""
+    shares = split_settled(abs(settled_minor), parts)
+    return [realised_rate(part, currency, share, settled_currency) for part, share in zip(parts, shares, strict=True)]

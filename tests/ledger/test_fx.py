@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from revhub.connectors.xero.allocation import split_settled
-from revhub.ledger.fx import FINEST_RATE_DP, XERO_RATE_DP, realised_rate
+from revhub.ledger.fx import FINEST_RATE_DP, XERO_RATE_DP, part_rates, realised_rate, split_settled
 from revhub.sandbox.xero import fx
 
 DAY = date(2026, 11, 2)
@@ -67,7 +66,6 @@ def test_one_part_takes_the_whole_settled_amount():
 
 def test_the_parts_of_an_over_payment_move_the_account_by_the_whole_settled_amount_at_their_rates():
     applied, excess, settled = 100_000, 23_456, 113_580
-    shares = split_settled(settled, [applied, excess])
-    moved = [xero_moves(part, "USD", realised_rate(part, "USD", share, "EUR"))
-             for part, share in zip([applied, excess], shares, strict=True)]
+    rates = part_rates([applied, excess], "USD", settled, "EUR")
+    moved = [xero_moves(part, "USD", rate) for part, rate in zip([applied, excess], rates, strict=True)]
     assert sum(moved) == settled

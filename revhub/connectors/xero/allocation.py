@@ -29,19 +29,3 @@ def split_payment(amount: int, allocations: list[tuple[str, int]], due: dict[str
             left[invoice_id] -= take
             remaining -= take
     return Split(applied, remaining)
-
-
-def split_settled(settled: int, parts: list[int]) -> list[int]:
-    """``settled`` (what the processor settled for the whole payment) shared among ``parts``
-    (the presented amounts it was split into) in proportion, summing exactly to ``settled``:
-    each part gets its floor, and the units left over go to the largest remainders, the
-    earlier part first on a tie, so the same split always comes out the same."""
-    total = sum(parts)
-    if total <= 0:
-        return [0 for _ in parts]
-    shares = [settled * part // total for part in parts]
-    remainders = [settled * part % total for part in parts]
-    left = settled - sum(shares)
-    for i in sorted(range(len(parts)), key=lambda i: (-remainders[i], i))[:left]:
-        shares[i] += 1
-    return shares

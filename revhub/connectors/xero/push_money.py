@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from revhub.connectors.xero.allocation import Split, split_payment, split_settled
+from revhub.connectors.xero.allocation import Split, split_payment
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.normalize import minor
 from revhub.connectors.xero.push_ledger import XeroLedgerPusher
 from revhub.connectors.xero.push_refunds import XeroRefundPusher
-from revhub.ledger.fx import realised_rate
+from revhub.ledger.fx import part_rates
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal, to_decimal_string
@@ -61,8 +61,7 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         settled = record.get("settled_minor")
         if settled is None or not self._foreign(record["currency"], record.get("settled_currency")):
             return [None for _ in parts]
-        return [realised_rate(part, record["currency"], share, record["settled_currency"])
-                for part, share in zip(parts, split_settled(settled, parts), strict=True)]
+        return part_rates(parts, record["currency"], settled, record["settled_currency"])
 
     def _overpayment(self, planned: _Planned) -> dict[str, Any]:
         """https://developer.xero.com/documentation/api/accounting/banktransactions#put-banktransactions"""
