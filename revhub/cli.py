@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 
 from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
@@ -103,12 +106,19 @@ def connections() -> None:
     """Provider connections (credentials are stored encrypted)."""
 
 
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
-    out = {}
+def _pairs(values: tuple[str, ...], what: str, *, structured: bool = False) -> dict[str, Any]:
+    """name=value pairs; with ``structured``, a value written as a JSON object or list (a
+    setting such as tax_types={"NL_VAT_9": "TAX005"}) is read as one."""
+    out: dict[str, Any] = {}
     for item in values:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
+        if structured and value.lstrip().startswith(("{", "[")):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise click.BadParameter(f"{key}: not valid JSON ({exc})", param_hint=what) from None
         out[key] = value
     return out
 
@@ -123,9 +133,13 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 @click.pass_context
 def connections_add(ctx: click.Context, name: str, provider: str, credentials, settings) -> None:
     """Create or replace connection NAME (a Salesforce org is checked for revhub's prerequisites)."""
-    from revhub.connections import save_connection
+    from revhub.connections import SettingsError, check_settings, save_connection
 
-    credentials, settings = _pairs(credentials, "--credential"), _pairs(settings, "--setting")
+    credentials, settings = _pairs(credentials, "--credential"), _pairs(settings, "--setting", structured=True)
+    try:
+        check_settings(provider, settings)  # before any call to the provider
+    except SettingsError as exc:
+        raise click.ClickException(f"connection {name!r} not saved: {exc}") from None
     if provider == "salesforce":
         currencies = _check_salesforce(name, credentials, settings)
         click.echo(f"Salesforce org checked: multi-currency ({', '.join(currencies)})")

@@ -23,6 +23,25 @@ class CredentialError(ValueError):
     """Credentials that cannot be read with the configured encryption key."""
 
 
+class SettingsError(ValueError):
+    """A connection setting revhub cannot use; the message names the setting."""
+
+
+def check_settings(provider: str, settings: dict[str, Any] | None) -> None:
+    """Refuse settings a connector or pusher could not be built from, when they are saved
+    (not at the first sync or outbox drain, where one bad setting would hold up the queue)."""
+    if provider != "xero":
+        return
+    from revhub.mappings.ledger_settings import ledger_settings
+    from revhub.tax.mapping import xero_tax_types
+
+    try:
+        xero_tax_types(settings)
+        ledger_settings(settings)
+    except ValueError as exc:  # TaxMappingError, LedgerSettingsError: each names its setting
+        raise SettingsError(str(exc)) from None
+
+
 class Vault:
     """Encrypts and decrypts connection credentials with the configured Fernet key."""
 
@@ -59,9 +78,11 @@ def redact(credentials: dict[str, Any]) -> dict[str, Any]:
 
 def save_connection(session: Session, vault: Vault, *, name: str, provider: str,
                     credentials: dict[str, Any], settings: dict[str, Any] | None = None) -> Connection:
-    """Create or replace the connection ``name`` (credentials sealed before they touch the row)."""
+    """Create or replace the connection ``name`` (credentials sealed before they touch the row);
+    SettingsError, before anything is written, when a setting cannot be used."""
     if provider not in PROVIDERS:
         raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}; got {provider!r}")
+    check_settings(provider, settings)
     connection = session.scalar(select(Connection).where(Connection.name == name))
     if connection is None:
         connection = Connection(name=name, provider=provider)

@@ -31,6 +31,8 @@ from revhub.webhooks.worker import worker_name
 log = logging.getLogger(__name__)
 CLAIM_SECONDS = 300
 MAX_ATTEMPTS = 10
+# A target whose pusher cannot be built (a bad setting) is tried again after this long.
+UNUSABLE_TARGET_SECONDS = 300
 
 
 @dataclass
@@ -119,8 +121,14 @@ class OutboxWorker:
             groups[(m.target_system, m.entity)].append(m)
         order = {entity: i for i, entity in enumerate(SYNC_ORDER)}
         for (target, entity), group in sorted(groups.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])):
+            try:
+                pusher = self.pusher(target)
+            except Exception as exc:  # a bad setting of one target holds its own messages, no others'
+                log.warning("cannot write to %s: %s", target, exc)
+                self._hold(group, f"cannot write to {target}: {type(exc).__name__}: {exc}")
+                result.retried += len(group)
+                continue
             items = build_items(self.db, target, entity, group)
-            pusher = self.pusher(target)
             try:
                 outcomes = pusher.push(entity, items)
             except Exception as exc:  # the whole batch failed before any item was answered
@@ -168,6 +176,16 @@ class OutboxWorker:
             for columns, rows in updates.items():
                 s.execute(update(table).where(table.c.id == bindparam("_id")).values(
                     {c: bindparam(c) for c in columns}), rows)
+
+    def _hold(self, messages: list[OutboxMessage], error: str) -> None:
+        """Messages wait, their error recorded, without using up an attempt: a setting being
+        wrong says nothing about whether the write would succeed."""
+        table = OutboxMessage.__table__
+        with self.db.session(write=True) as s:
+            s.execute(update(table).where(table.c.id.in_([m.id for m in messages])).values(
+                status="failed", locked_by=None, locked_until=None, last_error=error[:2000],
+                attempts=table.c.attempts - 1,
+                next_attempt_at=utcnow() + timedelta(seconds=UNUSABLE_TARGET_SECONDS)))
 
     def _mark(self, ids: list[int], **values: Any) -> None:
         with self.db.session(write=True) as s:
@@ -307,7 +325,12 @@ def plan(db: Database, vault: Vault, target: str | None = None, describe: bool =
                      "operation": "create" if item.external_id is None else item.operation,
                      "external_id": item.external_id, "changes": diff}
             if describe:
-                entry["payload"] = worker.pusher(system).describe(entity, item)
+                try:
+                    pusher = worker.pusher(system)
+                except Exception as exc:  # the plan of the other targets is still shown
+                    entry["payload"] = {"error": f"cannot write to {system}: {type(exc).__name__}: {exc}"}
+                else:
+                    entry["payload"] = pusher.describe(entity, item)
             out.append(entry)
     return out
 

@@ -21,6 +21,9 @@ from revhub.sync.lookups import first_writes_in_flight, origins
 # The (field, value) of an entity's copy that revhub has created but not finished: revhub
 # makes a Stripe invoice as an empty draft, then adds lines, finalizes and sends it.
 UNFINISHED: dict[str, tuple[str, str]] = {"invoice": ("status", "draft")}
+# Entities whose first write to a system takes more than one call: until it is done, the copy
+# is revhub's work in progress (a Salesforce PO is written, then its lines).
+FIRST_WRITE_OWNED = frozenset(UNFINISHED) | {"purchase_order"}
 
 
 class Echoes:
@@ -38,7 +41,7 @@ class Echoes:
 
     def load_in_flight(self) -> None:
         """Which named records revhub is still writing to the system for the first time."""
-        if self.entity in UNFINISHED and self.origins:
+        if self.entity in FIRST_WRITE_OWNED and self.origins:
             self.in_flight = first_writes_in_flight(self.session, self.entity, self.system, self.records)
 
     def origin(self, change: Change, rows: dict[uuid.UUID, dict[str, Any]], taken: set[uuid.UUID]

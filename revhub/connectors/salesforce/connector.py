@@ -34,9 +34,10 @@ STREAMS: dict[str, SalesforceStream] = {s.entity: s for s in (
     _s("product", "Product2", "Name ProductCode IsActive"),
     _s("purchase_order", "Purchase_Order__c",
        "Name Account__c PO_Number__c Issue_Date__c CurrencyIsoCode Amount__c Status__c "
-       "Subscription_Start__c Subscription_End__c Payment_Terms__c"),
+       "Subscription_Start__c Subscription_End__c Payment_Terms__c Revhub_Id__c"),
 )}
-LINE_FIELDS = "Id IsDeleted Purchase_Order__c Product__c Description__c Quantity__c Unit_Price__c Total_Price__c"
+LINE_FIELDS = ("Id IsDeleted Purchase_Order__c Product__c Description__c Quantity__c Unit_Price__c Total_Price__c "
+               "Tax_Code__c Tax_Amount__c")
 
 
 def _quote(value: str) -> str:
@@ -56,7 +57,8 @@ class SalesforceConnector:
                         save: Callable[[dict[str, Any]], None]) -> SalesforceConnector:
         if not settings.get("instance_url"):
             raise ConfigError("connection has no instance_url setting", provider="salesforce")
-        retry = RetryPolicy(max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
+        retry = RetryPolicy(attempts=int(settings.get("retry_attempts", RetryPolicy.attempts)),
+                            max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
         api = SalesforceAPI(credentials, settings["instance_url"], save=save,
                             token_url=settings.get("token_url"), ca_bundle=settings.get("ca_bundle"),
                             version=settings.get("api_version", API_VERSION),
@@ -80,17 +82,54 @@ class SalesforceConnector:
         calls = self.api.calls
         body = self.api.query_page(soql)
         position = dict(cursor or {}) if not full else {}
+        seen: set[str] = set()
         while True:
             records = body.get("records") or []
             changes = self._changes(stream, records)
+            seen.update(r["Id"] for r in records)
             if records:
                 last = records[-1]
-                position = {"modstamp_ms": int(normalize.version(last)), "id": last["Id"]}
+                position = {**position, "modstamp_ms": int(normalize.version(last)), "id": last["Id"]}
             yield Page(changes, position, api_calls=self.api.calls - calls)
             calls = self.api.calls
             if body.get("done", True) or not body.get("nextRecordsUrl"):
-                return
+                break
             body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
+        if entity == "purchase_order" and cursor and not full and cursor.get("modstamp_ms") is not None:
+            yield from self._line_changes(cursor, position, seen)
+
+    def _line_changes(self, cursor: dict[str, Any], position: dict[str, Any], seen: set[str]) -> Iterator[Page]:
+        """The POs whose lines changed since the cursor while the PO itself did not.
+
+        Editing a detail record leaves its master's SystemModstamp alone (only a roll-up summary
+        recalculation moves it), so lines have their own cursor, with the same overlap window.
+        """
+        since = cursor.get("lines_modstamp_ms", cursor["modstamp_ms"])
+        calls = self.api.calls
+        rows = self._rows(f"SELECT Id, Purchase_Order__c, SystemModstamp FROM Purchase_Order_Line__c "
+                          f"WHERE SystemModstamp >= {soql_datetime(max(0, since - self.overlap_ms))} "
+                          f"ORDER BY SystemModstamp ASC, Id ASC")
+        if not rows:
+            return
+        parents = sorted({r["Purchase_Order__c"] for r in rows if r.get("Purchase_Order__c")} - seen)
+        stream = STREAMS["purchase_order"]
+        records = []
+        for start in range(0, len(parents), 200):
+            ids = ", ".join(_quote(i) for i in parents[start:start + 200])
+            records += self._rows(f"SELECT {', '.join(stream.fields)} FROM {stream.remote} WHERE Id IN ({ids}) "
+                                  f"ORDER BY SystemModstamp ASC, Id ASC")
+        newest = max(int(normalize.version(r)) for r in rows)
+        yield Page(self._changes(stream, records), {**position, "lines_modstamp_ms": newest},
+                   api_calls=self.api.calls - calls)
+
+    def _rows(self, soql: str) -> list[dict[str, Any]]:
+        """Every row of a queryAll (deleted ones included), page by page."""
+        body = self.api.query_page(soql)
+        rows = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
+            rows += body.get("records") or []
+        return rows
 
     def _changes(self, stream: SalesforceStream, records: list[dict[str, Any]]) -> list[Change]:
         lines = self._lines([r["Id"] for r in records if not r.get("IsDeleted")]) \
@@ -105,8 +144,10 @@ class SalesforceConnector:
             else:
                 body = getattr(normalize, stream.entity)(record)
             stamp = normalize.parse_timestamp(record.get("SystemModstamp"))
+            # A PO revhub created carries its revhub id: its echo links to that record directly.
             changes.append(Change(stream.entity, record["Id"], normalize.version(record), body,
-                                  deleted=deleted, changed_at=stamp.isoformat() if stamp else None))
+                                  deleted=deleted, changed_at=stamp.isoformat() if stamp else None,
+                                  origin=record.get("Revhub_Id__c") or None))
         return changes
 
     def _lines(self, po_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

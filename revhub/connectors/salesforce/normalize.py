@@ -76,11 +76,22 @@ def purchase_order(record: SalesforceRecord, lines: list[SalesforceRecord]) -> d
     po = mapping_engine.read(mapping_for("salesforce", "purchase_order"), record, currency)
     po.update(status=po.get("status") or "received", payment_terms=po.get("payment_terms") or "NET30",
               customer_id=_ref("customer", record.get("Account__c")))
-    po["lines"] = [{
+    po["lines"] = [purchase_order_line(line, currency) for line in lines]
+    return po
+
+
+def purchase_order_line(line: SalesforceRecord, currency: str) -> dict[str, Any]:
+    """A Purchase_Order_Line__c as a canonical PO line (position is its place among the PO's lines).
+
+    A blank tax amount is "no tax stated" (NULL), not zero, as the store keeps it.
+    """
+    tax = line.get("Tax_Amount__c")
+    return {
         "product_id": _ref("product", line.get("Product__c")),
         "description": line.get("Description__c") or "",
         "quantity": int(Decimal(str(line.get("Quantity__c") or 1))),
         "unit_amount_minor": _minor(line.get("Unit_Price__c"), currency),
         "amount_minor": _minor(line.get("Total_Price__c"), currency),
-    } for line in lines]
-    return po
+        "tax_code": line.get("Tax_Code__c") or None,
+        "tax_minor": None if tax is None else _minor(tax, currency),
+    }

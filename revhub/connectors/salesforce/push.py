@@ -17,7 +17,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from revhub.connectors.salesforce.client import SalesforceAPI
+from revhub.connectors.errors import FatalError, RetriableError
+from revhub.connectors.salesforce import lines as po_lines
+from revhub.connectors.salesforce.client import NotFound, SalesforceAPI
+from revhub.connectors.salesforce.line_push import write_lines
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
 from revhub.mappings.writes import WriteItem, WriteResult
@@ -45,6 +48,16 @@ def account_changes(item: WriteItem, overrides: dict | None = None) -> dict[str,
     if street != [base.get("billing_line1"), base.get("billing_line2")] and "billing_line1" in record:
         fields["BillingStreet"] = "\n".join(p for p in street if p) or None
     return fields
+
+
+def superseded(item: WriteItem) -> bool:
+    """Whether ``item`` is a voided invoice whose PO has moved on (re-invoiced or cancelled).
+
+    The Salesforce PO shows one invoice, its current one; a later version of the voided one
+    (a sync or an echo that touches it after the re-invoice) must not write its number back.
+    """
+    po_status = (item.related.get("purchase_order") or {}).get("status")
+    return item.record.get("status") == "void" and po_status not in (None, "invoice_voided")
 
 
 def exact_json(body: Any) -> str:
@@ -95,7 +108,12 @@ class SalesforcePusher:
         """The fields this item would send (the dry run's diff)."""
         if entity == "customer":
             return account_changes(item, self.overrides) if item.external_id else {}
-        return self._fields(entity, item) or {}
+        fields = self._fields(entity, item) or {}
+        if entity == "purchase_order" and fields:
+            currency = item.record.get("currency") or "USD"
+            fields[po_lines.LINE_OBJECT] = [po_lines.line_fields(line, currency)
+                                            for line in item.record.get("lines") or []]
+        return fields
 
     def _fields(self, entity: str, item: WriteItem) -> dict[str, Any] | None:
         currency = item.record.get("currency")
@@ -116,7 +134,9 @@ class SalesforcePusher:
         for item in items:
             fields = self._fields(entity, item)
             target_id = item.external_id if entity == "purchase_order" else item.refs.get("purchase_order")
-            if entity == "purchase_order" and fields is None:
+            if entity == "invoice" and superseded(item):
+                results.append(WriteResult(item.message_id, "skipped"))
+            elif entity == "purchase_order" and fields is None:
                 results.append(WriteResult(item.message_id, "dead",
                                            error="the customer has no Salesforce account to attach the PO to"))
             elif entity == "invoice" and not target_id:
@@ -128,11 +148,14 @@ class SalesforcePusher:
                 ready.append((item, fields, target_id))
         updates = [r for r in ready if r[2]]
         creates = [r for r in ready if not r[2]]
+        sent: list[WriteResult] = []
         for start in range(0, len(updates), BATCH):
-            results += self._send(updates[start:start + BATCH], upsert=False)
+            sent += self._send(updates[start:start + BATCH], upsert=False)
         for start in range(0, len(creates), BATCH):
-            results += self._send(creates[start:start + BATCH], upsert=True)
-        return results
+            sent += self._send(creates[start:start + BATCH], upsert=True)
+        if entity == "purchase_order":
+            sent = self._with_lines({item.message_id: item for item, _f, _t in ready}, sent)
+        return results + sent
 
     def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
         """Changes to customers onto the Accounts they are linked to. revhub makes no Accounts:
@@ -148,8 +171,12 @@ class SalesforcePusher:
             records = [{"attributes": {"type": ACCOUNT_OBJECT}, "Id": item.external_id, **fields}
                        for item, fields in linked[start:start + BATCH]]
             body = exact_json({"allOrNone": False, "records": records})
-            answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
-                                                                         data=body), entity="customer")
+            try:
+                answers = self.api.request(lambda sf, body=body: sf.restful("composite/sobjects", method="PATCH",
+                                                                             data=body), entity="customer")
+            except (RetriableError, FatalError, NotFound) as exc:
+                results += refused_call(batch, exc)
+                continue
             results += [self._result(item, item.external_id, answer)
                         for item, answer in zip(batch, answers, strict=True)]
         return results
@@ -167,9 +194,53 @@ class SalesforcePusher:
             records.append(record)
         path = f"composite/sobjects/{PO_OBJECT}/Revhub_Id__c" if upsert else "composite/sobjects"
         body = exact_json({"allOrNone": False, "records": records})
-        answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        try:
+            answers = self.api.request(lambda sf: sf.restful(path, method="PATCH", data=body))
+        except (RetriableError, FatalError, NotFound) as exc:
+            return refused_call([item for item, _f, _t in batch], exc)
         return [self._result(item, target_id, answer)
                 for (item, _fields, target_id), answer in zip(batch, answers, strict=True)]
+
+    def collection(self, method: str, path: str, records: list[dict] | None = None,
+                   params: dict | None = None) -> list[dict[str, Any]]:
+        """One sObject collections call; one answer per record or id, in order."""
+        kwargs: dict[str, Any] = {"params": params} if params else {}
+        if records is not None:
+            kwargs["data"] = exact_json({"allOrNone": False, "records": records})
+        return self.api.request(lambda sf: sf.restful(path, method=method, **kwargs), entity="purchase_order")
+
+    def query_all_pages(self, soql: str) -> list[dict[str, Any]]:
+        """Every row of a queryAll, page by page."""
+        body = self.api.query_page(soql)
+        rows = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
+            rows += body.get("records") or []
+        return rows
+
+    def _with_lines(self, items: dict[int, WriteItem], results: list[WriteResult]) -> list[WriteResult]:
+        """Write the lines of the POs just written; a PO is sent only once its lines are.
+
+        What was sent becomes the link's base with the lines as Salesforce will echo them, so
+        the echo of this write is recognised as no change.
+        """
+        written = [(items[r.message_id], r.external_id) for r in results if r.status == "sent" and r.external_id]
+        errors = write_lines(self, written) if written else {}
+        out = []
+        for result in results:
+            item = items[result.message_id]
+            refused = errors.get(result.message_id)
+            if result.status != "sent" or refused is None:
+                out.append(result)
+            elif refused:
+                code = refused[0].get("statusCode")
+                message = "lines: " + "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in refused)
+                out.append(WriteResult(result.message_id, "retry" if code in RETRIABLE_CODES else "dead",
+                                       error=message))
+            else:
+                pushed = {**item.record, "lines": po_lines.echoed(item.record.get("lines") or [])}
+                out.append(WriteResult(result.message_id, "sent", external_id=result.external_id, pushed=pushed))
+        return out
 
     @staticmethod
     def _result(item: WriteItem, target_id: str | None, answer: dict[str, Any]) -> WriteResult:
@@ -179,3 +250,13 @@ class SalesforcePusher:
         code = errors[0].get("statusCode")
         message = "; ".join(f"{e.get('statusCode')}: {e.get('message')}" for e in errors)
         return WriteResult(item.message_id, "retry" if code in RETRIABLE_CODES else "dead", error=message)
+
+
+def refused_call(items: list[WriteItem], exc: Exception) -> list[WriteResult]:
+    """The answer of one collection call refused as a whole (a 404, a refusal, a passing error):
+    its own records fail, never the push's other calls. A ConfigError (credentials) is not
+    caught: no record of the push could be written."""
+    if isinstance(exc, RetriableError):
+        return [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after) for i in items]
+    error = f"Salesforce answered 404 ({exc})" if isinstance(exc, NotFound) else str(exc)
+    return [WriteResult(i.message_id, "dead", error=error) for i in items]

@@ -12,6 +12,7 @@ from typing import Any
 
 from revhub.connectors.base import Ref
 from revhub.connectors.stripe.normalize import iso_date, iso_datetime
+from revhub.currency_rules import stripe_minor
 
 # Balance transactions that carry a processing fee on money received.
 FEE_TYPES = ("charge", "payment")
@@ -23,29 +24,37 @@ def has_fee(txn: dict[str, Any]) -> bool:
 
 
 def fee(txn: dict[str, Any]) -> dict[str, Any]:
-    """The processing fee of one charge, in the settlement currency."""
+    """The processing fee of one charge, in the settlement currency (ISO minor units)."""
     source = txn.get("source")
+    currency = (txn.get("currency") or "").upper() or None
     return {
         "reference": txn["id"],
         "payment_id": Ref("payment", source.get("id") if isinstance(source, dict) else source) if source else None,
-        "amount_minor": txn.get("fee") or 0,
-        "currency": (txn.get("currency") or "").upper() or None,
+        "amount_minor": _minor(txn.get("fee") or 0, currency),
+        "currency": currency,
         "incurred_at": iso_datetime(txn.get("created")),
     }
 
 
 def payout(obj: dict[str, Any], settled: list[dict[str, Any]]) -> dict[str, Any]:
     """A payout, with the fees of the transactions it settled (``settled``, from
-    ``GET /v1/balance_transactions?payout=``; the payout's own transaction is not a fee)."""
+    ``GET /v1/balance_transactions?payout=``; the payout's own transaction is not a fee).
+    Amounts in ISO minor units; the settled transactions are in the payout's currency."""
+    currency = (obj.get("currency") or "").upper() or None
     return {
         "reference": obj["id"],
-        "amount_minor": obj.get("amount") or 0,
-        "fee_minor": sum(t.get("fee") or 0 for t in settled if t.get("type") != "payout"),
-        "currency": (obj.get("currency") or "").upper() or None,
+        "amount_minor": _minor(obj.get("amount") or 0, currency),
+        "fee_minor": _minor(sum(t.get("fee") or 0 for t in settled if t.get("type") != "payout"), currency),
+        "currency": currency,
         "status": obj.get("status") or "pending",
         "initiated_at": iso_datetime(obj.get("created")),
         "arrival_date": iso_date(obj.get("arrival_date")),
     }
+
+
+def _minor(amount: int, currency: str | None) -> int:
+    """Stripe's units (which differ from ISO for MGA, ISK, UGX) as ISO minor units."""
+    return stripe_minor(amount, currency) if currency else amount
 
 
 def settled_in_own_currency(charge: dict[str, Any]) -> bool:

@@ -73,8 +73,10 @@ def product(obj: StripeObject) -> dict[str, Any]:
         record["sku"] = sku
     price = obj.get("default_price")
     if isinstance(price, dict):
-        record["unit_amount_minor"] = price.get("unit_amount")
         record["currency"] = _currency(price.get("currency"))
+        amount = price.get("unit_amount")
+        record["unit_amount_minor"] = amount if amount is None or not record["currency"] \
+            else stripe_minor(amount, record["currency"])
         recurring = price.get("recurring") or {}
         record["recurring_interval"] = recurring.get("interval")
     return record
@@ -131,10 +133,16 @@ def invoice(obj: StripeObject) -> dict[str, Any]:
 
 
 def payment(charge: StripeObject, allocations: list[tuple[str, int]] | None = None) -> dict[str, Any]:
-    """A charge as a canonical payment; fee and net from its (expanded) balance transaction."""
+    """A charge as a canonical payment in ISO minor units; fee and net from its (expanded)
+    balance transaction, in that transaction's currency (the caller drops them when it differs);
+    ``allocations`` are Stripe's invoice payments, in the charge's Stripe units."""
+    currency = _currency(charge.get("currency")) or "USD"
     txn = charge.get("balance_transaction")
-    amount = charge.get("amount_captured") or charge.get("amount", 0)
-    fee = txn.get("fee", 0) if isinstance(txn, dict) else 0
+    txn_currency = _currency(txn.get("currency")) or currency if isinstance(txn, dict) else currency
+    amount = stripe_minor(charge.get("amount_captured") or charge.get("amount", 0), currency)
+    fee = stripe_minor(txn.get("fee") or 0, txn_currency) if isinstance(txn, dict) else 0
+    net = stripe_minor(txn["net"], txn_currency) if isinstance(txn, dict) and txn.get("net") is not None \
+        else amount - fee
     method = (charge.get("payment_method_details") or {}).get("type") or "card"
     record = {
         "customer_id": _ref("customer", charge.get("customer")),
@@ -143,7 +151,7 @@ def payment(charge: StripeObject, allocations: list[tuple[str, int]] | None = No
         "received_at": iso_datetime(charge.get("created")),
         "method": method,
         "fee_minor": fee,
-        "net_minor": txn.get("net", amount - fee) if isinstance(txn, dict) else amount,
+        "net_minor": net,
         "reference": charge.get("payment_intent") if isinstance(charge.get("payment_intent"), str)
         else charge.get("id"),
         "status": _PAYMENT_STATUS.get(charge.get("status"), "pending"),
@@ -152,8 +160,8 @@ def payment(charge: StripeObject, allocations: list[tuple[str, int]] | None = No
         record["status"] = "reversed"
     record.update(settled(txn))
     if allocations is not None:
-        record["allocations"] = [{"invoice_id": Ref("invoice", inv), "amount_minor": amount_paid}
-                                 for inv, amount_paid in allocations]
+        record["allocations"] = [{"invoice_id": Ref("invoice", inv), "amount_minor": stripe_minor(paid, currency)}
+                                 for inv, paid in allocations]
     return record
 
 
@@ -167,9 +175,11 @@ def settled(txn: Any) -> dict[str, Any]:
 
 
 def refund(obj: StripeObject) -> dict[str, Any]:
+    """A Stripe refund in ISO minor units."""
+    currency = _currency(obj.get("currency")) or "USD"
     return {
         "kind": "refund",
-        "amount_minor": obj.get("amount", 0),
+        "amount_minor": stripe_minor(obj.get("amount") or 0, currency),
         "currency": _currency(obj.get("currency")),
         "reason": obj.get("reason"),
         "reference": obj.get("id"),

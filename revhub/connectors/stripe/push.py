@@ -13,7 +13,7 @@ from typing import Any
 
 from revhub.connectors.errors import ConnectorError, FatalError, RetriableError
 from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID, StripeCatalog, tax_rate_params
-from revhub.connectors.stripe.client import StripeAPI
+from revhub.connectors.stripe.client import NotFound, StripeAPI
 from revhub.currency_rules import stripe_amount
 from revhub.mappings import engine
 from revhub.mappings.loader import mapping_for
@@ -110,6 +110,8 @@ class StripePusher:
                 results.append(WriteResult(item.message_id, "retry", error=str(exc), retry_after=exc.retry_after))
             except ConnectorError as exc:
                 results.append(WriteResult(item.message_id, "dead", error=str(exc)))
+            except NotFound as exc:  # gone from Stripe (deleted there): this item's dead letter only
+                results.append(WriteResult(item.message_id, "dead", error=f"not found in Stripe (404): {exc}"))
         return results
 
     def _post(self, path: str, key: str, entity: str, **params: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from revhub.connectors.errors import ConfigError
 from revhub.connectors.resilience import RetryPolicy
 from revhub.connectors.xero import normalize
 from revhub.connectors.xero.client import API_URL, IDENTITY_URL, NotFound, XeroAPI, XeroAuth
+from revhub.tax.mapping import TaxMappingError, xero_tax_types
 
 # Xero pages hold up to 1,000 records (100 unless asked): the largest page means the fewest
 # calls against the 60-a-minute limit. https://developer.xero.com/documentation/api/accounting/invoices
@@ -34,14 +35,18 @@ def _s(entity, collection, list_method, get_method, paged=True, keep=lambda o: T
                       get_method=get_method, collection=collection, paged=paged, keep=keep, extra=extra)
 
 
+# unitdp=4: without it Xero answers unit prices rounded to two decimals, so a 4-decimal unit
+# price would be read back changed. https://developer.xero.com/documentation/api/accounting/invoices
+_UNITDP = (("unitdp", 4),)
 STREAMS: dict[str, XeroStream] = {s.entity: s for s in (
     _s("customer", "Contacts", "get_contacts", "get_contact", extra=(("include_archived", True),)),
     _s("product", "Items", "get_items", "get_item", paged=False),
-    _s("invoice", "Invoices", "get_invoices", "get_invoice", keep=lambda o: o.get("Type") == "ACCREC"),
+    _s("invoice", "Invoices", "get_invoices", "get_invoice", keep=lambda o: o.get("Type") == "ACCREC",
+       extra=_UNITDP),
     _s("payment", "Payments", "get_payments", "get_payment",
        keep=lambda o: o.get("PaymentType", "ACCRECPAYMENT") == "ACCRECPAYMENT"),
     _s("refund", "CreditNotes", "get_credit_notes", "get_credit_note",
-       keep=lambda o: o.get("Type") == "ACCRECCREDIT"),
+       keep=lambda o: o.get("Type") == "ACCRECCREDIT", extra=_UNITDP),
 )}
 _ID_FIELD = {"Contacts": "ContactID", "Items": "ItemID", "Invoices": "InvoiceID",
              "Payments": "PaymentID", "CreditNotes": "CreditNoteID"}
@@ -54,6 +59,18 @@ class XeroConnector:
 
     def __init__(self, api: XeroAPI, name: str = "xero", settings: dict[str, Any] | None = None) -> None:
         self.api, self.name, self.settings = api, name, dict(settings or {})
+        self._tax_types: dict[str, str] | None = None
+
+    @property
+    def tax_types(self) -> dict[str, str]:
+        """The connection's own tax types, so invoices using them are read back as revhub codes
+        (read when first needed: a bad mapping stops invoice reads, not contacts or payments)."""
+        if self._tax_types is None:
+            try:
+                self._tax_types = xero_tax_types(self.settings)
+            except TaxMappingError as exc:
+                raise ConfigError(str(exc), provider="xero") from None
+        return self._tax_types
 
     @classmethod
     def from_connection(cls, name: str, credentials: dict[str, Any], settings: dict[str, Any],
@@ -102,7 +119,12 @@ class XeroConnector:
     def _change(self, stream: XeroStream, obj: dict[str, Any]) -> Change:
         external_id = obj[_ID_FIELD[stream.collection]]
         deleted = normalize.is_deleted(stream.entity, obj)
-        record = {} if deleted else getattr(normalize, stream.entity)(obj)
+        if deleted:
+            record: dict[str, Any] = {}
+        elif stream.entity == "invoice":
+            record = normalize.invoice(obj, tax_types=self.tax_types)
+        else:
+            record = getattr(normalize, stream.entity)(obj)
         updated = normalize.parse_date(obj.get("UpdatedDateUTC"))
         return Change(stream.entity, external_id, normalize.version(obj), record, deleted=deleted,
                       changed_at=updated.isoformat() if updated else None)
@@ -116,7 +138,8 @@ class XeroConnector:
         """The record as Xero has it now; None when Xero does not know it."""
         stream = STREAMS[entity]
         try:
-            body = self.api.call(stream.get_method, entity, **{_get_arg(stream): external_id})
+            body = self.api.call(stream.get_method, entity, **{_get_arg(stream): external_id},
+                                 **{k: v for k, v in stream.extra if k == "unitdp"})
         except NotFound:
             return None
         objects = [o for o in body.get(stream.collection) or () if stream.keep(o)]

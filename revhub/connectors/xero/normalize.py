@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from revhub.connectors.base import Ref
 from revhub.mappings import engine as mapping_engine
 from revhub.mappings.loader import mapping_for
-from revhub.money import to_minor
+from revhub.money import exponent, to_minor
 from revhub.tax.codes import strip_notes
 from revhub.tax.mapping import xero_tax_types
 
@@ -50,6 +50,15 @@ def version(obj: XeroObject) -> str:
 def minor(amount: Any, currency: str) -> int:
     """A Xero decimal amount (JSON number) in minor units, exactly."""
     return to_minor(Decimal(str(amount if amount is not None else 0)), currency)
+
+
+def unit_minor(amount: Any, currency: str) -> int:
+    """A unit price (read with ``unitdp=4``) in minor units: exact where the currency holds it
+    (KWD 1.235); finer than the currency's minor unit (a EUR price keyed in Xero as 33.3333) it
+    is rounded half up to it, the value Xero itself shows at two decimals."""
+    value = Decimal(str(amount if amount is not None else 0))
+    return to_minor(value.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
+                    if value.as_tuple().exponent < -exponent(currency) else value, currency)
 
 
 def _ref(entity: str, value: str | None) -> Ref | None:
@@ -97,7 +106,7 @@ def _line(line: XeroObject, currency: str, codes_by_type: dict[str, str]) -> dic
     return {
         "description": strip_notes(line.get("Description") or ""),
         "quantity": _quantity(line.get("Quantity")),
-        "unit_amount_minor": minor(line.get("UnitAmount"), currency),
+        "unit_amount_minor": unit_minor(line.get("UnitAmount"), currency),
         "amount_minor": minor(line.get("LineAmount"), currency),
         "product_id": _ref("product", item.get("ItemID")),
         "tax_code": codes_by_type.get(tax_type) if tax_type else None,

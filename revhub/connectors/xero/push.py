@@ -14,7 +14,7 @@ from typing import Any
 from revhub.connectors.errors import ConfigError, ConnectorError, FatalError, RetriableError
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
-from revhub.connectors.xero.client import XeroAPI
+from revhub.connectors.xero.client import NotFound, XeroAPI
 from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
@@ -87,7 +87,25 @@ class XeroPusher(XeroMoneyPusher):
             return {"Payments": self._payments(item)}
         if entity == "refund":
             return {"CreditNotes": [self._credit_note(item, {"Contact": {"ContactID": "<the refunded payment's>"}})]}
+        if entity in ("fee", "payout"):
+            return self._describe_ledger(entity, item)
         return {}
+
+    def _describe_ledger(self, entity: str, item: WriteItem) -> dict[str, Any]:
+        """The bookings a fee or payout would make under the connection's fee treatment."""
+        treatment = self.ledger.fee_treatment
+        if entity == "fee":
+            if treatment != "per_charge":
+                return {"note": f"fee_treatment is {treatment}: a fee is not booked on its own"}
+            return {"BankTransactions": [self._fee_body(item)]}
+        if not self.ledger.books_fees:
+            return {"note": "fee_treatment is none: payouts are not booked"}
+        body: dict[str, Any] = {} if item.record.get("status") == "paid" else {
+            "note": f"payout {item.record.get('status')}: booked once it is paid"}
+        if treatment == "per_payout" and item.record.get("fee_minor"):
+            body["BankTransactions"] = [self._payout_fees_body(item)]
+        body["BankTransfers"] = [self.bank_transfer(item)]
+        return body
 
     # -- pushing ---------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
@@ -106,6 +124,8 @@ class XeroPusher(XeroMoneyPusher):
                             for i in batch]
             except ConnectorError as exc:
                 results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in batch]
+            except NotFound as exc:  # a whole call answered 404: its own items fail, the other batches stand
+                results += [WriteResult(i.message_id, "dead", error=f"not found in Xero (404): {exc}") for i in batch]
         return results
 
     def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
@@ -180,6 +200,8 @@ class XeroPusher(XeroMoneyPusher):
                               idempotency_key=_key([item], "void"))
             except FatalError as exc:
                 return WriteResult(item.message_id, "dead", error=str(exc))
+            except NotFound:  # one invoice Xero does not have fails alone, never its batch
+                return WriteResult(item.message_id, "dead", error=f"invoice {item.external_id} is not in Xero (404)")
             return WriteResult(item.message_id, "sent", external_id=item.external_id)
         # Amounts paid reach Xero as payments; nothing else on an authorised invoice is ours to edit.
         return WriteResult(item.message_id, "skipped", external_id=item.external_id)

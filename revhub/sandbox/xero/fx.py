@@ -22,6 +22,7 @@ _PER_EUR = {"EUR": Decimal(1), "USD": Decimal("1.087"), "GBP": Decimal("0.855"),
             "CHF": Decimal("0.952"), "SEK": Decimal("11.49"), "NOK": Decimal("11.76"), "DKK": Decimal("7.46"),
             "PLN": Decimal("4.35"), "CAD": Decimal("1.49"), "AUD": Decimal("1.66"), "KWD": Decimal("0.3356"),
             "BHD": Decimal("0.4098"), "NZD": Decimal("1.79")}
+_PER_EUR.update(ISK=Decimal("150.2"), MGA=Decimal("4975"), UGX=Decimal("4020"))  # XE also quotes these
 DAY_RATE_DP = 6  # a published rate of the day carries six decimals
 # A rate the client gives is kept to this many places, so that a feed sending the rate its
 # processor realised (settled / presented) moves the bank account by exactly what it settled.
