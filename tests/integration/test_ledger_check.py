@@ -17,7 +17,7 @@ from revhub.cli import main
 from revhub.connectors.registry import build_connector
 from revhub.ledger.sources import run_check
 from revhub.mappings.outbox import OutboxWorker
-from revhub.store import Connection, Link
+from revhub.store import Connection, Link, Payment
 from revhub.sync.jobs import plan, sync_all
 
 pytestmark = pytest.mark.store
@@ -43,18 +43,36 @@ def named(report, record_id: str, kind: str = "payment") -> list:
             if d.kind == kind and any(record_id in ids for ids in d.records.values())]
 
 
-def a_balanced_stripe_payment(db, report) -> tuple[str, str]:
-    """(Stripe charge id, Xero payment id) of a payment every side agrees on."""
+def over_paid_references(xero) -> set[str]:
+    """The processor references Xero's RECEIVE-OVERPAYMENT transactions quote ("pi_… overpayment")."""
+    found = xero.call("get_bank_transactions", "ledger", where='Type=="RECEIVE-OVERPAYMENT"')
+    return {(t.get("Reference") or "").split()[0] for t in found.get("BankTransactions") or () if t.get("Reference")}
+
+
+def a_balanced_stripe_payment(db, vault, report) -> tuple[str, str]:
+    """(Stripe charge id, Xero payment id) of a payment every side agrees on and that Xero holds
+    whole as one payment: of an over-paid one Xero holds the amount due as a payment and the
+    rest as a RECEIVE-OVERPAYMENT quoting it, which would still stand after the payment is
+    deleted. The first by id, so that every run picks the same one."""
+    over_paid = over_paid_references(xero_api(db, vault))
     with db.session() as s:
+        references = dict(s.execute(select(Payment.id, Payment.reference)).all())
         links = s.execute(select(Link.canonical_id, Link.system, Link.external_id)
-                          .where(Link.entity == "payment")).all()
+                          .where(Link.entity == "payment").order_by(Link.canonical_id)).all()
     by_record: dict = {}
     for canonical_id, system, external_id in links:
         by_record.setdefault(canonical_id, {})[system] = external_id
-    for ids in by_record.values():
-        if "stripe" in ids and "xero" in ids and not named(report, ids["stripe"]):
+    for canonical_id, ids in by_record.items():
+        if (references.get(canonical_id) not in over_paid and "stripe" in ids and "xero" in ids
+                and not named(report, ids["stripe"])):
             return ids["stripe"], ids["xero"]
     raise AssertionError("the seeded books have no payment that balances")
+
+
+def xero_api(db, vault):
+    with db.session() as s:
+        connection = s.scalar(select(Connection).where(Connection.name == "xero"))
+    return build_connector(connection, vault).api
 
 
 def stripe_client(books) -> stripe.StripeClient:
@@ -63,10 +81,8 @@ def stripe_client(books) -> stripe.StripeClient:
 
 
 def test_a_payment_deleted_in_xero_through_its_api_is_named_as_missing_in_xero(db, vault, books):
-    charge_id, xero_payment_id = a_balanced_stripe_payment(db, run_check(db, vault))
-    with db.session() as s:
-        connection = s.scalar(select(Connection).where(Connection.name == "xero"))
-    xero = build_connector(connection, vault).api
+    charge_id, xero_payment_id = a_balanced_stripe_payment(db, vault, run_check(db, vault))
+    xero = xero_api(db, vault)
     xero.call("delete_payment", "payment", payment_id=xero_payment_id,
               payment_delete=PaymentDelete(status="DELETED"))
 
