@@ -36,6 +36,7 @@ class Month:
 
     def __init__(self, db, vault, running, config) -> None:
         self.db, self.vault, self.running, self.config = db, vault, running, config
+        self.noted: dict[str, str] = {}  # ids of the month's notable moves, for the read-backs
         self.stripe = stripe.StripeClient(running["stripe"].credentials["api_key"],
                                           base_addresses={"api": running["stripe"].url}, max_network_retries=0)
         with db.session(write=True) as s:

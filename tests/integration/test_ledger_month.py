@@ -6,6 +6,7 @@ rate, EUR, USD, GBP, JPY and KWD, fees and payouts, provider faults and a worker
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 
@@ -101,6 +102,8 @@ def a_month(month: Month) -> tuple[str, dict]:
     month.days_pass(1)
     month.pay(pos["voided_then_reinvoiced"])
     month.refund(intents["refund_after_sync_usd"], 10000)  # after the payment reached Xero
+    # The customer gets the over-paid 5,000 back, after Xero booked it as their credit.
+    month.noted["excess_refund"] = month.refund(intents["overpaid_jpy"], 5000)
     month.settle()
 
     month.days_pass(5)  # Stripe's automatic payouts, with the fees they settled
@@ -182,8 +185,28 @@ def test_the_months_books_in_a_foreign_currency_balance_stripes_eur_balance_too(
 
 def test_ledger_check_for_the_month_reports_zero_differences(books):
     month, period, _ = books
-    result = revhub(month, "ledger", "check", "--period", period)
-    assert result.exit_code == 0 and "the books balance: no differences" in result.output, result.output
+    result = revhub(month, "ledger", "check", "--period", period, "--format", "json")
+    out = json.loads(result.output)  # a side that could not be read fails here
+    assert out["differences"] == [], out["differences"]
+    assert (result.exit_code, out["balanced"], out["period"]) == (0, True, period), result.output
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "defect: a Stripe refund of an over-payment's excess is booked in Xero as a new sales credit note "
+    "(push_refunds._push_refunds always raises an ACCRECCREDIT note), which reduces sales and leaves the "
+    "RECEIVE-OVERPAYMENT credit open, instead of refunding the customer's overpayment in cash "
+    "(a payment against the Overpayment, PaymentType AROVERPAYMENTPAYMENT); the cash check cannot see it"))
+def test_a_refund_of_the_over_paid_excess_uses_the_customers_credit_in_xero_not_a_new_credit_note(books):
+    month, _, pos = books
+    refund = month.noted["excess_refund"]
+    invoice_id = linked(month.db, "invoice", month.invoice(pos["overpaid_jpy"]).id, "xero")
+    contact = xero_get(month.running, f"Invoices/{invoice_id}")["Invoices"][0]["Contact"]["ContactID"]
+    credits = [o for o in xero_get(month.running, "Overpayments")["Overpayments"]
+               if o["Contact"]["ContactID"] == contact and o["Status"] != "DELETED"]
+    notes = [n for n in xero_get(month.running, "CreditNotes")["CreditNotes"]
+             if refund in (n.get("Reference") or "") and n["Status"] not in ("DELETED", "VOIDED")]
+    assert notes == []
+    assert [Decimal(str(o["RemainingCredit"])) for o in credits] == [Decimal(0)]
 
 
 def test_every_invoice_of_the_month_has_the_same_total_and_vat_in_xero_stripe_and_the_store(books):
