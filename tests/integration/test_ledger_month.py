@@ -191,11 +191,6 @@ def test_ledger_check_for_the_month_reports_zero_differences(books):
     assert (result.exit_code, out["balanced"], out["period"]) == (0, True, period), result.output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect: a Stripe refund of an over-payment's excess is booked in Xero as a new sales credit note "
-    "(push_refunds._push_refunds always raises an ACCRECCREDIT note), which reduces sales and leaves the "
-    "RECEIVE-OVERPAYMENT credit open, instead of refunding the customer's overpayment in cash "
-    "(a payment against the Overpayment, PaymentType AROVERPAYMENTPAYMENT); the cash check cannot see it"))
 def test_a_refund_of_the_over_paid_excess_uses_the_customers_credit_in_xero_not_a_new_credit_note(books):
     month, _, pos = books
     refund = month.noted["excess_refund"]
