@@ -11,7 +11,7 @@ is a :class:`Difference` that names the records on each side.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from revhub.ledger.columns import ROWS, SIDES, Ledger, difference_json, ledger_json, ledgers
@@ -42,11 +42,14 @@ class Entry:
     refs: tuple[str, ...] = ()           # further ids worth showing (balance transaction, invoice …)
     via_stripe: bool = True        # Stripe must hold it too (money that went through Stripe)
     clearing: bool = False         # Xero only: it moved the Stripe clearing account
-    under_way: bool = False        # a payout not in the bank yet: Xero books it on arrival
+    # Not in the bank yet, so Xero books it on arrival: a payout in transit, or (fees booked
+    # per payout) a fee whose payout has not landed.
+    under_way: bool = False
     # What it moved in the balance or bank account, when that account keeps another currency
     # (Stripe's settlement currency, a Xero payment's BankAmount): the clearing rows use it.
     settled_currency: str | None = None
     settled_minor: int | None = None
+    payout: str | None = None      # Stripe fees: the payout that settled it (po_…), if paid out
 
     @property
     def settled(self) -> tuple[str, int]:
@@ -92,12 +95,17 @@ def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def compare(entries: list[Entry], period: str | None = None, currency: str | None = None) -> Report:
+def compare(entries: list[Entry], period: str | None = None, currency: str | None = None,
+            fees_per_payout: bool = False) -> Report:
     """The ledgers and the differences of ``entries``, for one period and currency if given.
 
     A group counts in the period of its Stripe date (else the store's, else Xero's), so a
-    payment Xero dates a day after Stripe is one record, not two differences.
+    payment Xero dates a day after Stripe is one record, not two differences. With
+    ``fees_per_payout`` (the Xero connection books each payout's fees as one booking quoting
+    it), fees meet the booking of the payout that settled them.
     """
+    if fees_per_payout:
+        entries = _fees_with_payouts(entries)
     groups = [g for kind in KINDS for g in _groups([e for e in entries if e.kind == kind])]
     # A charge settled in another currency moves that currency's balance too: it stays in.
     groups = [g for g in groups if (period is None or _period(g) == period)
@@ -113,6 +121,15 @@ def compare(entries: list[Entry], period: str | None = None, currency: str | Non
     differences.sort(key=lambda d: (d.currency, d.period, KINDS.index(d.kind), d.message))
     found = [x for x in ledgers(groups, _period) if currency is None or x.currency == currency]
     return Report(found, differences, period, currency)
+
+
+def _fees_with_payouts(entries: list[Entry]) -> list[Entry]:
+    """Each Stripe fee keyed by the payout that settled it, so it groups with the "Stripe fees
+    of po_…" booking (dated by the payout's arrival, perhaps in the next month); a fee whose
+    payout has not landed (or that no payout has settled yet) is not expected in Xero yet."""
+    landed = {e.record_id for e in entries if e.side == "stripe" and e.kind == "payout" and not e.under_way}
+    return [(replace(e, keys=e.keys | {e.payout}) if e.payout in landed else replace(e, under_way=True))
+            if e.side == "stripe" and e.kind == "fee" else e for e in entries]
 
 
 def _groups(entries: list[Entry]) -> list[list[Entry]]:

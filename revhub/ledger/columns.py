@@ -44,7 +44,7 @@ def ledgers(groups: list[list[Entry]], period_of: Callable[[list[Entry]], str]) 
         for e in group:
             totals[(e.currency, period)][(e.side, e.kind)] += e.amount_minor
             # The balance rows follow the account itself, in the account's currency.
-            if e.under_way and e.side == "stripe":
+            if e.under_way and e.side == "stripe" and e.kind == "payout":
                 totals[(e.currency, period)][("stripe", "in_transit")] += e.amount_minor
             if e.side == "stripe" or e.clearing:
                 currency, amount = e.settled

@@ -18,6 +18,7 @@ from revhub.ledger.check import Entry, Report, compare
 from revhub.ledger.sources_store import read_store
 from revhub.ledger.sources_stripe import read_stripe
 from revhub.ledger.sources_xero import XeroLedgerReader, ledger_accounts
+from revhub.mappings.ledger_settings import ledger_settings
 from revhub.money import normalize_currency
 from revhub.store import Connection, Database
 
@@ -80,4 +81,12 @@ def run_check(db: Database, vault: Vault, period: str | None = None, currency: s
     if period is not None:
         month_bounds(period)  # refuse a malformed period before any provider is called
     wanted = normalize_currency(currency) if currency else None
-    return compare(gather(db, vault, period), period, wanted)
+    return compare(gather(db, vault, period), period, wanted, fees_per_payout=_fees_per_payout(db))
+
+
+def _fees_per_payout(db: Database) -> bool:
+    """Whether a Xero connection books each payout's fees as one booking (fee_treatment=per_payout)."""
+    with db.session() as s:
+        settings = s.scalars(select(Connection.settings).where(Connection.enabled.is_(True),
+                                                               Connection.provider == "xero")).all()
+    return any(ledger_settings(chosen).fee_treatment == "per_payout" for chosen in settings)

@@ -37,8 +37,28 @@ def balance_transactions(api: StripeAPI, since: date | None, until: date | None)
         params["starting_after"] = body["data"][-1]["id"]
 
 
-def entries_of(txn: dict[str, Any]) -> list[Entry]:
-    """A balance transaction as ledger entries: the movement itself, and its fee if any."""
+def settled_by_payouts(api: StripeAPI, txns: list[dict[str, Any]]) -> dict[str, str]:
+    """Balance transaction id → the id of the payout (among ``txns``) that settled it: one
+    paged list per payout. https://docs.stripe.com/api/balance_transactions/list#balance_transaction_list-payout"""
+    found: dict[str, str] = {}
+    for txn in txns:
+        source = txn.get("source")
+        payout = source.get("id") if isinstance(source, dict) else source
+        if txn.get("type") != "payout" or not payout:
+            continue
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "payout": payout}
+        while True:
+            body = api.get("/v1/balance_transactions", "ledger", **params)
+            found.update({t["id"]: payout for t in body["data"] if t.get("type") != "payout"})
+            if not body["has_more"] or not body["data"]:
+                break
+            params["starting_after"] = body["data"][-1]["id"]
+    return found
+
+
+def entries_of(txn: dict[str, Any], payout: str | None = None) -> list[Entry]:
+    """A balance transaction as ledger entries: the movement itself, and its fee if any (with
+    ``payout``, the payout that settled the transaction, if any)."""
     kind = _KINDS.get(txn.get("type") or "")
     if kind is None:
         return []  # adjustments, transfers, reserves: outside what revhub books
@@ -61,7 +81,7 @@ def entries_of(txn: dict[str, Any]) -> list[Entry]:
                        settled_minor=amount if amount < 0 else abs(txn["amount"])))
     if txn.get("fee"):
         found.append(Entry("stripe", "fee", txn["id"], currency, abs(txn["fee"]), day,
-                           frozenset(k for k in (own_id, intent) if k), (own_id,)))
+                           frozenset(k for k in (own_id, intent) if k), (own_id,), payout=payout))
     return found
 
 
@@ -76,4 +96,6 @@ def _presented(txn: dict[str, Any], source: Any) -> tuple[str, int]:
 
 def read_stripe(api: StripeAPI, since: date | None, until: date | None) -> list[Entry]:
     """Every charge, refund, fee and payout of one Stripe account in [since, until)."""
-    return [e for txn in balance_transactions(api, since, until) for e in entries_of(txn)]
+    txns = list(balance_transactions(api, since, until))
+    payouts = settled_by_payouts(api, txns)
+    return [e for txn in txns for e in entries_of(txn, payouts.get(txn["id"]))]

@@ -231,6 +231,10 @@ class Payment(CanonicalRecord, Base):
     net_minor: Mapped[int] = money_column()
     reference: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default="succeeded")
+    # What the processor's balance moved for it, in its settlement currency (a USD charge on a
+    # EUR Stripe account settles in EUR): the ledger books foreign money at that realised rate.
+    settled_minor: Mapped[int | None] = money_column(nullable=True)
+    settled_currency: Mapped[str | None] = mapped_column(String(3))
 
     allocations: Mapped[list[PaymentAllocation]] = relationship(
         back_populates="payment", cascade="all, delete-orphan"
@@ -268,6 +272,9 @@ class Refund(CanonicalRecord, Base):
     issued_at: Mapped[datetime | None] = mapped_column()
     payment_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payments.id"), index=True)
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("invoices.id"), index=True)
+    # What the processor's balance gave back for it, in its settlement currency (as on Payment).
+    settled_minor: Mapped[int | None] = money_column(nullable=True)
+    settled_currency: Mapped[str | None] = mapped_column(String(3))
 
 
 class Subscription(CanonicalRecord, Base):

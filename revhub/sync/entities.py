@@ -87,12 +87,13 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
                             {"product_id": "product"})),
     _spec("payment", Payment,
           "customer_id amount_minor currency received_at method fee_minor net_minor reference status "
-          "allocations",
+          "settled_minor settled_currency allocations",
           # A processor's payment id quoted as the bookkeeping reference ties the two records.
           {"customer_id": "customer"}, natural_keys=(("reference", "currency"),),
           children=Children("allocations", PaymentAllocation.__table__, "payment_id",
                             ("invoice_id", "amount_minor"), {"invoice_id": "invoice"})),
-    _spec("refund", Refund, "kind amount_minor currency reason reference status issued_at payment_id invoice_id",
+    _spec("refund", Refund, "kind amount_minor currency reason reference status issued_at payment_id invoice_id "
+          "settled_minor settled_currency",
           # The processor's refund id, carried in the ledger's credit note, ties the two records.
           {"payment_id": "payment", "invoice_id": "invoice"}, natural_keys=(("reference", "currency"),),
           # A refund applied before the payment it returns would lose that link for good.

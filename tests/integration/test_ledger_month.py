@@ -30,13 +30,6 @@ from tests.sandbox.xero.xero_models import assert_exchanges_fit_models
 
 pytestmark = pytest.mark.store
 CURRENCIES = ("EUR", "USD", "GBP", "JPY", "KWD")
-# Foreign-currency money booked in Xero: the hub sends no CurrencyRate with payments, refunds and
-# over-payments, so Xero converts them into the EUR clearing account at its rate of the day, not
-# at the rate Stripe realised. The hub's part of branch demo-ledger (the FX rate in push_money,
-# push_refunds and push_ledger) fixes it; until then the two move by different EUR amounts.
-FX_PENDING = ("the hub books foreign-currency payments, refunds and over-payments in Xero without a "
-              "CurrencyRate, so Xero's EUR clearing account moves at its own rate of the day, not Stripe's "
-              "realised rate (settled_differs) until the hub's FX rate from branch demo-ledger lands")
 
 EVERY_DUTCH_RATE = [  # 99.99 × 21 % → 21.00; 20.10 × 9 % → 1.81 (per line, half up)
     {"description": "Platform licence", "quantity": 3, "unit_price": "33.33", "tax_code": "NL_VAT_21"},
@@ -187,19 +180,14 @@ def test_the_months_euro_money_is_the_same_in_stripe_xero_and_the_store_to_the_c
 def test_the_months_books_in_a_foreign_currency_balance_stripes_eur_balance_too(books, currency):
     month, period, _ = books
     report = run_check(month.db, month.vault, period, currency)
-    if any(d.problem == "settled_differs" for d in report.differences):
-        pytest.xfail(FX_PENDING)  # every other difference fails the test
     assert not report.differences, described(report.differences)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=FX_PENDING)
 def test_ledger_check_for_the_month_reports_zero_differences(books):
     month, period, _ = books
     result = revhub(month, "ledger", "check", "--period", period, "--format", "json")
-    out = json.loads(result.output)  # a side that could not be read fails here, not as the known defect
-    others = [d for d in out["differences"] if d["problem"] != "settled_differs"]
-    if others:
-        pytest.fail(f"differences beyond the known FX defect: {others}")
+    out = json.loads(result.output)  # a side that could not be read fails here
+    assert out["differences"] == [], out["differences"]
     assert (result.exit_code, out["balanced"], out["period"]) == (0, True, period), result.output
 
 

@@ -187,8 +187,9 @@ class StripeConnector(StripeBalanceReader):
                  version_of: Callable[[dict], str], deleted: set[int] = frozenset(),
                  allocations: dict[str, list] | None = None) -> list[Change]:
         settled: dict[str, list[dict[str, Any]]] = {}
-        if stream.entity == "payment":
+        if stream.entity in ("payment", "refund"):  # what each settled: its balance transaction
             self._expand_balance_transactions(objects)
+        if stream.entity == "payment":
             if allocations is None:
                 allocations = self._allocations(objects)
         elif stream.entity == "payout":

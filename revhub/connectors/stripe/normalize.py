@@ -158,10 +158,20 @@ def payment(charge: StripeObject, allocations: list[tuple[str, int]] | None = No
     }
     if charge.get("refunded"):
         record["status"] = "reversed"
+    record.update(settled(txn))
     if allocations is not None:
         record["allocations"] = [{"invoice_id": Ref("invoice", inv), "amount_minor": stripe_minor(paid, currency)}
                                  for inv, paid in allocations]
     return record
+
+
+def settled(txn: Any) -> dict[str, Any]:
+    """What the balance moved: ``abs(amount)`` of an (expanded) balance transaction, in its own
+    settlement currency and ISO minor units; nothing when the transaction is not at hand."""
+    if not isinstance(txn, dict) or not txn.get("currency"):
+        return {}
+    currency = txn["currency"].upper()
+    return {"settled_minor": stripe_minor(abs(txn.get("amount") or 0), currency), "settled_currency": currency}
 
 
 def refund(obj: StripeObject) -> dict[str, Any]:
@@ -176,6 +186,7 @@ def refund(obj: StripeObject) -> dict[str, Any]:
         "status": obj.get("status") or "succeeded",
         "issued_at": iso_datetime(obj.get("created")),
         "payment_id": _ref("payment", obj.get("charge")),
+        **settled(obj.get("balance_transaction")),
     }
 
 

@@ -33,7 +33,7 @@ STREAMS: dict[str, StripeStream] = {s.entity: s for s in (
     _s("payment", "charge", "/v1/charges",
        ("charge.succeeded", "charge.failed", "charge.updated", "charge.captured", "charge.refunded"),
        ("data.balance_transaction",)),
-    _s("refund", "refund", "/v1/refunds", ("refund.created", "refund.updated")),
+    _s("refund", "refund", "/v1/refunds", ("refund.created", "refund.updated"), ("data.balance_transaction",)),
     _s("subscription", "subscription", "/v1/subscriptions",
        ("customer.subscription.created", "customer.subscription.updated",
         "customer.subscription.deleted")),

@@ -6,6 +6,7 @@ client, the batching and the settings these methods read."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.xero.allocation import Split, split_payment
@@ -15,6 +16,7 @@ from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.normalize import minor
 from revhub.connectors.xero.push_ledger import XeroLedgerPusher
 from revhub.connectors.xero.push_refunds import XeroRefundPusher
+from revhub.ledger.fx import part_rates
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal, to_decimal_string
@@ -39,25 +41,40 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
     clearing_account: str
     sales_account: str
 
-    def _payments(self, item: WriteItem, applied: list[tuple[str, int]] | None = None) -> list[dict[str, Any]]:
+    def _payments(self, item: WriteItem, applied: list[tuple[str, int]] | None = None,
+                  excess: int = 0) -> list[dict[str, Any]]:
         record = item.record
         currency = record["currency"]
         if applied is None:
             applied = [(a["invoice_external_id"], a["amount_minor"])
                        for a in record.get("allocations") or () if a.get("invoice_external_id")]
-        return [{"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": self.clearing_account},
-                 "Date": _date(record), "Amount": exact(to_decimal(amount, currency)), "Reference": _reference(item)}
-                for invoice_id, amount in applied]
+        rates = self._part_rates(record, [amount for _, amount in applied] + [excess])
+        return [_rated({"Invoice": {"InvoiceID": invoice_id}, "Account": {"Code": self.clearing_account},
+                        "Date": _date(record), "Amount": exact(to_decimal(amount, currency)),
+                        "Reference": _reference(item)}, rate)
+                for (invoice_id, amount), rate in zip(applied, rates, strict=False)]
+
+    def _part_rates(self, record: dict[str, Any], parts: list[int]) -> list[Decimal | None]:
+        """Each part's ``CurrencyRate``: what the processor settled for the whole payment, shared
+        among its parts in proportion (the shares sum to it exactly), each part at the rate
+        realised on its own share, so Xero's BankAmounts add up to exactly what was settled."""
+        settled = record.get("settled_minor")
+        if settled is None or not self._foreign(record["currency"], record.get("settled_currency")):
+            return [None for _ in parts]
+        return part_rates(parts, record["currency"], settled, record["settled_currency"])
 
     def _overpayment(self, planned: _Planned) -> dict[str, Any]:
         """https://developer.xero.com/documentation/api/accounting/banktransactions#put-banktransactions"""
         record = planned.item.record
-        return {"Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": planned.contact_id},
+        # The excess is the last part; its CurrencyRate makes the clearing account move by its share.
+        rate = self._part_rates(record, [a for _, a in planned.split.applied] + [planned.split.excess])[-1]
+        body = {"Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": planned.contact_id},
                 "BankAccount": {"Code": self.clearing_account}, "Date": _date(record),
                 "CurrencyCode": record["currency"], "LineAmountTypes": "NoTax",
                 "Reference": _overpayment_reference(planned.item),
                 "LineItems": [{"Description": f"Overpayment on {planned.numbers}"[:4000],
                                "LineAmount": exact(to_decimal(planned.split.excess, record["currency"]))}]}
+        return _rated(body, rate)
 
     def _gate(self, item: WriteItem) -> WriteResult | None:
         """The answer for a payment that is not to be written now (None: write it)."""
@@ -142,7 +159,8 @@ class XeroMoneyPusher(XeroRefundPusher, XeroLedgerPusher):
         return found
 
     def _create_payments(self, planned: list[_Planned]) -> dict[int, list[dict[str, Any]]]:
-        bodies = [(p.item, body) for p in planned for body in self._payments(p.item, p.split.applied)]
+        bodies = [(p.item, body) for p in planned
+                  for body in self._payments(p.item, p.split.applied, p.split.excess)]
         if not bodies:
             return {}
         answer = self.api.call("create_payments", "payment", payments={"Payments": [b for _, b in bodies]},
@@ -199,6 +217,11 @@ def _as_xero_has_it(p: _Planned) -> dict[str, Any]:
     allocations = [{"invoice_id": a.get("invoice_id"), "amount_minor": applied[a["invoice_external_id"]]}
                    for a in p.item.record.get("allocations") or () if a.get("invoice_external_id") in applied]
     return {**p.item.record, "amount_minor": sum(applied.values()), "allocations": allocations}
+
+
+def _rated(body: dict[str, Any], rate: Decimal | None) -> dict[str, Any]:
+    """``body`` with its ``CurrencyRate`` when one is to be sent (else Xero takes its rate of the day)."""
+    return {**body, "CurrencyRate": exact(rate)} if rate is not None else body
 
 
 def _date(record: dict[str, Any]) -> str | None:

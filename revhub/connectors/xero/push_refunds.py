@@ -10,6 +10,7 @@ from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import NotFound
 from revhub.connectors.xero.exact_json import exact
 from revhub.connectors.xero.normalize import minor
+from revhub.ledger.fx import realised_rate
 from revhub.mappings.transforms import TRANSFORMS
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal
@@ -48,9 +49,7 @@ class XeroRefundPusher:
         if not created:
             return results
         paid_out = self.api.call("create_payments", "refund", payments={"Payments": [
-            {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
-             "Date": note["Date"], "Amount": exact(to_decimal(item.record["amount_minor"], item.record["currency"])),
-             "Reference": f"revhub refund {item.record_id}"} for item, note in created]},
+            self._refund_payment(item, note) for item, note in created]},
             summarize_errors=False, idempotency_key=_key([i for i, _ in created], "refund-payments"))
         for (item, note), element in zip(created, paid_out.get("Payments") or [], strict=True):
             if element.get("StatusAttributeString") == "ERROR":
@@ -59,6 +58,47 @@ class XeroRefundPusher:
             else:
                 results.append(WriteResult(item.message_id, "sent", external_id=note["CreditNoteID"]))
         return results
+
+    def _refund_payment(self, item: WriteItem, note: dict[str, Any]) -> dict[str, Any]:
+        """The cash paid out against the credit note, at the rate the processor realised on the
+        refund when it converted it (so the clearing account moves as the processor's balance did).
+        https://developer.xero.com/documentation/api/accounting/payments#put-payments"""
+        record = item.record
+        body = {"CreditNote": {"CreditNoteID": note["CreditNoteID"]}, "Account": {"Code": self.clearing_account},
+                "Date": note["Date"], "Amount": exact(to_decimal(record["amount_minor"], record["currency"])),
+                "Reference": f"revhub refund {item.record_id}"}
+        return {**body, **self._refund_rate(record)}
+
+    def _refund_rate(self, record: dict[str, Any]) -> dict[str, Any]:
+        """``CurrencyRate`` for cash refunded out of the clearing account, when the processor
+        converted the refund: the rate it realised (else none, and Xero takes its rate of the day)."""
+        settled = record.get("settled_minor")
+        if settled is None or not self._foreign(record["currency"], record.get("settled_currency")):
+            return {}
+        rate = realised_rate(record["amount_minor"], record["currency"], settled, record["settled_currency"])
+        return {"CurrencyRate": exact(rate)} if rate is not None else {}
+
+    def _foreign(self, currency: str, settled_currency: str | None) -> bool:
+        """Whether money in ``currency`` that the processor settled in ``settled_currency`` is
+        converted on its way into the clearing account (it settled in the account's currency)."""
+        if not settled_currency or settled_currency == currency:
+            return False
+        return settled_currency == self._clearing_currency() != currency
+
+    def _clearing_currency(self) -> str:
+        """The clearing account's currency, read from Xero once per pusher (a BANK account's
+        ``CurrencyCode``, else the organisation's base currency).
+        https://developer.xero.com/documentation/api/accounting/accounts"""
+        known = getattr(self, "_clearing_currency_code", None)
+        if known is None:
+            found = self.api.call("get_accounts", "payment",
+                                  where=f'Code=="{self.clearing_account}"').get("Accounts") or [{}]
+            known = found[0].get("CurrencyCode")
+            if not known:
+                # https://developer.xero.com/documentation/api/accounting/organisation
+                known = (self.api.call("get_organisations", "payment").get("Organisations") or [{}])[0]["BaseCurrency"]
+            self._clearing_currency_code = known
+        return known
 
     def _from_credit(self, ready: list[tuple[WriteItem, dict[str, Any]]]
                      ) -> tuple[list[WriteResult], list[tuple[WriteItem, dict[str, Any]]]]:
@@ -76,7 +116,8 @@ class XeroRefundPusher:
             answer = self.api.call("create_payments", "refund", payments={"Payments": [{
                 "Overpayment": {"OverpaymentID": credit["OverpaymentID"]}, "Account": {"Code": self.clearing_account},
                 "Date": _refund_date(record), "Amount": exact(to_decimal(record["amount_minor"], record["currency"])),
-                "Reference": f"Refund {_quoted(record.get('reference'))}revhub refund {item.record_id}"[:255]}]},
+                "Reference": f"Refund {_quoted(record.get('reference'))}revhub refund {item.record_id}"[:255],
+                **self._refund_rate(record)}]},
                 summarize_errors=False, idempotency_key=_key([item], "overpayment-refund"))
             element = (answer.get("Payments") or [{}])[0]
             if element.get("StatusAttributeString") == "ERROR":

@@ -18,11 +18,12 @@ orders are not Xero PurchaseOrders (those are supplier-side), so they are not lo
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from revhub.ledger.fx import part_rates, realised_rate
 from revhub.money import to_decimal, to_minor
 from revhub.sandbox.dataset import PRODUCTS, Dataset, Settlement, unit_price
-from revhub.sandbox.xero import bank_transactions, contacts, credit_notes, fx, invoices, payments
+from revhub.sandbox.xero import bank_transactions, contacts, credit_notes, invoices, payments
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
 
@@ -118,10 +119,7 @@ def currency_rate(presented: int, currency: str, settled: Settlement) -> Decimal
     """Xero's ``CurrencyRate`` (units of ``currency`` per one unit of the settlement currency)
     for the rate Stripe realised, so the clearing account moves by exactly what Stripe settled;
     None when Stripe did not convert."""
-    if currency == settled.currency:
-        return None
-    rate = to_decimal(presented, currency) / to_decimal(settled.amount, settled.currency)
-    return rate.quantize(Decimal(1).scaleb(-fx.GIVEN_RATE_DP), rounding=ROUND_HALF_UP)
+    return realised_rate(presented, currency, abs(settled.amount), settled.currency)
 
 
 def _rated(element: dict, rate: Decimal | None) -> dict:
@@ -136,19 +134,21 @@ def _payment(w: Write, pay, invoice) -> Record | None:
     currency = invoice.data["CurrencyCode"]
     due = to_minor(invoice.data["AmountDue"], currency)
     applied, excess = min(pay.amount, due), max(0, pay.amount - due)
-    rate = currency_rate(pay.amount, currency, pay.settled)
+    # Each part at the rate realised on its share of what Stripe settled: together they move
+    # the clearing account by exactly that.
+    applied_rate, excess_rate = part_rates([applied, excess], currency, pay.settled.amount, pay.settled.currency)
     if excess:
         bank_transactions.create(w, _rated({
             "Type": "RECEIVE-OVERPAYMENT", "Contact": {"ContactID": invoice.data["Contact"]["ContactID"]},
             "BankAccount": {"Code": CLEARING_ACCOUNT}, "Date": _date(pay.paid_at), "CurrencyCode": currency,
             "LineAmountTypes": "NoTax", "Reference": f"{pay.processor_id} overpayment",
             "LineItems": [{"Description": f"Overpayment on {invoice.data['InvoiceNumber']}",
-                           "LineAmount": to_decimal(excess, currency)}]}, rate))
+                           "LineAmount": to_decimal(excess, currency)}]}, excess_rate))
     if applied <= 0:
         return None
     payments.create(w, _rated({"Invoice": {"InvoiceID": invoice.id}, "Account": {"Code": CLEARING_ACCOUNT},
                                "Date": _date(pay.paid_at), "Amount": to_decimal(applied, currency),
-                               "Reference": pay.processor_id}, rate))
+                               "Reference": pay.processor_id}, applied_rate))
     return invoice
 
 
