@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from revhub.connectors.stripe.client import StripeAPI
+from revhub.currency_rules import stripe_minor
 from revhub.ledger.check import Entry
 
 PAGE_LIMIT = 100
@@ -67,8 +68,10 @@ def entries_of(txn: dict[str, Any], payout: str | None = None) -> list[Entry]:
     day = datetime.fromtimestamp(txn["created"], UTC).date()
     currency = txn["currency"].upper()
     found: list[Entry] = []
+    # Stripe's units are not always ISO minor units (ISK and UGX with two decimals, MGA with none).
+    settled = stripe_minor(abs(txn["amount"]), currency)
     if kind == "fee":
-        return [Entry("stripe", "fee", txn["id"], currency, abs(txn["amount"]), day, frozenset({txn["id"]}))]
+        return [Entry("stripe", "fee", txn["id"], currency, settled, day, frozenset({txn["id"]}))]
     intent = source.get("payment_intent") if isinstance(source, dict) else None
     own_id = source_id or txn["id"]
     movement_currency, amount = _presented(txn, source)
@@ -78,9 +81,9 @@ def entries_of(txn: dict[str, Any], payout: str | None = None) -> list[Entry]:
     under_way = kind == "payout" and isinstance(source, dict) and source.get("status") in _UNDER_WAY
     found.append(Entry("stripe", kind, own_id, movement_currency, amount, day, keys, (txn["id"],),
                        under_way=under_way, settled_currency=currency,
-                       settled_minor=amount if amount < 0 else abs(txn["amount"])))
+                       settled_minor=amount if amount < 0 else settled))
     if txn.get("fee"):
-        found.append(Entry("stripe", "fee", txn["id"], currency, abs(txn["fee"]), day,
+        found.append(Entry("stripe", "fee", txn["id"], currency, stripe_minor(abs(txn["fee"]), currency), day,
                            frozenset(k for k in (own_id, intent) if k), (own_id,), payout=payout))
     return found
 
@@ -90,8 +93,8 @@ def _presented(txn: dict[str, Any], source: Any) -> tuple[str, int]:
     amount when Stripe converted it for settlement, else the transaction's."""
     if isinstance(source, dict) and source.get("currency") and source["currency"] != txn["currency"]:
         amount = source.get("amount_captured") or source.get("amount") or 0
-        return source["currency"].upper(), abs(amount)
-    return txn["currency"].upper(), abs(txn["amount"])
+        return source["currency"].upper(), stripe_minor(abs(amount), source["currency"].upper())
+    return txn["currency"].upper(), stripe_minor(abs(txn["amount"]), txn["currency"].upper())
 
 
 def read_stripe(api: StripeAPI, since: date | None, until: date | None) -> list[Entry]:

@@ -47,6 +47,15 @@ def test_a_charge_settled_in_another_currency_keeps_the_paid_amount_and_books_th
     assert payment.settled == ("EUR", 9_210)
 
 
+def test_a_charge_in_a_currency_stripe_counts_in_other_units_is_read_in_iso_minor_units():
+    # Stripe holds ISK with two decimals (ISO: none): ISK 2,500 is 250000 in Stripe.
+    source = {"id": "ch_3", "object": "charge", "amount": 250_000, "amount_captured": 250_000, "currency": "isk"}
+    payment, fee = entries_of(stripe_txn(amount=250_000, currency="isk", fee=4_000, net=246_000, source=source))
+    assert (payment.currency, payment.amount_minor) == ("ISK", 2_500)
+    assert (fee.currency, fee.amount_minor) == ("ISK", 40)
+    assert payment.settled == ("ISK", 2_500)
+
+
 def test_a_refund_is_a_refund_of_its_own_id_not_merged_with_other_refunds_of_the_charge():
     source = {"id": "re_1", "object": "refund", "amount": 2_500, "currency": "eur", "charge": "ch_1"}
     [refund] = entries_of(stripe_txn(id="txn_r", type="refund", amount=-2_500, fee=0, net=-2_500, source=source))
