@@ -148,6 +148,15 @@ class SalesforceAPI:
                                                          include_deleted=True))
         return self.request(lambda sf: sf.query(soql_or_url, include_deleted=True))
 
+    def query_all_rows(self, soql: str) -> list[dict[str, Any]]:
+        """Every row of a queryAll (deleted ones included), following ``nextRecordsUrl``."""
+        body = self.query_page(soql)
+        rows = list(body.get("records") or [])
+        while not body.get("done", True) and body.get("nextRecordsUrl"):
+            body = self.query_page(body["nextRecordsUrl"], next_url=True)
+            rows += body.get("records") or []
+        return rows
+
 
 def soql_datetime(ts_ms: int) -> str:
     """Epoch milliseconds as a SOQL datetime literal."""

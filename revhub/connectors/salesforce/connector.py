@@ -106,9 +106,10 @@ class SalesforceConnector:
         """
         since = cursor.get("lines_modstamp_ms", cursor["modstamp_ms"])
         calls = self.api.calls
-        rows = self._rows(f"SELECT Id, Purchase_Order__c, SystemModstamp FROM Purchase_Order_Line__c "
-                          f"WHERE SystemModstamp >= {soql_datetime(max(0, since - self.overlap_ms))} "
-                          f"ORDER BY SystemModstamp ASC, Id ASC")
+        rows = self.api.query_all_rows(
+            f"SELECT Id, Purchase_Order__c, SystemModstamp FROM Purchase_Order_Line__c "
+            f"WHERE SystemModstamp >= {soql_datetime(max(0, since - self.overlap_ms))} "
+            f"ORDER BY SystemModstamp ASC, Id ASC")
         if not rows:
             return
         parents = sorted({r["Purchase_Order__c"] for r in rows if r.get("Purchase_Order__c")} - seen)
@@ -116,20 +117,11 @@ class SalesforceConnector:
         records = []
         for start in range(0, len(parents), 200):
             ids = ", ".join(_quote(i) for i in parents[start:start + 200])
-            records += self._rows(f"SELECT {', '.join(stream.fields)} FROM {stream.remote} WHERE Id IN ({ids}) "
-                                  f"ORDER BY SystemModstamp ASC, Id ASC")
+            records += self.api.query_all_rows(f"SELECT {', '.join(stream.fields)} FROM {stream.remote} "
+                                               f"WHERE Id IN ({ids}) ORDER BY SystemModstamp ASC, Id ASC")
         newest = max(int(normalize.version(r)) for r in rows)
         yield Page(self._changes(stream, records), {**position, "lines_modstamp_ms": newest},
                    api_calls=self.api.calls - calls)
-
-    def _rows(self, soql: str) -> list[dict[str, Any]]:
-        """Every row of a queryAll (deleted ones included), page by page."""
-        body = self.api.query_page(soql)
-        rows = list(body.get("records") or [])
-        while not body.get("done", True) and body.get("nextRecordsUrl"):
-            body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
-            rows += body.get("records") or []
-        return rows
 
     def _changes(self, stream: SalesforceStream, records: list[dict[str, Any]]) -> list[Change]:
         lines = self._lines([r["Id"] for r in records if not r.get("IsDeleted")]) \

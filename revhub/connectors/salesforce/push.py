@@ -211,12 +211,7 @@ class SalesforcePusher:
 
     def query_all_pages(self, soql: str) -> list[dict[str, Any]]:
         """Every row of a queryAll, page by page."""
-        body = self.api.query_page(soql)
-        rows = list(body.get("records") or [])
-        while not body.get("done", True) and body.get("nextRecordsUrl"):
-            body = self.api.query_page(body["nextRecordsUrl"], next_url=True)
-            rows += body.get("records") or []
-        return rows
+        return self.api.query_all_rows(soql)
 
     def _with_lines(self, items: dict[int, WriteItem], results: list[WriteResult]) -> list[WriteResult]:
         """Write the lines of the POs just written; a PO is sent only once its lines are.
