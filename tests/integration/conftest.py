@@ -8,6 +8,7 @@ from revhub.connections import Vault
 from revhub.connectors.resilience import forget_limiters
 from revhub.sandbox.dataset import generate
 from revhub.sandbox.launch import SandboxSet
+from revhub.sync.jobs import plan, sync_all
 from tests.sandbox.xero.xero_models import assert_exchanges_fit_models
 
 
@@ -38,3 +39,12 @@ def sandboxes(tmp_path, db, vault):
         running.stop()
     for sandbox in xero:  # what the hub sent to Xero and got back, held to xero-python's models
         assert_exchanges_fit_models(sandbox)
+
+
+@pytest.fixture
+def hub(db, vault, sandboxes):
+    """All three sandboxes, seeded with three companies and synced once."""
+    running = sandboxes("salesforce", "stripe", "xero", companies=3)
+    results = sync_all(db, vault, plan(db))
+    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
+    return running

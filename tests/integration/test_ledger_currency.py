@@ -13,9 +13,10 @@ from revhub.orders import service
 from revhub.orders.validation import validate
 from revhub.store import Connection, Invoice
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, xero_get
 from tests.integration.test_ledger_wire import first_customer_email, po_body, submit
-from tests.integration.test_writeback_stripe import drain, invoice_of, stripe_client
+from tests.integration.test_writeback_stripe import drain, invoice_of
 
 pytestmark = pytest.mark.store
 

@@ -15,6 +15,7 @@ from revhub.connectors.stripe.push import StripePusher
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import OutboxMessage, PurchaseOrder
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, xero_get
 from tests.integration.writeback_hub import (
     drain_outbox,
@@ -25,7 +26,6 @@ from tests.integration.writeback_hub import (
     lapse_claims,
     let_retry_delays_pass,
     start_hub,
-    stripe_client,
     stripe_events,
     stripe_invoices_numbered,
     submit,

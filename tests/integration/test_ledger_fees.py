@@ -7,22 +7,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-import stripe
 from sqlalchemy import delete, select, update
 
 from revhub.mappings.outbox import OutboxWorker
 from revhub.money import to_decimal
 from revhub.store import Connection, Fee, Invoice, Link, OutboxMessage, Payment, Payout
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 DAY = 86400
 
-
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
 
 
 def charge(client, amount: int, currency: str):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-import stripe
 from sqlalchemy import select
 from xero_python.accounting import AccountingApi
 from xero_python.api_client import ApiClient, Configuration
@@ -19,14 +18,11 @@ from revhub.mappings.outbox import OutboxWorker
 from revhub.money import to_decimal
 from revhub.store import Invoice, OutboxMessage, Payment, Refund
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, submit_po
 
 pytestmark = pytest.mark.store
 
-
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
 
 
 def accounting(running) -> tuple[AccountingApi, str]:

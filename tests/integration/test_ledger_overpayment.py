@@ -8,12 +8,12 @@ import re
 from decimal import Decimal
 
 import pytest
-import stripe
 from sqlalchemy import delete, select, update
 
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, SyncException
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
@@ -34,10 +34,6 @@ def hub(db, vault, sandboxes):
     drain(db, vault)
     return running
 
-
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
 
 
 def settle(db, vault, running) -> None:

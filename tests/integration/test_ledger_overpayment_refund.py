@@ -10,14 +10,9 @@ from decimal import Decimal
 import pytest
 
 from revhub.ledger.sources import run_check
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, xero_get
-from tests.integration.test_ledger_overpayment import (  # noqa: F401
-    hub,
-    invoiced,
-    pay_in_stripe,
-    settle,
-    stripe_client,
-)
+from tests.integration.test_ledger_overpayment import hub, invoiced, pay_in_stripe, settle  # noqa: F401
 
 pytestmark = pytest.mark.store
 

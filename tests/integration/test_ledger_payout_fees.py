@@ -9,7 +9,6 @@ import calendar
 from datetime import UTC, datetime
 
 import pytest
-import stripe
 from sqlalchemy import select
 
 from revhub.ledger.check import period_of
@@ -17,15 +16,12 @@ from revhub.ledger.sources import run_check
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Connection, Invoice, OutboxMessage
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, submit_po
 
 pytestmark = pytest.mark.store
 DAY = 86400
 
-
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
 
 
 def synced_and_written(db, vault, running) -> None:

@@ -14,6 +14,7 @@ from revhub.money import to_decimal
 from revhub.sandbox.dataset import generate
 from revhub.store import Customer, Invoice, Link, OutboxMessage, Refund
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
@@ -86,10 +87,6 @@ def hub(db, vault, sandboxes):
     drain(db, vault)
     return running
 
-
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
 
 
 def invoiced_po(db, vault, number: str) -> Invoice:

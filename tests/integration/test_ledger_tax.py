@@ -11,18 +11,12 @@ from sqlalchemy import select
 
 from revhub.store import Customer, Invoice
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, xero_get
 from tests.integration.test_ledger_wire import po_body, submit
-from tests.integration.test_writeback_stripe import drain, invoice_of, stripe_client
+from tests.integration.test_writeback_stripe import drain, invoice_of
 
 pytestmark = pytest.mark.store
-
-@pytest.fixture
-def hub(db, vault, sandboxes):
-    running = sandboxes("salesforce", "stripe", "xero", companies=3)
-    results = sync_all(db, vault, plan(db))
-    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
-    return running
 
 
 EVERY_RATE = [

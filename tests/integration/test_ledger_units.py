@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from revhub.store import Invoice, Payment, Refund
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
-from tests.integration.test_ledger_refunds import SEED, drain, sales_credit_notes, settle, stripe_client
+from tests.integration.test_ledger_refunds import SEED, drain, sales_credit_notes, settle
 from tests.integration.test_ledger_wire import first_customer_email
 
 pytestmark = pytest.mark.store

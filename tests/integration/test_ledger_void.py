@@ -13,14 +13,13 @@ from sqlalchemy import select
 from revhub.cli import main
 from revhub.store import PurchaseOrder, PurchaseOrderApproval
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import salesforce_po, stripe_client
 from tests.integration.purchase_orders import linked, xero_get
 from tests.integration.writeback_hub import (
     drain_outbox,
     echoes_applied,
     invoices_of,
-    salesforce_po,
     start_hub,
-    stripe_client,
     stripe_invoices_numbered,
     submit,
     xero_post,

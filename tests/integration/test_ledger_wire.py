@@ -16,18 +16,12 @@ from revhub.orders import service
 from revhub.store import Customer, Invoice, PurchaseOrder
 from revhub.sync.apply import apply_changes
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import linked, xero_get
-from tests.integration.test_writeback_stripe import drain, invoice_of, stripe_client
+from tests.integration.test_writeback_stripe import drain, invoice_of
 
 pytestmark = pytest.mark.store
 
-
-@pytest.fixture
-def hub(db, vault, sandboxes):
-    running = sandboxes("salesforce", "stripe", "xero", companies=3)
-    results = sync_all(db, vault, plan(db))
-    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
-    return running
 
 
 def first_customer_email(db) -> str:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from revhub.mappings.outbox import plan as outbox_plan
 from revhub.money import to_decimal
 from revhub.store import OutboxMessage
-from tests.integration.test_ledger_fees import DAY, books, charge, stripe_client, synced
+from tests.integration.clients import stripe_client
+from tests.integration.test_ledger_fees import DAY, books, charge, synced
 
 pytestmark = pytest.mark.store
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import stripe
 from sqlalchemy import select, update
 
 from revhub.mappings.outbox import OutboxWorker
 from revhub.orders import service
 from revhub.store import Connection, Customer, Link, OutboxMessage, PurchaseOrder
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import salesforce_po, stripe_client
 from tests.integration.purchase_orders import linked, xero_get
 from tests.integration.test_ledger_wire import first_customer_email, po_body, submit
 from tests.integration.test_writeback_stripe import invoice_of
-from tests.integration.writeback_hub import salesforce_po, xero_post
+from tests.integration.writeback_hub import xero_post
 
 pytestmark = pytest.mark.store
 
@@ -34,10 +34,6 @@ def synced(db, vault, running, connection: str | None = None) -> None:
     results = sync_all(db, vault, plan(db, connection=connection))
     assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
 
-
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
 
 
 def outcome(db, target: str, entity: str, record_id) -> tuple[str, str | None]:

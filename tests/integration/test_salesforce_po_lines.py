@@ -19,17 +19,12 @@ from revhub.sandbox.tls import trusting_session
 from revhub.store import Connection, Customer, OutboxMessage, PurchaseOrder
 from revhub.sync.apply import apply_changes
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import salesforce_po, stripe_client
 from tests.integration.purchase_orders import linked
 from tests.integration.test_ledger_void import invoiced, write_back
 from tests.integration.test_ledger_wire import po_body, submit
 from tests.integration.test_writeback_stripe import drain
-from tests.integration.writeback_hub import (
-    invoices_of,
-    let_retry_delays_pass,
-    salesforce_po,
-    start_hub,
-    stripe_client,
-)
+from tests.integration.writeback_hub import invoices_of, let_retry_delays_pass, start_hub
 
 pytestmark = pytest.mark.store
 
@@ -46,13 +41,6 @@ LINE_SOQL = ("SELECT Id, Revhub_Line_Id__c, Description__c, Quantity__c, Unit_Pr
              "Tax_Code__c, Tax_Amount__c, SystemModstamp FROM Purchase_Order_Line__c WHERE Purchase_Order__c = '{}' "
              "ORDER BY Id")
 
-
-@pytest.fixture
-def hub(db, vault, sandboxes):
-    running = sandboxes("salesforce", "stripe", "xero", companies=3)
-    results = sync_all(db, vault, plan(db))
-    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
-    return running
 
 
 def crm(running) -> Salesforce:

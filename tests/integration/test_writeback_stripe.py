@@ -7,24 +7,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-import stripe
 from sqlalchemy import select
 
 from revhub.mappings.outbox import OutboxWorker
-from revhub.sandbox.tls import trusting_session
 from revhub.store import Customer, Invoice, OutboxMessage, Payment, PaymentAllocation, PurchaseOrder, Refund
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import salesforce_po, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 
-
-@pytest.fixture
-def hub(db, vault, sandboxes):
-    running = sandboxes("salesforce", "stripe", "xero", companies=3)
-    results = sync_all(db, vault, plan(db))
-    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
-    return running
 
 
 def submit(db, currency: str, quantity: int, unit: str, total: str, terms: str = "NET30",
@@ -53,18 +45,6 @@ def payments_of(session, invoice_id) -> list[Payment]:
                            .where(Payment.deleted_at.is_(None))).all()
 
 
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
-
-
-def salesforce_po(running, sf_id: str) -> dict:
-    sf = running["salesforce"]
-    session = trusting_session(sf.settings["ca_bundle"])
-    response = session.get(f"{sf.url}/services/data/v62.0/sobjects/Purchase_Order__c/{sf_id}",
-                           headers={"Authorization": f"Bearer {sf.sandbox.sessions.static_token}"})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def settle(db, vault, running) -> None:

@@ -9,16 +9,15 @@ from collections.abc import Callable
 
 import pytest
 import requests
-import stripe
 from sqlalchemy import select, update
 
 from revhub.connections import update_credentials
 from revhub.mappings.outbox import OutboxWorker
 from revhub.sandbox.server import SandboxServer
-from revhub.sandbox.tls import trusting_session
 from revhub.store import Connection, Customer, Invoice, OutboxMessage
 from revhub.sync.jobs import plan, sync_all
 from revhub.webhooks.worker import InboxWorker
+from tests.integration.clients import stripe_client
 from tests.integration.purchase_orders import submit_po
 
 # Two quick attempts per call in the HTTP layer: a burst of 503s then spans several outbox
@@ -53,19 +52,6 @@ def start_hub(db, vault, app, sandboxes):
     return running, server
 
 
-def stripe_client(running) -> stripe.StripeClient:
-    return stripe.StripeClient(running["stripe"].credentials["api_key"],
-                               base_addresses={"api": running["stripe"].url}, max_network_retries=0)
-
-
-def salesforce_po(running, sf_id: str) -> dict:
-    """The Purchase_Order__c record as the Salesforce REST API returns it."""
-    sf = running["salesforce"]
-    session = trusting_session(sf.settings["ca_bundle"])
-    response = session.get(f"{sf.url}/services/data/v62.0/sobjects/Purchase_Order__c/{sf_id}",
-                           headers={"Authorization": f"Bearer {sf.sandbox.sessions.static_token}"})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def fault(running, provider: str, **rule) -> None:
