@@ -9,11 +9,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, select, update
 
-from revhub.mappings.outbox import OutboxWorker
 from revhub.money import to_decimal
 from revhub.store import Connection, Fee, Invoice, Link, OutboxMessage, Payment, Payout
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.clients import stripe_client
+from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
@@ -107,12 +106,6 @@ def test_fees_are_listed_in_pages_never_fetched_one_charge_at_a_time(db, vault, 
 
 
 # -- booked in Xero ------------------------------------------------------------------------
-def drain(db, vault) -> None:
-    result = OutboxWorker(db, vault, "test-worker").drain()
-    if result.dead:
-        with db.session() as s:
-            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
-            raise AssertionError([(m.target_system, m.entity, m.last_error) for m in dead])
 
 
 def books(db, vault, sandboxes, treatment: str):

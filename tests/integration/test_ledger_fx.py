@@ -14,11 +14,10 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 
 from revhub.ledger.sources import run_check
-from revhub.mappings.outbox import OutboxWorker
 from revhub.money import to_decimal
-from revhub.store import Invoice, OutboxMessage, Payment, Refund
+from revhub.store import Invoice, Payment, Refund
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.clients import stripe_client
+from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po
 
 pytestmark = pytest.mark.store
@@ -41,12 +40,6 @@ def synced(db, vault, running) -> None:
     assert all(r.status == "succeeded" for r in results), [(r.entity, r.note) for r in results]
 
 
-def drain(db, vault) -> None:
-    result = OutboxWorker(db, vault, "test-worker").drain()
-    if result.dead:
-        with db.session() as s:
-            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
-            raise AssertionError([(m.target_system, m.entity, m.last_error) for m in dead])
 
 
 @pytest.fixture

@@ -10,21 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import delete, select, update
 
-from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, SyncException
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.clients import stripe_client
+from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 
 
-def drain(db, vault) -> None:
-    result = OutboxWorker(db, vault, "test-worker").drain()
-    if result.dead:
-        with db.session() as s:
-            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
-            raise AssertionError([(m.target_system, m.entity, m.last_error) for m in dead])
 
 
 @pytest.fixture

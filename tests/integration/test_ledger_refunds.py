@@ -14,20 +14,13 @@ from revhub.money import to_decimal
 from revhub.sandbox.dataset import generate
 from revhub.store import Customer, Invoice, Link, OutboxMessage, Refund
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.clients import stripe_client
+from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
 COMPANIES, SEED = 4, 7
 
 
-def drain(db, vault, target: str | None = None) -> None:
-    result = OutboxWorker(db, vault, "test-worker").drain(target=target)
-    if result.dead:
-        with db.session() as s:
-            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead",
-                                                         OutboxMessage.target_system == (target or "xero"))).all()
-            raise AssertionError([(m.target_system, m.entity, m.last_error) for m in dead])
 
 
 def sales_credit_notes(running) -> list[dict]:

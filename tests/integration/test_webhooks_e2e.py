@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
 
 import pytest
 import requests
@@ -19,22 +18,12 @@ from revhub.sandbox.tls import trusting_session
 from revhub.store import AuditEntry, Customer, InboxEvent, Link
 from revhub.sync.jobs import plan, sync_all
 from revhub.webhooks.worker import InboxWorker
+from tests.integration.clients import wait_for
 
 pytestmark = pytest.mark.store
 
-DEADLINE_SECONDS = 10.0
 
 
-def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLINE_SECONDS):
-    """Poll ``condition`` until it is truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Customer, Invoice, OutboxMessage, Payment, PaymentAllocation, PurchaseOrder, Refund
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.clients import salesforce_po, stripe_client
+from tests.integration.clients import drain, salesforce_po, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
 
 pytestmark = pytest.mark.store
@@ -27,12 +27,6 @@ def submit(db, currency: str, quantity: int, unit: str, total: str, terms: str =
     return submit_po(db, email, currency, quantity, unit, total, number=number, terms=terms)
 
 
-def drain(db, vault) -> None:
-    result = OutboxWorker(db, vault, "test-worker").drain()
-    if result.dead:
-        with db.session() as s:
-            dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
-            raise AssertionError([(m.target_system, m.entity, m.operation, m.last_error) for m in dead])
 
 
 def invoice_of(db, po_id) -> Invoice:

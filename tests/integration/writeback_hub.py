@@ -4,10 +4,6 @@ the inbox, let retry delays pass) done the way the workers do them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-import pytest
 import requests
 from sqlalchemy import select, update
 
@@ -17,24 +13,13 @@ from revhub.sandbox.server import SandboxServer
 from revhub.store import Connection, Customer, Invoice, OutboxMessage
 from revhub.sync.jobs import plan, sync_all
 from revhub.webhooks.worker import InboxWorker
-from tests.integration.clients import stripe_client
+from tests.integration.clients import stripe_client, wait_for
 from tests.integration.purchase_orders import submit_po
 
 # Two quick attempts per call in the HTTP layer: a burst of 503s then spans several outbox
 # rounds, as a long outage does with the default policy, without the test sleeping through it.
 FAST_RETRIES = {"retry_attempts": 2, "max_backoff_seconds": 0.05}
 
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 10.0):
-    """Poll ``condition`` until it is truthy; fail naming ``what`` after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def start_hub(db, vault, app, sandboxes):

@@ -88,3 +88,16 @@ def _credit_invoice(w: Write, invoice: Record, source: Source, data: dict, alloc
     if inv["Status"] == "PAID":
         inv["FullyPaidOnDate"] = allocation["Date"]
     w.save("Invoices", invoice, created=False)
+
+
+def settle_credit(data: dict, credit: int, *, unused_credit_is_paid: bool = True) -> None:
+    """``RemainingCredit`` of a credit note or overpayment worth ``credit`` cents after its
+    allocations and cash refunds; used up, an AUTHORISED one is PAID (one of nothing only when
+    ``unused_credit_is_paid``), and back to AUTHORISED when credit returns."""
+    used = sum(cents(a["Amount"]) for a in data["Allocations"]) + cents(data["_AmountPaid"])
+    remaining = credit - used
+    data["RemainingCredit"] = amount(remaining)
+    if data["Status"] == "AUTHORISED" and remaining == 0 and (used or unused_credit_is_paid):
+        data["Status"] = "PAID"
+    elif data["Status"] == "PAID" and remaining > 0:
+        data["Status"] = "AUTHORISED"

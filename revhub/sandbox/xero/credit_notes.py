@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from revhub.sandbox.xero import allocations, contacts, lines
 from revhub.sandbox.xero import documents as docs
-from revhub.sandbox.xero.amounts import amount, cents
+from revhub.sandbox.xero.amounts import amount
 from revhub.sandbox.xero.errors import ValidationFailed
 from revhub.sandbox.xero.ledger import Write
 from revhub.sandbox.xero.store import Record
@@ -98,14 +98,10 @@ def recompute(data: dict) -> None:
     sums = lines.totals(data["LineItems"], data["LineAmountTypes"])
     total = sums.pop("_total_cents")
     data.update(sums)
-    used = sum(cents(a["Amount"]) for a in data["Allocations"])
-    used += cents(data["_AmountPaid"])
-    remaining = total - used if data["Status"] in ("AUTHORISED", "PAID") else 0
-    data["RemainingCredit"] = amount(remaining)
-    if data["Status"] == "AUTHORISED" and remaining == 0 and used:
-        data["Status"] = "PAID"
-    elif data["Status"] == "PAID" and remaining > 0:
-        data["Status"] = "AUTHORISED"
+    if data["Status"] not in ("AUTHORISED", "PAID"):
+        data["RemainingCredit"] = amount(0)  # a draft or voided note offers no credit
+        return
+    allocations.settle_credit(data, total, unused_credit_is_paid=False)
 
 
 def allocate(w: Write, note: Record, element: dict) -> dict:

@@ -60,13 +60,7 @@ def from_bank_transaction(w: Write, transaction: dict) -> Record:
 
 def recompute(data: dict) -> None:
     """``RemainingCredit`` after allocations and refunds; at zero the overpayment is PAID."""
-    used = sum(cents(a["Amount"]) for a in data["Allocations"]) + cents(data["_AmountPaid"])
-    remaining = cents(data["Total"]) - used
-    data["RemainingCredit"] = amount(remaining)
-    if data["Status"] == "AUTHORISED" and remaining == 0:
-        data["Status"] = "PAID"
-    elif data["Status"] == "PAID" and remaining > 0:
-        data["Status"] = "AUTHORISED"
+    allocations.settle_credit(data, cents(data["Total"]))
 
 
 def allocate(w: Write, overpayment: Record, element: dict) -> dict:
