@@ -162,7 +162,10 @@ def _routed(adapter, path: str) -> bool:
 
 def init_app(app: Flask) -> None:
     """The gate, the template context (``console_user``, ``nav_items``) and the invite page."""
+    from revhub.console.users_page import users_page
+
     app.register_blueprint(auth)
+    app.register_blueprint(users_page)
     app.before_request(_gate)
 
     @app.context_processor

@@ -41,9 +41,9 @@ class SessionCookies(SecureCookieSessionInterface):
 
 def install(app: Flask) -> None:
     """Cookie flags and the header hook, on ``app``."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    app.config.setdefault("SESSION_COOKIE_NAME", "revhub_session")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_NAME"] = "revhub_session"
     app.session_interface = SessionCookies()
 
     @app.after_request
