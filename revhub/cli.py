@@ -10,6 +10,7 @@ import click
 from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
 from revhub.cli_ledger import ledger
 from revhub.cli_support import config_of, store_of
+from revhub.cli_users import tokens, users
 
 
 @click.group()
@@ -310,5 +311,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
         workers.stop()
 
 
-for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger):
+for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens):
     main.add_command(_group)
