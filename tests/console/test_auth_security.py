@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.signin import csrf, ensure_user, sign_in
+from tests.signin import PASSWORD, csrf, ensure_user, sign_in
 
 pytestmark = pytest.mark.store
 
@@ -35,8 +35,8 @@ def test_the_session_cookie_is_httponly_lax_and_secure_over_https(app, db):
         client = app.test_client()
         page = client.get("/login", base_url=base).data
         # Over https Flask-WTF also wants a same-origin Referer (a browser sends it: same-origin policy).
-        response = client.post("/login", base_url=base, headers={"Referer": f"{base}/login"}, data={"csrf_token": csrf(page), "name": "dana",
-                                                              "password": "correct horse battery staple"})
+        form = {"csrf_token": csrf(page), "name": "dana", "password": PASSWORD}
+        response = client.post("/login", base_url=base, headers={"Referer": f"{base}/login"}, data=form)
         cookie = response.headers["Set-Cookie"]
         assert cookie.startswith("revhub_session=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert ("Secure" in cookie) is secure
