@@ -61,7 +61,8 @@ def browser():
 
 @pytest.fixture
 def browser_errors() -> list[str]:
-    """Console errors and uncaught exceptions of ``page`` (CSP refusals included)."""
+    """Console errors and uncaught exceptions of ``page`` (CSP refusals included), and any
+    script, stylesheet or image that failed to load."""
     return []
 
 
@@ -71,10 +72,23 @@ def page(browser, browser_errors):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
-    tab.on("console", lambda msg: browser_errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("console", lambda msg: _console_error(browser_errors, msg))
     tab.on("pageerror", lambda exc: browser_errors.append(str(exc)))
+    tab.on("response", lambda r: _failed_resource(browser_errors, r))
     yield tab
     context.close()
+
+
+def _console_error(errors: list[str], msg) -> None:
+    # A page's own 4xx/5xx status is logged as "Failed to load resource"; tests assert statuses
+    # themselves, and a failing script or stylesheet is caught by _failed_resource.
+    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+        errors.append(msg.text)
+
+
+def _failed_resource(errors: list[str], response) -> None:
+    if response.status >= 400 and response.request.resource_type != "document":
+        errors.append(f"{response.status} {response.url}")
 
 
 def sign_in_through_form(tab, live_server: str, name: str, password: str = PASSWORD) -> None:
