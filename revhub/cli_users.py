@@ -227,3 +227,18 @@ def tokens_revoke(ctx, name: str) -> None:
 
     _run(ctx, lambda s: api_tokens.revoke(s, name, actor=_ACTOR, source="cli"))
     click.echo(f"token {name} revoked")
+
+
+def demo_admin(database, config) -> str:
+    """The demo's admin user (its store is new on every run), with a password kept in
+    ``$REVHUB_HOME/demo_admin_password`` (0600) so it stays the same from run to run."""
+    import secrets
+
+    from revhub.config import _kept_secret
+    from revhub.console import users as people
+
+    password = _kept_secret(config.home, "demo_admin_password", lambda: secrets.token_urlsafe(18))
+    with database.session(write=True) as s:
+        if people.find(s, "admin") is None:
+            people.add(s, "admin", "admin", actor="cli:demo", source="cli", password=password)
+    return f"console sign-in: admin / {password}  (kept in {config.home / 'demo_admin_password'})"

@@ -49,6 +49,8 @@ def live_server(app) -> Iterator[str]:
 def browser():
     """One headless Chromium for the whole session."""
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("REVHUB_REQUIRE_BROWSER"):
+            pytest.fail(f"no Chromium at {CHROMIUM}; CI installs it with apt-get (.ci/run)")
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; never `playwright install`)")
     from playwright.sync_api import sync_playwright
 
