@@ -34,8 +34,10 @@ def authenticate_api_request():
     if isinstance(parsed, tokens.BearerError):
         return _refuse(parsed.code, parsed.message)
     legacy = current_app.config["REVHUB"].api_token
-    with get_db().session(write=True) as s:
-        principal = tokens.authenticate(s, parsed, legacy)
+    principal = tokens.legacy_principal(parsed, legacy)
+    if principal is None:
+        with get_db().session(write=True) as s:  # writes the token's last use
+            principal = tokens.authenticate(s, parsed)
     if principal is None:
         return _refuse("invalid_token", "the bearer token is not valid (unknown, revoked, or its user disabled)")
     if principal.deprecated:

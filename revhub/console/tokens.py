@@ -104,10 +104,15 @@ def parse_authorization(header: str | None) -> str | BearerError:
     return credentials
 
 
-def authenticate(session: Session, token: str, legacy_token: str = "") -> ApiPrincipal | None:
-    """The principal ``token`` belongs to, or None if it is unknown, revoked or its user disabled."""
+def legacy_principal(token: str, legacy_token: str) -> ApiPrincipal | None:
+    """The deprecated installation token's principal if ``token`` is it (constant-time compare)."""
     if legacy_token and hmac.compare_digest(token.encode(), legacy_token.encode()):
         return ApiPrincipal("integration", LEGACY_NAME, LEGACY_NAME, None)
+    return None
+
+
+def authenticate(session: Session, token: str) -> ApiPrincipal | None:
+    """The principal of a named ``token``, or None if it is unknown, revoked or its user disabled."""
     found = session.execute(select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
                             .where(ApiToken.token_hash == digest(token))).first()
     if found is None:

@@ -61,8 +61,9 @@ def test_after_sign_out_the_old_session_cookie_is_refused(page, live_server, db,
         replay.close()
 
 
-def test_a_viewer_gets_403_on_admin_forms(signed_in_page, live_server):
+def test_a_viewer_gets_403_on_admin_forms(signed_in_page, live_server, axe_check):
     page = signed_in_page("viewer")
     response = page.goto(f"{live_server}/users")
-    assert response.status == 403
+    assert response.status == 403 and "Not allowed" in page.locator("main").inner_text()
+    axe_check(page)
     assert "Users" not in [a.inner_text() for a in page.locator("nav a").all()]
