@@ -67,3 +67,29 @@ def test_a_viewer_gets_403_on_admin_forms(signed_in_page, live_server, axe_check
     assert response.status == 403 and "Not allowed" in page.locator("main").inner_text()
     axe_check(page)
     assert "Users" not in [a.inner_text() for a in page.locator("nav a").all()]
+
+
+def test_an_admin_invites_a_user_who_chooses_a_password_and_signs_in(signed_in_page, live_server, browser,
+                                                                     axe_check):
+    admin = signed_in_page("admin", "dana")
+    admin.goto(f"{live_server}/users")
+    axe_check(admin)
+    admin.get_by_label("Name").fill("newbie")
+    admin.get_by_label("Role", exact=True).select_option("approver")
+    admin.get_by_role("button", name="Add and get an invite link").click()
+    link = admin.locator("pre").inner_text().strip()
+    assert link.startswith(f"{live_server}/invite/")
+
+    context = browser.new_context()  # the invitee's own browser
+    try:
+        tab = context.new_page()
+        tab.goto(link)
+        axe_check(tab)
+        tab.get_by_label("New password").fill("a long enough passphrase")
+        tab.get_by_label("The same again").fill("a long enough passphrase")
+        tab.get_by_role("button", name="Set password").click()
+        assert "Password set" in tab.locator("main").inner_text()
+        sign_in_through_form(tab, live_server, "newbie", "a long enough passphrase")
+        assert "approver" in tab.locator("header").inner_text().lower()
+    finally:
+        context.close()
