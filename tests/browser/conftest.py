@@ -24,7 +24,6 @@ from werkzeug.serving import make_server
 
 from tests.signin import PASSWORD, ensure_user
 
-
 CHROMIUM = os.environ.get("REVHUB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "revhub" / "console" / "static" / "vendor" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
