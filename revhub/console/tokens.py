@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from revhub.console.audit_trail import record
-from revhub.console.users import UserError, get, valid_name
+from revhub.console.users import UserError, find, valid_name
 from revhub.store import ApiToken, User, utcnow
 
 PREFIX = "rh_"
@@ -61,7 +61,9 @@ def create(session: Session, name: str, *, actor: str, source: str, user: str | 
     valid_name(name)
     if name == LEGACY_NAME or session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
         raise UserError(f"name: a token {name!r} already exists")
-    holder = get(session, user) if user else None
+    holder = find(session, user) if user else None
+    if user and holder is None:
+        raise UserError(f"user: no user {user!r}")
     secret = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(name=name, user_id=holder.id if holder else None, token_hash=digest(secret),
                    prefix=secret[:10], created_at=utcnow())

@@ -84,3 +84,30 @@ def test_a_wrong_token_is_refused(client, db):
     _token(db)
     response = client.get(URL, headers={"Authorization": "Bearer rh_not-a-real-token"})
     assert response.status_code == 401 and 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_the_tokens_cli_adds_lists_and_revokes_and_prints_the_secret_once(database_url, tmp_path, client, db):
+    from click.testing import CliRunner
+
+    from revhub.cli import main
+
+    env = {"REVHUB_DATABASE_URL": database_url, "REVHUB_HOME": str(tmp_path / "home")}
+
+    def revhub(*args):
+        return CliRunner().invoke(main, list(args), env=env)
+
+    ensure_user(db, "paula", "approver")
+    added = revhub("tokens", "add", "paula-laptop", "--user", "paula")
+    assert added.exit_code == 0, added.output
+    secret = added.output.split()[-1]
+    assert secret.startswith("rh_")
+    assert client.get(URL, headers={"Authorization": f"Bearer {secret}"}).status_code == 404
+    listed = revhub("tokens", "list").output
+    assert "paula-laptop" in listed and "paula" in listed and secret not in listed and "active" in listed
+    assert "REVHUB_API_TOKEN" in listed and "deprecated" in listed
+    assert revhub("tokens", "add", "paula-laptop").exit_code == 2
+    nobody = revhub("tokens", "add", "x", "--user", "nobody")
+    assert nobody.exit_code == 2 and "user: no user 'nobody'" in nobody.output
+    assert revhub("tokens", "revoke", "paula-laptop").exit_code == 0
+    assert "revoked" in revhub("tokens", "list").output
+    assert client.get(URL, headers={"Authorization": f"Bearer {secret}"}).status_code == 401
