@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
+from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
 from revhub.cli_ledger import ledger
-from revhub.cli_support import config_of, store_of
+from revhub.cli_outbox import outbox
+from revhub.cli_support import config_of, shown_url, store_of
 
 
 @click.group()
@@ -31,8 +32,13 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     from revhub.store import Database
     from revhub.store.migrate import current_revision, upgrade
 
+    from alembic.util import CommandError
+
     database = Database(config_of(ctx).database_url)
-    upgrade(database.engine, revision)
+    try:
+        upgrade(database.engine, revision)
+    except CommandError as exc:  # an unknown revision: named, no traceback
+        raise click.BadParameter(str(exc), param_hint="--revision") from None
     click.echo(f"database at revision {current_revision(database.engine)} ({database.dialect})")
 
 
@@ -85,15 +91,22 @@ def demo(ctx: click.Context, companies: int) -> None:
     import logging
 
     from revhub.app import create_app
-    from revhub.demo import demo_database, prepare, start_background
+    from revhub.demo import DemoStoreError, demo_database, prepare, start_background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = config_of(ctx)
-    config = dataclasses.replace(config, database_url=f"sqlite:///{demo_database(config)}")
-    database, vault, sandboxes = prepare(config, companies)
+    demo_url = f"sqlite:///{demo_database(config)}"
+    if config.database_url != demo_url:
+        click.echo(f"note: REVHUB_DATABASE_URL is set, so other revhub commands use {shown_url(config.database_url)}, "
+                   f"not the demo's store {demo_url}", err=True)
+    config = dataclasses.replace(config, database_url=demo_url)
+    try:
+        database, vault, sandboxes = prepare(config, companies)
+    except DemoStoreError as exc:
+        raise click.ClickException(str(exc)) from None
     for provider, item in sandboxes.running.items():
         click.echo(f"sandbox {provider:11} {item.url}")
-    click.echo(f"store: {config.database_url}")
+    click.echo(f"store: {config.database_url} (the default store of REVHUB_HOME={config.home})")
     workers = start_background(database, vault)
     try:
         _serve(create_app(config, database), config.host, config.port)

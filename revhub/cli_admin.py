@@ -1,5 +1,5 @@
-"""The commands an admin works the queues with: stored webhooks, the outbox, conflicts, the
-exception queue, and purchase orders."""
+"""The commands an admin works the queues with: stored webhooks, conflicts, the exception
+queue, and purchase orders (the outbox's are in ``cli_outbox``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC
 import click
 
 from revhub.cli_support import store_of
+from revhub.sync.entities import SYNC_ORDER as ENTITY_NAMES
 
 
 @click.group()
@@ -54,48 +55,12 @@ def webhooks_replay(ctx: click.Context, ids, provider, since, until, process: bo
 
 
 @click.group()
-def outbox() -> None:
-    """Writes owed to the providers."""
-
-
-@outbox.command("plan")
-@click.option("--target", help="Only this connection.")
-@click.pass_context
-def outbox_plan(ctx: click.Context, target: str | None) -> None:
-    """Dry run: what would be written, as a diff against what each system last had. Writes nothing."""
-    import json
-
-    from revhub.mappings.outbox import plan
-
-    _, database, vault = store_of(ctx)
-    entries = plan(database, vault, target)
-    for entry in entries:
-        click.echo(f"#{entry['message']} {entry['operation']} {entry['entity']} {entry['record']} "
-                   f"-> {entry['target']} {entry['external_id'] or ''}".rstrip())
-        for field, change in entry["changes"].items():
-            before, after = (json.dumps(change[k], default=str) for k in ("from", "to"))
-            click.echo(f"    {field}: {before} -> {after}")
-    click.echo(f"{len(entries)} write(s) pending")
-
-
-@outbox.command("retry")
-@click.option("--id", "ids", type=int, multiple=True, help="A dead letter's id; repeatable (default: all).")
-@click.pass_context
-def outbox_retry(ctx: click.Context, ids) -> None:
-    """Put dead letters back in the queue."""
-    from revhub.mappings.outbox import retry_dead
-
-    _, database, _ = store_of(ctx)
-    click.echo(f"{retry_dead(database, list(ids) or None)} dead letter(s) queued again")
-
-
-@click.group()
 def conflicts() -> None:
     """Fields two systems changed differently, for an admin to settle."""
 
 
 @conflicts.command("list")
-@click.option("--entity", help="Only this canonical entity.")
+@click.option("--entity", type=click.Choice(ENTITY_NAMES), help="Only this canonical entity.")
 @click.pass_context
 def conflicts_list(ctx: click.Context, entity: str | None) -> None:
     """Open conflicts: the field, its base, and each system's value (then those settled while a
