@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
 from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
+from revhub.cli_connections import connections
 from revhub.cli_ledger import ledger
 from revhub.cli_outbox import outbox
 from revhub.cli_support import config_of, shown_url, store_of
@@ -29,10 +27,10 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Create or migrate the database at REVHUB_DATABASE_URL."""
+    from alembic.util import CommandError
+
     from revhub.store import Database
     from revhub.store.migrate import current_revision, upgrade
-
-    from alembic.util import CommandError
 
     database = Database(config_of(ctx).database_url)
     try:
@@ -113,83 +111,6 @@ def demo(ctx: click.Context, companies: int) -> None:
     finally:
         workers.stop()
         sandboxes.stop()
-
-@main.group()
-def connections() -> None:
-    """Provider connections (credentials are stored encrypted)."""
-
-
-def _pairs(values: tuple[str, ...], what: str, *, structured: bool = False) -> dict[str, Any]:
-    """name=value pairs; with ``structured``, a value written as a JSON object or list (a
-    setting such as tax_types={"NL_VAT_9": "TAX005"}) is read as one."""
-    out: dict[str, Any] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
-        if structured and value.lstrip().startswith(("{", "[")):
-            try:
-                value = json.loads(value)
-            except ValueError as exc:
-                raise click.BadParameter(f"{key}: not valid JSON ({exc})", param_hint=what) from None
-        out[key] = value
-    return out
-
-
-@connections.command("add")
-@click.argument("name")
-@click.option("--provider", type=click.Choice(["stripe", "xero", "salesforce"]), required=True)
-@click.option("--credential", "credentials", multiple=True, metavar="NAME=VALUE",
-              help="A credential (api_key, client_secret, refresh_token, ...); repeatable.")
-@click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
-              help="A setting (base_url, tenant_id, ca_bundle, ...); repeatable.")
-@click.pass_context
-def connections_add(ctx: click.Context, name: str, provider: str, credentials, settings) -> None:
-    """Create or replace connection NAME (a Salesforce org is checked for revhub's prerequisites)."""
-    from revhub.connections import SettingsError, check_settings, save_connection
-
-    credentials, settings = _pairs(credentials, "--credential"), _pairs(settings, "--setting", structured=True)
-    try:
-        check_settings(provider, settings)  # before any call to the provider
-    except SettingsError as exc:
-        raise click.ClickException(f"connection {name!r} not saved: {exc}") from None
-    if provider == "salesforce":
-        currencies = _check_salesforce(name, credentials, settings)
-        click.echo(f"Salesforce org checked: multi-currency ({', '.join(currencies)})")
-        # Intake refuses a PO in a currency the org does not have (the connection's currencies).
-        settings.setdefault("currencies", currencies)
-    _, database, vault = store_of(ctx)
-    with database.session(write=True) as s:
-        save_connection(s, vault, name=name, provider=provider, credentials=credentials, settings=settings)
-    click.echo(f"connection {name!r} ({provider}) saved")
-
-
-def _check_salesforce(name: str, credentials: dict[str, str], settings: dict[str, str]) -> list[str]:
-    """The org's currencies, or a ClickException naming the prerequisite it lacks."""
-    from revhub.connectors.errors import ConnectorError
-    from revhub.connectors.salesforce.prerequisites import check_connection
-
-    try:
-        return check_connection(name, credentials, settings, credentials.update)
-    except ConnectorError as exc:
-        raise click.ClickException(f"connection {name!r} not saved: {exc}") from None
-
-
-@connections.command("list")
-@click.pass_context
-def connections_list(ctx: click.Context) -> None:
-    """Connections with their settings; credentials redacted."""
-    from sqlalchemy import select
-
-    from revhub.connections import redact
-    from revhub.store import Connection
-
-    _, database, vault = store_of(ctx)
-    with database.session() as s:
-        for c in s.scalars(select(Connection).order_by(Connection.name)):
-            click.echo(f"{c.name:16} {c.provider:11} {'enabled' if c.enabled else 'disabled':9} "
-                       f"credentials={redact(vault.open(c.credentials))} settings={c.settings}")
-
 
 @main.command()
 @click.option("--connection", help="Only this connection (default: every enabled one).")
@@ -323,5 +244,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
         workers.stop()
 
 
-for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger):
+for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger):
     main.add_command(_group)
