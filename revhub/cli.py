@@ -119,8 +119,7 @@ def demo(ctx: click.Context, companies: int) -> None:
 @click.pass_context
 def sync(ctx: click.Context, connection: str | None, entity: str | None, full: bool) -> None:
     """Run syncs now, with progress on a terminal and a summary at the end."""
-    import sys
-
+    from revhub.cli_progress import SyncProgress
     from revhub.sync.jobs import plan, sync_all
 
     _, database, vault = store_of(ctx)
@@ -128,17 +127,8 @@ def sync(ctx: click.Context, connection: str | None, entity: str | None, full: b
         pairs = plan(database, connection, entity)
     except LookupError as exc:
         ctx.fail(str(exc))
-    live = sys.stdout.isatty()
-
-    def progress(summary) -> None:
-        if live:
-            c = summary.counts
-            click.echo(f"\r{summary.connection}/{summary.entity}: {summary.fetched} fetched, "
-                       f"{c.created} created, {c.updated} updated", nl=False)
-
-    results = sync_all(database, vault, pairs, full=full, on_page=progress)
-    if live:
-        click.echo()
+    with SyncProgress(pairs) as progress:  # drawn on stderr when it is a terminal
+        results = sync_all(database, vault, pairs, full=full, on_page=progress)
     header = f"{'connection':12} {'entity':15} {'mode':11} {'status':9} {'fetched':>8} {'created':>8} " \
              f"{'updated':>8} {'unchanged':>9} {'deleted':>8} {'conflicts':>9} {'stale':>6} {'calls':>6} {'secs':>6}"
     click.echo(header)

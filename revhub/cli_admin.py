@@ -39,7 +39,8 @@ def _when(value: str | None, name: str):
 @click.pass_context
 def webhooks_replay(ctx: click.Context, ids, provider, since, until, process: bool) -> None:
     """Re-process stored events. Processing is idempotent: a replay never doubles anything."""
-    from revhub.webhooks.worker import InboxWorker, replay
+    from revhub.cli_drains import drain_inbox
+    from revhub.webhooks.worker import replay
 
     _, database, vault = store_of(ctx)
     try:
@@ -49,9 +50,25 @@ def webhooks_replay(ctx: click.Context, ids, provider, since, until, process: bo
         ctx.fail(str(exc))
     click.echo(f"{count} event(s) queued again")
     if process and count:
-        result = InboxWorker(database, vault).drain()
-        click.echo(f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}, "
-                   f"parked {result.parked}")
+        _echo_drain(drain_inbox(database, vault))
+
+
+def _echo_drain(result) -> None:
+    click.echo(f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}, "
+               f"parked {result.parked}")
+
+
+@webhooks.command("drain")
+@click.pass_context
+def webhooks_drain(ctx: click.Context) -> None:
+    """Process every stored event that is due (what the workers do), with a progress bar."""
+    from revhub.cli_drains import drain_inbox
+
+    _, database, vault = store_of(ctx)
+    result = drain_inbox(database, vault)
+    _echo_drain(result)
+    if result.parked:
+        ctx.exit(1)
 
 
 @click.group()

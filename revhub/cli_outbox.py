@@ -108,3 +108,20 @@ def outbox_retry(ctx: click.Context, ids) -> None:
 
     _, database, _ = store_of(ctx)
     click.echo(f"{retry_dead(database, list(ids) or None)} dead letter(s) queued again")
+
+
+@outbox.command("drain")
+@click.option("--connection", help="Only writes to this connection.")
+@click.pass_context
+def outbox_drain(ctx: click.Context, connection: str | None) -> None:
+    """Write everything due now (what the workers do), with a progress bar; exit 1 if any write died."""
+    from revhub.cli_drains import drain_outbox
+
+    _, database, vault = store_of(ctx)
+    known_connection(database, connection, "--connection")
+    result = drain_outbox(database, vault, connection)
+    click.echo(f"sent {result.sent}, skipped {result.skipped}, superseded {result.superseded}, "
+               f"retrying {result.retried}, dead {result.dead} ({result.calls} provider calls)")
+    if result.dead:
+        click.echo("dead letters: `revhub outbox list --status dead`, then `revhub outbox retry`", err=True)
+        ctx.exit(1)
