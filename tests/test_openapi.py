@@ -66,6 +66,17 @@ def test_the_description_is_served_and_the_example_is_accepted(api, app):
     assert (created.json["total"], created.json["tax"], created.json["currency"]) == ("2668050", "463050", "JPY")
     assert created.json["lines"][0]["unit_price"] == "88200"
     assert api("get", f"/api/purchase-orders/{created.json['id']}").json == created.json
+    approved = api("post", f"/api/purchase-orders/{created.json['id']}/approve", {"approver": "dana"})
+    assert approved.status_code == 200 and approved.json["status"] == "invoiced"
+    for answer in (created.json, approved.json):
+        described("PurchaseOrder").validate(answer)
+
+
+def described(name: str) -> Draft202012Validator:
+    """A validator of the description's component ``name`` (its references resolved in the document)."""
+    document = json.loads(json.dumps(openapi_document()))
+    return Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": document["components"]},
+                                format_checker=FormatChecker())
 
 
 @pytest.mark.store
