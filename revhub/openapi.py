@@ -62,6 +62,14 @@ def _action(verb: str, what: str) -> dict[str, Any]:
                       **_errors(400, 401, 404, 409, 413, 415, 422)}}}
 
 
+def _links() -> dict[str, Any]:
+    """What a client does next with a stored PO (OpenAPI links: the id from the answer's body)."""
+    by_id = {"po_id": "$response.body#/id"}
+    return {"GetPurchaseOrder": {"operationId": "getPurchaseOrder", "parameters": by_id},
+            "ApprovePurchaseOrder": {"operationId": "approvePurchaseOrder", "parameters": by_id},
+            "CancelPurchaseOrder": {"operationId": "cancelPurchaseOrder", "parameters": by_id}}
+
+
 def paths() -> dict[str, Any]:
     return {
         "/api/purchase-orders": {"post": {
@@ -72,8 +80,8 @@ def paths() -> dict[str, Any]:
                            "field.", "tags": ["purchase orders"], "security": [{"bearer": []}],
             "requestBody": {"required": True, "content": {_JSON: {
                 "schema": {"$ref": _REF + "PurchaseOrderSubmission"}, "example": EXAMPLE}}},
-            "responses": {"201": _answer("Stored: received, or approved and invoiced under the approval "
-                                         "threshold.", "PurchaseOrder"),
+            "responses": {"201": {**_answer("Stored: received, or approved and invoiced under the approval "
+                                            "threshold.", "PurchaseOrder"), "links": _links()},
                           **_errors(400, 401, 409, 413, 415, 422)}}},
         "/api/purchase-orders/{po_id}": {"get": {
             "operationId": "getPurchaseOrder", "summary": "A purchase order and its status",

@@ -49,3 +49,4 @@ def seeded(app, db, config):
 @settings(derandomize=True, deadline=None, suppress_health_check=list(HealthCheck), max_examples=EXAMPLES)
 def test_the_api_keeps_its_description(case, seeded, config):
     case.call_and_validate(app=seeded, headers={"Authorization": f"Bearer {config.api_token}"}, checks=CHECKS)
+
