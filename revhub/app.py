@@ -33,6 +33,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
+    from revhub.openapi import openapi_api
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
 
@@ -44,6 +45,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(webhooks)
     csrf.exempt(orders_api)  # bearer-token API, not a browser form
     app.register_blueprint(orders_api)
+    app.register_blueprint(openapi_api)
     _install_error_handlers(app)
     return app
 

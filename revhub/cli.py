@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import click
 
-from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
+from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
+from revhub.cli_connections import connections
 from revhub.cli_ledger import ledger
-from revhub.cli_support import config_of, store_of
+from revhub.cli_outbox import outbox
+from revhub.cli_support import config_of, shown_url, store_of
 from revhub.cli_users import demo_admin, tokens, users
 
 
@@ -29,11 +28,16 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Create or migrate the database at REVHUB_DATABASE_URL."""
+    from alembic.util import CommandError
+
     from revhub.store import Database
     from revhub.store.migrate import current_revision, upgrade
 
     database = Database(config_of(ctx).database_url)
-    upgrade(database.engine, revision)
+    try:
+        upgrade(database.engine, revision)
+    except CommandError as exc:  # an unknown revision: named, no traceback
+        raise click.BadParameter(str(exc), param_hint="--revision") from None
     click.echo(f"database at revision {current_revision(database.engine)} ({database.dialect})")
 
 
@@ -86,15 +90,22 @@ def demo(ctx: click.Context, companies: int) -> None:
     import logging
 
     from revhub.app import create_app
-    from revhub.demo import demo_database, prepare, start_background
+    from revhub.demo import DemoStoreError, demo_database, prepare, start_background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = config_of(ctx)
-    config = dataclasses.replace(config, database_url=f"sqlite:///{demo_database(config)}")
-    database, vault, sandboxes = prepare(config, companies)
+    demo_url = f"sqlite:///{demo_database(config)}"
+    if config.database_url != demo_url:
+        click.echo(f"note: REVHUB_DATABASE_URL is set, so other revhub commands use {shown_url(config.database_url)}, "
+                   f"not the demo's store {demo_url}", err=True)
+    config = dataclasses.replace(config, database_url=demo_url)
+    try:
+        database, vault, sandboxes = prepare(config, companies)
+    except DemoStoreError as exc:
+        raise click.ClickException(str(exc)) from None
     for provider, item in sandboxes.running.items():
         click.echo(f"sandbox {provider:11} {item.url}")
-    click.echo(f"store: {config.database_url}")
+    click.echo(f"store: {config.database_url} (the default store of REVHUB_HOME={config.home})")
     click.echo(demo_admin(database, config))
     workers = start_background(database, vault)
     try:
@@ -103,83 +114,6 @@ def demo(ctx: click.Context, companies: int) -> None:
         workers.stop()
         sandboxes.stop()
 
-@main.group()
-def connections() -> None:
-    """Provider connections (credentials are stored encrypted)."""
-
-
-def _pairs(values: tuple[str, ...], what: str, *, structured: bool = False) -> dict[str, Any]:
-    """name=value pairs; with ``structured``, a value written as a JSON object or list (a
-    setting such as tax_types={"NL_VAT_9": "TAX005"}) is read as one."""
-    out: dict[str, Any] = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{item!r} must look like name=value", param_hint=what)
-        if structured and value.lstrip().startswith(("{", "[")):
-            try:
-                value = json.loads(value)
-            except ValueError as exc:
-                raise click.BadParameter(f"{key}: not valid JSON ({exc})", param_hint=what) from None
-        out[key] = value
-    return out
-
-
-@connections.command("add")
-@click.argument("name")
-@click.option("--provider", type=click.Choice(["stripe", "xero", "salesforce"]), required=True)
-@click.option("--credential", "credentials", multiple=True, metavar="NAME=VALUE",
-              help="A credential (api_key, client_secret, refresh_token, ...); repeatable.")
-@click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE",
-              help="A setting (base_url, tenant_id, ca_bundle, ...); repeatable.")
-@click.pass_context
-def connections_add(ctx: click.Context, name: str, provider: str, credentials, settings) -> None:
-    """Create or replace connection NAME (a Salesforce org is checked for revhub's prerequisites)."""
-    from revhub.connections import SettingsError, check_settings, save_connection
-
-    credentials, settings = _pairs(credentials, "--credential"), _pairs(settings, "--setting", structured=True)
-    try:
-        check_settings(provider, settings)  # before any call to the provider
-    except SettingsError as exc:
-        raise click.ClickException(f"connection {name!r} not saved: {exc}") from None
-    if provider == "salesforce":
-        currencies = _check_salesforce(name, credentials, settings)
-        click.echo(f"Salesforce org checked: multi-currency ({', '.join(currencies)})")
-        # Intake refuses a PO in a currency the org does not have (the connection's currencies).
-        settings.setdefault("currencies", currencies)
-    _, database, vault = store_of(ctx)
-    with database.session(write=True) as s:
-        save_connection(s, vault, name=name, provider=provider, credentials=credentials, settings=settings)
-    click.echo(f"connection {name!r} ({provider}) saved")
-
-
-def _check_salesforce(name: str, credentials: dict[str, str], settings: dict[str, str]) -> list[str]:
-    """The org's currencies, or a ClickException naming the prerequisite it lacks."""
-    from revhub.connectors.errors import ConnectorError
-    from revhub.connectors.salesforce.prerequisites import check_connection
-
-    try:
-        return check_connection(name, credentials, settings, credentials.update)
-    except ConnectorError as exc:
-        raise click.ClickException(f"connection {name!r} not saved: {exc}") from None
-
-
-@connections.command("list")
-@click.pass_context
-def connections_list(ctx: click.Context) -> None:
-    """Connections with their settings; credentials redacted."""
-    from sqlalchemy import select
-
-    from revhub.connections import redact
-    from revhub.store import Connection
-
-    _, database, vault = store_of(ctx)
-    with database.session() as s:
-        for c in s.scalars(select(Connection).order_by(Connection.name)):
-            click.echo(f"{c.name:16} {c.provider:11} {'enabled' if c.enabled else 'disabled':9} "
-                       f"credentials={redact(vault.open(c.credentials))} settings={c.settings}")
-
-
 @main.command()
 @click.option("--connection", help="Only this connection (default: every enabled one).")
 @click.option("--entity", help="Only this canonical entity (customer, invoice, ...).")
@@ -187,8 +121,7 @@ def connections_list(ctx: click.Context) -> None:
 @click.pass_context
 def sync(ctx: click.Context, connection: str | None, entity: str | None, full: bool) -> None:
     """Run syncs now, with progress on a terminal and a summary at the end."""
-    import sys
-
+    from revhub.cli_progress import SyncProgress
     from revhub.sync.jobs import plan, sync_all
 
     _, database, vault = store_of(ctx)
@@ -196,17 +129,8 @@ def sync(ctx: click.Context, connection: str | None, entity: str | None, full: b
         pairs = plan(database, connection, entity)
     except LookupError as exc:
         ctx.fail(str(exc))
-    live = sys.stdout.isatty()
-
-    def progress(summary) -> None:
-        if live:
-            c = summary.counts
-            click.echo(f"\r{summary.connection}/{summary.entity}: {summary.fetched} fetched, "
-                       f"{c.created} created, {c.updated} updated", nl=False)
-
-    results = sync_all(database, vault, pairs, full=full, on_page=progress)
-    if live:
-        click.echo()
+    with SyncProgress(pairs) as progress:  # drawn on stderr when it is a terminal
+        results = sync_all(database, vault, pairs, full=full, on_page=progress)
     header = f"{'connection':12} {'entity':15} {'mode':11} {'status':9} {'fetched':>8} {'created':>8} " \
              f"{'updated':>8} {'unchanged':>9} {'deleted':>8} {'conflicts':>9} {'stale':>6} {'calls':>6} {'secs':>6}"
     click.echo(header)
@@ -312,5 +236,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
         workers.stop()
 
 
-for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens):
+for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens):
     main.add_command(_group)

@@ -1,5 +1,5 @@
-"""The commands an admin works the queues with: stored webhooks, the outbox, conflicts, the
-exception queue, and purchase orders."""
+"""The commands an admin works the queues with: stored webhooks, conflicts, the exception
+queue, and purchase orders (the outbox's are in ``cli_outbox``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC
 import click
 
 from revhub.cli_support import store_of
+from revhub.sync.entities import SYNC_ORDER as ENTITY_NAMES
 
 
 @click.group()
@@ -38,7 +39,8 @@ def _when(value: str | None, name: str):
 @click.pass_context
 def webhooks_replay(ctx: click.Context, ids, provider, since, until, process: bool) -> None:
     """Re-process stored events. Processing is idempotent: a replay never doubles anything."""
-    from revhub.webhooks.worker import InboxWorker, replay
+    from revhub.cli_drains import drain_inbox
+    from revhub.webhooks.worker import replay
 
     _, database, vault = store_of(ctx)
     try:
@@ -48,45 +50,25 @@ def webhooks_replay(ctx: click.Context, ids, provider, since, until, process: bo
         ctx.fail(str(exc))
     click.echo(f"{count} event(s) queued again")
     if process and count:
-        result = InboxWorker(database, vault).drain()
-        click.echo(f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}, "
-                   f"parked {result.parked}")
+        _echo_drain(drain_inbox(database, vault))
 
 
-@click.group()
-def outbox() -> None:
-    """Writes owed to the providers."""
+def _echo_drain(result) -> None:
+    click.echo(f"processed {result.processed}, ignored {result.ignored}, failed {result.failed}, "
+               f"parked {result.parked}")
 
 
-@outbox.command("plan")
-@click.option("--target", help="Only this connection.")
+@webhooks.command("drain")
 @click.pass_context
-def outbox_plan(ctx: click.Context, target: str | None) -> None:
-    """Dry run: what would be written, as a diff against what each system last had. Writes nothing."""
-    import json
-
-    from revhub.mappings.outbox import plan
+def webhooks_drain(ctx: click.Context) -> None:
+    """Process every stored event that is due (what the workers do), with a progress bar."""
+    from revhub.cli_drains import drain_inbox
 
     _, database, vault = store_of(ctx)
-    entries = plan(database, vault, target)
-    for entry in entries:
-        click.echo(f"#{entry['message']} {entry['operation']} {entry['entity']} {entry['record']} "
-                   f"-> {entry['target']} {entry['external_id'] or ''}".rstrip())
-        for field, change in entry["changes"].items():
-            before, after = (json.dumps(change[k], default=str) for k in ("from", "to"))
-            click.echo(f"    {field}: {before} -> {after}")
-    click.echo(f"{len(entries)} write(s) pending")
-
-
-@outbox.command("retry")
-@click.option("--id", "ids", type=int, multiple=True, help="A dead letter's id; repeatable (default: all).")
-@click.pass_context
-def outbox_retry(ctx: click.Context, ids) -> None:
-    """Put dead letters back in the queue."""
-    from revhub.mappings.outbox import retry_dead
-
-    _, database, _ = store_of(ctx)
-    click.echo(f"{retry_dead(database, list(ids) or None)} dead letter(s) queued again")
+    result = drain_inbox(database, vault)
+    _echo_drain(result)
+    if result.parked:
+        ctx.exit(1)
 
 
 @click.group()
@@ -95,7 +77,7 @@ def conflicts() -> None:
 
 
 @conflicts.command("list")
-@click.option("--entity", help="Only this canonical entity.")
+@click.option("--entity", type=click.Choice(ENTITY_NAMES), help="Only this canonical entity.")
 @click.pass_context
 def conflicts_list(ctx: click.Context, entity: str | None) -> None:
     """Open conflicts: the field, its base, and each system's value (then those settled while a

@@ -13,10 +13,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from revhub.redaction import redact  # noqa: F401 - shown credentials are redacted there
 from revhub.store import Connection
 
 PROVIDERS = ("stripe", "xero", "salesforce")
-_SECRET_HINTS = ("secret", "token", "key", "password")
 
 
 class CredentialError(ValueError):
@@ -63,17 +63,6 @@ class Vault:
 
     def __repr__(self) -> str:
         return "Vault(<key hidden>)"
-
-
-def redact(credentials: dict[str, Any]) -> dict[str, Any]:
-    """Credentials fit to show: secrets reduced to their last four characters."""
-    shown: dict[str, Any] = {}
-    for name, value in credentials.items():
-        if isinstance(value, str) and any(h in name.lower() for h in _SECRET_HINTS):
-            shown[name] = f"…{value[-4:]}" if len(value) > 8 else "…"
-        else:
-            shown[name] = value
-    return shown
 
 
 def save_connection(session: Session, vault: Vault, *, name: str, provider: str,

@@ -18,7 +18,15 @@ from revhub.store.migrate import upgrade
 from revhub.sync.jobs import plan, sync_all
 
 log = logging.getLogger(__name__)
-DEMO_DATABASE = "demo.db"
+# The demo's store is the default store of its REVHUB_HOME (config.py's default URL), so every
+# other command (`revhub conflicts list`, `revhub outbox list`...) works on it with no setting.
+DEMO_DATABASE = "revhub.db"
+# Written beside a store the demo made: only such a store is wiped by the next demo.
+DEMO_MARKER = "revhub.db.demo"
+
+
+class DemoStoreError(RuntimeError):
+    """REVHUB_HOME holds a store the demo did not make; it is left alone."""
 
 
 def demo_database(config: Config) -> Path:
@@ -26,8 +34,15 @@ def demo_database(config: Config) -> Path:
 
 
 def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Database, Vault, SandboxSet]:
-    """A fresh demo store and seeded sandboxes wired to it (webhooks pointing at the hub)."""
+    """A fresh demo store and seeded sandboxes wired to it (webhooks pointing at the hub);
+    DemoStoreError, before anything is touched, if the home holds a store the demo did not make."""
     path = demo_database(config)
+    marker = config.home / DEMO_MARKER
+    if path.exists() and not marker.exists():
+        raise DemoStoreError(f"{path} is a store the demo did not make, and the demo starts from an empty "
+                             f"one: run the demo with another REVHUB_HOME")
+    config.home.mkdir(parents=True, exist_ok=True)
+    marker.write_text("made by `revhub demo`; the next demo replaces this store\n")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)  # the sandboxes are new, so is the store
     db = Database(f"sqlite:///{path}")

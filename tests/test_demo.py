@@ -52,7 +52,7 @@ def test_make_demo_serves_a_seeded_console_on_loopback(tmp_path):
         assert page.status_code == 200 and "Canonical store" in page.text
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
         assert health["status"] == "ok" and health["database"] == "sqlite"
-        assert (tmp_path / "demo.db").exists()
+        assert (tmp_path / "revhub.db").exists()
         # The first sync of the seeded sandboxes fills the console.
         while time.monotonic() < deadline:
             page = browser.get(f"http://127.0.0.1:{port}/", timeout=5).text

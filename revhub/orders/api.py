@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from revhub.console.api_auth import authenticate_api_request, mark_deprecated
 from revhub.orders import service
+from revhub.orders.schema import action_errors
 from revhub.orders.validation import threshold_minor, validate
 from revhub.store import PurchaseOrder
 
@@ -83,10 +84,11 @@ def show(po_id: str):
 def act(po_id: str, action: str):
     if action not in ("approve", "cancel"):
         return jsonify(error=f"unknown action {action!r}; use approve or cancel"), 404
-    data = request.get_json(silent=True) or {}
-    approver = data.get("approver")
-    if not isinstance(approver, str) or not approver.strip():
-        return jsonify(error="invalid request", errors=[{"field": "approver", "message": "is required"}]), 422
+    data = request.get_json(silent=True)
+    problems = action_errors({} if data is None else data)  # the schema the OpenAPI description states
+    if problems:
+        return jsonify(error="invalid request", errors=[{"field": f, "message": m} for f, m in problems]), 422
+    approver = data["approver"]
     try:
         with _db().session(write=True) as s:
             po = _load(s, po_id)

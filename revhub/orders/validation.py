@@ -1,7 +1,10 @@
 """Purchase-order intake: the submitted JSON checked field by field. Pure: no store access.
 
-Every problem is reported with the path of its field, so a client can show each one next
-to its input; nothing is stored unless there are none.
+First against the JSON schema (``revhub.orders.schema``, the one the OpenAPI description
+publishes), then for what no schema can say: a currency ISO 4217 knows, amounts with no more
+decimals than it has, totals and VAT that add up, dates in order. Every problem is reported
+with the path of its field, so a client can show each one next to its input; nothing is
+stored unless there are none.
 """
 
 from __future__ import annotations
@@ -13,15 +16,12 @@ from typing import Any
 
 from revhub.currency_rules import PROVIDER_NAMES, refusal
 from revhub.money import MoneyError, exponent, to_decimal_string, to_minor
+from revhub.orders.schema import AMOUNT_RULE, schema_errors
 from revhub.store.commerce import PAYMENT_TERMS
 from revhub.tax import TAX_CODES, TaxCodeError, line_tax, tax_code, totals
 
-# Every field a submission may carry: anything else (a "vat_rate", a misspelt "tax_code") is
-# refused by name rather than dropped, so no tax is ever silently lost.
-PO_FIELDS = frozenset({"customer", "contact", "vendor", "po_number", "issue_date", "currency", "lines", "total",
-                       "tax", "subscription_start", "subscription_end", "payment_terms", "amounts_include_tax"})
-LINE_FIELDS = frozenset({"product", "description", "quantity", "unit_price", "tax_code"})
-CUSTOMER_FIELDS = frozenset({"id", "email"})
+# The schema lists every field a submission may carry: anything else (a "vat_rate", a misspelt
+# "tax_code") is refused by name rather than dropped, so no tax is ever silently lost.
 
 
 @dataclass
@@ -100,9 +100,8 @@ def _amount(value: Any, currency: str | None, name: str, errors: list[FieldError
     if value is None or value == "":
         errors.append(FieldError(name, "is required"))
         return None
-    if not isinstance(value, (str, int)) or isinstance(value, bool):
-        errors.append(FieldError(name, "must be a decimal string such as \"1234.50\" (numbers with a "
-                                       "fraction are not exact in JSON)"))
+    if not isinstance(value, str):  # a bare JSON number is ambiguous: major or minor units?
+        errors.append(FieldError(name, AMOUNT_RULE))
         return None
     if currency is None:
         return None  # reported on the currency field
@@ -113,20 +112,12 @@ def _amount(value: Any, currency: str | None, name: str, errors: list[FieldError
         return None
 
 
-def _unknown(data: dict, known: frozenset[str], where: str, errors: list[FieldError]) -> None:
-    for name in sorted(set(data) - known):
-        path = f"{where}.{name}" if where else name
-        errors.append(FieldError(path, f"is not a field of a purchase order{' line' if 'lines[' in where else ''} "
-                                       f"(known: {', '.join(sorted(known))})"))
-
-
 def _customer(data: dict, errors: list[FieldError]) -> dict[str, str]:
     customer = data.get("customer")
     if not isinstance(customer, dict) or not any(isinstance(customer.get(k), str) and customer.get(k)
                                                  for k in ("id", "email")):
         errors.append(FieldError("customer", "is required: an object with the customer's id or email"))
         return {}
-    _unknown(customer, CUSTOMER_FIELDS, "customer", errors)
     return {k: customer[k] for k in ("id", "email") if isinstance(customer.get(k), str) and customer[k]}
 
 
@@ -145,7 +136,6 @@ def _line(line: Any, where: str, currency: str | None, inclusive: bool, errors: 
     if not isinstance(line, dict):
         errors.append(FieldError(where, "must be an object"))
         return None
-    _unknown(line, LINE_FIELDS, where, errors)
     quantity = line.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         errors.append(FieldError(f"{where}.quantity", "must be a whole number of licences, at least 1"))
@@ -219,7 +209,6 @@ def validate(data: Any) -> PurchaseOrderDraft | list[FieldError]:
     if not isinstance(data, dict):
         return [FieldError("", "body must be a JSON object")]
     errors: list[FieldError] = []
-    _unknown(data, PO_FIELDS, "", errors)
     customer = _customer(data, errors)
     po_number = _text(data, "po_number", errors)
     issue_date = _date(data, "issue_date", errors)
@@ -247,8 +236,11 @@ def validate(data: Any) -> PurchaseOrderDraft | list[FieldError]:
     if contact is not None and contact_email is None:
         errors.append(FieldError("contact", "must be an object with the contact's email"))
     vendor = data.get("vendor") if isinstance(data.get("vendor"), str) else None
-    if errors:
-        return errors
+    checked = [FieldError(f, m) for f, m in schema_errors(data)]
+    if checked or errors:
+        # The schema's word on a field first; the semantic checks add only fields it passed.
+        flagged = {e.field for e in checked}
+        return checked + [e for e in errors if e.field not in flagged]
     return PurchaseOrderDraft(customer, contact_email, po_number, issue_date, currency, lines, total,
                               start, end, terms, vendor, inclusive, tax)
 

@@ -1,8 +1,8 @@
 """OAuth 2.0 token endpoint and bearer sessions, as a Salesforce org answers them.
 
 Salesforce returns no refresh token for the username-password flow; a refresh token is
-issued to the web-server flow, which a sandbox cannot run, so the sandbox is configured with
-one (as if a user had authorised the connected app) and the refresh flow accepts it.
+issued to the web-server flow (``routes_authorize``, which hands out the sandbox's configured
+one, as if a user had authorised the connected app), and the refresh flow accepts it.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.salesforce import (
     routes_auth,
+    routes_authorize,
     routes_composite,
     routes_control,
     routes_query,
@@ -91,7 +92,8 @@ class SalesforceSandbox(Sandbox):
         self.queries = QueryService(self.store, self.clock)
         self.outbound = OutboundMessenger(self, outbound_backoff, outbound_verify)
         self._seed_org()
-        for module in (routes_auth, routes_query, routes_sobjects, routes_composite, routes_control):
+        for module in (routes_auth, routes_authorize, routes_query, routes_sobjects, routes_composite,
+                       routes_control):
             module.register(self)
         self._install_error_pages()
 

@@ -46,7 +46,9 @@ def test_token_signature_fails_when_one_byte_of_the_id_changes(http, base_url, s
     ({"password": "wrong"}, "invalid_grant"),
     ({"client_id": "nope"}, "invalid_client_id"),
     ({"client_secret": "nope"}, "invalid_client"),
-    ({"grant_type": "authorization_code"}, "unsupported_grant_type"),
+    # The web-server flow is served (routes_authorize): without a code issued by it, the grant is invalid.
+    ({"grant_type": "authorization_code"}, "invalid_grant"),
+    ({"grant_type": "urn:ietf:params:oauth:grant-type:device_code"}, "unsupported_grant_type"),
 ])
 def test_bad_token_requests_answer_oauth_errors(http, base_url, sandbox, override, error):
     response = password_grant(http, base_url, sandbox, **override)
