@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from revhub.orders import service
 from revhub.orders.validation import threshold_minor, validate
 from revhub.store import PurchaseOrder
+from revhub.web_json import BodyError, request_json
 
 orders_api = Blueprint("orders_api", __name__, url_prefix="/api/purchase-orders")
 
@@ -21,6 +22,10 @@ def _authenticate():
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         return jsonify(error="a valid 'Authorization: Bearer <REVHUB_API_TOKEN>' header is required"), 401
     return None
+
+
+def _malformed(exc: BodyError):
+    return jsonify(error=exc.message, errors=[{"field": "", "message": exc.message}]), exc.status
 
 
 def _db():
@@ -47,9 +52,10 @@ def po_json(po: PurchaseOrder) -> dict:
 
 @orders_api.post("")
 def submit():
-    data = request.get_json(silent=True)
-    if data is None:
-        return jsonify(error="body must be JSON", errors=[{"field": "", "message": "body must be a JSON object"}]), 400
+    try:
+        data = request_json(request)
+    except BodyError as exc:
+        return _malformed(exc)
     draft = validate(data)
     if isinstance(draft, list):
         return jsonify(error="invalid purchase order", errors=[e.as_dict() for e in draft]), 422
@@ -87,7 +93,10 @@ def show(po_id: str):
 def act(po_id: str, action: str):
     if action not in ("approve", "cancel"):
         return jsonify(error=f"unknown action {action!r}; use approve or cancel"), 404
-    data = request.get_json(silent=True) or {}
+    try:
+        data = request_json(request)
+    except BodyError as exc:
+        return _malformed(exc)
     approver = data.get("approver")
     if not isinstance(approver, str) or not approver.strip():
         return jsonify(error="invalid request", errors=[{"field": "approver", "message": "is required"}]), 422

@@ -13,6 +13,7 @@ import json
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from revhub.web_json import BodyError, parse_json
 from revhub.webhooks import salesforce_auth, soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
 from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
@@ -59,9 +60,9 @@ def stripe_event(name: str):
     if not stripe_signature_valid(raw, request.headers.get("Stripe-Signature"), endpoint.secrets):
         return _problem(401, "invalid or missing Stripe-Signature")
     try:
-        event = json.loads(raw)
-    except ValueError:
-        return _problem(400, "body is not JSON")
+        event = parse_json(raw)
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         return _problem(400, "body is not a Stripe event (id and type required)")
     try:
@@ -81,7 +82,10 @@ def xero_event(name: str):
     if not xero_signature_valid(raw, request.headers.get("x-xero-signature"), key):
         return Response(status=401)  # Xero's intent-to-receive expects an empty 401
     try:
-        payload = json.loads(raw)
+        payload = parse_json(raw)
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
+    try:
         events = payload["events"]
         if not isinstance(events, list):
             raise TypeError
