@@ -130,7 +130,7 @@ def salesforce_message(name: str, secret: str):
         return _soap(soap.fault("sender address not allowed for this connection"), 403)
     raw = request.get_data(cache=False)
     try:
-        message = soap.parse(raw)
+        message = soap.parse(raw, max_notifications=policy.max_notifications)
     except soap.SoapError as exc:
         return _soap(soap.fault(str(exc)), 400)
     refused = salesforce_auth.refusal(message, policy)
