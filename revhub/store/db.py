@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, event
@@ -79,3 +80,40 @@ class Database:
         self.engine.dispose()
         if self._inbox_engine is not None:
             self._inbox_engine.dispose()
+
+
+# SQLite primary result codes that mean "the store cannot take this now", not "a bug":
+# BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN. https://www.sqlite.org/rescode.html
+_SQLITE_UNAVAILABLE = {5, 6, 8, 10, 11, 13, 14}
+# PostgreSQL SQLSTATE classes likewise: connection exception, insufficient resources (disk
+# full, out of memory, too many connections), operator intervention (shutdown), system error
+# (I/O); and 25006, a read-only transaction (a standby, or a read-only default).
+_POSTGRES_UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
+
+
+def storage_unavailable(exc: BaseException) -> str | None:
+    """One line saying why the store refused, when ``exc`` means the store is unavailable
+    (full, read-only, unreachable, out of connections); None when it is anything else."""
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "no database connection free in time (pool exhausted)"
+    original = getattr(exc, "orig", None) or exc
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return _one_line(original)
+    if isinstance(original, sqlite3.Error):
+        code = getattr(original, "sqlite_errorcode", None)
+        return _one_line(original) if code is not None and code & 0xFF in _SQLITE_UNAVAILABLE else None
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate and (sqlstate[:2] in _POSTGRES_UNAVAILABLE_CLASSES or sqlstate == "25006"):
+        return _one_line(original)
+    # A driver-level failure to connect or a lost connection carries no SQLSTATE.
+    if sqlstate is None and type(original).__name__ == "OperationalError" and \
+            type(original).__module__.startswith("psycopg"):
+        return _one_line(original)
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")

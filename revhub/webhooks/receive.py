@@ -20,6 +20,7 @@ from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
 from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+RETRY_AFTER_SECONDS = "30"
 
 
 def _directory() -> EndpointDirectory:
@@ -39,11 +40,23 @@ def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error=message), status
 
 
-def _unavailable() -> tuple[Response, int]:
+def _not_stored(exc: InboxUnavailable) -> None:
+    # One line per refused delivery: a full or read-only store refuses thousands of them, and
+    # the cause is the same each time (no traceback: this is the store's state, not our bug).
+    current_app.logger.error("webhook %s not stored, answered 503: %s", path_without_secret(), exc)
+
+
+def path_without_secret() -> str:
+    # A Salesforce endpoint's last segment is its secret: it stays out of the logs.
+    args = request.view_args or {}
+    return request.path.removesuffix(f"/{args['secret']}") if args.get("secret") else request.path
+
+
+def _unavailable(exc: InboxUnavailable) -> tuple[Response, int]:
     # Not acknowledged, so the provider delivers the event again; a 500 would say "our bug".
-    current_app.logger.exception("webhook not stored: the inbox is unavailable")
+    _not_stored(exc)
     response, status = _problem(503, "the event could not be stored; deliver it again")
-    response.headers["Retry-After"] = "30"
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response, status
 
 
@@ -67,8 +80,8 @@ def stripe_event(name: str):
         return _problem(400, "body is not a Stripe event (id and type required)")
     try:
         new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
-    except InboxUnavailable:
-        return _unavailable()
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
     return Response(_STRIPE_ACK[not new], status=200, mimetype="application/json")
 
 
@@ -94,8 +107,8 @@ def xero_event(name: str):
         return _problem(400, "body is not a Xero webhook payload")
     try:
         store(_engine(), "xero", endpoint.connection_id, incoming)
-    except InboxUnavailable:
-        return _unavailable()
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
     return Response(status=200)  # Xero wants an empty body
 
 
@@ -142,8 +155,11 @@ def salesforce_message(name: str, secret: str):
                 for n in message.notifications]
     try:
         store(_engine(), "salesforce", endpoint.connection_id, incoming)
-    except InboxUnavailable:
-        return _soap(soap.fault("events could not be stored; send them again"), 503)
+    except InboxUnavailable as exc:
+        _not_stored(exc)
+        response = _soap(soap.fault("events could not be stored; send them again", "soapenv:Server"), 503)
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
     return _soap(soap.ACK, 200)
 
 
