@@ -1,24 +1,53 @@
-"""Engines and sessions for SQLite (WAL, foreign keys on) and PostgreSQL."""
+"""Engines and sessions for SQLite (WAL, synchronous FULL, foreign keys on) and PostgreSQL."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# What every SQLite connection commits with; the inbox insists on it (webhooks/inbox.py).
+SQLITE_SYNCHRONOUS = "FULL"
 
 
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine with revhub's connection settings for the URL's backend."""
     if url.startswith("sqlite"):
+        _private_store_file(make_url(url).database)
         kwargs.setdefault("connect_args", {}).update(check_same_thread=False, timeout=30)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+def _private_store_file(database: str | None) -> None:
+    """The store file exists and is its owner's alone (0600), and so are its journals.
+
+    SQLite creates the -wal and -shm files with the database file's permissions, so creating
+    that file 0600 first (and tightening one left 0644 by an earlier version) covers them too.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # empty: a new database
+        except FileExistsError:
+            pass
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        member = Path(f"{path}{suffix}")
+        try:
+            if member.stat().st_mode & 0o077 and member.stat().st_uid == os.getuid():
+                member.chmod(0o600)
+        except FileNotFoundError:
+            continue
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -29,7 +58,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: every commit syncs the WAL, so what revhub has acknowledged (a webhook, a PO,
+        # a console save) survives a power loss. NORMAL would sync only at checkpoints and could
+        # lose the last commits; measured cost: ~3-5 ms per lone commit on ext4, shared by all
+        # the events of one group commit in the inbox (README, "Durability").
+        cur.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
