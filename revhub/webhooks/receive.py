@@ -136,8 +136,8 @@ def salesforce_message(name: str, secret: str):
         return _soap(soap.fault("the URL's secret does not match this connection"), 401)
     try:
         policy = salesforce_auth.policy_from(endpoint.settings)
-    except ValueError:
-        current_app.logger.error("Salesforce connection %s has a malformed outbound_allowed_ips setting", name)
+    except ValueError as exc:
+        current_app.logger.error("Salesforce connection %s has malformed outbound settings: %s", name, exc)
         return _soap(soap.fault("this connection's settings are malformed"), 403)
     if not salesforce_auth.address_allowed(request.remote_addr, policy):
         return _soap(soap.fault("sender address not allowed for this connection"), 403)
