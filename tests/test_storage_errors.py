@@ -136,3 +136,24 @@ def test_an_unreachable_store_is_a_503_logged_in_one_line(config, tmp_path, data
     finally:
         database.dispose()
     assert_one_line_each(caplog, 4)
+
+
+def test_a_bug_in_sql_is_not_mistaken_for_an_unavailable_store(db, database_url):
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from revhub.store.db import storage_unavailable
+
+    with pytest.raises(DBAPIError) as bug:
+        with db.session() as s:
+            s.execute(text("SELEC 1"))
+    assert storage_unavailable(bug.value) is None  # a 500 with its traceback: ours to fix
+    refusing_db = read_only(database_url)
+    try:
+        with pytest.raises(DBAPIError) as refused:
+            with refusing_db.session(write=True) as s:
+                s.execute(text("DELETE FROM inbox_events"))
+    finally:
+        refusing_db.dispose()
+    reason = storage_unavailable(refused.value)
+    assert reason and "\n" not in reason and "read" in reason.lower()

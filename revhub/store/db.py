@@ -141,10 +141,17 @@ def storage_unavailable(exc: BaseException) -> str | None:
     if sqlstate and (sqlstate[:2] in _POSTGRES_UNAVAILABLE_CLASSES or sqlstate == "25006"):
         return _one_line(original)
     # A driver-level failure to connect or a lost connection carries no SQLSTATE.
-    if sqlstate is None and type(original).__name__ == "OperationalError" and \
-            type(original).__module__.startswith("psycopg"):
+    if sqlstate is None and isinstance(original, _psycopg_operational_error()):
         return _one_line(original)
     return None
+
+
+def _psycopg_operational_error() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:  # the PostgreSQL extra is not installed: no such errors can occur
+        return ()
+    return (psycopg.OperationalError,)
 
 
 def _one_line(exc: BaseException) -> str:
