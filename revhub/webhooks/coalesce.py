@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from revhub.connectors.base import Change
 from revhub.store import Database, InboxEvent, utcnow
@@ -53,12 +53,17 @@ def record_of(provider: str, body: bytes) -> tuple[str, str] | None:
 
 
 class DrainFetches:
-    """One drain's fetched records and the provider calls it has left."""
+    """One drain's fetched records and the provider calls it has left.
 
-    def __init__(self, budget: int = FETCH_BUDGET, batch: int = FETCH_BATCH) -> None:
-        self.calls_left, self.batch = budget, batch
+    A record fetched earlier in the drain answers a later event only if that event was
+    received before the fetch began: the change it announces is then in what was fetched.
+    """
+
+    def __init__(self, db: Database, budget: int = FETCH_BUDGET, batch: int = FETCH_BATCH) -> None:
+        self.db, self.calls_left, self.batch = db, budget, batch
         self.calls = 0
         self._found: dict[Key, Change | None | Exception] = {}
+        self._fetched_at: dict[Key, datetime] = {}
 
     def prefetch(self, events: Iterable[Any], connector_for: Callable[[Any], tuple[str, Any]]) -> set[int]:
         """Fetch the records ``events`` name (each once); the ids of events left over by the budget."""
@@ -67,6 +72,7 @@ class DrainFetches:
             record = record_of(event.provider, event.body)
             if record is not None:
                 wanted.setdefault((event.connection_id, *record), []).append(event.id)
+        self._forget_older_than(wanted)
         groups: dict[tuple[Any, str], list[str]] = {}
         for key in wanted:
             if key not in self._found:
@@ -81,6 +87,19 @@ class DrainFetches:
                 deferred.update(wanted[(connection_id, entity, left)])
         return deferred
 
+    def _forget_older_than(self, wanted: dict[Key, list[int]]) -> None:
+        """Drop the records fetched before some event naming them was received."""
+        cached = [key for key in wanted if key in self._found]
+        if not cached:
+            return
+        event_ids = [event_id for key in cached for event_id in wanted[key]]
+        with self.db.session() as s:
+            received = dict(s.execute(select(InboxEvent.id, InboxEvent.received_at)
+                                      .where(InboxEvent.id.in_(event_ids))).all())
+        for key in cached:
+            if any(received.get(i) is None or received[i] >= self._fetched_at[key] for i in wanted[key]):
+                del self._found[key]
+
     def _fetch(self, connection_id: Any, connector: Any, entity: str, ids: list[str]) -> list[str]:
         """Fetch ``ids`` within the budget; the ids left over."""
         many = getattr(connector, "fetch_many", None)
@@ -92,14 +111,14 @@ class DrainFetches:
                 continue
             self.calls_left -= 1
             self.calls += 1
+            started = utcnow()  # taken before the request: the answer is at least this recent
             try:
                 found = many(entity, chunk) if many else {chunk[0]: connector.fetch(entity, chunk[0])}
             except Exception as exc:  # noqa: BLE001 - kept, and raised to each event naming these records
-                for external_id in chunk:
-                    self._found[(connection_id, entity, external_id)] = exc
-                continue
+                found = dict.fromkeys(chunk, exc)
             for external_id in chunk:
                 self._found[(connection_id, entity, external_id)] = found.get(external_id)
+                self._fetched_at[(connection_id, entity, external_id)] = started
         return left
 
     def view(self, connection_id: Any, connector: Any) -> FetchedConnector:

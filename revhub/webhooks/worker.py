@@ -82,7 +82,7 @@ class InboxWorker:
     def drain_once(self, limit: int = 100, fetches: DrainFetches | None = None) -> DrainResult:
         """Claim and process one batch (records fetched once each, within the drain's budget)."""
         result = DrainResult()
-        fetches = fetches or DrainFetches(self.fetch_budget, self.fetch_batch)
+        fetches = fetches or DrainFetches(self.db, self.fetch_budget, self.fetch_batch)
         events = claim(self.db, self.name, limit)
         deferred = fetches.prefetch(events, self._connector)
         defer(self.db, self.name, deferred)
@@ -95,7 +95,7 @@ class InboxWorker:
     def drain(self, limit: int = 100, max_batches: int = 1_000_000) -> DrainResult:
         """Process until nothing is due."""
         total = DrainResult()
-        fetches = DrainFetches(self.fetch_budget, self.fetch_batch)
+        fetches = DrainFetches(self.db, self.fetch_budget, self.fetch_batch)
         for _ in range(max_batches):
             batch = self.drain_once(limit, fetches)
             for name in ("processed", "ignored", "failed", "parked", "deferred"):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from revhub.sandbox.salesforce.outbound import Notification
 from revhub.store import Customer, InboxEvent
+from revhub.webhooks.coalesce import DrainFetches
 from revhub.webhooks.worker import InboxWorker
 from tests.integration.conftest import sandboxes, vault  # noqa: F401 - fixtures
 
@@ -25,12 +26,12 @@ def org(sandboxes):  # noqa: F811
     sf = running["salesforce"]
     accounts = sf.sandbox.insert_records("Account", [{"Name": f"Coalesced {i} Ltd"} for i in range(UNIQUE)])
     definition = sf.sandbox.add_outbound_message("Account", ["Id", "Name"], "https://127.0.0.1:9/unused")
-    return sf, accounts, definition
+    return sf, accounts, definition, running.clock
 
 
-def envelope(sf, definition, record_ids: list[str]) -> bytes:
+def envelope(sf, definition, record_ids: list[str], first: int = 0) -> bytes:
     notifications = [Notification(f"04l{n:012d}AAA", definition.action_id, record_id, 0.0, 0.0)
-                     for n, record_id in enumerate(record_ids)]
+                     for n, record_id in enumerate(record_ids, start=first)]
     return sf.sandbox.outbound.envelope(definition, notifications)
 
 
@@ -45,7 +46,7 @@ def count(db, model, *where) -> int:
 
 
 def test_a_forged_large_message_is_refused_and_costs_nothing(app, db, org):
-    sf, accounts, definition = org
+    sf, accounts, definition, clock = org
     body = envelope(sf, definition, [accounts[n % UNIQUE] for n in range(3000)])
     assert len(body) > 500_000
     used = sf.sandbox.usage.used()
@@ -58,7 +59,7 @@ def test_a_forged_large_message_is_refused_and_costs_nothing(app, db, org):
 
 
 def test_100_notifications_of_40_records_cost_one_batched_query_per_200_records(app, db, vault, org):  # noqa: F811
-    sf, accounts, definition = org
+    sf, accounts, definition, clock = org
     response = deliver(app, sf, envelope(sf, definition, [accounts[n % UNIQUE] for n in range(100)]))
     assert response.status_code == 200, response.data
     used = sf.sandbox.usage.used()
@@ -69,7 +70,7 @@ def test_100_notifications_of_40_records_cost_one_batched_query_per_200_records(
 
 
 def test_records_are_fetched_in_batches_of_the_configured_size(app, db, vault, org):  # noqa: F811
-    sf, accounts, definition = org
+    sf, accounts, definition, clock = org
     assert deliver(app, sf, envelope(sf, definition, [accounts[n % UNIQUE] for n in range(100)])).status_code == 200
     used = sf.sandbox.usage.used()
     InboxWorker(db, vault, "w", fetch_batch=15).drain()
@@ -78,7 +79,7 @@ def test_records_are_fetched_in_batches_of_the_configured_size(app, db, vault, o
 
 
 def test_past_the_drains_budget_events_stay_queued_without_losing_an_attempt(app, db, vault, org):  # noqa: F811
-    sf, accounts, definition = org
+    sf, accounts, definition, clock = org
     assert deliver(app, sf, envelope(sf, definition, [accounts[n % UNIQUE] for n in range(100)])).status_code == 200
     used = sf.sandbox.usage.used()
     result = InboxWorker(db, vault, "w", fetch_budget=2, fetch_batch=10).drain()
@@ -89,3 +90,27 @@ def test_past_the_drains_budget_events_stay_queued_without_losing_an_attempt(app
     with db.session() as s:
         left = s.scalars(select(InboxEvent).where(InboxEvent.status == "pending")).all()
     assert len(left) == 40 and {e.attempts for e in left} == {0} and all(e.next_attempt_at for e in left)
+
+
+def test_a_record_fetched_earlier_in_the_drain_answers_later_batches_received_before_it(app, db, vault, org):  # noqa: F811
+    sf, accounts, definition, clock = org
+    assert deliver(app, sf, envelope(sf, definition, [accounts[n % UNIQUE] for n in range(100)])).status_code == 200
+    used = sf.sandbox.usage.used()
+    InboxWorker(db, vault, "w").drain(limit=25)  # four claims: records 0-24, then 25-39 and 0-9, ...
+    assert sf.sandbox.usage.used() - used == 2
+    assert count(db, Customer) == UNIQUE
+
+
+def test_an_event_received_after_the_drains_fetch_is_fetched_again(app, db, vault, org):  # noqa: F811
+    sf, accounts, definition, clock = org
+    first = envelope(sf, definition, [accounts[0]])
+    assert deliver(app, sf, first).status_code == 200
+    worker, fetches = InboxWorker(db, vault, "w"), DrainFetches(db)
+    assert worker.drain_once(fetches=fetches).processed == 1
+    clock.advance(5)
+    sf.sandbox.store.update("Account", accounts[0], {"Name": "Renamed After The Fetch Ltd"})
+    later = envelope(sf, definition, [accounts[0]], first=1)
+    assert deliver(app, sf, later).status_code == 200
+    assert worker.drain_once(fetches=fetches).processed == 1  # same drain, but this event is newer
+    with db.session() as s:
+        assert s.scalars(select(Customer.name)).all() == ["Renamed After The Fetch Ltd"]
