@@ -38,3 +38,23 @@ def test_every_sqlite_write_session_is_durable_too(db):
         pytest.skip("SQLite's synchronous setting")
     with db.session(write=True) as s:
         assert s.connection().exec_driver_sql("PRAGMA synchronous").scalar() == SQLITE_FULL
+
+
+def test_the_inbox_keeps_synchronous_commit_on_when_the_server_default_is_off(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's synchronous_commit")
+    from sqlalchemy.engine import make_url
+
+    from revhub.store import Database
+
+    url = make_url(database_url)
+    options = f"{url.query.get('options', '')} -csynchronous_commit=off".strip()
+    relaxed = Database(url.update_query_dict({"options": options}).render_as_string(hide_password=False))
+    try:
+        with relaxed.engine.connect() as conn:  # what every other connection of this role gets
+            assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        cursor = inbox_connection(relaxed).cursor()
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+    finally:
+        relaxed.dispose()
