@@ -118,10 +118,12 @@ class InboxWorker:
             self._connectors[connection_id] = (name, build_connector(row, self.vault, save))
         return self._connectors[connection_id]
 
-    def _process(self, event: Claimed, result: DrainResult, fetches: DrainFetches) -> None:
+    def _process(self, event: Claimed, result: DrainResult, fetches: DrainFetches | None = None) -> None:
         try:
             name, connector = self._connector(event.connection_id)
-            changes = changes_for(event.provider, event.body, fetches.view(event.connection_id, connector))
+            if fetches is not None:  # the drain's records, fetched once each (webhooks/coalesce.py)
+                connector = fetches.view(event.connection_id, connector)
+            changes = changes_for(event.provider, event.body, connector)
         except UnknownEvent as exc:
             self._finish(event, "ignored", str(exc))
             result.ignored += 1
