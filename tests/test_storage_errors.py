@@ -157,3 +157,28 @@ def test_a_bug_in_sql_is_not_mistaken_for_an_unavailable_store(db, database_url)
         refusing_db.dispose()
     reason = storage_unavailable(refused.value)
     assert reason and "\n" not in reason and "read" in reason.lower()
+
+
+def test_a_full_disk_is_a_503_logged_in_one_line(hooked, database_url, config, db, caplog):  # noqa: F811
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a full SQLite file stands in for a full disk")
+    from revhub.app import create_app
+
+    full = Database(database_url)
+
+    @event.listens_for(full.engine, "connect")
+    def _no_more_pages(dbapi_conn, _record) -> None:
+        pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    try:
+        application = create_app(config, full)
+        body = stripe_event(event_id="evt_full", description="x" * 200_000)
+        response = application.test_client().post("/webhooks/stripe/stripe", data=body,
+                                                  headers={"Stripe-Signature": stripe_header(body)})
+    finally:
+        full.dispose()
+    assert_503(response)
+    assert_one_line_each(caplog, 1)
+    assert "full" in problems(caplog)[0].getMessage()
+    assert stored(db) == 0
