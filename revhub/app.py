@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from revhub.config import Config, load_config
 from revhub.connections import Vault
 from revhub.store import Database
+from revhub.store.db import storage_unavailable
 from revhub.webhooks.endpoints import EndpointDirectory
+from revhub.webhooks.receive import path_without_secret
 
 csrf = CSRFProtect()
+STORE_RETRY_AFTER_SECONDS = "30"
 
 
 def create_app(config: Config | None = None, database: Database | None = None) -> Flask:
@@ -73,5 +77,22 @@ def _install_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # noqa: ANN202
         # Logged with its traceback for us; the caller gets a short body, never the trace.
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("unhandled error on %s %s", request.method, path_without_secret())
         return jsonify(error="Internal Server Error", message="unexpected error; it has been logged"), 500
+
+    @app.errorhandler(SQLAlchemyError)
+    def store_error(exc: SQLAlchemyError):  # noqa: ANN202
+        reason = storage_unavailable(exc)
+        if reason is None:
+            return unexpected(exc)
+        # The store's state, not a bug: one line (thousands of refused requests must not
+        # log thousands of tracebacks), and a 503 the caller may retry; nothing was done.
+        app.logger.error("store unavailable on %s %s, answered 503: %s", request.method, path_without_secret(), reason)
+        message = "the store is unavailable; nothing was done, try again later"
+        if _wants_json():
+            response = jsonify(error="Service Unavailable", message=message)
+        else:
+            response = app.response_class(message, mimetype="text/plain")
+        response.status_code = 503
+        response.headers["Retry-After"] = STORE_RETRY_AFTER_SECONDS
+        return response

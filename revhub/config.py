@@ -46,7 +46,7 @@ def _kept_secret(home: Path, name: str, make) -> str:
     path = home / name
     if path.exists():
         return path.read_text().strip()
-    home.mkdir(parents=True, exist_ok=True)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # the store and its keys: the owner's alone
     value = make()
     # O_EXCL: two processes starting at once must not each write a different key.
     try:

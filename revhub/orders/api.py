@@ -11,6 +11,7 @@ from revhub.orders import service
 from revhub.orders.schema import action_errors
 from revhub.orders.validation import threshold_minor, validate
 from revhub.store import PurchaseOrder
+from revhub.web_json import BodyError, request_json
 
 orders_api = Blueprint("orders_api", __name__, url_prefix="/api/purchase-orders")
 
@@ -18,6 +19,10 @@ orders_api = Blueprint("orders_api", __name__, url_prefix="/api/purchase-orders"
 # Who the token speaks for: revhub.console.api_auth.current_api_principal().
 orders_api.before_request(authenticate_api_request)
 orders_api.after_request(mark_deprecated)
+
+
+def _malformed(exc: BodyError):
+    return jsonify(error=exc.message, errors=[{"field": "", "message": exc.message}]), exc.status
 
 
 def _db():
@@ -44,9 +49,10 @@ def po_json(po: PurchaseOrder) -> dict:
 
 @orders_api.post("")
 def submit():
-    data = request.get_json(silent=True)
-    if data is None:
-        return jsonify(error="body must be JSON", errors=[{"field": "", "message": "body must be a JSON object"}]), 400
+    try:
+        data = request_json(request)
+    except BodyError as exc:
+        return _malformed(exc)
     draft = validate(data)
     if isinstance(draft, list):
         return jsonify(error="invalid purchase order", errors=[e.as_dict() for e in draft]), 422
@@ -84,8 +90,11 @@ def show(po_id: str):
 def act(po_id: str, action: str):
     if action not in ("approve", "cancel"):
         return jsonify(error=f"unknown action {action!r}; use approve or cancel"), 404
-    data = request.get_json(silent=True)
-    problems = action_errors({} if data is None else data)  # the schema the OpenAPI description states
+    try:
+        data = request_json(request)
+    except BodyError as exc:
+        return _malformed(exc)
+    problems = action_errors(data)  # the schema the OpenAPI description states
     if problems:
         return jsonify(error="invalid request", errors=[{"field": f, "message": m} for f, m in problems]), 422
     approver = data["approver"]

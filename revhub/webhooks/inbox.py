@@ -140,8 +140,13 @@ class _GroupCommit:
         raw = self.engine.raw_connection()  # through the pool once, so its connect hooks run
         raw.detach()
         connection = raw.dbapi_connection
+        # Each caller is answered once its events are committed: the commit must be on disk,
+        # whatever a server, role or engine default says (a power loss must not undo an ack).
         if self.engine.dialect.name == "postgresql":
             connection.autocommit = True
+            connection.execute("SET synchronous_commit TO on")
+        else:
+            connection.execute("PRAGMA synchronous=FULL")
         return connection
 
     def _insert(self, rows: list[tuple]) -> set[tuple[str, str]]:

@@ -13,12 +13,14 @@ import json
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from revhub.web_json import BodyError, parse_json
 from revhub.webhooks import salesforce_auth, soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
 from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
 from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+RETRY_AFTER_SECONDS = "30"
 
 
 def _directory() -> EndpointDirectory:
@@ -38,11 +40,23 @@ def _problem(status: int, message: str) -> tuple[Response, int]:
     return jsonify(error=message), status
 
 
-def _unavailable() -> tuple[Response, int]:
+def _not_stored(exc: InboxUnavailable) -> None:
+    # One line per refused delivery: a full or read-only store refuses thousands of them, and
+    # the cause is the same each time (no traceback: this is the store's state, not our bug).
+    current_app.logger.error("webhook %s not stored, answered 503: %s", path_without_secret(), exc)
+
+
+def path_without_secret() -> str:
+    # A Salesforce endpoint's last segment is its secret: it stays out of the logs.
+    args = request.view_args or {}
+    return request.path.removesuffix(f"/{args['secret']}") if args.get("secret") else request.path
+
+
+def _unavailable(exc: InboxUnavailable) -> tuple[Response, int]:
     # Not acknowledged, so the provider delivers the event again; a 500 would say "our bug".
-    current_app.logger.exception("webhook not stored: the inbox is unavailable")
+    _not_stored(exc)
     response, status = _problem(503, "the event could not be stored; deliver it again")
-    response.headers["Retry-After"] = "30"
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response, status
 
 
@@ -59,15 +73,15 @@ def stripe_event(name: str):
     if not stripe_signature_valid(raw, request.headers.get("Stripe-Signature"), endpoint.secrets):
         return _problem(401, "invalid or missing Stripe-Signature")
     try:
-        event = json.loads(raw)
-    except ValueError:
-        return _problem(400, "body is not JSON")
+        event = parse_json(raw)
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
         return _problem(400, "body is not a Stripe event (id and type required)")
     try:
         new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
-    except InboxUnavailable:
-        return _unavailable()
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
     return Response(_STRIPE_ACK[not new], status=200, mimetype="application/json")
 
 
@@ -81,7 +95,10 @@ def xero_event(name: str):
     if not xero_signature_valid(raw, request.headers.get("x-xero-signature"), key):
         return Response(status=401)  # Xero's intent-to-receive expects an empty 401
     try:
-        payload = json.loads(raw)
+        payload = parse_json(raw)
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
+    try:
         events = payload["events"]
         if not isinstance(events, list):
             raise TypeError
@@ -90,8 +107,8 @@ def xero_event(name: str):
         return _problem(400, "body is not a Xero webhook payload")
     try:
         store(_engine(), "xero", endpoint.connection_id, incoming)
-    except InboxUnavailable:
-        return _unavailable()
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
     return Response(status=200)  # Xero wants an empty body
 
 
@@ -119,14 +136,14 @@ def salesforce_message(name: str, secret: str):
         return _soap(soap.fault("the URL's secret does not match this connection"), 401)
     try:
         policy = salesforce_auth.policy_from(endpoint.settings)
-    except ValueError:
-        current_app.logger.error("Salesforce connection %s has a malformed outbound_allowed_ips setting", name)
+    except ValueError as exc:
+        current_app.logger.error("Salesforce connection %s has malformed outbound settings: %s", name, exc)
         return _soap(soap.fault("this connection's settings are malformed"), 403)
     if not salesforce_auth.address_allowed(request.remote_addr, policy):
         return _soap(soap.fault("sender address not allowed for this connection"), 403)
     raw = request.get_data(cache=False)
     try:
-        message = soap.parse(raw)
+        message = soap.parse(raw, max_notifications=policy.max_notifications)
     except soap.SoapError as exc:
         return _soap(soap.fault(str(exc)), 400)
     refused = salesforce_auth.refusal(message, policy)
@@ -138,8 +155,11 @@ def salesforce_message(name: str, secret: str):
                 for n in message.notifications]
     try:
         store(_engine(), "salesforce", endpoint.connection_id, incoming)
-    except InboxUnavailable:
-        return _soap(soap.fault("events could not be stored; send them again"), 503)
+    except InboxUnavailable as exc:
+        _not_stored(exc)
+        response = _soap(soap.fault("events could not be stored; send them again", "soapenv:Server"), 503)
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
     return _soap(soap.ACK, 200)
 
 

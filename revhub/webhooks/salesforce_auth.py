@@ -13,7 +13,8 @@ match; and, where the connection's settings ask for them:
   publishes them in its help article "Salesforce IP Addresses and Domains to Allow"); behind
   a proxy, the app must see the client address (e.g. werkzeug's ProxyFix);
 * ``outbound_max_notifications``: more notifications than this in one message are refused
-  (default 100, the most Salesforce puts in one message).
+  (default and most 100: "A single SOAP message can include up to 100 notifications",
+  https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_notifications.htm).
 https://developer.salesforce.com/docs/platform/api/guide/sforce-api-om-outboundmessaging-wsdl.html
 """
 
@@ -55,7 +56,16 @@ def policy_from(settings: dict[str, Any]) -> OutboundPolicy:
         require_session=require is True or str(require).lower() in ("1", "true", "yes"),
         instance_host=urlsplit(settings.get("instance_url") or "").hostname,
         allowed_networks=_networks(settings.get("outbound_allowed_ips")),
-        max_notifications=int(settings.get("outbound_max_notifications", MAX_NOTIFICATIONS)))
+        max_notifications=_cap(settings.get("outbound_max_notifications", MAX_NOTIFICATIONS)))
+
+
+def _cap(value: Any) -> int:
+    # Lower is the admin's choice; higher would only let a forged message carry more, since
+    # Salesforce never puts more than 100 notifications in one message.
+    cap = int(value)
+    if cap < 1:
+        raise ValueError("outbound_max_notifications must be at least 1")
+    return min(cap, MAX_NOTIFICATIONS)
 
 
 def secret_valid(given: str, secrets: Iterable[str]) -> bool:

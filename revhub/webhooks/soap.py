@@ -58,8 +58,9 @@ def _text(parent: Element, name: str) -> str | None:
     return node.text.strip() if node is not None and node.text else None
 
 
-def parse(raw: bytes) -> OutboundMessage:
-    """The notifications of an outbound message; ``SoapError`` for anything else."""
+def parse(raw: bytes, max_notifications: int | None = None) -> OutboundMessage:
+    """The notifications of an outbound message; ``SoapError`` for anything else, and for more
+    than ``max_notifications`` of them (refused before any is read)."""
     try:
         root = ElementTree.fromstring(raw)
     except (ElementTree.ParseError, DefusedXmlException, ValueError) as exc:
@@ -71,8 +72,11 @@ def parse(raw: bytes) -> OutboundMessage:
     organization = _text(notifications, "OrganizationId")
     if not organization:
         raise SoapError("OrganizationId is missing")
+    nodes = notifications.findall(f"{{{OUTBOUND}}}Notification")
+    if max_notifications is not None and len(nodes) > max_notifications:
+        raise SoapError(f"more than {max_notifications} notifications in one message")
     items = []
-    for node in notifications.findall(f"{{{OUTBOUND}}}Notification"):
+    for node in nodes:
         notification_id = _text(node, "Id")
         sobject = node.find(f"{{{OUTBOUND}}}sObject")
         if not notification_id or sobject is None:

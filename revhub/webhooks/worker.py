@@ -23,6 +23,7 @@ from revhub.connectors.registry import build_connector
 from revhub.store import Connection, Database, InboxEvent, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
+from revhub.webhooks.coalesce import FETCH_BATCH, FETCH_BUDGET, DrainFetches, defer
 from revhub.webhooks.handlers import UnknownEvent, changes_for
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class DrainResult:
     ignored: int = 0
     failed: int = 0
     parked: int = 0
+    deferred: int = 0  # left queued: the drain's provider fetch budget was spent
     applied: ApplyResult = field(default_factory=ApplyResult)
 
 
@@ -71,23 +73,32 @@ def claim(db: Database, worker: str, limit: int = 100, now: datetime | None = No
 
 
 class InboxWorker:
-    def __init__(self, db: Database, vault: Vault, name: str | None = None) -> None:
+    def __init__(self, db: Database, vault: Vault, name: str | None = None,
+                 fetch_budget: int = FETCH_BUDGET, fetch_batch: int = FETCH_BATCH) -> None:
         self.db, self.vault, self.name = db, vault, name or worker_name()
+        self.fetch_budget, self.fetch_batch = fetch_budget, fetch_batch
         self._connectors: dict[Any, tuple[str, Any]] = {}
 
-    def drain_once(self, limit: int = 100) -> DrainResult:
-        """Claim and process one batch."""
+    def drain_once(self, limit: int = 100, fetches: DrainFetches | None = None) -> DrainResult:
+        """Claim and process one batch (records fetched once each, within the drain's budget)."""
         result = DrainResult()
-        for event in claim(self.db, self.name, limit):
-            self._process(event, result)
+        fetches = fetches or DrainFetches(self.db, self.fetch_budget, self.fetch_batch)
+        events = claim(self.db, self.name, limit)
+        deferred = fetches.prefetch(events, self._connector)
+        defer(self.db, self.name, deferred)
+        result.deferred = len(deferred)
+        for event in events:
+            if event.id not in deferred:
+                self._process(event, result, fetches)
         return result
 
     def drain(self, limit: int = 100, max_batches: int = 1_000_000) -> DrainResult:
         """Process until nothing is due."""
         total = DrainResult()
+        fetches = DrainFetches(self.db, self.fetch_budget, self.fetch_batch)
         for _ in range(max_batches):
-            batch = self.drain_once(limit)
-            for name in ("processed", "ignored", "failed", "parked"):
+            batch = self.drain_once(limit, fetches)
+            for name in ("processed", "ignored", "failed", "parked", "deferred"):
                 setattr(total, name, getattr(total, name) + getattr(batch, name))
             total.applied.add(batch.applied)
             if not (batch.processed or batch.ignored or batch.failed or batch.parked):
@@ -107,9 +118,11 @@ class InboxWorker:
             self._connectors[connection_id] = (name, build_connector(row, self.vault, save))
         return self._connectors[connection_id]
 
-    def _process(self, event: Claimed, result: DrainResult) -> None:
+    def _process(self, event: Claimed, result: DrainResult, fetches: DrainFetches | None = None) -> None:
         try:
             name, connector = self._connector(event.connection_id)
+            if fetches is not None:  # the drain's records, fetched once each (webhooks/coalesce.py)
+                connector = fetches.view(event.connection_id, connector)
             changes = changes_for(event.provider, event.body, connector)
         except UnknownEvent as exc:
             self._finish(event, "ignored", str(exc))
