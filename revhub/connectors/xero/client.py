@@ -68,8 +68,10 @@ class XeroAuth:
     """Access tokens for one Xero connection, refreshed (and the rotation saved) as needed."""
 
     def __init__(self, credentials: dict[str, Any], identity_url: str,
-                 save: Callable[[dict[str, Any]], None], session: requests.Session | None = None) -> None:
+                 save: Callable[[dict[str, Any]], None], session: requests.Session | None = None,
+                 timeout: float = 30.0) -> None:
         self.credentials = dict(credentials)
+        self.timeout = timeout
         self.identity_url = identity_url.rstrip("/")
         self.save = save
         self.session = session or requests.Session()
@@ -86,7 +88,7 @@ class XeroAuth:
             if not self.credentials.get(name):
                 raise ConfigError(f"connection has no {name} credential", provider="xero")
         try:
-            response = self.session.post(f"{self.identity_url}/connect/token", timeout=30, data={
+            response = self.session.post(f"{self.identity_url}/connect/token", timeout=self.timeout, data={
                 "grant_type": "refresh_token", "refresh_token": self.credentials["refresh_token"],
                 "client_id": self.credentials["client_id"],
                 "client_secret": self.credentials["client_secret"]})
@@ -119,8 +121,9 @@ class XeroAPI:
         client = ApiClient(config, pool_threads=1)
         # Retries are ours (tenacity): the SDK's urllib3 pool would otherwise sleep Retry-After itself.
         # ExactJsonPool: amounts marked exact reach Xero digit for digit (xero-python sends floats).
+        # The pool's own timeout as well as the per-call one: no request leaves unbounded.
         client.rest_client.pool_manager = ExactJsonPool(urllib3.PoolManager(
-            num_pools=4, maxsize=4, ca_certs=ca_bundle,
+            num_pools=4, maxsize=4, ca_certs=ca_bundle, timeout=urllib3.Timeout(connect=timeout, read=timeout),
             retries=urllib3.Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False)))
         # expires_at=None: the SDK must never refresh on its own; XeroAuth does.
         client.oauth2_token_getter(lambda: {"access_token": auth.token(), "token_type": "Bearer",
@@ -128,7 +131,10 @@ class XeroAPI:
                                             "scope": ["accounting.transactions"]})
         client.oauth2_token_saver(lambda token: None)
         self.accounting = AccountingApi(client, base_url=f"{api_url.rstrip('/')}/api.xro/2.0")
-        self.auth, self.tenant_id, self.timeout = auth, tenant_id, timeout
+        # xero-python's rest client honours only an int or a (connect, read) tuple and silently
+        # drops a float (rest.py: ``isinstance(_request_timeout, (int,))``), so always a tuple.
+        self.timeout = (timeout, timeout)
+        self.auth, self.tenant_id = auth, tenant_id
         self.limiter = limiter or limiter_for("xero", tenant_id, DEFAULT_LIMITS)
         self.retry = retry
         self.calls = 0

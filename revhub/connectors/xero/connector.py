@@ -10,6 +10,7 @@ from typing import Any
 from revhub.connectors.base import Change, Page, Stream
 from revhub.connectors.errors import ConfigError
 from revhub.connectors.resilience import RetryPolicy
+from revhub.connectors.timeouts import call_timeout
 from revhub.connectors.xero import normalize
 from revhub.connectors.xero.client import API_URL, IDENTITY_URL, NotFound, XeroAPI, XeroAuth
 from revhub.tax.mapping import TaxMappingError, xero_tax_types
@@ -78,10 +79,11 @@ class XeroConnector:
         tenant = settings.get("tenant_id")
         if not tenant:
             raise ConfigError("connection has no tenant_id setting", provider="xero")
-        auth = XeroAuth(credentials, settings.get("identity_url", IDENTITY_URL), save)
+        timeout = call_timeout(settings)
+        auth = XeroAuth(credentials, settings.get("identity_url", IDENTITY_URL), save, timeout=timeout)
         retry = RetryPolicy(max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
         api = XeroAPI(auth, tenant, settings.get("api_url", API_URL), ca_bundle=settings.get("ca_bundle"),
-                      timeout=float(settings.get("timeout_seconds", 30)), retry=retry)
+                      timeout=timeout, retry=retry)
         return cls(api, name, settings)
 
     def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:
