@@ -6,6 +6,7 @@ Token refresh is done here rather than by the SDK: the SDK's token URL is a clas
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -62,6 +63,19 @@ def _validation_message(exc: ApiException) -> str:
         return str(exc.reason)
     messages = [v.get("Message") for e in body.get("Elements") or () for v in e.get("ValidationErrors") or ()]
     return "; ".join(m for m in messages if m) or body.get("Message") or str(exc.reason)
+
+
+def request_key(key: str, method: str, params: dict[str, Any]) -> str:
+    """``key`` made specific to this request's body.
+
+    Xero answers a reused Idempotency-Key whose request differs with a 400 ("already been used
+    with a different request"), which would kill every element of a batch retried with one
+    element changed. The same request still replays Xero's first answer; a changed one is new
+    (and is kept from doubling by the pushers' natural-key checks, as after Xero's window).
+    """
+    body = {name: value for name, value in params.items() if name != "idempotency_key"}
+    digest = hashlib.sha256(json.dumps([method, body], sort_keys=True, default=str).encode()).hexdigest()
+    return f"{key[:100]}-{digest[:20]}"
 
 
 class XeroAuth:
@@ -143,6 +157,8 @@ class XeroAPI:
         """Call ``AccountingApi.<method>`` and return the parsed JSON body.
         https://developer.xero.com/documentation/api/accounting/overview"""
         refreshed = False
+        if params.get("idempotency_key"):
+            params["idempotency_key"] = request_key(params["idempotency_key"], method, params)
 
         def attempt() -> dict[str, Any]:
             nonlocal refreshed
