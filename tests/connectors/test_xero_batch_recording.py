@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from revhub.mappings.outbox import OutboxWorker
+from revhub.mappings.outbox import OutboxResult, OutboxWorker, build_items, claim
+from revhub.mappings.writes import WriteResult
 from revhub.store import Link, OutboxMessage
 from revhub.sync.jobs import sync_one
 from tests.integration.clients import stripe_client
@@ -78,3 +79,37 @@ def test_a_batch_retried_with_a_changed_body_is_sent_not_refused_for_its_old_key
     assert _xero_contacts(running) == ["Keyed Kitchens BV", "Second Supplies BV"]
     emails = {c["EmailAddress"] for c in xero_get(running, "Contacts?page=1")["Contacts"]}
     assert emails == {"ap@edited.example"}
+
+
+def test_a_result_the_store_refuses_is_a_dead_letter_naming_what_xero_did(db, vault, sandboxes):
+    running = sandboxes("stripe", "xero", companies=None)
+    _stripe_customers(running, db, vault, "Alpha Analytics BV", "Beta Bakeries BV")
+    OutboxWorker(db, vault, "w").drain(target="xero")
+    with db.session() as s:
+        ids = dict(s.execute(select(Link.canonical_id, Link.external_id).where(
+            Link.system == "xero", Link.entity == "customer")).all())
+    assert len(ids) == 2
+    client = stripe_client(running)
+    for customer in client.v1.customers.list(params={"limit": 10}).data:
+        client.v1.customers.update(customer.id, params={"email": f"billing@{customer.id.lower()}.example"})
+    assert sync_one(db, vault, "stripe", "customer").status == "succeeded"
+
+    worker = OutboxWorker(db, vault, "w")
+    messages = claim(db, "w", "xero")
+    items = build_items(db, "xero", "customer", messages)
+    alpha, beta = sorted(items, key=lambda i: i.record["name"])
+    # Xero answers Alpha's update with Beta's contact (as after a merge of the two in Xero): the
+    # store cannot link two customers to one contact, and Beta's own result must still be kept.
+    outcomes = [WriteResult(alpha.message_id, "sent", external_id=ids[beta.record_id]),
+                WriteResult(beta.message_id, "sent", external_id=ids[beta.record_id])]
+    result = OutboxResult()
+    worker._record("xero", "customer", items, outcomes, result)
+
+    assert (result.sent, result.dead) == (1, 1)
+    with db.session() as s:
+        dead = s.get(OutboxMessage, alpha.message_id)
+        sent = s.get(OutboxMessage, beta.message_id)
+    assert (dead.status, sent.status) == ("dead", "sent")
+    assert dead.remote_id == ids[beta.record_id]
+    assert dead.last_error.startswith(f"xero answered sent as {ids[beta.record_id]}, but the result could not")
+    assert "unique" in dead.last_error.lower() and "\n" not in dead.last_error  # the database's one line
