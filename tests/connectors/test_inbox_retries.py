@@ -42,7 +42,9 @@ def _event(db, event_id: str) -> InboxEvent:
 
 
 def test_a_refused_fetch_is_parked_at_once_with_the_providers_reason(salesforce, db, config):
-    _deliver(db, "sf-bad-id", "not-an-id")  # Salesforce answers 400 INVALID_QUERY_FILTER_OPERATOR
+    # An id whose 18-character checksum suffix is wrong: Salesforce answers 400
+    # INVALID_QUERY_FILTER_OPERATOR ("invalid ID field"), and will every time.
+    _deliver(db, "sf-bad-id", "001000000000001AAZ")
     result = InboxWorker(db, Vault(config.encryption_key), "w1").drain_once()
     assert (result.parked, result.failed) == (1, 0)
     event = _event(db, "sf-bad-id")
