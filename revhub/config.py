@@ -31,6 +31,8 @@ class Config:
     api_token: str = ""
     # POs above this total (major units of the PO's currency) wait for a named approver.
     approval_threshold: str = "10000"
+    # Seconds one provider call may take (REVHUB_CALL_TIMEOUT; a connection's timeout_seconds wins).
+    call_timeout: float = 30.0
     extra: dict = field(default_factory=dict)
 
     def as_flask(self) -> dict:
@@ -68,6 +70,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
     """Build the configuration from ``env`` (default: ``os.environ``) and explicit overrides."""
     env = os.environ if env is None else env
@@ -97,6 +112,7 @@ def load_config(env: Mapping[str, str] | None = None, **overrides) -> Config:
         webhook_max_body_bytes=_int(env, "REVHUB_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024),
         api_token=api_token,
         approval_threshold=env.get("REVHUB_APPROVAL_THRESHOLD", "10000"),
+        call_timeout=_seconds(env, "REVHUB_CALL_TIMEOUT", 30.0),
     )
     values.update(overrides)
     return Config(**values)

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, insert, or_, select, update
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from revhub.connections import Vault, update_credentials
 from revhub.connectors.registry import build_connector
@@ -33,6 +34,10 @@ CLAIM_SECONDS = 300
 MAX_ATTEMPTS = 10
 # A target whose pusher cannot be built (a bad setting) is tried again after this long.
 UNUSABLE_TARGET_SECONDS = 300
+# A result the store refuses for good (a remote record already linked to another canonical
+# one); anything else (the database away) is raised, and the claim's expiry retries the batch,
+# whose unchanged request Xero answers again from its Idempotency-Key.
+UNRECORDABLE = (IntegrityError, DataError)
 
 
 @dataclass
@@ -139,7 +144,48 @@ class OutboxWorker:
 
     def _record(self, target: str, entity: str, items: list[WriteItem], outcomes: list[WriteResult],
                 result: OutboxResult) -> None:
-        """Outcomes into the queue and the target's links, a batch's worth of statements at once."""
+        """Outcomes into the queue and the target's links: a batch's worth of statements at once,
+        or, when that transaction fails, each outcome in its own, so one that cannot be recorded
+        (its remote record already linked to another) does not leave its batch to be sent again."""
+        try:
+            self._record_batch(target, entity, items, outcomes, result)
+            return
+        except SQLAlchemyError as exc:
+            if len(outcomes) == 1:
+                if not isinstance(exc, UNRECORDABLE):
+                    raise
+                self._unrecordable(target, outcomes[0], exc, result)
+                return
+            log.warning("recording %d %s results from %s failed (%s); recording them one by one",
+                        len(outcomes), entity, target, _first_line(exc))
+        for outcome in outcomes:
+            try:
+                self._record_batch(target, entity, items, [outcome], result)
+            except UNRECORDABLE as exc:
+                self._unrecordable(target, outcome, exc, result)
+
+    def _unrecordable(self, target: str, outcome: WriteResult, exc: Exception, result: OutboxResult) -> None:
+        """A dead letter saying what the target did and why revhub could not record it: sending
+        it again could write a second copy, so a person decides."""
+        where = f" as {outcome.external_id}" if outcome.external_id else ""
+        error = (f"{target} answered {outcome.status}{where}, but the result could not be recorded: "
+                 f"{_first_line(exc)}")
+        log.error("outbox message %s: %s", outcome.message_id, error)
+        self._mark([outcome.message_id], status="dead", last_error=error[:2000],
+                   remote_id=outcome.external_id)
+        result.dead += 1
+
+    def _record_batch(self, target: str, entity: str, items: list[WriteItem], outcomes: list[WriteResult],
+                      result: OutboxResult) -> None:
+        # Counted into a copy: a transaction that fails must count nothing.
+        counted = OutboxResult(by_target=dict(result.by_target))
+        self._write_outcomes(target, entity, items, outcomes, counted)
+        for name in ("sent", "skipped", "retried", "dead"):
+            setattr(result, name, getattr(result, name) + getattr(counted, name))
+        result.by_target = counted.by_target
+
+    def _write_outcomes(self, target: str, entity: str, items: list[WriteItem], outcomes: list[WriteResult],
+                        result: OutboxResult) -> None:
         by_id = {i.message_id: i for i in items}
         now = utcnow()
         links: list[tuple[str, uuid.UUID, str, dict[str, Any] | None]] = []
@@ -191,6 +237,12 @@ class OutboxWorker:
         with self.db.session(write=True) as s:
             s.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
                 locked_by=None, locked_until=None, **values))
+
+
+def _first_line(exc: BaseException) -> str:
+    """The database's own message, one line (SQLAlchemy adds the statement and parameters)."""
+    cause = getattr(exc, "orig", None) or exc
+    return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}"[:500]
 
 
 def upsert_links(session, system: str, links: list[tuple[str, uuid.UUID, str, dict[str, Any] | None]]) -> None:

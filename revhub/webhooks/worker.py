@@ -2,7 +2,8 @@
 ``sync.apply`` and mark it in the same transaction, so each event is applied exactly once.
 
 A worker that dies leaves its events claimed until their lock expires; another worker then
-takes them. Failures are retried with backoff and parked after ``MAX_ATTEMPTS``.
+takes them. Only failures that may pass are retried (with backoff, parked after
+``MAX_ATTEMPTS``); one that cannot, such as a provider's refusal, is parked at once with its reason.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from revhub.connections import Vault, update_credentials
-from revhub.connectors.errors import ConnectorError
+from revhub.connectors.errors import ConfigError, ConnectorError, RetriableError
 from revhub.connectors.registry import build_connector
 from revhub.store import Connection, Database, InboxEvent, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
@@ -29,6 +31,11 @@ from revhub.webhooks.handlers import UnknownEvent, changes_for
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 CLAIM_SECONDS = 300
+# What may pass if tried again: the provider's transient failures, a connection's settings or
+# credentials (fixed by a person, then the waiting events go through), and the store or network
+# being briefly unavailable. Everything else (a provider's refusal, a malformed event) fails the
+# same way every time, so retrying it would only spend provider calls.
+RETRIABLE = (RetriableError, ConfigError, OperationalError, OSError)
 
 
 @dataclass
@@ -149,10 +156,11 @@ class InboxWorker:
 
     def _fail(self, event: Claimed, exc: Exception, result: DrainResult) -> None:
         message = f"{type(exc).__name__}: {exc}"[:2000]
-        if event.attempts >= MAX_ATTEMPTS:
+        if not isinstance(exc, RETRIABLE) or event.attempts >= MAX_ATTEMPTS:
             self._finish(event, "parked", message)
             result.parked += 1
-            log.warning("inbox event %s parked after %d attempts: %s", event.event_id, event.attempts, message)
+            why = "not retriable" if not isinstance(exc, RETRIABLE) else f"after {event.attempts} attempts"
+            log.warning("inbox event %s parked (%s): %s", event.event_id, why, message)
             return
         delay = min(3600, 2 ** event.attempts) if isinstance(exc, ConnectorError) else min(3600, 30 * event.attempts)
         with self.db.session(write=True) as s:

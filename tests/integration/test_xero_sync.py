@@ -119,8 +119,8 @@ def test_an_incremental_run_asks_with_if_modified_since_and_gets_only_the_change
 
     run = _run(db, summary)
     assert run.status == "succeeded"
-    # The five edits, plus the previous run's newest record, read again at the cursor's edge.
-    assert (run.fetched, run.updated, run.unchanged, run.created) == (6, 5, 1, 0)
+    # The five edits only: the previous run's newest record, at the cursor's edge, is skipped.
+    assert (run.fetched, run.updated, run.unchanged, run.created) == (5, 5, 0, 0)
     # Asked from the newest record already seen, less one millisecond, and in one request.
     newest_seen = parse_date(warm["Contacts"][0]["UpdatedDateUTC"])
     assert [datetime.fromisoformat(h) for h in headers] == [newest_seen - timedelta(milliseconds=1)]

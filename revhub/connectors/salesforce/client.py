@@ -57,6 +57,20 @@ def classify(exc: Exception, entity: str | None = None) -> Exception:
     raise exc
 
 
+class BoundedSession(requests.Session):
+    """A requests session whose every request has a timeout: simple-salesforce passes none, and
+    requests' default is to wait for ever on a stalled socket."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.default_timeout
+        return super().request(method, url, *args, **kwargs)
+
+
 class SalesforceAPI:
     """One org through simple-salesforce, with OAuth refresh, pacing, retries and counters."""
 
@@ -69,7 +83,7 @@ class SalesforceAPI:
         self.instance_url = instance_url.rstrip("/")
         self.token_url = token_url or f"{self.instance_url}/services/oauth2/token"
         self.save, self.version, self.timeout, self.retry = save, version, timeout, retry
-        self.session = requests.Session()
+        self.session = BoundedSession(timeout)
         if ca_bundle:
             # A private CA is trusted and verification stays on. trust_env off, or requests
             # would swap in REQUESTS_CA_BUNDLE from the environment for this bundle.

@@ -13,6 +13,7 @@ from revhub.connectors.resilience import RetryPolicy
 from revhub.connectors.salesforce import normalize
 from revhub.connectors.salesforce.client import NotFound, SalesforceAPI, soql_datetime
 from revhub.connectors.salesforce.settings import API_VERSION
+from revhub.connectors.timeouts import call_timeout
 
 AUDIT_FIELDS = ("Id", "IsDeleted", "SystemModstamp")
 DEFAULT_OVERLAP_SECONDS = 60
@@ -66,7 +67,7 @@ class SalesforceConnector:
         api = SalesforceAPI(credentials, settings["instance_url"], save=save,
                             token_url=settings.get("token_url"), ca_bundle=settings.get("ca_bundle"),
                             version=settings.get("api_version", API_VERSION),
-                            timeout=float(settings.get("timeout_seconds", 30)), retry=retry)
+                            timeout=call_timeout(settings), retry=retry)
         return cls(api, name, int(settings.get("overlap_seconds", DEFAULT_OVERLAP_SECONDS)))
 
     def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:

@@ -12,6 +12,7 @@ from revhub.connectors.stripe import balance, normalize
 from revhub.connectors.stripe.balance_reads import StripeBalanceReader
 from revhub.connectors.stripe.client import NotFound, StripeAPI, retry_policy
 from revhub.connectors.stripe.streams import ENTITY_OF_EVENT, STREAMS, StripeStream
+from revhub.connectors.timeouts import call_timeout
 
 PAGE_LIMIT = 100
 EVENT_BATCH = 500
@@ -58,7 +59,7 @@ class StripeConnector(StripeBalanceReader):
 
             raise ConfigError("connection has no api_key credential", provider="stripe")
         api = StripeAPI(credentials["api_key"], settings.get("base_url"),
-                        timeout=float(settings.get("timeout_seconds", 30)), retry=retry_policy(settings),
+                        timeout=call_timeout(settings), retry=retry_policy(settings),
                         requests_per_second=settings.get("requests_per_second"))
         return cls(api, name)
 

@@ -6,6 +6,7 @@ Token refresh is done here rather than by the SDK: the SDK's token URL is a clas
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -64,12 +65,27 @@ def _validation_message(exc: ApiException) -> str:
     return "; ".join(m for m in messages if m) or body.get("Message") or str(exc.reason)
 
 
+def request_key(key: str, method: str, params: dict[str, Any]) -> str:
+    """``key`` made specific to this request's body.
+
+    Xero answers a reused Idempotency-Key whose request differs with a 400 ("already been used
+    with a different request"), which would kill every element of a batch retried with one
+    element changed. The same request still replays Xero's first answer; a changed one is new
+    (and is kept from doubling by the pushers' natural-key checks, as after Xero's window).
+    """
+    body = {name: value for name, value in params.items() if name != "idempotency_key"}
+    digest = hashlib.sha256(json.dumps([method, body], sort_keys=True, default=str).encode()).hexdigest()
+    return f"{key[:100]}-{digest[:20]}"
+
+
 class XeroAuth:
     """Access tokens for one Xero connection, refreshed (and the rotation saved) as needed."""
 
     def __init__(self, credentials: dict[str, Any], identity_url: str,
-                 save: Callable[[dict[str, Any]], None], session: requests.Session | None = None) -> None:
+                 save: Callable[[dict[str, Any]], None], session: requests.Session | None = None,
+                 timeout: float = 30.0) -> None:
         self.credentials = dict(credentials)
+        self.timeout = timeout
         self.identity_url = identity_url.rstrip("/")
         self.save = save
         self.session = session or requests.Session()
@@ -86,7 +102,7 @@ class XeroAuth:
             if not self.credentials.get(name):
                 raise ConfigError(f"connection has no {name} credential", provider="xero")
         try:
-            response = self.session.post(f"{self.identity_url}/connect/token", timeout=30, data={
+            response = self.session.post(f"{self.identity_url}/connect/token", timeout=self.timeout, data={
                 "grant_type": "refresh_token", "refresh_token": self.credentials["refresh_token"],
                 "client_id": self.credentials["client_id"],
                 "client_secret": self.credentials["client_secret"]})
@@ -119,8 +135,9 @@ class XeroAPI:
         client = ApiClient(config, pool_threads=1)
         # Retries are ours (tenacity): the SDK's urllib3 pool would otherwise sleep Retry-After itself.
         # ExactJsonPool: amounts marked exact reach Xero digit for digit (xero-python sends floats).
+        # The pool's own timeout as well as the per-call one: no request leaves unbounded.
         client.rest_client.pool_manager = ExactJsonPool(urllib3.PoolManager(
-            num_pools=4, maxsize=4, ca_certs=ca_bundle,
+            num_pools=4, maxsize=4, ca_certs=ca_bundle, timeout=urllib3.Timeout(connect=timeout, read=timeout),
             retries=urllib3.Retry(total=0, redirect=0, respect_retry_after_header=False, raise_on_status=False)))
         # expires_at=None: the SDK must never refresh on its own; XeroAuth does.
         client.oauth2_token_getter(lambda: {"access_token": auth.token(), "token_type": "Bearer",
@@ -128,7 +145,10 @@ class XeroAPI:
                                             "scope": ["accounting.transactions"]})
         client.oauth2_token_saver(lambda token: None)
         self.accounting = AccountingApi(client, base_url=f"{api_url.rstrip('/')}/api.xro/2.0")
-        self.auth, self.tenant_id, self.timeout = auth, tenant_id, timeout
+        # xero-python's rest client honours only an int or a (connect, read) tuple and silently
+        # drops a float (rest.py: ``isinstance(_request_timeout, (int,))``), so always a tuple.
+        self.timeout = (timeout, timeout)
+        self.auth, self.tenant_id = auth, tenant_id
         self.limiter = limiter or limiter_for("xero", tenant_id, DEFAULT_LIMITS)
         self.retry = retry
         self.calls = 0
@@ -137,6 +157,8 @@ class XeroAPI:
         """Call ``AccountingApi.<method>`` and return the parsed JSON body.
         https://developer.xero.com/documentation/api/accounting/overview"""
         refreshed = False
+        if params.get("idempotency_key"):
+            params["idempotency_key"] = request_key(params["idempotency_key"], method, params)
 
         def attempt() -> dict[str, Any]:
             nonlocal refreshed

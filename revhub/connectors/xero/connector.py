@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from revhub.connectors.base import Change, Page, Stream
 from revhub.connectors.errors import ConfigError
 from revhub.connectors.resilience import RetryPolicy
+from revhub.connectors.timeouts import call_timeout
 from revhub.connectors.xero import normalize
 from revhub.connectors.xero.client import API_URL, IDENTITY_URL, NotFound, XeroAPI, XeroAuth
+from revhub.connectors.xero.keyset import Position
 from revhub.tax.mapping import TaxMappingError, xero_tax_types
 
 # Xero pages hold up to 1,000 records (100 unless asked): the largest page means the fewest
@@ -50,7 +51,6 @@ STREAMS: dict[str, XeroStream] = {s.entity: s for s in (
 )}
 _ID_FIELD = {"Contacts": "ContactID", "Items": "ItemID", "Invoices": "InvoiceID",
              "Payments": "PaymentID", "CreditNotes": "CreditNoteID"}
-_TICK = timedelta(milliseconds=1)
 
 
 class XeroConnector:
@@ -59,6 +59,7 @@ class XeroConnector:
 
     def __init__(self, api: XeroAPI, name: str = "xero", settings: dict[str, Any] | None = None) -> None:
         self.api, self.name, self.settings = api, name, dict(settings or {})
+        self.page_size = _page_size(self.settings)
         self._tax_types: dict[str, str] | None = None
 
     @property
@@ -78,43 +79,49 @@ class XeroConnector:
         tenant = settings.get("tenant_id")
         if not tenant:
             raise ConfigError("connection has no tenant_id setting", provider="xero")
-        auth = XeroAuth(credentials, settings.get("identity_url", IDENTITY_URL), save)
+        timeout = call_timeout(settings)
+        auth = XeroAuth(credentials, settings.get("identity_url", IDENTITY_URL), save, timeout=timeout)
         retry = RetryPolicy(max_backoff_seconds=float(settings.get("retry_max_backoff_seconds", 60)))
         api = XeroAPI(auth, tenant, settings.get("api_url", API_URL), ca_bundle=settings.get("ca_bundle"),
-                      timeout=float(settings.get("timeout_seconds", 30)), retry=retry)
+                      timeout=timeout, retry=retry)
         return cls(api, name, settings)
 
     def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:
-        """Records modified since the cursor, oldest first.
+        """Records modified since the cursor, in Xero's (UpdatedDateUTC, ID) order.
 
-        Keyset paging: each request asks for records modified since the newest one seen (less
-        one tick, so records sharing that timestamp are not skipped; they come back unchanged).
-        Page numbers are used only while a whole page shares one timestamp, so records
-        modified during the run cannot shift pages under us.
+        Keyset paging (see ``keyset``): each query asks for records modified since the newest
+        one read, and starts at the page holding the last record read, skipping through it, so
+        records sharing a timestamp are neither skipped nor read again run after run. Page
+        numbers move on only while the query stays the same, so records modified during the
+        run cannot shift pages under us.
         """
         stream = STREAMS[entity]
-        since = None if full or not cursor else _parse(cursor.get("modified_since"))
-        page_number = 1
+        id_field = _ID_FIELD[stream.collection]
+        size = self.page_size if stream.paged else None
+        position = Position.from_cursor(None if full else cursor)
+        page_number, check = position.page_to_ask(size), position.after_id is not None
+        calls = self.api.calls
         while True:
-            calls = self.api.calls
             params: dict[str, Any] = dict(stream.extra)
-            if since is not None:
-                params["if_modified_since"] = since
-            if stream.paged:
-                params.update(page=page_number, page_size=PAGE_SIZE, order="UpdatedDateUTC ASC")
+            if position.since is not None:
+                params["if_modified_since"] = position.since
+            if size:
+                params.update(page=page_number, page_size=size, order=f"UpdatedDateUTC ASC, {id_field} ASC")
             body = self.api.call(stream.list_method, entity, **params)
             objects = body.get(stream.collection) or []
-            changes = [self._change(stream, o) for o in objects if stream.keep(o)]
-            newest = max((normalize.parse_date(o.get("UpdatedDateUTC")) for o in objects), default=None)
-            last = not stream.paged or len(objects) < PAGE_SIZE or _last_page(body)
-            if newest is not None and (since is None or newest - _TICK > since):
-                since, page_number = newest - _TICK, 1
-            else:
-                page_number += 1
-            yield Page(changes, {"modified_since": since.isoformat() if since else None},
+            fresh = position.unread(objects, id_field, page_number, size) if check else objects
+            if fresh is None:
+                position.restart()
+                page_number, check = 1, False
+                continue
+            last = not size or len(objects) < size or _last_page(body)
+            moved = position.advance(fresh, id_field)
+            yield Page([self._change(stream, o) for o in fresh if stream.keep(o)], position.as_cursor(),
                        api_calls=self.api.calls - calls)
+            calls = self.api.calls
             if last:
                 return
+            page_number, check = (position.page_to_ask(size), True) if moved else (page_number + 1, False)
 
     def _change(self, stream: XeroStream, obj: dict[str, Any]) -> Change:
         external_id = obj[_ID_FIELD[stream.collection]]
@@ -157,8 +164,14 @@ def _get_arg(stream: XeroStream) -> str:
             "Payments": "payment_id", "CreditNotes": "credit_note_id"}[stream.collection]
 
 
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+def _page_size(settings: dict[str, Any]) -> int:
+    """The connection's ``page_size`` (1..1,000; Xero's largest page by default)."""
+    raw = settings.get("page_size", PAGE_SIZE)
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"page_size must be a whole number from 1 to 1000, got {raw!r}", provider="xero") from None
+    if not 1 <= size <= PAGE_SIZE:
+        raise ConfigError(f"page_size must be a whole number from 1 to 1000, got {raw!r}", provider="xero")
+    return size
+

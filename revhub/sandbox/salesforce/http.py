@@ -62,10 +62,14 @@ def api_route(sandbox):
             if not sandbox.usage.take():
                 return _with_limits(sandbox, error_response(errors.limit_exceeded()))
             g.api_version = version
-            try:
-                result = handler(version=version, **kwargs)
-            except ApiError as exc:
-                result = error_response(exc)
+            # The whole request under the store's lock, as a real org's transaction: an upsert's
+            # lookup and its insert, or a read and the records it renders, are never split by
+            # another request's write.
+            with sandbox.store.lock:
+                try:
+                    result = handler(version=version, **kwargs)
+                except ApiError as exc:
+                    result = error_response(exc)
             return _with_limits(sandbox, result)
         return wrapper
     return decorate

@@ -237,7 +237,14 @@ class XeroSandbox(Sandbox):
         return response
 
     def _answer(self, tenant_id: str, path: str) -> Response:
+        # One request at a time, from the key's lookup to its answer being kept: a read never
+        # sees half a write, and a retry racing its first attempt (same key) is answered with
+        # the first attempt's result instead of writing again.
         body_bytes = request.get_data(cache=True)
+        with self.lock:
+            return self._answer_locked(tenant_id, path, body_bytes)
+
+    def _answer_locked(self, tenant_id: str, path: str, body_bytes: bytes) -> Response:
         method = request.method
         key = request.headers.get("Idempotency-Key") if method in ("PUT", "POST") else None
         fingerprint = IdempotencyCache.fingerprint(
@@ -256,15 +263,14 @@ class XeroSandbox(Sandbox):
             else:
                 body = parse_body(body_bytes) if method in ("PUT", "POST") else None
             since = if_modified_since(request.headers.get("If-Modified-Since"))
-            with self.lock:
-                status, text = self.accounting.handle(
-                    self.write(tenant_id),
-                    method,
-                    parts,
-                    request.args.to_dict(),
-                    body,
-                    since,
-                )
+            status, text = self.accounting.handle(
+                self.write(tenant_id),
+                method,
+                parts,
+                request.args.to_dict(),
+                body,
+                since,
+            )
             self.webhooks.flush()
             if isinstance(text, RawFile):
                 response = Response(text.content, status=status, content_type=text.mime_type)

@@ -71,8 +71,13 @@ def _round_units(shown: dict) -> None:
             }
 
 
+def _order_key(record: Record) -> tuple[float, str]:
+    return record.updated, record.id
+
+
 class Collection:
-    """Records of one resource type, kept in update order, with unique secondary keys."""
+    """Records of one resource type, kept in Xero's default order (``UpdatedDateUTC`` then ID:
+    records sharing a timestamp page in ID order, not write order), with unique secondary keys."""
 
     def __init__(self, key_fields: tuple[str, ...] = ()) -> None:
         self._by_id: dict[str, Record] = {}
@@ -105,7 +110,8 @@ class Collection:
             value = record.data.get(name)
             if isinstance(value, str) and value:
                 index[value.lower()] = record.id
-        if old is None and self._ordered is not None:
+        if old is None and self._ordered is not None and (
+                not self._ordered or _order_key(self._ordered[-1]) <= _order_key(record)):
             self._ordered.append(record)
             self._stamps.append(updated)
         else:
@@ -125,7 +131,7 @@ class Collection:
     def ordered(self) -> list[Record]:
         """All records, oldest update first (the list is shared: do not modify it)."""
         if self._ordered is None:
-            self._ordered = list(self._by_id.values())
+            self._ordered = sorted(self._by_id.values(), key=_order_key)
             self._stamps = [r.updated for r in self._ordered]
         return self._ordered
 

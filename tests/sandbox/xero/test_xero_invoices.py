@@ -160,12 +160,14 @@ def test_list_pages_through_every_invoice(accounting, tenant, customer):
     seen, page = [], 1
     while True:
         answer = accounting.get_invoices(tenant, page=page)
-        seen += [i.reference for i in answer.invoices]
+        seen += [(i.updated_date_utc, str(i.invoice_id), i.reference) for i in answer.invoices]
         assert answer.pagination.item_count == 230 and answer.pagination.page_count == 3
         if len(answer.invoices) < 100:
             break
         page += 1
-    assert seen == [f"PO-{n}" for n in range(230)]
+    assert sorted(ref for _, _, ref in seen) == sorted(f"PO-{n}" for n in range(230))
+    # Xero's default order: UpdatedDateUTC, then InvoiceID (a batch shares one timestamp).
+    assert seen == sorted(seen)
 
 
 def test_page_size_is_honoured(accounting, tenant, customer):
