@@ -53,6 +53,8 @@ class Filter:
     apply: Callable[[Select, Any], Select]
     choices: tuple[str, ...] = ()
     hint: str = ""
+    # Used when the visitor gives no value (the exception queue opens on "open").
+    default: str = ""
 
 
 def choice(*allowed: str) -> Callable[[str], str]:
@@ -135,7 +137,8 @@ class Listing:
 
     def query_string(self, **changes: Any) -> str:
         """This list's query string with ``changes`` (None drops a key): page links, the CSV link."""
-        params = {k: v for k, v in self.raw.items() if v != ""}
+        defaults = {f.name: f.default for f in self.filters}
+        params = {k: v for k, v in self.raw.items() if v != "" and v != defaults.get(k)}
         if self.page != 1:
             params["page"] = str(self.page)
         if self.per_page != PER_PAGE:
@@ -155,7 +158,7 @@ def read_listing(args: Mapping[str, str], filters: Sequence[Filter], *,
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in filters:
-        given = (args.get(f.name) or "").strip()
+        given = (args.get(f.name) or "").strip() or f.default
         raw[f.name] = given
         if not given:
             continue
