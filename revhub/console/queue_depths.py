@@ -3,6 +3,8 @@ polled by htmx (``hx-get`` every few seconds) where JavaScript runs, so the coun
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
@@ -46,4 +48,9 @@ def depths():
 @queue_depths.app_context_processor
 def _depths_for_pages() -> dict:
     # Functions, called only by the templates that use them: other pages pay nothing.
-    return {"queue_depths": current_depths, "can_act": can_act}
+    return {"queue_depths": current_depths, "can_act": can_act, "as_json": as_json}
+
+
+def as_json(value: object) -> str:
+    """Data as indented JSON text; the template escapes it like any other text."""
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False, sort_keys=True)
