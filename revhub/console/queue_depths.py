@@ -54,3 +54,10 @@ def _depths_for_pages() -> dict:
 def as_json(value: object) -> str:
     """Data as indented JSON text; the template escapes it like any other text."""
     return json.dumps(value, indent=2, default=str, ensure_ascii=False, sort_keys=True)
+
+
+@queue_depths.get("/queues")
+@require_role("viewer")
+def queues():
+    """Every queue and how deep it is, the way into each."""
+    return render_template("queues.html")
