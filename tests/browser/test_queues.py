@@ -12,6 +12,7 @@ from sqlalchemy import select
 from revhub.mappings.outbox import MAX_ATTEMPTS, OutboxWorker
 from revhub.store import Conflict, Customer, Link, OutboxMessage, SyncException
 from revhub.sync.jobs import plan, sync_all
+from tests.console.test_queues_pages import queues  # noqa: F401 (fixture)
 from tests.integration.clients import stripe_client
 from tests.integration.conftest import sandboxes, vault  # noqa: F401 (fixtures)
 from tests.integration.test_settled_conflicts import _ask_for, _crm, _rename_in_xero
@@ -122,3 +123,22 @@ def test_a_dead_letter_retried_in_the_browser_is_delivered(db, vault, sandboxes,
         assert s.get(OutboxMessage, dead_id).status == "sent"
     [contact] = _xero(running, "GET", f"Contacts/{contact_id}")["Contacts"]
     assert contact["Name"] == "Renamed In Stripe GmbH"
+
+
+def test_every_queue_page_passes_axe_and_shows_hostile_provider_data_as_text(queues,  # noqa: F811
+                                                                              signed_in_page, live_server,
+                                                                             axe_check, browser_errors):
+    page = signed_in_page("admin")
+    page.add_init_script("window.alert = () => { window.__alerted = true; };")
+    for path in ("/queues", "/outbox", f"/outbox/{queues['k-dead']}", "/inbox", f"/inbox/{queues['evt_parked']}",
+                 "/runs", "/conflicts", "/conflicts/auto", "/exceptions"):
+        page.goto(live_server + path)
+        axe_check(page)
+        assert page.locator("main script, main img").count() == 0, path
+        assert not page.evaluate("() => window.__alerted === true"), path
+    page.goto(f"{live_server}/outbox?status=dead")
+    assert "<script>alert(1)</script>" in page.locator(f"#outbox-{queues['k-dead']}").inner_text()
+    assert not browser_errors, browser_errors  # no CSP refusal, no script error
+    page.goto(f"{live_server}/outbox?status=lost")  # a bad filter: its message beside the field
+    assert "status: one of" in page.locator("#f-status-error").inner_text()
+    axe_check(page)
