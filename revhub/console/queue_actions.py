@@ -51,7 +51,11 @@ def done(message: str, back: str, fragment: str | None = None, **context: Any):
 
 
 def refused(message: str, back: str):
-    """A 400 naming what was wrong (nothing was written), with the way back."""
+    """A 400 naming what was wrong (nothing was written), with the way back. htmx swaps no
+    4xx answer, so an htmx request gets the message as a 200 aimed at the page's alert area."""
+    if wants_fragment():
+        return render_template("action_error.html", error=message), 200, {
+            "HX-Retarget": "#action-error", "HX-Reswap": "innerHTML"}
     return render_template("queue_refused.html", error=message, back=back), 400
 
 

@@ -285,3 +285,13 @@ def test_the_queue_depth_fragment_counts_each_queue(app, queues):
     assert counts["Open conflicts"] == 1 and counts["Open exceptions"] == 1
     assert "<html" not in fragment and 'hx-get="/queues/depths"' in signed_in(app, "v", "viewer").get(
         "/outbox").get_data(as_text=True)
+
+
+def test_a_refused_htmx_action_says_why_in_the_page_alert_area(app, queues):
+    admin = signed_in(app, "ada", "admin")
+    token = csrf(admin.get("/runs").data)
+    response = admin.post(f"/outbox/{queues['k-sent']}/retry", data={"csrf_token": token},
+                          headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.headers["HX-Retarget"] == "#action-error"
+    assert "only dead or retrying messages are queued again" in response.get_data(as_text=True)
+    assert '<div id="action-error" role="alert"></div>' in admin.get("/outbox").get_data(as_text=True)
