@@ -12,9 +12,9 @@ from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 
 from revhub.console.access import current_actor, require_role
-from revhub.console.listing import Filter, before_end_of, choice, list_page, on_or_after, text
+from revhub.console.listing import Filter, before_end_of, choice, list_page, money_cells, on_or_after, text
 from revhub.console.queue_actions import db, done, refused, safe_back
-from revhub.console.record_labels import record_labels
+from revhub.console.record_labels import record_currencies, record_labels
 from revhub.store import Conflict
 from revhub.sync.entities import ENTITIES
 from revhub.sync.resolution import DIVERGED, ResolutionError, read_only_notice, resolve_conflict, settle_by_policy
@@ -57,17 +57,41 @@ def _filters(since_label: str, time_column) -> tuple[Filter, ...]:
 OPEN_FILTERS = _filters("Raised from", Conflict.created_at)
 AUTO_FILTERS = _filters("Settled from", Conflict.created_at)
 
+def value_cell(field: str, value: Any, currency: str | None) -> Any:
+    """A conflict value for CSV: an amount as an exact decimal in its record's currency, else JSON."""
+    if field.endswith("_minor") and isinstance(value, int) and currency:
+        return money_cells(value, currency)[0]
+    return show(value)
+
+
+def money_text(field: str, value: Any, currency: str | None) -> str | None:
+    """"EUR 50.00" for an amount field's minor units, when the record's currency is known."""
+    if not (field.endswith("_minor") and isinstance(value, int) and currency):
+        return None
+    amount, code = money_cells(value, currency)
+    return f"{code} {amount}"
+
+
+# Each CSV row is (conflict, its record's currency or None).
 COLUMNS = (
-    ("id", lambda c: c.id), ("status", lambda c: c.status), ("entity", lambda c: c.entity),
-    ("record_id", lambda c: c.record_id), ("field", lambda c: c.field), ("flag", lambda c: flag(c.field)),
-    ("base_value", lambda c: show(c.base_value)),
-    ("current_system", lambda c: c.current_system), ("current_value", lambda c: show(c.current_value)),
-    ("current_changed_at", lambda c: c.current_changed_at),
-    ("incoming_system", lambda c: c.incoming_system), ("incoming_value", lambda c: show(c.incoming_value)),
-    ("incoming_changed_at", lambda c: c.incoming_changed_at), ("raised_at", lambda c: c.created_at),
-    ("resolution", lambda c: c.resolution), ("resolved_by", lambda c: c.resolved_by),
-    ("resolved_at", lambda c: c.resolved_at),
+    ("id", lambda r: r[0].id), ("status", lambda r: r[0].status), ("entity", lambda r: r[0].entity),
+    ("record_id", lambda r: r[0].record_id), ("field", lambda r: r[0].field), ("flag", lambda r: flag(r[0].field)),
+    ("currency", lambda r: r[1] if r[0].field.endswith("_minor") else None),
+    ("base_value", lambda r: value_cell(r[0].field, r[0].base_value, r[1])),
+    ("current_system", lambda r: r[0].current_system),
+    ("current_value", lambda r: value_cell(r[0].field, r[0].current_value, r[1])),
+    ("current_changed_at", lambda r: r[0].current_changed_at),
+    ("incoming_system", lambda r: r[0].incoming_system),
+    ("incoming_value", lambda r: value_cell(r[0].field, r[0].incoming_value, r[1])),
+    ("incoming_changed_at", lambda r: r[0].incoming_changed_at), ("raised_at", lambda r: r[0].created_at),
+    ("resolution", lambda r: r[0].resolution), ("resolved_by", lambda r: r[0].resolved_by),
+    ("resolved_at", lambda r: r[0].resolved_at),
 )
+
+
+def _with_currency(session, rows: list[Conflict]) -> list[tuple[Conflict, str | None]]:
+    currencies = record_currencies(session, [(c.entity, c.record_id) for c in rows])
+    return [(c, currencies.get(str(c.record_id))) for c in rows]
 
 
 def show(value: Any) -> str:
@@ -84,8 +108,9 @@ def _open_extras(session, rows: list[Conflict]) -> dict[str, Any]:
                              .order_by(Conflict.entity, Conflict.field)).all()
     diverged = session.scalars(select(Conflict).where(Conflict.status == DIVERGED)
                                .order_by(Conflict.id.desc()).limit(50)).all()
+    records = [(c.entity, c.record_id) for c in [*rows, *diverged]]
     return {"notices": {c.id: read_only_notice(session, c) for c in rows}, "groups": groups, "diverged": diverged,
-            "labels": record_labels(session, [(c.entity, c.record_id) for c in [*rows, *diverged]])}
+            "labels": record_labels(session, records), "currencies": record_currencies(session, records)}
 
 
 @conflicts_page.get("/conflicts")
@@ -93,7 +118,8 @@ def _open_extras(session, rows: list[Conflict]) -> dict[str, Any]:
 def conflicts():
     query = select(Conflict).where(Conflict.status == "open").order_by(Conflict.id)
     return list_page(query, OPEN_FILTERS, template="conflicts.html", filename="open-conflicts", columns=COLUMNS,
-                     per_page=25, extra=_open_extras, show=show, flag=flag)
+                     per_page=25, extra=_open_extras, csv_rows=_with_currency, show=show, flag=flag,
+                     money_text=money_text)
 
 
 @conflicts_page.get("/conflicts/auto")
@@ -101,8 +127,13 @@ def conflicts():
 def auto_settled():
     query = select(Conflict).where(Conflict.status == AUTO).order_by(Conflict.id.desc())
     return list_page(query, AUTO_FILTERS, template="conflicts_auto.html", filename="auto-settled-conflicts",
-                     columns=COLUMNS, show=show, flag=flag,
-                     extra=lambda s, rows: {"labels": record_labels(s, [(c.entity, c.record_id) for c in rows])})
+                     columns=COLUMNS, csv_rows=_with_currency, show=show, flag=flag, money_text=money_text,
+                     extra=_auto_extras)
+
+
+def _auto_extras(session, rows: list[Conflict]) -> dict[str, Any]:
+    records = [(c.entity, c.record_id) for c in rows]
+    return {"labels": record_labels(session, records), "currencies": record_currencies(session, records)}
 
 
 @conflicts_page.post("/conflicts/<int:conflict_id>")

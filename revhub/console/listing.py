@@ -273,10 +273,13 @@ def money_cells(minor: int | None, currency: str | None) -> tuple[Decimal | None
 
 def list_page(query: Select, filters: Sequence[Filter], *, template: str, filename: str,
               columns: Sequence[Column], scalars: bool = True, per_page: int = PER_PAGE,
-              extra: Callable[[Session, list[Any]], dict[str, Any]] | None = None, **context: Any) -> Any:
+              extra: Callable[[Session, list[Any]], dict[str, Any]] | None = None,
+              csv_rows: Callable[[Session, list[Any]], list[Any]] | None = None, **context: Any) -> Any:
     """A whole list page: read the request's filters, then answer 400 with each bad field's
     message, the CSV export of the filtered list, or the page of rows rendered in ``template``
-    (with ``listing``, ``extra(session, rows)`` and ``context``). ``query`` carries its order."""
+    (with ``listing``, ``extra(session, rows)`` and ``context``). ``query`` carries its order;
+    ``csv_rows(session, rows)`` gives the export what the ``columns`` read, when a row alone
+    does not say it (a record's currency)."""
     from revhub.app import get_db
 
     listing = read_listing(request.args, filters, per_page=per_page)
@@ -284,8 +287,8 @@ def list_page(query: Select, filters: Sequence[Filter], *, template: str, filena
         return Response("\n".join(listing.errors.values()) + "\n", status=400, mimetype="text/plain")
     with get_db().session() as s:
         if listing.ok and listing.format == "csv":
-            return csv_response(filename, columns, csv_cells(export_rows(s, query, listing, scalars=scalars),
-                                                             columns))
+            rows = export_rows(s, query, listing, scalars=scalars)
+            return csv_response(filename, columns, csv_cells(csv_rows(s, rows) if csv_rows else rows, columns))
         if listing.ok:
             paginate(s, query, listing, scalars=scalars)
         more = extra(s, listing.rows) if extra else {}

@@ -33,3 +33,22 @@ def record_labels(session: Session, records: Iterable[tuple[str, uuid.UUID | str
                 if text:
                     labels[str(found["id"])] = text
     return labels
+
+
+def record_currencies(session: Session, records: Iterable[tuple[str, uuid.UUID | str]]) -> dict[str, str]:
+    """{record id as text: its ISO currency} for records that carry one (money fields are in it)."""
+    wanted: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for entity, record_id in records:
+        if entity in ENTITIES and record_id:
+            wanted[entity].add(record_id if isinstance(record_id, uuid.UUID) else uuid.UUID(str(record_id)))
+    found: dict[str, str] = {}
+    for entity, ids in wanted.items():
+        table = ENTITIES[entity].table
+        column = next((table.c[n] for n in ("currency", "default_currency") if n in table.c), None)
+        if column is None:
+            continue
+        for part in chunks(list(ids)):
+            for record_id, currency in session.execute(select(table.c.id, column).where(table.c.id.in_(part))):
+                if currency:
+                    found[str(record_id)] = currency
+    return found

@@ -10,7 +10,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from revhub.store import AuditEntry, Conflict, Connection, Customer, InboxEvent, OutboxMessage, SyncException, SyncRun
+from revhub.store import (
+    AuditEntry,
+    Conflict,
+    Connection,
+    Customer,
+    InboxEvent,
+    Invoice,
+    OutboxMessage,
+    SyncException,
+    SyncRun,
+)
 from tests.console.queue_clients import csrf, signed_in
 from tests.sync.changes import apply, customer
 
@@ -50,7 +60,10 @@ def queues(connections, conflict_id):
                         finished_at=now + timedelta(seconds=95), fetched=120, created=100, updated=20),
                 SyncRun(connection_id=stripe.id, entity="customer", status="failed", started_at=now - timedelta(days=3),
                         finished_at=now - timedelta(days=3), errors=1, note="RateLimited")]
-        auto = Conflict(entity="invoice", record_id=uuid.uuid4(), field="amount_paid_minor", base_value=0,
+        invoice = Invoice(number="INV-7", customer_id=record, currency="EUR", total_minor=10000, status="paid")
+        s.add(invoice)
+        s.flush()
+        auto = Conflict(entity="invoice", record_id=invoice.id, field="amount_paid_minor", base_value=0,
                         current_system="xero", current_value=5000, incoming_system="stripe", incoming_value=10000,
                         status="auto", resolution="stripe owns invoice.amount_paid_minor: incoming value applied")
         s.add_all([*messages, *events, *runs, auto])
@@ -131,8 +144,8 @@ def test_lists_export_as_csv_with_their_filters_utc_times_and_no_formulas(app, q
         ("stripe", "full", "95.0", "120")]
     assert runs[0]["started_at"] == "2026-11-20T10:00:00Z"
     auto = read_csv(viewer.get("/conflicts/auto?format=csv&flag=money"))
-    assert [(r["field"], r["flag"], r["current_value"], r["incoming_value"]) for r in auto] == [
-        ("amount_paid_minor", "money", "5000", "10000")]
+    assert [(r["field"], r["flag"], r["currency"], r["current_value"], r["incoming_value"]) for r in auto] == [
+        ("amount_paid_minor", "money", "EUR", "50.00", "100.00")]
     parked = read_csv(viewer.get("/inbox?format=csv&status=parked"))
     assert parked[0]["error"] == "KeyError: 'data'"
 
@@ -259,7 +272,8 @@ def test_open_conflicts_of_a_field_are_settled_by_policy(app, queues, db, connec
 def test_the_auto_settled_log_flags_money_and_filters(app, queues):
     viewer = signed_in(app, "vic", "viewer")
     page = viewer.get("/conflicts/auto?flag=money").get_data(as_text=True)
-    assert "amount_paid_minor" in page and '<span class="flag">money</span>' in page
+    assert "amount_paid_minor" in page and '<span class="flag">money</span>' in page and "EUR 100.00" in page
+    assert "INV-7" in page  # the record by its number
     assert "amount_paid_minor" not in viewer.get("/conflicts/auto?flag=status").get_data(as_text=True)
 
 
