@@ -216,6 +216,7 @@ def test_htmx_gets_the_changed_row_back(app, queues):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.lstrip().startswith(f'<tr id="outbox-{queues["k-retry"]}"')
     assert "queued again for stripe" in body and "<html" not in body
+    assert response.headers["HX-Trigger"] == "queues-changed"  # the depth counter refreshes
 
 
 def test_a_write_is_discarded_only_when_confirmed(app, queues, db):
