@@ -12,6 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from revhub.console.access import current_actor, current_role, role_allows
+from revhub.console.security import safe_next
 from revhub.store import AuditEntry, utcnow
 
 SOURCE = "console"
@@ -63,5 +64,4 @@ def refused(message: str, back: str):
 
 def safe_back(default: str) -> str:
     """Where the form came from (a path on this site only), to return there with its filters."""
-    target = request.form.get("back") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("back"), default)

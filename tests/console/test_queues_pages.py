@@ -209,6 +209,8 @@ def test_a_dead_letter_is_queued_again_and_audited(app, queues, db):
     assert entry.record_id == message.record_id
     again = post(admin, f"/outbox/{queues['k-dead']}/retry")
     assert again.status_code == 400 and "only dead or retrying" in again.get_data(as_text=True)
+    elsewhere = post(admin, f"/outbox/{queues['k-retry']}/retry", back="/\\evil.example/")
+    assert elsewhere.headers["Location"] == "/outbox"  # never off this site
 
 
 def test_htmx_gets_the_changed_row_back(app, queues):
