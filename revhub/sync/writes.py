@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
-from revhub.store import AuditEntry, Conflict, Link, OutboxMessage, SyncException
+from revhub.store import AuditEntry, Conflict, Link, OutboxMessage
 from revhub.store.ids import new_id
 from revhub.sync.entities import EntitySpec, column_converter
+from revhub.sync.exception_queue import close_placed, file_exceptions
 from revhub.sync.lookups import chunks
 
 
@@ -44,6 +45,7 @@ class PendingWrites:
             self._replace_children(session)
         if self.new_links:
             session.execute(insert(Link.__table__), self.new_links)
+            close_placed(session, self.new_links)  # a record placed now waits in no exception
         if self.link_updates:
             links = Link.__table__
             session.execute(
@@ -52,8 +54,9 @@ class PendingWrites:
                     base_snapshot=bindparam("base_snapshot"),
                     last_synced_at=bindparam("last_synced_at")),
                 self.link_updates)
-        for model, rows in ((AuditEntry, self.audit), (Conflict, self.conflicts),
-                            (SyncException, self.exceptions), (OutboxMessage, self.outbox)):
+        if self.exceptions:
+            file_exceptions(session, self.exceptions)  # one open exception per unplaced record
+        for model, rows in ((AuditEntry, self.audit), (Conflict, self.conflicts), (OutboxMessage, self.outbox)):
             if rows:
                 session.execute(insert(model.__table__), rows)
 
