@@ -82,6 +82,9 @@ class Collection:
     def __init__(self, key_fields: tuple[str, ...] = ()) -> None:
         self._by_id: dict[str, Record] = {}
         self._keys: dict[str, dict[str, str]] = {name: {} for name in key_fields}
+        # The keys each record is indexed under now: a record edited in place (a renamed
+        # contact) must give up its old name, which its data no longer shows.
+        self._held: dict[str, dict[str, str]] = {}
         self._ordered: list[Record] | None = []
         self._stamps: list[float] | None = []
 
@@ -99,17 +102,15 @@ class Collection:
     def save(self, record: Record, updated: float) -> None:
         """Insert or re-save ``record``: it becomes the most recently updated one."""
         old = self._by_id.pop(record.id, None)
-        if old is not None:
-            for name, index in self._keys.items():
-                value = old.data.get(name)
-                if isinstance(value, str) and index.get(value.lower()) == record.id:
-                    del index[value.lower()]
+        self._release(record.id)
         record.touch(updated)
         self._by_id[record.id] = record
+        held = self._held[record.id] = {}
         for name, index in self._keys.items():
             value = record.data.get(name)
             if isinstance(value, str) and value:
                 index[value.lower()] = record.id
+                held[name] = value.lower()
         if old is None and self._ordered is not None and (
                 not self._ordered or _order_key(self._ordered[-1]) <= _order_key(record)):
             self._ordered.append(record)
@@ -122,11 +123,13 @@ class Collection:
         record = self._by_id.pop(record_id.lower(), None)
         if record is None:
             return
-        for name, index in self._keys.items():
-            value = record.data.get(name)
-            if isinstance(value, str) and index.get(value.lower()) == record.id:
-                del index[value.lower()]
+        self._release(record.id)
         self._ordered = self._stamps = None
+
+    def _release(self, record_id: str) -> None:
+        for name, key in self._held.pop(record_id, {}).items():
+            if self._keys[name].get(key) == record_id:
+                del self._keys[name][key]
 
     def ordered(self) -> list[Record]:
         """All records, oldest update first (the list is shared: do not modify it)."""

@@ -167,3 +167,11 @@ def test_purchase_order_needs_an_existing_contact(accounting, tenant):
                 purchase_orders=[purchase_order("0b7c8e55-0000-4000-8000-000000000000")]
             ),
         )
+
+
+def test_a_renamed_contact_gives_up_its_old_name(accounting, tenant, customer):
+    accounting.update_contact(tenant, customer.contact_id, Contacts(contacts=[Contact(name="Globex Holdings")]))
+    again = accounting.create_contacts(tenant, Contacts(contacts=[Contact(name="Globex Analytics")])).contacts[0]
+    assert again.contact_id != customer.contact_id
+    with pytest.raises(AccountingBadRequestException):
+        accounting.create_contacts(tenant, Contacts(contacts=[Contact(name="Globex Holdings")]))
