@@ -24,6 +24,9 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.extensions["revhub.webhook_endpoints"] = EndpointDirectory(
         app.extensions["revhub.db"], app.extensions["revhub.vault"])
     csrf.init_app(app)
+    from revhub.console import formatting
+
+    formatting.install(app)
 
     from revhub.console.admin import admin
     from revhub.console.health import health
