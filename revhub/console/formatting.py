@@ -7,11 +7,13 @@ the currency's ISO 4217 exponent (JPY has none, KWD three) and its code, never v
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from flask import Flask
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from revhub.money import MoneyError, exponent, to_decimal
 
@@ -71,9 +73,14 @@ def money(minor: int | None, currency: str | None) -> Markup:
     return Markup('<span class="money">{}</span>').format(money_text(minor, currency).replace(" ", "\u00a0", 1))
 
 
+def pretty_json(value: Any) -> str:
+    """Data as indented JSON text (escaped by the template like any other text)."""
+    return json.dumps(value, indent=2, default=str, ensure_ascii=False, sort_keys=True)
+
+
 def install(app: Flask) -> None:
-    """Register the filters (``when``, ``utc``, ``money``) on ``app``'s Jinja environment."""
+    """Register the filters (``when``, ``utc``, ``money``, ``pretty_json``) on ``app``'s Jinja environment."""
     app.add_template_filter(when, "when")
     app.add_template_filter(utc_text, "utc")
     app.add_template_filter(money, "money")
-    app.add_template_global(escape, "escape")
+    app.add_template_filter(pretty_json, "pretty_json")
