@@ -1,0 +1,149 @@
+"""The PO desk: POs by status, the approval queue (approve, reject with a reason, never by
+the submitter), a PO's timeline; roles, CSRF and bad input answered with a message."""
+
+import pytest
+from sqlalchemy import select
+
+from revhub.connections import Vault, save_connection
+from revhub.orders import service
+from revhub.store import Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval
+from tests.console.signin import csrf, signed_in
+
+pytestmark = pytest.mark.store
+
+
+def po_body(number="4500012345", **overrides):
+    body = {"customer": {"email": "ap@nakatomi.example"}, "vendor": "revhub Demo Ltd",
+            "po_number": number, "issue_date": "2026-11-02", "currency": "JPY",
+            "lines": [{"product": "RH-PLAT", "description": "Platform licence", "quantity": 25,
+                       "unit_price": "88200"}],
+            "total": "2205000", "payment_terms": "NET45", "subscription_start": "2026-12-01",
+            "subscription_end": "2027-11-30"}
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def submit(app, db, config):
+    vault = Vault(config.encryption_key)
+    with db.session(write=True) as s:
+        for name in ("stripe", "xero", "salesforce"):
+            save_connection(s, vault, name=name, provider=name, credentials={}, settings={})
+        s.add(Customer(name="Nakatomi <script>alert(1)</script>", email="ap@nakatomi.example",
+                       default_currency="JPY"))
+        s.add(Product(sku="RH-PLAT", name="Platform licence (per seat)"))
+    client = app.test_client()
+
+    def post(number="4500012345", actor="dana", **overrides):
+        response = client.post("/api/purchase-orders", json=po_body(number, **overrides),
+                               headers={"Authorization": f"Bearer {config.api_token}", "X-Revhub-Actor": actor})
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+    return post
+
+
+@pytest.fixture
+def approver(app):
+    return signed_in(app, "erin", "approver")
+
+
+def test_pages_need_sign_in_and_decisions_need_the_approver_role(app, submit):
+    po_id = submit()
+    for path in ("/po-desk", "/po-desk/approvals", f"/po-desk/{po_id}"):
+        assert app.test_client().get(path).status_code == 302
+    viewer = signed_in(app, "vic", "viewer")
+    page = viewer.get(f"/po-desk/{po_id}")
+    assert page.status_code == 200 and b"Approve and invoice" not in page.data
+    refused = viewer.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(viewer.get("/search").data)})
+    assert refused.status_code == 403
+
+
+def test_the_queue_lists_received_pos_and_the_desk_counts_by_status(approver, submit):
+    submit("A-1")
+    submit("A-2")
+    page = approver.get("/po-desk/approvals").get_data(as_text=True)
+    assert "A-1" in page and "A-2" in page and "Approval queue (2)" in page
+    assert "JPY\u00a02,205,000" in page
+    assert "received (2)" in approver.get("/po-desk").get_data(as_text=True)
+    assert "A-1" not in approver.get("/po-desk?status=paid").get_data(as_text=True)
+
+
+def test_an_approver_approves_and_the_po_is_invoiced_with_a_timeline(approver, submit, db):
+    po_id = submit()
+    page = approver.get(f"/po-desk/{po_id}").data
+    response = approver.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(page), "note": "ok"})
+    assert response.status_code == 302
+    with db.session() as s:
+        po = s.scalar(select(PurchaseOrder))
+        approval = s.scalar(select(PurchaseOrderApproval))
+        number = s.scalar(select(Invoice.number))
+    assert po.status == "invoiced" and approval.approver == "console:erin" and approval.note == "ok"
+    timeline = approver.get(f"/po-desk/{po_id}").get_data(as_text=True)
+    assert "PO created (received)" in timeline and "PO received → approved" in timeline
+    assert f"invoice {number} created" in timeline and "by console:erin" in timeline
+    assert "→ stripe: pending" in timeline  # the outbox message owed to Stripe
+
+
+def test_the_submitter_cannot_approve_their_own_po(app, submit, db):
+    po_id = submit(actor="dana")
+    dana = signed_in(app, "Dana", "admin")
+    page = dana.get(f"/po-desk/{po_id}").data
+    response = dana.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(page)})
+    assert response.status_code == 409 and b"someone else must approve it" in response.data
+    with db.session() as s:
+        assert s.scalar(select(PurchaseOrder.status)) == "received"
+
+
+def test_the_service_refuses_self_approval_whatever_the_channel(submit, db):
+    submit(actor="api:dana")
+    with db.session(write=True) as s:
+        po = s.scalar(select(PurchaseOrder))
+        with pytest.raises(service.SelfApprovalError):
+            service.approve(s, po, approver="console:DANA")
+        service.approve(s, po, approver="erin")
+        assert po.status == "invoiced"
+
+
+def test_reject_needs_a_reason_and_keeps_it(approver, submit, db):
+    po_id = submit()
+    page = approver.get(f"/po-desk/{po_id}").data
+    response = approver.post(f"/po-desk/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "  "})
+    assert response.status_code == 400 and b"reason: say why" in response.data
+    response = approver.post(f"/po-desk/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "wrong price"})
+    assert response.status_code == 302
+    with db.session() as s:
+        assert s.scalar(select(PurchaseOrder.status)) == "cancelled"
+        assert s.scalar(select(PurchaseOrderApproval.note)) == "rejected: wrong price"
+    again = approver.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(page)})
+    assert again.status_code == 409 and b"cancelled" in again.data
+
+
+def test_forms_without_csrf_are_refused(approver, submit, db):
+    po_id = submit()
+    assert approver.post(f"/po-desk/{po_id}/approve").status_code == 400
+    with db.session() as s:
+        assert s.scalar(select(PurchaseOrder.status)) == "received"
+
+
+def test_bad_ids_and_filters_are_answered_with_a_message(approver, submit):
+    assert approver.get("/po-desk/not-an-id").status_code == 404
+    response = approver.get("/po-desk?status=lost")
+    assert response.status_code == 400 and b"status: one of" in response.data
+    page = approver.get("/po-desk/approvals").data
+    assert approver.post("/po-desk/nope/approve", data={"csrf_token": csrf(page)}).status_code == 404
+
+
+def test_the_list_exports_as_csv(approver, submit):
+    submit("=HYPERLINK(1)")
+    response = approver.get("/po-desk?format=csv")
+    body = response.get_data(as_text=True)
+    assert response.mimetype == "text/csv" and "'=HYPERLINK(1)" in body
+    assert ",2205000,JPY," in body
+
+
+def test_hostile_names_render_as_text(approver, submit):
+    po_id = submit("<img src=x onerror=alert(1)>")
+    for path in ("/po-desk", f"/po-desk/{po_id}"):
+        page = approver.get(path).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page
