@@ -101,7 +101,8 @@ class XeroAuth:
         changes = {"access_token": body["access_token"],
                    "expires_at": time.time() + int(body.get("expires_in", 1800))}
         if body.get("refresh_token"):
-            changes["refresh_token"] = body["refresh_token"]
+            # Xero refresh tokens live 60 days from issue: the console shows when this one ends.
+            changes.update(refresh_token=body["refresh_token"], refresh_token_issued_at=time.time())
         self.credentials.update(changes)
         self.save(changes)  # a rotated refresh token is only good if it is kept
 
