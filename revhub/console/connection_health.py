@@ -17,15 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revhub.connections import CredentialError, Vault
+from revhub.connectors.budget import XERO_PER_DAY, XERO_PER_MINUTE
 from revhub.connectors.registry import PROVIDER_ENTITIES
-from revhub.store import Connection, InboxEvent, OutboxMessage, SyncRun
+from revhub.store import ApiBudget, Connection, InboxEvent, OutboxMessage, SyncRun
 from revhub.sync.scheduler import DEFAULT_INTERVAL_SECONDS
 
 XERO_REFRESH_TOKEN_LIFETIME = timedelta(days=60)
-# Published per-organisation limits: Xero 60 calls a minute and 5,000 a day
-# (https://developer.xero.com/documentation/guides/oauth2/limits/); a Salesforce org's daily
-# allocation depends on its edition and licences, so it is a setting (``daily_api_allocation``).
-XERO_PER_MINUTE, XERO_PER_DAY = 60, 5000
+# A Salesforce org's daily allocation depends on its edition and licences: until the org has
+# said (Sforce-Limit-Info), it comes from the ``daily_api_allocation`` setting.
 WARN_SHARE = 0.8
 TOKEN_WARNING = timedelta(days=7)
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -45,6 +44,7 @@ class Budget:
     window: str            # "minute", "day"
     used: int
     limit: int | None
+    reported_at: datetime | None = None  # set when the provider said so; else revhub counted
 
     @property
     def share(self) -> float | None:
@@ -128,15 +128,23 @@ def _calls_since(session: Session, health: ConnectionHealth, since: datetime) ->
 
 
 def _budget(session: Session, health: ConnectionHealth, settings: dict[str, Any], now: datetime) -> None:
-    day = _calls_since(session, health, now - timedelta(days=1))
-    if health.provider == "xero":
-        minute = _calls_since(session, health, now - timedelta(minutes=1))
-        health.budgets = [Budget("minute", minute, XERO_PER_MINUTE), Budget("day", day, XERO_PER_DAY)]
-    elif health.provider == "salesforce":
-        allocation = settings.get("daily_api_allocation")
-        health.budgets = [Budget("day", day, int(allocation) if str(allocation or "").isdigit() else None)]
-    else:
-        health.budgets = [Budget("day", day, None)]  # Stripe limits by rate, not by a daily budget
+    """The provider's own last word where it is still current (its minute or rolling day),
+    else the calls revhub's syncs counted in that window against the published limit."""
+    said = session.get(ApiBudget, health.id)
+    windows = {"xero": (("minute", timedelta(minutes=1), XERO_PER_MINUTE), ("day", timedelta(days=1), XERO_PER_DAY)),
+               "salesforce": (("day", timedelta(days=1), _allocation(settings)),)}
+    for window, length, limit in windows.get(health.provider, (("day", timedelta(days=1), None),)):
+        remaining = getattr(said, f"{window}_remaining", None) if said else None
+        told = getattr(said, f"{window}_limit", None) if said else None
+        if remaining is not None and told and now - said.observed_at <= length:
+            health.budgets.append(Budget(window, told - remaining, told, said.observed_at))
+        else:
+            health.budgets.append(Budget(window, _calls_since(session, health, now - length), limit))
+
+
+def _allocation(settings: dict[str, Any]) -> int | None:
+    allocation = str(settings.get("daily_api_allocation") or "")
+    return int(allocation) if allocation.isdigit() else None
 
 
 def _token(connection: Connection, vault: Vault | None, health: ConnectionHealth, now: datetime) -> None:

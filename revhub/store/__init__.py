@@ -14,6 +14,7 @@ from revhub.store.bookkeeping import (
     SyncException,
     SyncRun,
 )
+from revhub.store.budgets import ApiBudget
 from revhub.store.commerce import (
     Contact,
     Customer,
@@ -33,7 +34,7 @@ from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
 
 __all__ = [
-    "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
+    "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
     "PaymentAllocation", "Payout", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "Refund", "Subscription", "SyncCursor",

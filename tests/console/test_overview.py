@@ -141,3 +141,27 @@ def test_sync_now_runs_the_connections_syncs_and_is_audited(app, db, sandboxes):
     with db.session() as s:
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.entity == "connection")) == "sync_requested"
     assert "✓ healthy" in admin.get("/").get_data(as_text=True)
+
+
+def test_the_budget_is_what_xero_and_salesforce_said_in_their_headers(app, db, config, sandboxes):  # noqa: F811
+    from revhub.store import ApiBudget
+    from revhub.sync.jobs import plan, sync_all
+
+    sandboxes("xero", "salesforce", companies=2)
+    keys = Vault(config.encryption_key)
+    assert all(r.status == "succeeded" for r in sync_all(db, keys, plan(db)))
+    with db.session() as s:
+        ids = {c.name: c.id for c in s.scalars(select(Connection))}
+        said = {name: s.get(ApiBudget, ids[name]) for name in ids}
+        calls = {name: sum(s.scalars(select(SyncRun.api_calls).where(SyncRun.connection_id == ids[name])))
+                 for name in ids}
+        health = {h.name: h for h in connection_health(s, keys)}
+    xero, salesforce = said["xero"], said["salesforce"]
+    # Xero counts every call of the day, ours included; the minute window too
+    assert (xero.day_limit, xero.minute_limit) == (5000, 60)
+    assert 5000 - xero.day_remaining >= calls["xero"] - 1 > 0
+    assert salesforce.day_limit and 0 < salesforce.day_limit - salesforce.day_remaining
+    day = next(b for b in health["xero"].budgets if b.window == "day")
+    assert day.reported_at is not None and day.used == 5000 - xero.day_remaining
+    page = signed_in(app, "vic", "viewer").get("/").get_data(as_text=True)
+    assert f"{day.used:,} / 5,000" in page and "(xero," in page and "(salesforce," in page
