@@ -27,6 +27,10 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console import formatting
 
     formatting.install(app)
+    from revhub.console import auth, security
+
+    security.install(app)  # security headers and session-cookie flags on every response
+    auth.init_app(app)  # every console page needs a signed-in user
 
     from revhub.console.admin import admin
     from revhub.console.health import health

@@ -3,6 +3,7 @@
 import pytest
 
 from revhub.store import Customer
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.store
 
@@ -14,9 +15,15 @@ def test_health_reports_the_store_at_the_expected_schema(client):
     assert response.json["schema_revision"] == response.json["expected_revision"]
 
 
+def test_overview_asks_for_sign_in_first(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/"
+
+
 def test_overview_shows_what_the_store_holds(client, db):
     with db.session(write=True) as s:
         s.add(Customer(name="Globex Systems Ltd", email="ap@globexsystems.example"))
+    sign_in(client, db, "vic", "viewer")
     page = client.get("/").get_data(as_text=True)
     assert "<td>Customers</td><td class=\"num\">1</td>" in page
     assert "customer" in page and "create" in page

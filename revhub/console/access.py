@@ -2,7 +2,8 @@
 
 Pages declare the least role they need with ``@require_role("viewer"|"approver"|"admin")``;
 roles are ordered, so an admin may do what an approver may. ``current_actor()`` is the name
-kept on every decision and audit entry.
+kept on every decision and audit entry. The user comes from a server-side session
+(``revhub.console.sessions``), looked up once per request.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, g, redirect, request, session, url_for
 
-ROLES = ("viewer", "approver", "admin")
+from revhub.console.sessions import SignedIn, find_valid, mark
+from revhub.store.people import ROLES
+
+SESSION_KEY = "sid"
+_UNSET = object()
 
 
 def role_allows(held: str | None, needed: str) -> bool:
@@ -23,14 +28,44 @@ def role_allows(held: str | None, needed: str) -> bool:
     return ROLES.index(held) >= ROLES.index(needed)
 
 
+def current_user() -> SignedIn | None:
+    """The signed-in user of this request (None if signed out, revoked, expired or disabled)."""
+    cached = g.get("_console_user", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    token = session.get(SESSION_KEY)
+    user = None
+    if token:
+        from revhub.app import get_db
+
+        with get_db().session() as s:
+            user, bookkeeping = find_valid(s, token)
+        if bookkeeping:
+            with get_db().session(write=True) as s:
+                mark(s, *bookkeeping)
+        if user is None:
+            session.pop(SESSION_KEY, None)
+    g._console_user = user
+    return user
+
+
 def current_role() -> str | None:
-    # The shared-token sign-in of the first console makes its holder an admin.
-    return session.get("role") or ("admin" if session.get("admin") else None)
+    user = current_user()
+    return user.role if user else None
 
 
 def current_actor() -> str:
     """The signed-in person as kept on audit entries (``console:NAME``)."""
-    return f"console:{session['admin']}"
+    user = current_user()
+    if user is None:
+        raise RuntimeError("current_actor() outside a signed-in request")
+    return f"console:{user.name}"
+
+
+def sign_in_redirect():
+    """Off to the sign-in page, coming back here afterwards."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    return redirect(url_for("admin.login", next=target))
 
 
 def require_role(needed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -41,8 +76,8 @@ def require_role(needed: str) -> Callable[[Callable[..., Any]], Callable[..., An
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not session.get("admin"):
-                return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+            if current_user() is None:
+                return sign_in_redirect()
             if not role_allows(current_role(), needed):
                 abort(403)
             return view(*args, **kwargs)

@@ -1,21 +1,21 @@
 """The console's admin pages: sign-in, conflicts settled field by field, the exception queue.
 
-Signing in takes the installation's API token (``REVHUB_API_TOKEN``) and a name, which is
-kept on every decision and in the audit log. Every form carries a CSRF token (Flask-WTF).
+Signing in takes a user's name and password (``revhub users add``); the name is kept on every
+decision and in the audit log. Every form carries a CSRF token (Flask-WTF).
 """
 
 from __future__ import annotations
 
-import functools
-import hmac
 import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from revhub.console.access import current_actor, require_role
+from revhub.console.auth import sign_in, sign_out
+from revhub.console.security import safe_next
 from revhub.store import Conflict
 from revhub.sync.entities import ENTITIES
 from revhub.sync.exception_queue import ExceptionQueueError, open_exceptions, settle
@@ -30,43 +30,33 @@ def _db():
     return get_db()
 
 
-def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not session.get("admin"):
-            return redirect(url_for("admin.login", next=request.path))
-        return view(*args, **kwargs)
-
-    return wrapper
+# Any signed-in user; pages that change things say the role they need with require_role.
+signed_in = require_role("viewer")
 
 
 def _actor() -> str:
-    return f"console:{session['admin']}"
+    return current_actor()
 
 
 @admin.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    errors: dict[str, str] = {}
+    status = 200
+    name = ""
     if request.method == "POST":
         name = (request.form.get("name") or "").strip()
-        token = request.form.get("token") or ""
-        expected = current_app.config["REVHUB"].api_token
-        if not name:
-            error = "name: say who you are (it is kept on every decision)"
-        elif not hmac.compare_digest(token.encode(), expected.encode()):
-            error = "token: not this installation's API token"
-        else:
-            session.clear()
-            session["admin"] = name[:64]
-            target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
-    return render_template("login.html", error=error), (400 if error else 200)
+        refusal = sign_in(name, request.form.get("password") or "")
+        if refusal is None:
+            return redirect(safe_next(request.args.get("next")))
+        errors[refusal.field], status = refusal.message, refusal.status
+    return render_template("login.html", errors=errors, name=name), status
 
 
 @admin.post("/logout")
 def logout():
-    session.clear()
-    return redirect("/")
+    sign_out()
+    flash("Signed out.")
+    return redirect(url_for("admin.login"))
 
 
 @admin.get("/conflicts")
@@ -81,7 +71,7 @@ def conflicts():
 
 
 @admin.post("/conflicts/<int:conflict_id>")
-@signed_in
+@require_role("admin")
 def resolve(conflict_id: int):
     take = request.form.get("take", "")
     value = None
@@ -109,7 +99,7 @@ def exceptions():
 
 
 @admin.post("/exceptions/<int:exception_id>")
-@signed_in
+@require_role("admin")
 def settle_exception(exception_id: int):
     action = request.form.get("action", "")
     link_to = None

@@ -32,8 +32,10 @@ from revhub.store.commerce import (
 )
 from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
+from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
 
 __all__ = [
+    "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
     "PaymentAllocation", "Payout", "Product", "PurchaseOrder", "PurchaseOrderApproval",

@@ -1,17 +1,12 @@
-"""Signed-in test clients for the console pages (one place to follow the sign-in scheme)."""
+"""Signed-in test clients for the console pages, through the real sign-in form."""
 
-import re
+from tests.signin import csrf, sign_in
+
+__all__ = ["csrf", "signed_in"]
 
 
 def signed_in(app, name: str, role: str):
-    """A test client whose session is ``name`` holding ``role``."""
+    """A test client signed in as ``name`` holding ``role`` (the user is created if needed)."""
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["admin"] = name
-        session["role"] = role
+    sign_in(client, app.extensions["revhub.db"], name, role)
     return client
-
-
-def csrf(page: bytes) -> str:
-    """The CSRF token of the first form on ``page``."""
-    return re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()

@@ -1,4 +1,4 @@
-"""The console's admin pages: sign in with the API token, settle conflicts and exceptions
+"""The console's admin pages: sign in as a named user, settle conflicts and exceptions
 through CSRF-protected forms; bad input is a 400 that writes nothing."""
 
 import re
@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from revhub.store import Conflict, Customer, Link, SyncException
+from tests.signin import ensure_user, sign_in
 from tests.sync.changes import apply, customer
 
 pytestmark = pytest.mark.store
@@ -18,11 +19,9 @@ def csrf(page: bytes) -> str:
 
 
 @pytest.fixture
-def admin(app, config):
+def admin(app, db):
     client = app.test_client()
-    page = client.get("/login").data
-    response = client.post("/login", data={"csrf_token": csrf(page), "name": "dana", "token": config.api_token})
-    assert response.status_code == 302
+    sign_in(client, db, "dana", "admin")
     return client
 
 
@@ -31,11 +30,12 @@ def test_the_admin_pages_ask_for_sign_in_first(app, conflict_id):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_a_wrong_token_is_refused_naming_the_field(app):
+def test_a_wrong_password_is_refused_beside_the_field(app, db):
+    ensure_user(db, "eve", "viewer")
     client = app.test_client()
     page = client.get("/login").data
-    response = client.post("/login", data={"csrf_token": csrf(page), "name": "eve", "token": "guess"})
-    assert response.status_code == 400 and b"token: not this installation" in response.data
+    response = client.post("/login", data={"csrf_token": csrf(page), "name": "eve", "password": "guess"})
+    assert response.status_code == 401 and b'id="f-password-error">name or password is not right' in response.data
 
 
 def test_a_conflict_shows_base_and_both_values_and_is_resolved_from_its_form(admin, db, conflict_id):

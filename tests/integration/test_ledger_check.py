@@ -19,6 +19,7 @@ from revhub.ledger.sources import run_check
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Connection, Link, Payment
 from revhub.sync.jobs import plan, sync_all
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.store
 
@@ -141,8 +142,7 @@ def test_the_console_page_shows_the_three_sides_and_the_records_behind_a_differe
         "amount": 7_700, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True})
     charge_id = stripe_client(books).v1.payment_intents.retrieve(intent.id).latest_charge
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["admin"] = "dana"
+    sign_in(client, db)
 
     page = client.get("/ledger?period=all")
     assert page.status_code == 200
@@ -209,10 +209,9 @@ def test_a_fee_booked_twice_through_the_xero_api_is_named_with_both_bank_transac
     assert difference.records["xero"] == sorted([fee["BankTransactionID"], again["BankTransactionID"]])
 
 
-def test_the_console_page_answers_json_for_machines_and_refuses_a_malformed_month(app, books):
+def test_the_console_page_answers_json_for_machines_and_refuses_a_malformed_month(app, db, books):
     client = app.test_client()
-    with client.session_transaction() as session:
-        session["admin"] = "dana"
+    sign_in(client, db)
 
     out = client.get("/ledger?period=all&format=json").get_json()
     assert set(out) == {"period", "currency", "balanced", "ledgers", "differences"}

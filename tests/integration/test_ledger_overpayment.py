@@ -4,7 +4,6 @@ exception queue says so; money that pays no invoice is queued as unapplied cash 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from revhub.store import Customer, Invoice, Link, OutboxMessage, Payment, SyncEx
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.store
 
@@ -76,9 +76,7 @@ def test_an_overpayment_shows_in_the_console_exception_queue_with_what_was_alloc
     settle(db, vault, hub)
 
     client = app.test_client()
-    login = client.get("/login").data
-    token = re.search(rb'name="csrf_token" value="([^"]+)"', login).group(1).decode()
-    client.post("/login", data={"csrf_token": token, "name": "dana", "token": config.api_token})
+    sign_in(client, db)
     page = client.get("/exceptions").get_data(as_text=True)
     assert "overpayment" in page
     assert "1000.00 EUR allocated, 200.00 EUR held as customer credit" in page

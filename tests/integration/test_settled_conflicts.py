@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import requests
 from click.testing import CliRunner
@@ -18,6 +16,7 @@ from revhub.sandbox.tls import trusting_session
 from revhub.store import Conflict, Connection, Customer, Link
 from revhub.sync.jobs import plan, sync_all
 from revhub.sync.resolution import resolve_conflict
+from tests.signin import sign_in
 from tests.sync.changes import apply
 
 pytestmark = pytest.mark.store
@@ -128,11 +127,9 @@ def test_a_customer_conflict_has_no_read_only_holder_and_settles_plainly(conflic
         assert s.get(Conflict, conflict_id).status == "resolved"
 
 
-def test_the_console_says_so_on_the_conflict_at_the_moment_of_choosing(app, config, product_conflict):
+def test_the_console_says_so_on_the_conflict_at_the_moment_of_choosing(app, db, product_conflict):
     client = app.test_client()
-    page = client.get("/login").data
-    token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
-    client.post("/login", data={"csrf_token": token, "name": "dana", "token": config.api_token})
+    sign_in(client, db)
     page = client.get("/conflicts").get_data(as_text=True)
     section = page[page.index(f'id="conflict-{product_conflict}"'):]
     assert READ_ONLY in section.split("</section>")[0]

@@ -1,7 +1,7 @@
 """the latest API budget each provider reported per connection
 
 Revision ID: 0007_console_records
-Revises: 0006_settled
+Revises: 0007_console_auth
 Create Date: 2026-11-27 18:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from revhub.store.base import UTCDateTime
 
 revision = '0007_console_records'
-down_revision = '0006_settled'
+down_revision = '0007_console_auth'
 branch_labels = None
 depends_on = None
 
