@@ -15,7 +15,7 @@ from revhub.orders import service
 from revhub.store import Customer, Invoice, PurchaseOrder
 from revhub.store.commerce import PO_STATUSES
 
-po_desk = Blueprint("po_desk", __name__, url_prefix="/po-desk")
+po_desk = Blueprint("po_desk", __name__, url_prefix="/purchase-orders")
 MAX_REASON = 500
 
 

@@ -77,7 +77,9 @@ def test_a_recently_synced_connection_with_nothing_queued_is_green(db, config, s
 def test_the_page_needs_sign_in_and_shows_status_in_words(app, stored):
     assert app.test_client().get("/").status_code == 302
     page = signed_in(app, "vic", "viewer").get("/").get_data(as_text=True)
-    assert "✕ failing" in page and "! needs a look" in page
+    # each verdict is an icon and a word as well as a colour
+    assert '<span class="badge badge-bad"><span class="icon" aria-hidden="true">✕</span>failing</span>' in page
+    assert '<span class="badge badge-warn"><span class="icon" aria-hidden="true">!</span>needs a look</span>' in page
     assert "4,500 / 5,000 (90%) per day" in page and "refresh token ends" in page
     assert "Pause" not in page and "now</button>" not in page  # viewers see no actions
     live = signed_in(app, "vic", "viewer").get("/overview/live").get_data(as_text=True)
@@ -140,7 +142,7 @@ def test_sync_now_runs_the_connections_syncs_and_is_audited(app, db, sandboxes):
     assert all(r.status == "succeeded" for r in runs), [(r.entity, r.note) for r in runs]
     with db.session() as s:
         assert s.scalar(select(AuditEntry.action).where(AuditEntry.entity == "connection")) == "sync_requested"
-    assert "✓ healthy" in admin.get("/").get_data(as_text=True)
+    assert "healthy</span>" in admin.get("/").get_data(as_text=True)
 
 
 def test_the_budget_is_what_xero_and_salesforce_said_in_their_headers(app, db, config, sandboxes):  # noqa: F811

@@ -49,36 +49,36 @@ def approver(app):
 
 def test_pages_need_sign_in_and_decisions_need_the_approver_role(app, submit):
     po_id = submit()
-    for path in ("/po-desk", "/po-desk/approvals", f"/po-desk/{po_id}"):
+    for path in ("/purchase-orders", "/purchase-orders/approvals", f"/purchase-orders/{po_id}"):
         assert app.test_client().get(path).status_code == 302
     viewer = signed_in(app, "vic", "viewer")
-    page = viewer.get(f"/po-desk/{po_id}")
+    page = viewer.get(f"/purchase-orders/{po_id}")
     assert page.status_code == 200 and b"Approve and invoice" not in page.data
-    refused = viewer.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(viewer.get("/search").data)})
+    refused = viewer.post(f"/purchase-orders/{po_id}/approve", data={"csrf_token": csrf(viewer.get("/search").data)})
     assert refused.status_code == 403
 
 
 def test_the_queue_lists_received_pos_and_the_desk_counts_by_status(approver, submit):
     submit("A-1")
     submit("A-2")
-    page = approver.get("/po-desk/approvals").get_data(as_text=True)
+    page = approver.get("/purchase-orders/approvals").get_data(as_text=True)
     assert "A-1" in page and "A-2" in page and "Approval queue (2)" in page
     assert "JPY\u00a02,205,000" in page
-    assert "received (2)" in approver.get("/po-desk").get_data(as_text=True)
-    assert "A-1" not in approver.get("/po-desk?status=paid").get_data(as_text=True)
+    assert "received (2)" in approver.get("/purchase-orders").get_data(as_text=True)
+    assert "A-1" not in approver.get("/purchase-orders?status=paid").get_data(as_text=True)
 
 
 def test_an_approver_approves_and_the_po_is_invoiced_with_a_timeline(approver, submit, db):
     po_id = submit()
-    page = approver.get(f"/po-desk/{po_id}").data
-    response = approver.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(page), "note": "ok"})
+    page = approver.get(f"/purchase-orders/{po_id}").data
+    response = approver.post(f"/purchase-orders/{po_id}/approve", data={"csrf_token": csrf(page), "note": "ok"})
     assert response.status_code == 302
     with db.session() as s:
         po = s.scalar(select(PurchaseOrder))
         approval = s.scalar(select(PurchaseOrderApproval))
         number = s.scalar(select(Invoice.number))
     assert po.status == "invoiced" and approval.approver == "console:erin" and approval.note == "ok"
-    timeline = approver.get(f"/po-desk/{po_id}").get_data(as_text=True)
+    timeline = approver.get(f"/purchase-orders/{po_id}").get_data(as_text=True)
     assert "PO created (received)" in timeline and "PO received → approved" in timeline
     assert f"invoice {number} created" in timeline and "by console:erin" in timeline
     assert "→ stripe: pending" in timeline  # the outbox message owed to Stripe
@@ -87,8 +87,8 @@ def test_an_approver_approves_and_the_po_is_invoiced_with_a_timeline(approver, s
 def test_the_submitter_cannot_approve_their_own_po(app, submit, db):
     po_id = submit(actor="dana")
     dana = signed_in(app, "Dana", "admin")
-    page = dana.get(f"/po-desk/{po_id}").data
-    response = dana.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(page)})
+    page = dana.get(f"/purchase-orders/{po_id}").data
+    response = dana.post(f"/purchase-orders/{po_id}/approve", data={"csrf_token": csrf(page)})
     assert response.status_code == 409 and b"someone else must approve it" in response.data
     with db.session() as s:
         assert s.scalar(select(PurchaseOrder.status)) == "received"
@@ -106,36 +106,36 @@ def test_the_service_refuses_self_approval_whatever_the_channel(submit, db):
 
 def test_reject_needs_a_reason_and_keeps_it(approver, submit, db):
     po_id = submit()
-    page = approver.get(f"/po-desk/{po_id}").data
-    response = approver.post(f"/po-desk/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "  "})
+    page = approver.get(f"/purchase-orders/{po_id}").data
+    response = approver.post(f"/purchase-orders/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "  "})
     assert response.status_code == 400 and b"reason: say why" in response.data
-    response = approver.post(f"/po-desk/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "wrong price"})
+    response = approver.post(f"/purchase-orders/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "wrong price"})
     assert response.status_code == 302
     with db.session() as s:
         assert s.scalar(select(PurchaseOrder.status)) == "cancelled"
         assert s.scalar(select(PurchaseOrderApproval.note)) == "rejected: wrong price"
-    again = approver.post(f"/po-desk/{po_id}/approve", data={"csrf_token": csrf(page)})
+    again = approver.post(f"/purchase-orders/{po_id}/approve", data={"csrf_token": csrf(page)})
     assert again.status_code == 409 and b"cancelled" in again.data
 
 
 def test_forms_without_csrf_are_refused(approver, submit, db):
     po_id = submit()
-    assert approver.post(f"/po-desk/{po_id}/approve").status_code == 400
+    assert approver.post(f"/purchase-orders/{po_id}/approve").status_code == 400
     with db.session() as s:
         assert s.scalar(select(PurchaseOrder.status)) == "received"
 
 
 def test_bad_ids_and_filters_are_answered_with_a_message(approver, submit):
-    assert approver.get("/po-desk/not-an-id").status_code == 404
-    response = approver.get("/po-desk?status=lost")
+    assert approver.get("/purchase-orders/not-an-id").status_code == 404
+    response = approver.get("/purchase-orders?status=lost")
     assert response.status_code == 400 and b"status: one of" in response.data
-    page = approver.get("/po-desk/approvals").data
-    assert approver.post("/po-desk/nope/approve", data={"csrf_token": csrf(page)}).status_code == 404
+    page = approver.get("/purchase-orders/approvals").data
+    assert approver.post("/purchase-orders/nope/approve", data={"csrf_token": csrf(page)}).status_code == 404
 
 
 def test_the_list_exports_as_csv(approver, submit):
     submit("=HYPERLINK(1)")
-    response = approver.get("/po-desk?format=csv")
+    response = approver.get("/purchase-orders?format=csv")
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/csv" and "'=HYPERLINK(1)" in body
     assert ",2205000,JPY," in body
@@ -143,7 +143,7 @@ def test_the_list_exports_as_csv(approver, submit):
 
 def test_hostile_names_render_as_text(approver, submit):
     po_id = submit("<img src=x onerror=alert(1)>")
-    for path in ("/po-desk", f"/po-desk/{po_id}"):
+    for path in ("/purchase-orders", f"/purchase-orders/{po_id}"):
         page = approver.get(path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
