@@ -109,7 +109,8 @@ def test_reject_needs_a_reason_and_keeps_it(approver, submit, db):
     page = approver.get(f"/purchase-orders/{po_id}").data
     response = approver.post(f"/purchase-orders/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "  "})
     assert response.status_code == 400 and b"reason: say why" in response.data
-    response = approver.post(f"/purchase-orders/{po_id}/reject", data={"csrf_token": csrf(page), "reason": "wrong price"})
+    response = approver.post(f"/purchase-orders/{po_id}/reject",
+                             data={"csrf_token": csrf(page), "reason": "wrong price"})
     assert response.status_code == 302
     with db.session() as s:
         assert s.scalar(select(PurchaseOrder.status)) == "cancelled"
