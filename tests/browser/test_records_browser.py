@@ -1,0 +1,56 @@
+"""Search and the record page in a real browser: find a customer by a system's id, open it, read
+its fields' sources and its history; the overview's connections and hostile data as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sync.changes import apply, customer
+
+pytestmark = pytest.mark.store
+
+
+@pytest.fixture
+def synced(connections):
+    apply(connections, "xero", customer("c-1", "1", name="Acme <script>alert(1)</script> Labs"))
+    apply(connections, "salesforce", customer("001A", "1", name="Acme <script>alert(1)</script> Labs"))
+    apply(connections, "salesforce", customer("001A", "2", name="Acme <script>alert(1)</script> Labs",
+                                              email="finance@acmelabs.example"))
+    return connections
+
+
+def test_search_a_record_and_read_its_history(signed_in_page, live_server, synced, axe_check, browser_errors):
+    page = signed_in_page("viewer", "vic")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Name, number, e-mail or any system's id").fill("001A")
+    page.get_by_role("button", name="Search").click()
+    result = page.get_by_role("row").filter(has_text="salesforce id")
+    assert "Acme <script>alert(1)</script> Labs" in result.inner_text()
+    axe_check(page)
+    result.get_by_role("link").click()
+    def section(title: str):
+        return page.locator("section", has=page.get_by_role("heading", name=title, exact=True))
+
+    fields = section("Fields").get_by_role("row").filter(has_text="finance@acmelabs.example").inner_text()
+    assert "salesforce" in fields  # the e-mail's source system
+    systems = section("In each system").inner_text()
+    assert "001A" in systems and "c-1" in systems
+    history = section("History").inner_text()
+    assert '"email": "ap@acmelabs.example"' in history and '"email": "finance@acmelabs.example"' in history
+    assert "update" in history and "create" in history
+    axe_check(page)
+    assert not dialogs and not browser_errors, (dialogs, browser_errors)
+
+
+def test_the_overview_shows_each_connection_in_words(signed_in_page, live_server, synced, axe_check,
+                                                     browser_errors):
+    page = signed_in_page("admin", "ada")
+    rows = page.locator("table.connections tbody tr")
+    assert rows.count() == 3 and "never synced" in rows.first.inner_text()
+    axe_check(page)
+    page.get_by_role("button", name="Pause xero").click()
+    assert "xero paused." in page.get_by_role("status").inner_text()
+    assert "paused" in page.locator("#connection-xero").inner_text()
+    assert not browser_errors, browser_errors
