@@ -111,3 +111,34 @@ def test_deep_links_per_provider():
                         "001A") == "https://acme.my.salesforce.com/lightning/r/Account/001A/view"
     assert provider_url("salesforce", {"instance_url": "javascript:alert(1)//"}, "customer", "1") is None
     assert provider_url("xero", {}, "payment", "p") is None
+
+
+def test_search_results_are_paginated_and_exported(viewer, connections):
+    for n in range(3):
+        apply(connections, "xero", customer(f"c-{n}", "1", name=f"Initech {n}", email=f"ap{n}@initech.example"))
+    page = viewer.get("/search?q=initech&per_page=2").get_data(as_text=True)
+    assert "3 results" in page and "1–2 of 3" in page and "page=2" in page
+    assert "Initech 2" in viewer.get("/search?q=initech&per_page=2&page=2").get_data(as_text=True)
+    csv = viewer.get("/search?q=initech&format=csv")
+    lines = csv.get_data(as_text=True).splitlines()
+    assert csv.mimetype == "text/csv" and lines[0] == "kind,record,matched_on,revhub_id" and len(lines) == 4
+    assert viewer.get("/search?q=initech&page=0").status_code == 400
+
+
+def test_full_history_and_outbox_pages_filter_paginate_and_export(viewer, synced):
+    record_id = _customer_id(synced)
+    record = viewer.get(f"/records/customer/{record_id}").get_data(as_text=True)
+    assert f"/records/customer/{record_id}/history" in record and "All 2 changes" in record
+    history = viewer.get(f"/records/customer/{record_id}/history?action=update").get_data(as_text=True)
+    assert "finance@acmelabs.example" in history and "1–1 of 1" in history
+    csv = viewer.get(f"/records/customer/{record_id}/history?format=csv").get_data(as_text=True)
+    assert csv.startswith("at,action,version,actor,source,before,after") and "finance@acmelabs.example" in csv
+    bad = viewer.get(f"/records/customer/{record_id}/history?action=explode")
+    assert bad.status_code == 400 and b"action: one of" in bad.data
+    outbox = viewer.get(f"/records/customer/{record_id}/outbox")
+    assert outbox.status_code == 200
+    with synced.session() as s:
+        owed = s.scalars(select(OutboxMessage).where(OutboxMessage.record_id == record_id)).all()
+    csv = viewer.get(f"/records/customer/{record_id}/outbox?format=csv").get_data(as_text=True)
+    assert owed and len(csv.splitlines()) == len(owed) + 1 and all(m.idempotency_key in csv for m in owed)
+    assert viewer.get(f"/records/customer/{uuid.uuid4()}/history").status_code == 404
