@@ -148,3 +148,24 @@ def test_hostile_names_render_as_text(approver, submit):
         page = approver.get(path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page
         assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_the_timeline_runs_from_intake_to_the_payment(approver, submit, db):
+    from datetime import UTC, datetime
+
+    from revhub.store import Payment, PaymentAllocation
+
+    po_id = submit()
+    page = approver.get(f"/purchase-orders/{po_id}").data
+    approver.post(f"/purchase-orders/{po_id}/approve", data={"csrf_token": csrf(page)})
+    with db.session(write=True) as s:
+        invoice = s.scalar(select(Invoice))
+        payment = Payment(amount_minor=2205000, currency="JPY", fee_minor=0, net_minor=2205000,
+                          reference="<b>wire 77</b>", received_at=datetime.now(UTC))
+        payment.allocations.append(PaymentAllocation(invoice_id=invoice.id, amount_minor=2205000))
+        s.add(payment)
+        number = invoice.number
+    timeline = approver.get(f"/purchase-orders/{po_id}").get_data(as_text=True)
+    created, paid = timeline.index("PO created (received)"), timeline.index(f"payment succeeded on invoice {number}")
+    assert created < timeline.index("PO received → approved") < paid
+    assert "JPY\u00a02,205,000" in timeline[paid:] and "&lt;b&gt;wire 77&lt;/b&gt;" in timeline
