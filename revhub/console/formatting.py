@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from revhub.money import MoneyError, exponent, to_decimal
 
-_UNITS = ((86400 * 365, "y"), (86400 * 30, "mo"), (86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
+# No months: "59 d" says when a 60-day token ends better than "1 mo" would.
+_UNITS = ((86400 * 365, "y"), (86400, "d"), (3600, "h"), (60, "min"), (1, "s"))
 
 
 def utc_text(moment: datetime | None) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -30,7 +31,7 @@ class FieldRow:
     currency: str | None = None     # set for money fields (``*_minor``)
     ref_entity: str | None = None   # set for references to another record
     system: str | None = None
-    at: str | None = None
+    at: datetime | None = None
 
 
 @dataclass
@@ -76,7 +77,7 @@ def load_record(session: Session, entity: str, record_id: uuid.UUID) -> RecordVi
         source = sources.get(name) or {}
         view.fields.append(FieldRow(
             name, row[name], currency=_currency_of(row, name), ref_entity=spec.refs.get(name),
-            system=source.get("system"), at=source.get("at")))
+            system=source.get("system"), at=_instant(source.get("at"))))
     view.ids = system_ids(session, entity, record_id)
     view.history = list(session.scalars(history_query(entity, record_id).limit(RECENT)))
     view.outbox = list(session.scalars(outbox_query(entity, record_id).limit(RECENT)))
@@ -110,6 +111,14 @@ def system_ids(session: Session, entity: str, record_id: uuid.UUID) -> list[Syst
         url = provider_url(provider, connection.settings if connection else None, entity, link.external_id)
         found.append(SystemId(link.system, provider, link.external_id, url, link.last_synced_at))
     return found
+
+
+def _instant(value: Any) -> datetime | None:
+    """A provenance time (ISO text in the JSON column) as a datetime; None if unreadable."""
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _currency_of(row: dict, name: str) -> str | None:
