@@ -169,3 +169,14 @@ def test_the_timeline_runs_from_intake_to_the_payment(approver, submit, db):
     created, paid = timeline.index("PO created (received)"), timeline.index(f"payment succeeded on invoice {number}")
     assert created < timeline.index("PO received → approved") < paid
     assert "JPY\u00a02,205,000" in timeline[paid:] and "&lt;b&gt;wire 77&lt;/b&gt;" in timeline
+
+
+def test_the_api_refuses_the_submitter_as_approver_too(app, submit, config, db):
+    po_id = submit(actor="dana")
+    headers = {"Authorization": f"Bearer {config.api_token}"}
+    refused = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={"approver": "dana"},
+                                     headers=headers)
+    assert refused.status_code == 409 and "someone else must approve it" in refused.json["error"]
+    approved = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={"approver": "erin"},
+                                      headers=headers)
+    assert approved.status_code == 200 and approved.json["status"] == "invoiced"
