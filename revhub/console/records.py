@@ -50,10 +50,13 @@ class RecordView:
     label: str
     deleted_at: Any
     version: int
+    currency: str | None
     fields: list[FieldRow] = field(default_factory=list)
     ids: list[SystemId] = field(default_factory=list)
     history: list[AuditEntry] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)  # child rows: PO and invoice lines, allocations
+    children_field: str | None = None
     history_total: int = 0
     outbox_total: int = 0
 
@@ -70,7 +73,8 @@ def load_record(session: Session, entity: str, record_id: uuid.UUID) -> RecordVi
         return None
     row = dict(row)
     sources = row.get("field_sources") or {}
-    view = RecordView(entity, record_id, label_of(row, entity), row.get("deleted_at"), row.get("version") or 1)
+    view = RecordView(entity, record_id, label_of(row, entity), row.get("deleted_at"), row.get("version") or 1,
+                      row.get("currency"))
     for name in spec.fields:
         if name not in spec.table.c:
             continue  # child rows (lines) are shown by the history, not as one field
@@ -78,6 +82,13 @@ def load_record(session: Session, entity: str, record_id: uuid.UUID) -> RecordVi
         view.fields.append(FieldRow(
             name, row[name], currency=_currency_of(row, name), ref_entity=spec.refs.get(name),
             system=source.get("system"), at=_instant(source.get("at"))))
+    if spec.children is not None:
+        child = spec.children.table
+        order = child.c.position if "position" in child.c else child.c.id
+        view.children_field = spec.children.field
+        view.lines = [dict(r) for r in session.execute(
+            select(child).where(child.c[spec.children.parent_key] == record_id).order_by(order)
+            .limit(RECENT * 10)).mappings()]
     view.ids = system_ids(session, entity, record_id)
     view.history = list(session.scalars(history_query(entity, record_id).limit(RECENT)))
     view.outbox = list(session.scalars(outbox_query(entity, record_id).limit(RECENT)))

@@ -82,6 +82,8 @@ def test_an_approver_approves_and_the_po_is_invoiced_with_a_timeline(approver, s
     assert "PO created (received)" in timeline and "PO received → approved" in timeline
     assert f"invoice {number} created" in timeline and "by console:erin" in timeline
     assert "→ stripe: pending" in timeline  # the outbox message owed to Stripe
+    record = approver.get(f"/records/purchase_order/{po_id}").get_data(as_text=True)
+    assert "<h2>Lines</h2>" in record and "Platform licence" in record and "JPY\u00a02,205,000" in record
 
 
 def test_the_submitter_cannot_approve_their_own_po(app, submit, db):

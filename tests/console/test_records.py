@@ -85,6 +85,17 @@ def test_money_fields_are_shown_in_their_currency(viewer, synced):
     assert "EUR\u00a0500.00" in page
 
 
+def test_a_payment_shows_the_invoices_it_paid_and_a_po_its_lines(viewer, synced):
+    from revhub.store import Payment
+    from tests.sync.changes import payment_of
+
+    apply(synced, "stripe", payment_of("in_1"))
+    with synced.session() as s:
+        payment_id, invoice_id = s.scalar(select(Payment.id)), s.scalar(select(Invoice.id))
+    page = viewer.get(f"/records/payment/{payment_id}").get_data(as_text=True)
+    assert "Allocated to" in page and f"/records/invoice/{invoice_id}" in page and "EUR\u00a0500.00" in page
+
+
 def test_unknown_kinds_ids_and_records_are_404s_not_500s(viewer, synced):
     assert viewer.get("/records/spaceship/1").status_code == 404
     assert viewer.get("/records/customer/not-a-uuid").status_code == 404
