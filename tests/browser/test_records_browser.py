@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from revhub.store import OutboxMessage
+from revhub.store.ids import new_id
 from tests.sync.changes import apply, customer
 
 pytestmark = pytest.mark.store
@@ -50,6 +52,17 @@ def test_the_overview_shows_each_connection_in_words(signed_in_page, live_server
     rows = page.locator("table.connections tbody tr")
     assert rows.count() == 3 and "never synced" in rows.first.inner_text()
     axe_check(page)
+    # the live part is refreshed by htmx (every 15 s; "refresh" here to not wait): a new dead letter shows
+    dead = page.get_by_role("row").filter(has_text="Dead letters")
+    assert dead.locator("td.num").inner_text() == "0"
+    with synced.session(write=True) as s:
+        s.add(OutboxMessage(target_system="xero", entity="customer", record_id=new_id(), record_version=1,
+                            operation="upsert", idempotency_key="dead-1", status="dead"))
+    with page.expect_response(lambda r: r.url.endswith("/overview/live") and r.status == 200):
+        page.locator("#overview-live").dispatch_event("refresh")
+    page.wait_for_function("() => document.querySelector('#connection-xero').innerText.includes('dead 1')")
+    assert dead.locator("td.num").inner_text() == "1"
+    assert "failing" in page.locator("#connection-xero").inner_text()
     page.get_by_role("button", name="Pause xero").click()
     assert "xero paused." in page.get_by_role("status").inner_text()
     assert "paused" in page.locator("#connection-xero").inner_text()

@@ -83,7 +83,7 @@ def test_the_page_needs_sign_in_and_shows_status_in_words(app, stored):
     assert "4,500 / 5,000 <span class=\"muted\">(90%)</span> per day" in page and "refresh token ends" in page
     assert "Pause" not in page and "now</button>" not in page  # viewers see no actions
     live = signed_in(app, "vic", "viewer").get("/overview/live").get_data(as_text=True)
-    assert 'hx-trigger="every 15s"' in live and "Dead letters" in live
+    assert 'hx-trigger="every 15s, refresh"' in live and "Dead letters" in live
 
 
 def test_pause_and_resume_are_admin_only_csrf_checked_and_audited(app, db, stored):
