@@ -38,6 +38,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console.overview import overview
     from revhub.console.po_desk import po_desk
     from revhub.console.records import records
+    from revhub.console.queues import register_queue_pages
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
 
@@ -47,6 +48,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(ledger_page)
     app.register_blueprint(records)
     app.register_blueprint(po_desk)
+    register_queue_pages(app)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)
     csrf.exempt(orders_api)  # bearer-token API, not a browser form

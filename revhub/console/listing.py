@@ -53,6 +53,8 @@ class Filter:
     apply: Callable[[Select, Any], Select]
     choices: tuple[str, ...] = ()
     hint: str = ""
+    # Used when the visitor gives no value (the exception queue opens on "open").
+    default: str = ""
 
 
 def choice(*allowed: str) -> Callable[[str], str]:
@@ -135,7 +137,8 @@ class Listing:
 
     def query_string(self, **changes: Any) -> str:
         """This list's query string with ``changes`` (None drops a key): page links, the CSV link."""
-        params = {k: v for k, v in self.raw.items() if v != ""}
+        defaults = {f.name: f.default for f in self.filters}
+        params = {k: v for k, v in self.raw.items() if v != "" and v != defaults.get(k)}
         if self.page != 1:
             params["page"] = str(self.page)
         if self.per_page != PER_PAGE:
@@ -155,7 +158,7 @@ def read_listing(args: Mapping[str, str], filters: Sequence[Filter], *,
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in filters:
-        given = (args.get(f.name) or "").strip()
+        given = (args.get(f.name) or "").strip() or f.default
         raw[f.name] = given
         if not given:
             continue
@@ -270,10 +273,13 @@ def money_cells(minor: int | None, currency: str | None) -> tuple[Decimal | None
 
 def list_page(query: Select, filters: Sequence[Filter], *, template: str, filename: str,
               columns: Sequence[Column], scalars: bool = True, per_page: int = PER_PAGE,
-              extra: Callable[[Session, list[Any]], dict[str, Any]] | None = None, **context: Any) -> Any:
+              extra: Callable[[Session, list[Any]], dict[str, Any]] | None = None,
+              csv_rows: Callable[[Session, list[Any]], list[Any]] | None = None, **context: Any) -> Any:
     """A whole list page: read the request's filters, then answer 400 with each bad field's
     message, the CSV export of the filtered list, or the page of rows rendered in ``template``
-    (with ``listing``, ``extra(session, rows)`` and ``context``). ``query`` carries its order."""
+    (with ``listing``, ``extra(session, rows)`` and ``context``). ``query`` carries its order;
+    ``csv_rows(session, rows)`` gives the export what the ``columns`` read, when a row alone
+    does not say it (a record's currency)."""
     from revhub.app import get_db
 
     listing = read_listing(request.args, filters, per_page=per_page)
@@ -281,8 +287,8 @@ def list_page(query: Select, filters: Sequence[Filter], *, template: str, filena
         return Response("\n".join(listing.errors.values()) + "\n", status=400, mimetype="text/plain")
     with get_db().session() as s:
         if listing.ok and listing.format == "csv":
-            return csv_response(filename, columns, csv_cells(export_rows(s, query, listing, scalars=scalars),
-                                                             columns))
+            rows = export_rows(s, query, listing, scalars=scalars)
+            return csv_response(filename, columns, csv_cells(csv_rows(s, rows) if csv_rows else rows, columns))
         if listing.ok:
             paginate(s, query, listing, scalars=scalars)
         more = extra(s, listing.rows) if extra else {}

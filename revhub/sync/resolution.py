@@ -118,3 +118,27 @@ def _announce(session: Session, ctx: SyncContext, conflict: Conflict, version: i
                        reason=f"conflict-{conflict.id}")
     if rows:
         session.execute(insert(OutboxMessage.__table__), rows)
+
+
+def settle_by_policy(session: Session, *, entity: str, winner: str, actor: str, field: str | None = None,
+                     limit: int = 500) -> tuple[list[int], list[str]]:
+    """Settle the open conflicts of ``entity`` (and ``field``) that ``winner`` is a side of with
+    ``winner``'s value, each as one admin decision (audited, written back). Returns (settled
+    ids, one line per conflict that could not be settled); conflicts ``winner`` is no side of
+    are left open."""
+    query = select(Conflict.id, Conflict.current_system).where(
+        Conflict.status == "open", Conflict.entity == entity,
+        (Conflict.current_system == winner) | (Conflict.incoming_system == winner))
+    if field:
+        query = query.where(Conflict.field == field)
+    settled, refused = [], []
+    for conflict_id, current_system in session.execute(query.order_by(Conflict.id).limit(limit)).all():
+        try:
+            with session.begin_nested():  # one that cannot be settled leaves the others' work alone
+                resolve_conflict(session, conflict_id, "current" if current_system == winner else "incoming",
+                                 actor=actor)
+        except ResolutionError as exc:
+            refused.append(str(exc))
+        else:
+            settled.append(conflict_id)
+    return settled, refused

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.orm import Session
 
-from revhub.store import AuditEntry, Conflict, Link, OutboxMessage, SyncException
+from revhub.store import AuditEntry, Conflict, Link, OutboxMessage
 from revhub.store.ids import new_id
 from revhub.sync.entities import EntitySpec, column_converter
+from revhub.sync.exception_queue import file_exceptions
 from revhub.sync.lookups import chunks
 
 
@@ -52,8 +53,9 @@ class PendingWrites:
                     base_snapshot=bindparam("base_snapshot"),
                     last_synced_at=bindparam("last_synced_at")),
                 self.link_updates)
-        for model, rows in ((AuditEntry, self.audit), (Conflict, self.conflicts),
-                            (SyncException, self.exceptions), (OutboxMessage, self.outbox)):
+        if self.exceptions:
+            file_exceptions(session, self.exceptions)  # one open exception per unplaced record
+        for model, rows in ((AuditEntry, self.audit), (Conflict, self.conflicts), (OutboxMessage, self.outbox)):
             if rows:
                 session.execute(insert(model.__table__), rows)
 
