@@ -48,7 +48,19 @@ def test_search_a_record_and_read_its_history(signed_in_page, live_server, synce
 
 def test_the_overview_shows_each_connection_in_words(signed_in_page, live_server, synced, axe_check,
                                                      browser_errors):
+    from sqlalchemy import select
+
+    from revhub.store import Connection, SyncRun
+
+    with synced.session(write=True) as s:
+        xero = s.scalar(select(Connection.id).where(Connection.name == "xero"))
+        s.add(SyncRun(connection_id=xero, entity="customer", status="failed",
+                      note="<img src=x onerror=alert(1)> refused"))
     page = signed_in_page("admin", "ada")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.reload()
+    assert "last run failed: <img src=x onerror=alert(1)> refused" in page.locator("#connection-xero").inner_text()
     rows = page.locator("table.connections tbody tr")
     assert rows.count() == 3 and "never synced" in rows.first.inner_text()
     axe_check(page)
@@ -63,6 +75,7 @@ def test_the_overview_shows_each_connection_in_words(signed_in_page, live_server
     page.wait_for_function("() => document.querySelector('#connection-xero').innerText.includes('dead 1')")
     assert dead.locator("td.num").inner_text() == "1"
     assert "failing" in page.locator("#connection-xero").inner_text()
+    assert page.locator("main img").count() == 0 and not dialogs
     page.get_by_role("button", name="Pause xero").click()
     assert "xero paused." in page.get_by_role("status").inner_text()
     assert "paused" in page.locator("#connection-xero").inner_text()
