@@ -37,8 +37,8 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
     from revhub.console.po_desk import po_desk
-    from revhub.console.records import records
     from revhub.console.queues import register_queue_pages
+    from revhub.console.records import records
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
 

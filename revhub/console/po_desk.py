@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from revhub.console import listing as lst
 from revhub.console.access import current_actor, current_role, require_role, role_allows
 from revhub.console.po_timeline import timeline
+from revhub.console.search import has_control_characters
 from revhub.orders import service
 from revhub.store import Customer, Invoice, PurchaseOrder
 from revhub.store.commerce import PO_STATUSES
@@ -25,6 +26,26 @@ def _db():
     return get_db()
 
 
+def _text(max_length: int):
+    """Free text for a filter: bounded, and without control characters (PostgreSQL refuses NUL)."""
+    bounded = lst.text(max_length)
+
+    def parse(value: str) -> str:
+        if has_control_characters(value):
+            raise lst.FilterValueError("no control characters, please")
+        return bounded(value)
+    return parse
+
+
+def _note_error(name: str, value: str) -> str | None:
+    """What is wrong with a note or reason typed into a decision form, if anything."""
+    if len(value) > MAX_REASON:
+        return f"{name}: at most {MAX_REASON} characters"
+    if has_control_characters(value, allowed="\n\r\t"):
+        return f"{name}: no control characters, please"
+    return None
+
+
 def _like(value: str) -> str:
     return "%" + value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -32,9 +53,9 @@ def _like(value: str) -> str:
 FILTERS = (
     lst.Filter("status", "Status", lst.choice(*PO_STATUSES), lambda q, v: q.where(PurchaseOrder.status == v),
                choices=PO_STATUSES),
-    lst.Filter("customer", "Customer", lst.text(),
+    lst.Filter("customer", "Customer", _text(128),
                lambda q, v: q.where(func.lower(Customer.name).like(_like(v), escape="\\")), hint="part of a name"),
-    lst.Filter("po_number", "PO number", lst.text(64),
+    lst.Filter("po_number", "PO number", _text(64),
                lambda q, v: q.where(func.lower(PurchaseOrder.po_number).like(_like(v), escape="\\"))),
 )
 COLUMNS = (
@@ -109,8 +130,8 @@ def detail(po_id: str):
 @require_role("approver")
 def approve(po_id: str):
     note = (request.form.get("note") or "").strip()
-    if len(note) > MAX_REASON:
-        return _detail(po_id, error=f"note: at most {MAX_REASON} characters", status=400)
+    if error := _note_error("note", note):
+        return _detail(po_id, error=error, status=400)
     try:
         with _db().session(write=True) as s:
             po = _load(s, po_id)
@@ -128,9 +149,8 @@ def reject(po_id: str):
     reason = (request.form.get("reason") or "").strip()
     if not reason:
         return _detail(po_id, error="reason: say why the PO is rejected (the submitter sees it)", status=400)
-    if len(reason) > MAX_REASON:
-        return _detail(po_id, error=f"reason: at most {MAX_REASON} characters", reason=reason[:MAX_REASON],
-                       status=400)
+    if error := _note_error("reason", reason):
+        return _detail(po_id, error=error, status=400)
     try:
         with _db().session(write=True) as s:
             po = _load(s, po_id)

@@ -37,6 +37,11 @@ MAX_QUERY = 200
 PER_ENTITY = 50
 
 
+def has_control_characters(text: str, allowed: str = "") -> bool:
+    """True if ``text`` holds a control character (NUL and the like; PostgreSQL refuses NUL)."""
+    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text)
+
+
 class SearchError(ValueError):
     """A query that cannot be searched; the message says why."""
 
@@ -71,6 +76,8 @@ def find(session: Session, query: str) -> list[Hit]:
         raise SearchError("q: type a name, number, e-mail or id")
     if len(term) > MAX_QUERY:
         raise SearchError(f"q: at most {MAX_QUERY} characters")
+    if has_control_characters(term):
+        raise SearchError("q: no control characters, please")
     hits: dict[tuple[str, uuid.UUID], Hit] = {}
     for hit in _by_id(session, term) + _by_text(session, term):
         hits.setdefault((hit.entity, hit.record_id), hit)

@@ -182,3 +182,16 @@ def test_the_api_refuses_the_submitter_as_approver_too(app, submit, config, db):
     approved = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={"approver": "erin"},
                                       headers=headers)
     assert approved.status_code == 200 and approved.json["status"] == "invoiced"
+
+
+def test_control_characters_are_refused_with_a_message_not_a_500(approver, submit):
+    po_id = submit()
+    page = approver.get(f"/purchase-orders/{po_id}").data
+    assert approver.get("/search?q=a%00b").status_code == 400
+    assert approver.get("/purchase-orders?customer=a%00b").status_code == 400
+    response = approver.post(f"/purchase-orders/{po_id}/reject",
+                             data={"csrf_token": csrf(page), "reason": "x\x00y"})
+    assert response.status_code == 400 and b"reason: " in response.data
+    response = approver.post(f"/purchase-orders/{po_id}/approve",
+                             data={"csrf_token": csrf(page), "note": "x\x00y"})
+    assert response.status_code == 400 and b"note: " in response.data
