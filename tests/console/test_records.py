@@ -153,3 +153,18 @@ def test_full_history_and_outbox_pages_filter_paginate_and_export(viewer, synced
     csv = viewer.get(f"/records/customer/{record_id}/outbox?format=csv").get_data(as_text=True)
     assert owed and len(csv.splitlines()) == len(owed) + 1 and all(m.idempotency_key in csv for m in owed)
     assert viewer.get(f"/records/customer/{uuid.uuid4()}/history").status_code == 404
+
+
+def test_the_outbox_shows_each_providers_answer(viewer, synced):
+    record_id = _customer_id(synced)
+    with synced.session(write=True) as s:
+        sent, refused = s.scalars(select(OutboxMessage).where(OutboxMessage.record_id == record_id)
+                                  .order_by(OutboxMessage.id)).all()[:2]
+        sent.status, sent.remote_id = "sent", "contact-remote-1"
+        refused.status, refused.last_error = "dead", "HTTP 400 <b>ValidationException</b>: Email is invalid"
+    page = viewer.get(f"/records/customer/{record_id}").get_data(as_text=True)
+    assert "id <code>contact-remote-1</code>" in page
+    assert "HTTP 400 &lt;b&gt;ValidationException&lt;/b&gt;: Email is invalid" in page
+    assert '"email": "finance@acmelabs.example"' in page or "finance@acmelabs.example" in page  # payload
+    dead = viewer.get(f"/records/customer/{record_id}/outbox?status=dead").get_data(as_text=True)
+    assert "ValidationException" in dead and "contact-remote-1" not in dead
