@@ -161,10 +161,11 @@ def test_the_outbox_shows_each_providers_answer(viewer, synced):
         sent, refused = s.scalars(select(OutboxMessage).where(OutboxMessage.record_id == record_id)
                                   .order_by(OutboxMessage.id)).all()[:2]
         sent.status, sent.remote_id = "sent", "contact-remote-1"
+        payload_keys = list(sent.payload)
         refused.status, refused.last_error = "dead", "HTTP 400 <b>ValidationException</b>: Email is invalid"
     page = viewer.get(f"/records/customer/{record_id}").get_data(as_text=True)
     assert "id <code>contact-remote-1</code>" in page
     assert "HTTP 400 &lt;b&gt;ValidationException&lt;/b&gt;: Email is invalid" in page
-    assert '"email": "finance@acmelabs.example"' in page or "finance@acmelabs.example" in page  # payload
+    assert payload_keys and all(f'"{key}":' in page.replace("&#34;", '"') for key in payload_keys)  # as sent
     dead = viewer.get(f"/records/customer/{record_id}/outbox?status=dead").get_data(as_text=True)
     assert "ValidationException" in dead and "contact-remote-1" not in dead
