@@ -10,6 +10,7 @@ import click
 from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
 from revhub.cli_ledger import ledger
 from revhub.cli_support import config_of, store_of
+from revhub.cli_users import demo_admin, tokens, users
 
 
 @click.group()
@@ -94,6 +95,7 @@ def demo(ctx: click.Context, companies: int) -> None:
     for provider, item in sandboxes.running.items():
         click.echo(f"sandbox {provider:11} {item.url}")
     click.echo(f"store: {config.database_url}")
+    click.echo(demo_admin(database, config))
     workers = start_background(database, vault)
     try:
         _serve(create_app(config, database), config.host, config.port)
@@ -310,5 +312,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
         workers.stop()
 
 
-for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger):
+for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens):
     main.add_command(_group)

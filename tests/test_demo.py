@@ -1,6 +1,7 @@
 """`make demo`, the README's first command, serves the console on 127.0.0.1."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +17,17 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _signed_in(port: int, password: str) -> requests.Session:
+    """A session signed in as the demo's admin through the sign-in form."""
+    browser = requests.Session()
+    form = browser.get(f"http://127.0.0.1:{port}/login", timeout=5).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    done = browser.post(f"http://127.0.0.1:{port}/login", timeout=5, allow_redirects=False,
+                        data={"csrf_token": token, "name": "admin", "password": password})
+    assert done.status_code == 302, done.text[:300]
+    return browser
 
 
 def test_make_demo_serves_a_seeded_console_on_loopback(tmp_path):
@@ -34,13 +46,16 @@ def test_make_demo_serves_a_seeded_console_on_loopback(tmp_path):
             except requests.ConnectionError:
                 time.sleep(0.3)
         assert page is not None, f"demo never answered: {proc.stdout.read1().decode() if proc.stdout else ''}"
+        assert page.status_code == 200 and "Sign in" in page.text  # every page needs sign-in
+        browser = _signed_in(port, (tmp_path / "demo_admin_password").read_text().strip())
+        page = browser.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert page.status_code == 200 and "Canonical store" in page.text
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
         assert health["status"] == "ok" and health["database"] == "sqlite"
         assert (tmp_path / "demo.db").exists()
         # The first sync of the seeded sandboxes fills the console.
         while time.monotonic() < deadline:
-            page = requests.get(f"http://127.0.0.1:{port}/", timeout=5).text
+            page = browser.get(f"http://127.0.0.1:{port}/", timeout=5).text
             if '<td>Customers</td><td class="num">0</td>' not in page and "succeeded" in page:
                 break
             time.sleep(1)

@@ -168,6 +168,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(users_page)
     app.before_request(_gate)
 
+    @app.errorhandler(403)
+    def _forbidden(exc):
+        # The console's own page (in its layout) for people; JSON for machines, as elsewhere.
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return {"error": exc.name, "message": exc.description}, 403
+        return render_template("forbidden.html"), 403
+
     @app.context_processor
     def _console_context():
         user = current_user() if request else None

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from revhub.store import ConsoleSession, User, utcnow
@@ -39,6 +39,8 @@ def open_session(session: Session, user: User, ip: str | None) -> str:
     """A new session for ``user``; returns the secret to put in the cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    # Sessions dead for longer than any could live are of no further use; drop them as we go.
+    session.execute(delete(ConsoleSession).where(ConsoleSession.created_at < now - 2 * ABSOLUTE))
     session.add(ConsoleSession(token_hash=digest(token), user_id=user.id, created_at=now, last_seen_at=now,
                                ip=(ip or "")[:64] or None))
     session.flush()

@@ -7,7 +7,7 @@ entry naming who made it (``actor``) and through what (``source``: ``cli`` or ``
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import uuid
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -25,12 +25,6 @@ _INVITE_SALT = "revhub.console.invite"
 
 class UserError(ValueError):
     """A refused user change; the message starts with the field it is about."""
-
-
-@dataclass(frozen=True)
-class Invite:
-    user: User
-    version: int
 
 
 def valid_name(name: str) -> str:
@@ -170,9 +164,7 @@ def accept_invite(session: Session, secret_key: str, token: str, password: str) 
     return user
 
 
-def _uuid(value):
-    import uuid
-
+def _uuid(value: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:

@@ -1,12 +1,12 @@
-"""The purchase-order JSON API (bearer token: ``REVHUB_API_TOKEN``)."""
+"""The purchase-order JSON API (bearer tokens: ``revhub tokens add``; ``REVHUB_API_TOKEN`` deprecated)."""
 
 from __future__ import annotations
 
-import hmac
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
 
+from revhub.console.api_auth import authenticate_api_request, mark_deprecated
 from revhub.orders import service
 from revhub.orders.validation import threshold_minor, validate
 from revhub.store import PurchaseOrder
@@ -14,13 +14,9 @@ from revhub.store import PurchaseOrder
 orders_api = Blueprint("orders_api", __name__, url_prefix="/api/purchase-orders")
 
 
-@orders_api.before_request
-def _authenticate():
-    expected = current_app.config["REVHUB"].api_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        return jsonify(error="a valid 'Authorization: Bearer <REVHUB_API_TOKEN>' header is required"), 401
-    return None
+# Who the token speaks for: revhub.console.api_auth.current_api_principal().
+orders_api.before_request(authenticate_api_request)
+orders_api.after_request(mark_deprecated)
 
 
 def _db():

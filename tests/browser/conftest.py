@@ -24,8 +24,6 @@ from werkzeug.serving import make_server
 
 from tests.signin import PASSWORD, ensure_user
 
-pytestmark = pytest.mark.store
-
 CHROMIUM = os.environ.get("REVHUB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "revhub" / "console" / "static" / "vendor" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
@@ -49,6 +47,8 @@ def live_server(app) -> Iterator[str]:
 def browser():
     """One headless Chromium for the whole session."""
     if not os.path.exists(CHROMIUM):
+        if os.environ.get("REVHUB_REQUIRE_BROWSER"):
+            pytest.fail(f"no Chromium at {CHROMIUM}; CI installs it with apt-get (.ci/run)")
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; never `playwright install`)")
     from playwright.sync_api import sync_playwright
 
@@ -61,7 +61,8 @@ def browser():
 
 @pytest.fixture
 def browser_errors() -> list[str]:
-    """Console errors and uncaught exceptions of ``page`` (CSP refusals included)."""
+    """Console errors and uncaught exceptions of ``page`` (CSP refusals included), and any
+    script, stylesheet or image that failed to load."""
     return []
 
 
@@ -71,10 +72,23 @@ def page(browser, browser_errors):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
-    tab.on("console", lambda msg: browser_errors.append(msg.text) if msg.type == "error" else None)
+    tab.on("console", lambda msg: _console_error(browser_errors, msg))
     tab.on("pageerror", lambda exc: browser_errors.append(str(exc)))
+    tab.on("response", lambda r: _failed_resource(browser_errors, r))
     yield tab
     context.close()
+
+
+def _console_error(errors: list[str], msg) -> None:
+    # A page's own 4xx/5xx status is logged as "Failed to load resource"; tests assert statuses
+    # themselves, and a failing script or stylesheet is caught by _failed_resource.
+    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+        errors.append(msg.text)
+
+
+def _failed_resource(errors: list[str], response) -> None:
+    if response.status >= 400 and response.request.resource_type != "document":
+        errors.append(f"{response.status} {response.url}")
 
 
 def sign_in_through_form(tab, live_server: str, name: str, password: str = PASSWORD) -> None:

@@ -35,8 +35,11 @@ def test_a_wrong_password_is_said_beside_the_password_field(page, live_server, d
 
 def test_sign_in_is_throttled_after_repeated_failures(page, live_server, db):
     ensure_user(db, "dana", "viewer")
-    for _ in range(throttle.PER_NAME):
-        sign_in_through_form(page, live_server, "dana", "wrong guess")
+    with db.session(write=True) as s:  # earlier failures, from elsewhere
+        for _ in range(throttle.PER_NAME - 1):
+            throttle.record_failure(s, "dana", "192.0.2.7")
+    sign_in_through_form(page, live_server, "dana", "wrong guess")
+    assert "name or password is not right" in page.locator("#f-password-error").inner_text()
     sign_in_through_form(page, live_server, "dana")  # the right password, too late
     assert "/login" in page.url
     assert "too many failed sign-ins" in page.locator("#f-password-error").inner_text()
@@ -58,8 +61,35 @@ def test_after_sign_out_the_old_session_cookie_is_refused(page, live_server, db,
         replay.close()
 
 
-def test_a_viewer_gets_403_on_admin_forms(signed_in_page, live_server):
+def test_a_viewer_gets_403_on_admin_forms(signed_in_page, live_server, axe_check):
     page = signed_in_page("viewer")
     response = page.goto(f"{live_server}/users")
-    assert response.status == 403
+    assert response.status == 403 and "Not allowed" in page.locator("main").inner_text()
+    axe_check(page)
     assert "Users" not in [a.inner_text() for a in page.locator("nav a").all()]
+
+
+def test_an_admin_invites_a_user_who_chooses_a_password_and_signs_in(signed_in_page, live_server, browser,
+                                                                     axe_check):
+    admin = signed_in_page("admin", "dana")
+    admin.goto(f"{live_server}/users")
+    axe_check(admin)
+    admin.get_by_label("Name").fill("newbie")
+    admin.get_by_label("Role", exact=True).select_option("approver")
+    admin.get_by_role("button", name="Add and get an invite link").click()
+    link = admin.locator("pre").inner_text().strip()
+    assert link.startswith(f"{live_server}/invite/")
+
+    context = browser.new_context()  # the invitee's own browser
+    try:
+        tab = context.new_page()
+        tab.goto(link)
+        axe_check(tab)
+        tab.get_by_label("New password").fill("a long enough passphrase")
+        tab.get_by_label("The same again").fill("a long enough passphrase")
+        tab.get_by_role("button", name="Set password").click()
+        assert "Password set" in tab.locator("main").inner_text()
+        sign_in_through_form(tab, live_server, "newbie", "a long enough passphrase")
+        assert "approver" in tab.locator("header").inner_text().lower()
+    finally:
+        context.close()
