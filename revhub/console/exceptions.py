@@ -4,6 +4,7 @@ dismiss it. One exception per record (``revhub.sync.exception_queue``)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -37,7 +38,9 @@ FILTERS = (
 COLUMNS = (
     ("id", lambda e: e.id), ("status", lambda e: e.status), ("kind", lambda e: e.kind), ("entity", lambda e: e.entity),
     ("system", lambda e: e.system), ("external_id", lambda e: e.external_id), ("message", lambda e: e.message),
-    ("candidates", lambda e: " ".join(e.candidates or ())), ("raised_at", lambda e: e.created_at),
+    ("candidates", lambda e: " ".join(e.candidates or ())),
+    ("incoming_record", lambda e: json.dumps(incoming_record(e), default=str, ensure_ascii=False, sort_keys=True)),
+    ("raised_at", lambda e: e.created_at),
     ("resolved_by", lambda e: e.resolved_by), ("resolved_at", lambda e: e.resolved_at),
 )
 

@@ -45,7 +45,9 @@ def wants_fragment() -> bool:
 def done(message: str, back: str, fragment: str | None = None, **context: Any):
     """After an action: the changed fragment for htmx, else a flash and the list again (PRG)."""
     if fragment and wants_fragment():
-        return render_template(fragment, notice=message, **context)
+        # The queue-depth counter listens for this event and refreshes at once.
+        return render_template(fragment, notice=message, back=back, **context), 200, {
+            "HX-Trigger": "queues-changed"}
     flash(message)
     return redirect(back)
 

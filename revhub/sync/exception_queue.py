@@ -118,6 +118,21 @@ def file_exceptions(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(table), others)
 
 
+def close_placed(session: Session, links: list[dict[str, Any]]) -> None:
+    """Records a run has just linked (``links``: new link rows) are placed: their open
+    change-holding exceptions are settled by sync, so the queue lists only what still waits."""
+    wanted: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for link in links:
+        wanted[(link["system"], link["entity"])].append(link["external_id"])
+    table = SyncException.__table__
+    for (system, entity), external_ids in wanted.items():
+        for part in chunks(external_ids):
+            session.execute(update(table).where(
+                table.c.status == "open", table.c.kind.in_(HOLDS_CHANGE), table.c.system == system,
+                table.c.entity == entity, table.c.external_id.in_(part)).values(
+                status="resolved", resolved_by="sync", resolved_at=utcnow()))
+
+
 def _open_by_record(session: Session, keys: Any) -> dict[tuple[str, str, str], list[int]]:
     """(system, entity, external id) → ids of its open change-holding exceptions, oldest first."""
     wanted: dict[tuple[str, str], list[str]] = defaultdict(list)

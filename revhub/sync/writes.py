@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from revhub.store import AuditEntry, Conflict, Link, OutboxMessage
 from revhub.store.ids import new_id
 from revhub.sync.entities import EntitySpec, column_converter
-from revhub.sync.exception_queue import file_exceptions
+from revhub.sync.exception_queue import close_placed, file_exceptions
 from revhub.sync.lookups import chunks
 
 
@@ -45,6 +45,7 @@ class PendingWrites:
             self._replace_children(session)
         if self.new_links:
             session.execute(insert(Link.__table__), self.new_links)
+            close_placed(session, self.new_links)  # a record placed now waits in no exception
         if self.link_updates:
             links = Link.__table__
             session.execute(

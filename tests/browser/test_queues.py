@@ -111,10 +111,14 @@ def test_a_dead_letter_retried_in_the_browser_is_delivered(db, vault, sandboxes,
     page.goto(f"{live_server}/outbox?status=dead")
     row = page.locator(f"#outbox-{dead_id}")
     assert "xero answered 503" in row.inner_text()
+    dead_count = page.locator("#queue-depths a[href='/outbox?status=dead'] .count")
+    assert dead_count.inner_text() == "1"
     axe_check(page)
     row.get_by_role("button", name="Retry now").click()
     page.locator(f"#outbox-{dead_id}").get_by_role("status").wait_for()  # the row, swapped in by htmx
     assert "queued again" in page.locator(f"#outbox-{dead_id}").inner_text()
+    page.wait_for_function("() => document.querySelector(\"#queue-depths a[href='/outbox?status=dead'] .count\")"
+                           ".textContent === '0'", timeout=5000)  # the live counter, without a reload
 
     OutboxWorker(db, vault, "w").drain()
     page.goto(f"{live_server}/outbox/{dead_id}")

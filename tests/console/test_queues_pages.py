@@ -3,6 +3,7 @@ every action behind CSRF and audited, bad filters a 400 naming the field, lists 
 
 import csv
 import io
+import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -146,6 +147,8 @@ def test_lists_export_as_csv_with_their_filters_utc_times_and_no_formulas(app, q
     auto = read_csv(viewer.get("/conflicts/auto?format=csv&flag=money"))
     assert [(r["field"], r["flag"], r["currency"], r["current_value"], r["incoming_value"]) for r in auto] == [
         ("amount_paid_minor", "money", "EUR", "50.00", "100.00")]
+    [exception] = read_csv(viewer.get("/exceptions?format=csv"))
+    assert json.loads(exception["incoming_record"])["name"] == "Dup Holdings GmbH"
     parked = read_csv(viewer.get("/inbox?format=csv&status=parked"))
     assert parked[0]["error"] == "KeyError: 'data'"
 
@@ -216,6 +219,7 @@ def test_htmx_gets_the_changed_row_back(app, queues):
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and body.lstrip().startswith(f'<tr id="outbox-{queues["k-retry"]}"')
     assert "queued again for stripe" in body and "<html" not in body
+    assert response.headers["HX-Trigger"] == "queues-changed"  # the depth counter refreshes
 
 
 def test_a_write_is_discarded_only_when_confirmed(app, queues, db):

@@ -105,3 +105,18 @@ def test_a_new_run_folds_old_duplicates_into_one(connections):
     with connections.session() as s:
         assert s.scalar(select(func.count()).select_from(SyncException)
                         .where(SyncException.status == "superseded")) == 1
+
+
+def test_a_record_a_later_run_places_leaves_the_queue(connections):
+    two_customers_share(connections)
+    apply(connections, "xero", customer("x-77", "1", email="ap@dup.example", tax_id=None))
+    [row] = open_rows(connections)
+    with connections.session(write=True) as s:  # one candidate's e-mail corrected: the match is single now
+        twin = s.get(Customer, uuid.UUID(row.candidates[1]))
+        twin.email = "eu@dup.example"
+    apply(connections, "xero", customer("x-77", "2", email="ap@dup.example", tax_id=None))
+    assert open_rows(connections) == []
+    with connections.session() as s:
+        settled = s.get(SyncException, row.id)
+        assert (settled.status, settled.resolved_by) == ("resolved", "sync")
+        assert s.scalar(select(Link.canonical_id).where(Link.external_id == "x-77")) == uuid.UUID(row.candidates[0])
