@@ -80,7 +80,10 @@ def index():
 @overview.get("/overview/live")
 @require_role("viewer")
 def live():
-    """The connections table and counters alone: what htmx swaps in every few seconds."""
+    """The connections table and counters alone: what htmx swaps in every few seconds
+    (a person who opens the address gets the whole overview)."""
+    if request.headers.get("HX-Request") != "true":
+        return redirect(url_for("overview.index"))
     with _db().session() as s:
         return render_template("_overview_live.html", **_live_context(s))
 

@@ -82,7 +82,9 @@ def test_the_page_needs_sign_in_and_shows_status_in_words(app, stored):
     assert '<span class="badge badge-warn"><span class="icon" aria-hidden="true">!</span>needs a look</span>' in page
     assert "4,500 / 5,000 <span class=\"muted\">(90%)</span> per day" in page and "refresh token ends" in page
     assert "Pause" not in page and "now</button>" not in page  # viewers see no actions
-    live = signed_in(app, "vic", "viewer").get("/overview/live").get_data(as_text=True)
+    viewer = signed_in(app, "vic", "viewer")
+    assert viewer.get("/overview/live").headers["Location"] == "/"  # not htmx: the whole page
+    live = viewer.get("/overview/live", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert 'hx-trigger="every 15s, refresh"' in live and "Dead letters" in live
 
 
