@@ -43,6 +43,12 @@ def test_search_a_record_and_read_its_history(signed_in_page, live_server, synce
     assert '"email": "ap@acmelabs.example"' in history and '"email": "finance@acmelabs.example"' in history
     assert "update" in history and "create" in history
     axe_check(page)
+    page.get_by_role("link", name="All 2 changes, filterable and as CSV").click()
+    page.get_by_label("Change").select_option("update")
+    page.get_by_role("button", name="Filter").click()
+    assert "1–1 of 1" in page.locator("main").inner_text()
+    assert "Acme <script>alert(1)</script> Labs" in page.locator("h1").inner_text()
+    axe_check(page)
     assert not dialogs and not browser_errors, (dialogs, browser_errors)
 
 
