@@ -80,10 +80,17 @@ def submitted_by(session: Session, po: PurchaseOrder) -> str | None:
         .order_by(AuditEntry.id).limit(1))
 
 
+# Prefixes that name a person: a console user, an API token's user, a free-text API approver.
+_PERSON_PREFIXES = ("console", "user", "api")
+
+
 def same_party(a: str | None, b: str | None) -> bool:
-    """True when two actors name one party: "console:Dana", "api:dana" and "dana" are one person."""
-    def key(actor: str) -> str:
-        return actor.strip().split(":", 1)[-1].strip().casefold() if ":" in actor else actor.strip().casefold()
+    """True when two actors name one party: "console:Dana", "user:dana" and "dana" are one person;
+    "integration:dana" (an integration token) and "sync:xero" are parties of their own."""
+    def key(actor: str) -> tuple[str, str]:
+        kind, _, name = actor.strip().rpartition(":")
+        kind = kind.casefold()
+        return ("person" if kind in ("", *_PERSON_PREFIXES) else kind, name.strip().casefold())
     return bool(a and b) and key(a) == key(b)
 
 

@@ -195,3 +195,11 @@ def test_control_characters_are_refused_with_a_message_not_a_500(approver, submi
     response = approver.post(f"/purchase-orders/{po_id}/approve",
                              data={"csrf_token": csrf(page), "note": "x\x00y"})
     assert response.status_code == 400 and b"note: " in response.data
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("console:Dana", "dana", True), ("user:dana", "console:DANA", True), ("api:dana", "dana", True),
+    ("integration:dana", "console:dana", False), ("sync:xero", "xero", False), ("erin", "dana", False),
+    ("policy:auto-approval", "dana", False), (None, "dana", False)])
+def test_who_counts_as_the_same_party(a, b, same):
+    assert service.same_party(a, b) is same
