@@ -2,8 +2,10 @@
 the last successful sync per entity, when the next run is due, the API calls made against the
 provider's budget, the Xero refresh token's end, the last webhook, inbox and outbox failures.
 
-Read-only: everything comes from the store (runs, inbox, outbox, links) and the connection's
-settings; the credentials are opened only for the refresh token's issue time.
+Read-only: everything comes from the store (runs, inbox, outbox, the budgets the providers
+reported in ``api_budgets``) and the connection's settings; the credentials are opened only for
+the refresh token's issue time. The next run is estimated from the scheduler's rule (each entity
+every ``sync_interval_seconds`` from its last start): the scheduler itself lives in another process.
 """
 
 from __future__ import annotations
