@@ -127,6 +127,10 @@ def _gate():
     if current_user() is None:
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
             return {"error": "sign in first"}, 401
+        if request.headers.get("HX-Request"):
+            # An htmx fragment request would swap the sign-in page into a table cell: send the
+            # whole page there instead (htmx follows HX-Redirect).
+            return "", 204, {"HX-Redirect": sign_in_redirect().location}
         return sign_in_redirect()
     return None
 

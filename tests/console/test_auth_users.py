@@ -136,6 +136,11 @@ def test_a_session_expires_when_idle_or_too_old(app, db, age, column):
         assert s.scalar(select(ConsoleSession.revoked_at)) is not None
 
 
+def test_an_htmx_request_after_the_session_ended_is_sent_to_sign_in_as_a_whole_page(app):
+    response = app.test_client().get("/conflicts", headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.headers["HX-Redirect"] == "/login?next=/conflicts"
+
+
 def test_sign_out_revokes_the_session_server_side(app, db):
     client = app.test_client()
     sign_in(client, db)
