@@ -9,7 +9,7 @@ from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from revhub.console.access import require_role
-from revhub.console.queue_actions import can_act, db
+from revhub.console.queue_actions import can_act, db, wants_fragment
 from revhub.store import Conflict, InboxEvent, OutboxMessage, SyncException
 
 queue_depths = Blueprint("queue_depths", __name__)
@@ -42,7 +42,10 @@ def current_depths() -> list[tuple[str, int, str, bool]]:
 @queue_depths.get("/queues/depths")
 @require_role("viewer")
 def depths():
-    return render_template("queue_depths.html", depths=current_depths())
+    """The counter alone for htmx's poll; for a browser that opens the address, the queues page."""
+    if wants_fragment():
+        return render_template("queue_depths.html", depths=current_depths())
+    return render_template("queues.html")
 
 
 @queue_depths.app_context_processor

@@ -129,13 +129,14 @@ def test_a_dead_letter_retried_in_the_browser_is_delivered(db, vault, sandboxes,
     assert contact["Name"] == "Renamed In Stripe GmbH"
 
 
-def test_every_queue_page_passes_axe_and_shows_hostile_provider_data_as_text(queues,  # noqa: F811
+def test_queue_detail_pages_pass_axe_and_show_hostile_provider_data_as_text(queues,  # noqa: F811
                                                                               signed_in_page, live_server,
                                                                              axe_check, browser_errors):
     page = signed_in_page("admin")
     page.add_init_script("window.alert = () => { window.__alerted = true; };")
-    for path in ("/queues", "/outbox", f"/outbox/{queues['k-dead']}", "/inbox", f"/inbox/{queues['evt_parked']}",
-                 "/runs", "/conflicts", "/conflicts/auto", "/exceptions"):
+    # The pages without arguments are covered by test_pages (read from the URL map); these take one.
+    for path in (f"/outbox/{queues['k-dead']}", f"/inbox/{queues['evt_parked']}", "/outbox?status=dead",
+                 "/conflicts/auto?flag=money"):
         page.goto(live_server + path)
         axe_check(page)
         assert page.locator("main script, main img").count() == 0, path
