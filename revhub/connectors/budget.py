@@ -3,14 +3,18 @@ call time and saved per connection after each sync (``record_budget``) for the c
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from revhub.store import ApiBudget
+from revhub.store import ApiBudget, Database
+
+log = logging.getLogger(__name__)
 
 # Xero's published per-tenant limits: 60 calls a minute, 5,000 a day.
 # https://developer.xero.com/documentation/guides/oauth2/limits/
@@ -51,3 +55,16 @@ def record_budget(session: Session, connection_id: uuid.UUID, reading: BudgetRea
     row.minute_remaining, row.minute_limit = reading.minute_remaining, reading.minute_limit
     row.day_remaining, row.day_limit = reading.day_remaining, reading.day_limit
     session.add(row)
+
+
+def save_budget(db: Database, connection_id: uuid.UUID, connector: Any) -> None:
+    """After a sync: keep what the provider last said of the budget. Never fails the sync it
+    follows (a store that cannot take it now gets the next run's reading)."""
+    reading = connector_budget(connector)
+    if reading is None:
+        return
+    try:
+        with db.session(write=True) as s:
+            record_budget(s, connection_id, reading)
+    except SQLAlchemyError as exc:
+        log.warning("API budget of connection %s not recorded: %s", connection_id, type(exc).__name__)
