@@ -28,6 +28,9 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.extensions["revhub.webhook_endpoints"] = EndpointDirectory(
         app.extensions["revhub.db"], app.extensions["revhub.vault"])
     csrf.init_app(app)
+    from revhub.console import formatting
+
+    formatting.install(app)
     from revhub.console import auth, security
 
     security.install(app)  # security headers and session-cookie flags on every response
@@ -37,7 +40,9 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
+    from revhub.console.po_desk import po_desk
     from revhub.console.queues import register_queue_pages
+    from revhub.console.records import records
     from revhub.openapi import openapi_api
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
@@ -46,6 +51,8 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(overview)
     app.register_blueprint(admin)
     app.register_blueprint(ledger_page)
+    app.register_blueprint(records)
+    app.register_blueprint(po_desk)
     register_queue_pages(app)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)

@@ -14,7 +14,16 @@ from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
 from revhub.orders.validation import FieldError, PurchaseOrderDraft, target_errors
-from revhub.store import Connection, Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval, utcnow
+from revhub.store import (
+    AuditEntry,
+    Connection,
+    Customer,
+    Invoice,
+    Product,
+    PurchaseOrder,
+    PurchaseOrderApproval,
+    utcnow,
+)
 from revhub.store.commerce import PAYMENT_TERM_DAYS
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import SyncContext, revhub_context
@@ -58,6 +67,31 @@ class DuplicatePurchaseOrder(Exception):
 
 class TransitionError(ValueError):
     """A status change the PO workflow does not allow."""
+
+
+class SelfApprovalError(TransitionError):
+    """The approver is the person (or integration) who submitted the PO."""
+
+
+def submitted_by(session: Session, po: PurchaseOrder) -> str | None:
+    """Who submitted ``po``: the actor of its first audit entry (its creation)."""
+    return session.scalar(select(AuditEntry.actor).where(
+        AuditEntry.entity == "purchase_order", AuditEntry.record_id == po.id, AuditEntry.action == "create")
+        .order_by(AuditEntry.id).limit(1))
+
+
+# Prefixes that name a person: a console user, an API token's user, a free-text API approver.
+_PERSON_PREFIXES = ("console", "user", "api")
+
+
+def same_party(a: str | None, b: str | None) -> bool:
+    """True when two actors name one party: "console:Dana", "user:dana" and "dana" are one person;
+    "integration:dana" (an integration token) and "sync:xero" are parties of their own."""
+    def key(actor: str) -> tuple[str, str]:
+        kind, _, name = actor.strip().rpartition(":")
+        kind = kind.casefold()
+        return ("person" if kind in ("", *_PERSON_PREFIXES) else kind, name.strip().casefold())
+    return bool(a and b) and key(a) == key(b)
 
 
 def context(session: Session, actor: str) -> SyncContext:
@@ -171,6 +205,10 @@ def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | N
     """Approve ``po`` and raise its invoice."""
     if po.status != "received":
         raise TransitionError(f"only a received purchase order can be approved; this one is {po.status}")
+    submitter = submitted_by(session, po)
+    if same_party(approver, submitter):
+        raise SelfApprovalError(f"PO {po.internal_number} was submitted by {submitter}; "
+                                "someone else must approve it")
     session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=approver, decision="approved", note=note))
     transition(session, po, "approved", actor=approver)
     invoice = invoice_for(session, po, actor=approver)

@@ -14,6 +14,7 @@ from revhub.store.bookkeeping import (
     SyncException,
     SyncRun,
 )
+from revhub.store.budgets import ApiBudget
 from revhub.store.commerce import (
     Contact,
     Customer,
@@ -35,7 +36,7 @@ from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
 
 __all__ = [
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
-    "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
+    "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
     "PaymentAllocation", "Payout", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "Refund", "Subscription", "SyncCursor",

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import select
 
 from revhub.connections import Vault, update_credentials
+from revhub.connectors.budget import save_budget
 from revhub.connectors.registry import PROVIDER_ENTITIES, build_connector
 from revhub.store import Connection, Database
 from revhub.sync.entities import SYNC_ORDER
@@ -54,7 +55,10 @@ def sync_one(db: Database, vault: Vault, connection: str, entity: str, *, full: 
                 update_credentials(s, vault, connection, changes)
 
         connector = build_connector(row, vault, save)
-        return run_sync(db, connector, connection, entity, full=full, on_page=on_page)
+        try:
+            return run_sync(db, connector, connection, entity, full=full, on_page=on_page)
+        finally:  # what the provider said of the API budget, for the console's overview
+            save_budget(db, row.id, connector)
 
 
 def sync_all(db: Database, vault: Vault, pairs: Iterable[tuple[str, str]], *, full: bool = False,

@@ -15,6 +15,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
+from revhub.connectors.budget import BudgetReading
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
 from revhub.connectors.salesforce.settings import API_VERSION
@@ -91,6 +92,7 @@ class SalesforceAPI:
             self.session.trust_env = False
         self.limiter = limiter or limiter_for("salesforce", self.instance_url, DEFAULT_LIMITS)
         self.calls = 0
+        self.budget: BudgetReading | None = None
         self._sf: Salesforce | None = None
 
     @property
@@ -150,6 +152,8 @@ class SalesforceAPI:
 
     def _check_allocation(self, entity: str | None) -> None:
         usage = (self._sf.api_usage if self._sf else {}).get("api-usage")
+        if usage and usage.total:  # kept for the console: the org's day as Salesforce counts it
+            self.budget = BudgetReading(day_remaining=max(0, usage.total - usage.used), day_limit=usage.total)
         if usage and usage.total and usage.used >= usage.total * (1 - ALLOCATION_RESERVE):
             raise FatalError(f"daily API allocation nearly used ({usage.used}/{usage.total}); stopping",
                              provider="salesforce", entity=entity)

@@ -19,6 +19,7 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException
 
+from revhub.connectors.budget import XERO_PER_DAY, XERO_PER_MINUTE, BudgetReading, header_int
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
 from revhub.connectors.xero.exact_json import ExactJsonPool
@@ -117,7 +118,8 @@ class XeroAuth:
         changes = {"access_token": body["access_token"],
                    "expires_at": time.time() + int(body.get("expires_in", 1800))}
         if body.get("refresh_token"):
-            changes["refresh_token"] = body["refresh_token"]
+            # Xero refresh tokens live 60 days from issue: the console shows when this one ends.
+            changes.update(refresh_token=body["refresh_token"], refresh_token_issued_at=time.time())
         self.credentials.update(changes)
         self.save(changes)  # a rotated refresh token is only good if it is kept
 
@@ -152,6 +154,7 @@ class XeroAPI:
         self.limiter = limiter or limiter_for("xero", tenant_id, DEFAULT_LIMITS)
         self.retry = retry
         self.calls = 0
+        self.budget: BudgetReading | None = None
 
     def call(self, method: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
         """Call ``AccountingApi.<method>`` and return the parsed JSON body.
@@ -181,6 +184,11 @@ class XeroAPI:
         return call(attempt, self.retry, self.limiter)
 
     def _pace(self, headers: Any) -> None:
+        # Kept for the console: the tenant's minute and day allowance as Xero counts them.
+        self.budget = BudgetReading(minute_remaining=header_int(headers, "X-MinLimit-Remaining"),
+                                    minute_limit=XERO_PER_MINUTE,
+                                    day_remaining=header_int(headers, "X-DayLimit-Remaining"),
+                                    day_limit=XERO_PER_DAY)
         remaining = headers.get("X-MinLimit-Remaining")
         if remaining is not None and int(remaining) <= 0:
             self.limiter.pause(float(headers.get("Retry-After") or 60))
