@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Protocol
 
+from revhub.money import exponent, to_decimal
 from revhub.recon.references import (
     MIN_TYPO_LENGTH,
     Span,
@@ -69,6 +70,9 @@ class Receipt:
     linked_invoice_ids: tuple[str, ...] = ()
     kind: str = "payment"  # payment | refund
     fee_minor: int = 0
+    # What the processor turned it into in another currency (a USD charge settled in EUR):
+    # against an invoice in that currency, the realised rate beats the day's rate.
+    settled: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +326,7 @@ def _spread(books: _Books, receipt: Receipt, ids: list[str], rates: Rates, rule:
         if inv.currency != receipt.currency and inv_rate is None:
             return None
         rate = inv_rate or rate
-        available = _convert(left, inv_rate)
+        available = _convert(left, inv_rate, receipt.currency, inv.currency)
         due = max(books.due[i], 0)
         if inv_rate is not None and abs(available - due) <= due * FX_TOLERANCE:
             available = due  # the difference is the bank's rate against the books': a realised FX result
@@ -330,7 +334,7 @@ def _spread(books: _Books, receipt: Receipt, ids: list[str], rates: Rates, rule:
         if amount <= 0:
             continue
         allocations.append(Allocation(i, amount))
-        left = 0 if amount == available else left - _convert_back(amount, inv_rate)
+        left = 0 if amount == available else left - _convert_back(amount, inv_rate, receipt.currency, inv.currency)
     return Match(receipt.id, rule, tuple(allocations), unapplied_minor=max(left, 0), rate=rate,
                  evidence=evidence | ({"rate": str(rate)} if rate is not None else {}))
 
@@ -356,27 +360,34 @@ def _dated(inv: OpenInvoice, receipt: Receipt) -> bool:
 
 
 def _rate(receipt: Receipt, inv: OpenInvoice, rates: Rates) -> Decimal | None:
-    return None if inv.currency == receipt.currency else rates(receipt.currency, inv.currency, receipt.received_on)
+    """Units of the invoice's currency per unit of the receipt's, or None when they agree."""
+    if inv.currency == receipt.currency:
+        return None
+    if receipt.settled and receipt.settled[0] == inv.currency and receipt.amount_minor:
+        return to_decimal(receipt.settled[1], inv.currency) / to_decimal(receipt.amount_minor, receipt.currency)
+    return rates(receipt.currency, inv.currency, receipt.received_on)
 
 
-def _convert(amount: int, rate: Decimal | None) -> int:
+def _convert(amount: int, rate: Decimal | None, source: str, target: str) -> int:
     if rate is None:
         return amount
-    return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    scale = Decimal(10) ** (exponent(target) - exponent(source))
+    return int((Decimal(amount) * rate * scale).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def _convert_back(amount: int, rate: Decimal | None) -> int:
+def _convert_back(amount: int, rate: Decimal | None, source: str, target: str) -> int:
     if rate is None:
         return amount
-    return int((Decimal(amount) / rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    scale = Decimal(10) ** (exponent(target) - exponent(source))
+    return int((Decimal(amount) / rate / scale).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
 def _in_currency(receipt: Receipt, inv: OpenInvoice, rates: Rates) -> int:
     """The receipt's amount in the invoice's currency (-1 when no rate is known: matches nothing)."""
     if inv.currency == receipt.currency:
         return abs(receipt.amount_minor)
-    rate = rates(receipt.currency, inv.currency, receipt.received_on)
-    return -1 if rate is None else _convert(abs(receipt.amount_minor), rate)
+    rate = _rate(receipt, inv, rates)
+    return -1 if rate is None else _convert(abs(receipt.amount_minor), rate, receipt.currency, inv.currency)
 
 
 def _ranked(books: _Books, receipt: Receipt, groups: list[list[str]], why: str) -> tuple[Candidate, ...]:

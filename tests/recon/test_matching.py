@@ -172,3 +172,10 @@ def test_the_same_data_in_any_order_gives_the_same_matches():
         rng.shuffle(shuffled_books)
         rng.shuffle(shuffled_receipts)
         assert match(shuffled_books, shuffled_receipts) == first
+
+
+def test_the_rate_the_processor_realised_converts_between_currencies_of_different_exponents():
+    books = [invoice("i1", "INV-0042", 1_500_000, currency="JPY")]  # ¥1,500,000
+    m = only_match(books, [paid(912_000, "INV-0042", settled=("JPY", 1_500_000))])  # €9,120.00
+    assert m.allocations == (Allocation("i1", 1_500_000),)
+    assert m.rate == Decimal("1500000") / Decimal("9120.00")
