@@ -9,6 +9,7 @@ import click
 
 from revhub.cli_admin import conflicts, exceptions, outbox, purchase_orders, webhooks
 from revhub.cli_ledger import ledger
+from revhub.cli_reports import recon, report
 from revhub.cli_support import config_of, store_of
 
 
@@ -310,5 +311,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
         workers.stop()
 
 
-for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger):
+for _group in (webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, report, recon):
     main.add_command(_group)

@@ -26,7 +26,7 @@ from revhub.sync.context import REVHUB, revhub_context
 
 EXCEPTION_KIND = "unmatched_receipt"
 # Invoices that can be paid or refunded against; drafts are not yet owed, voids never will be.
-PAYABLE = ("open", "paid", "partially_paid", "overdue")
+PAYABLE = ("open", "paid", "uncollectible")
 
 
 class ReconError(Exception):
