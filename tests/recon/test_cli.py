@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from revhub.cli import main
-from tests.recon.test_service import bank_receipt, books, xero_invoice  # noqa: F401  (fixture)
+from tests.recon.conftest import bank_receipt
 from tests.sync.changes import apply
 
 pytestmark = pytest.mark.store
