@@ -31,12 +31,12 @@ from revhub.store.commerce import (
 )
 from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
-from revhub.store.recon import ReconMatch
+from revhub.store.recon import Policy, ReconMatch
 
 __all__ = [
     "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
-    "PaymentAllocation", "Payout", "Product", "PurchaseOrder", "PurchaseOrderApproval",
+    "PaymentAllocation", "Payout", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "ReconMatch", "Refund", "Subscription", "SyncCursor",
     "SyncException", "SyncRun", "make_engine", "utcnow",
 ]

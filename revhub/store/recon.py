@@ -34,3 +34,14 @@ class ReconMatch(Base):
     reversed_by: Mapped[str | None] = mapped_column(String(128))
     reversed_at: Mapped[datetime | None] = mapped_column()
     exception_id: Mapped[int | None] = mapped_column(ForeignKey("exceptions.id"))
+
+
+class Policy(Base):
+    """A setting an admin owns (the three-way match tolerances, say), kept with who set it."""
+
+    __tablename__ = "policies"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column()
+    updated_by: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

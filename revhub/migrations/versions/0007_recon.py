@@ -1,4 +1,4 @@
-"""reconciliation matches with their rule and evidence
+"""reconciliation matches with their rule and evidence; admin policies
 
 Revision ID: 0007_recon
 Revises: 0006_settled
@@ -37,9 +37,18 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_recon_matches_receipt_id'), 'recon_matches', ['receipt_id'])
     op.create_index(op.f('ix_recon_matches_status'), 'recon_matches', ['status'])
+    op.create_table(
+        'policies',
+        sa.Column('name', sa.String(length=64), nullable=False),
+        sa.Column('value', sa.JSON(), nullable=False),
+        sa.Column('updated_by', sa.String(length=128), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_policies')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('policies')
     op.drop_index(op.f('ix_recon_matches_status'), table_name='recon_matches')
     op.drop_index(op.f('ix_recon_matches_receipt_id'), table_name='recon_matches')
     op.drop_table('recon_matches')
