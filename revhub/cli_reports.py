@@ -229,3 +229,71 @@ def recon_reverse(ctx: click.Context, match_id: int, actor: str) -> None:
     except ReconError as exc:
         raise click.BadParameter(str(exc), param_hint="MATCH_ID") from None
     click.echo(f"match {match_id} reversed")
+
+
+@recon.command("check-invoices")
+@click.pass_context
+def recon_check_invoices(ctx: click.Context) -> None:
+    """Three-way match and duplicate guard over every existing invoice; findings go to the exception queue."""
+    from revhub.recon.invoice_checks import scan
+
+    _, database, _ = store_of(ctx)
+    with database.session(write=True) as s:
+        flagged = scan(s)
+    click.echo(f"{flagged} invoice(s) with findings (see `revhub exceptions list`)")
+
+
+@recon.command("policy")
+@click.option("--price-pct", type=click.FloatRange(0, 100), help="Unit price allowed above the PO's, in percent.")
+@click.option("--quantity", type=click.IntRange(0), help="Licences allowed above the PO's.")
+@click.option("--amount-minor", type=click.IntRange(0), help="Total allowed above the PO's remaining value.")
+@click.option("--block", "blocking", multiple=True, help="A finding that stops the invoice (repeat; replaces the list).")
+@click.option("--actor", default="cli", show_default=True, help="Who sets it (kept with the policy).")
+@click.pass_context
+def recon_policy(ctx: click.Context, price_pct, quantity, amount_minor, blocking, actor: str) -> None:
+    """Show the three-way match tolerances, or change them."""
+    from decimal import Decimal
+
+    from revhub.recon.invoice_checks import set_tolerances, tolerances
+    from revhub.recon.three_way import FINDINGS, Tolerances
+
+    unknown = sorted(set(blocking) - set(FINDINGS))
+    if unknown:
+        raise click.BadParameter(f"unknown finding {', '.join(unknown)}; known: {', '.join(FINDINGS)}",
+                                 param_hint="--block")
+    _, database, _ = store_of(ctx)
+    with database.session(write=True) as s:
+        now = tolerances(s)
+        if any(v is not None for v in (price_pct, quantity, amount_minor)) or blocking:
+            now = Tolerances(Decimal(str(price_pct)) if price_pct is not None else now.price_pct,
+                             quantity if quantity is not None else now.quantity,
+                             amount_minor if amount_minor is not None else now.amount_minor,
+                             frozenset(blocking) if blocking else now.blocking)
+            set_tolerances(s, now, actor=f"cli:{actor}")
+    click.echo(json.dumps(now.as_json(), indent=2))
+
+
+@report.command("po-ledger")
+@_FORMAT
+@click.pass_context
+def report_po_ledger(ctx: click.Context, fmt: str) -> None:
+    """Per PO: ordered, invoiced, paid, remaining and expiry."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from revhub.recon.invoice_checks import ledger_of
+    from revhub.store import PurchaseOrder
+
+    _, database, _ = store_of(ctx)
+    with database.session() as s:
+        rows = []
+        for po in s.scalars(select(PurchaseOrder).options(selectinload(PurchaseOrder.lines))
+                            .where(PurchaseOrder.deleted_at.is_(None)).order_by(PurchaseOrder.internal_number)):
+            led = ledger_of(s, po)
+            rows.append({"po": po.internal_number, "po_number": po.po_number, "status": po.status,
+                         "currency": po.currency, "ordered": _money(led.ordered_minor, po.currency),
+                         "invoiced": _money(led.invoiced_minor, po.currency),
+                         "paid": _money(led.paid_minor, po.currency),
+                         "remaining": _money(led.remaining_minor, po.currency),
+                         "expires": led.expires.isoformat() if led.expires else ""})
+    _emit(rows, fmt)

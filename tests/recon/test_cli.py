@@ -45,3 +45,12 @@ def test_reversing_an_unknown_match_is_refused_naming_it(revhub, books):
     result = revhub("recon", "reverse", "999", "--actor", "dana")
     assert result.exit_code == 2
     assert "no match with id 999" in result.output
+
+
+def test_the_policy_is_shown_and_changed_from_the_cli_and_an_unknown_finding_refused(revhub, books):
+    changed = revhub("recon", "policy", "--price-pct", "2.5", "--block", "duplicate", "--actor", "dana")
+    assert changed.exit_code == 0, changed.output
+    assert json.loads(changed.output)["blocking"] == ["duplicate"]
+    assert json.loads(revhub("recon", "policy").output)["price_pct"] == "2.5"
+    refused = revhub("recon", "policy", "--block", "late")
+    assert refused.exit_code == 2 and "unknown finding late" in refused.output
