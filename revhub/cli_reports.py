@@ -247,7 +247,8 @@ def recon_check_invoices(ctx: click.Context) -> None:
 @click.option("--price-pct", type=click.FloatRange(0, 100), help="Unit price allowed above the PO's, in percent.")
 @click.option("--quantity", type=click.IntRange(0), help="Licences allowed above the PO's.")
 @click.option("--amount-minor", type=click.IntRange(0), help="Total allowed above the PO's remaining value.")
-@click.option("--block", "blocking", multiple=True, help="A finding that stops the invoice (repeat; replaces the list).")
+@click.option("--block", "blocking", multiple=True,
+              help="A finding that stops the invoice (repeatable; replaces the list).")
 @click.option("--actor", default="cli", show_default=True, help="Who sets it (kept with the policy).")
 @click.pass_context
 def recon_policy(ctx: click.Context, price_pct, quantity, amount_minor, blocking, actor: str) -> None:
