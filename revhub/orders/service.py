@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
 from revhub.orders.validation import FieldError, PurchaseOrderDraft, target_errors
+from revhub.recon import invoice_checks
 from revhub.store import (
     AuditEntry,
     Connection,
@@ -268,6 +269,10 @@ def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date 
         "total_minor": sums.total_minor, "amount_paid_minor": 0, "amount_due_minor": sums.total_minor,
         "status": "open", "amounts_include_tax": po.amounts_include_tax, "lines": lines,
     }
+    try:  # the three-way match and the duplicate guard, before anything is written
+        invoice_checks.guard(session, po, record, actor)
+    except invoice_checks.InvoiceBlocked as exc:
+        raise TransitionError(f"PO {po.internal_number} cannot be invoiced: {exc}") from exc
     apply_changes(session, context(session, actor), [
         Change("invoice", _invoice_key(po, record["number"]), _version(), record)])
     return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id,
