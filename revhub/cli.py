@@ -184,7 +184,9 @@ def connections_list(ctx: click.Context) -> None:
 @click.option("--full", is_flag=True, help="Ignore the cursor and re-read everything.")
 @click.pass_context
 def sync(ctx: click.Context, connection: str | None, entity: str | None, full: bool) -> None:
-    """Run syncs now, with progress on a terminal and a summary at the end."""
+    """Run syncs now, with progress on a terminal and a summary at the end.
+
+    Exits 1 if a sync failed, 3 if one was skipped because another process is running it."""
     import sys
 
     from revhub.sync.jobs import plan, sync_all
@@ -215,8 +217,12 @@ def sync(ctx: click.Context, connection: str | None, entity: str | None, full: b
                    f"{r.api_calls:6} {r.duration_s:6.1f}")
         if r.note:
             click.echo(f"  note: {r.note}")
+    for skipped in results.skipped:
+        click.echo(f"{skipped}", err=True)
     if any(r.status != "succeeded" for r in results):
         ctx.exit(1)
+    if results.skipped:
+        ctx.exit(3)
 
 
 def _fault_rules(specs: tuple[str, ...]):

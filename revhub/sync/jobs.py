@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -11,14 +13,40 @@ from revhub.connections import Vault, update_credentials
 from revhub.connectors.registry import PROVIDER_ENTITIES, build_connector
 from revhub.store import Connection, Database
 from revhub.sync.entities import SYNC_ORDER
-from revhub.sync.lease import lease
+from revhub.sync.lease import job_name, lease
+from revhub.sync.reaping import reap_runs
 from revhub.sync.runner import RunSummary, run_sync
 
 log = logging.getLogger(__name__)
 
 
 def job_id(connection: str, entity: str) -> str:
-    return f"sync:{connection}:{entity}"
+    """The scheduler's job id, which is also the job's lease name."""
+    return job_name(connection, entity)
+
+
+@dataclass
+class Skipped:
+    """A sync not run because another process holds its lease."""
+
+    connection: str
+    entity: str
+    holder: str | None
+    until: datetime | None
+    status: str = "skipped"
+
+    def __str__(self) -> str:
+        until = f" until {self.until:%Y-%m-%d %H:%M:%S}Z" if self.until else ""
+        return f"{self.connection}/{self.entity} skipped: running in {self.holder or 'another process'} " \
+               f"(lease held{until})"
+
+
+class SyncReport(list):
+    """The summaries of the syncs that ran, and in ``skipped`` those another process held."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped: list[Skipped] = []
 
 
 def plan(db: Database, connection: str | None = None, entity: str | None = None) -> list[tuple[str, str]]:
@@ -40,12 +68,15 @@ def plan(db: Database, connection: str | None = None, entity: str | None = None)
 
 
 def sync_one(db: Database, vault: Vault, connection: str, entity: str, *, full: bool = False,
-             on_page: Callable[[RunSummary], None] | None = None) -> RunSummary | None:
-    """Run one sync under its lease; None if another process holds it."""
+             on_page: Callable[[RunSummary], None] | None = None) -> RunSummary | Skipped:
+    """Run one sync under its lease; :class:`Skipped` (logged) if another process holds it."""
     with lease(db, job_id(connection, entity)) as held:
         if not held:
-            log.info("sync %s/%s is running elsewhere; skipped", connection, entity)
-            return None
+            skipped = Skipped(connection, entity, held.other, held.other_until)
+            log.warning("sync %s", skipped)
+            return skipped
+        # Runs of this job still marked running belong to holders that lost the lease: say so.
+        reap_runs(db)
         with db.session() as s:
             row = s.scalar(select(Connection).where(Connection.name == connection))
 
@@ -54,14 +85,17 @@ def sync_one(db: Database, vault: Vault, connection: str, entity: str, *, full: 
                 update_credentials(s, vault, connection, changes)
 
         connector = build_connector(row, vault, save)
-        return run_sync(db, connector, connection, entity, full=full, on_page=on_page)
+        return run_sync(db, connector, connection, entity, full=full, on_page=on_page, lease=held)
 
 
 def sync_all(db: Database, vault: Vault, pairs: Iterable[tuple[str, str]], *, full: bool = False,
-             on_page: Callable[[RunSummary], None] | None = None) -> list[RunSummary]:
-    results = []
+             on_page: Callable[[RunSummary], None] | None = None) -> SyncReport:
+    """Run each pair in turn; the report lists the runs, and in ``skipped`` those held elsewhere."""
+    report = SyncReport()
     for connection, entity in pairs:
-        summary = sync_one(db, vault, connection, entity, full=full, on_page=on_page)
-        if summary is not None:
-            results.append(summary)
-    return results
+        outcome = sync_one(db, vault, connection, entity, full=full, on_page=on_page)
+        if isinstance(outcome, Skipped):
+            report.skipped.append(outcome)
+        else:
+            report.append(outcome)
+    return report

@@ -1,15 +1,13 @@
 """Draining the inbox: claim a batch (SKIP LOCKED on PostgreSQL), apply each event through
 ``sync.apply`` and mark it in the same transaction, so each event is applied exactly once.
 
-A worker that dies leaves its events claimed until their lock expires; another worker then
-takes them. Failures are retried with backoff and parked after ``MAX_ATTEMPTS``.
+A worker that dies leaves its events claimed: taken back at the next claim if it was a
+process on this host, else once their lock expires. Failures are retried with backoff and parked after ``MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +21,8 @@ from revhub.connectors.registry import build_connector
 from revhub.store import Connection, Database, InboxEvent, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
+from revhub.sync.liveness import process_name
+from revhub.sync.reaping import reap_claims
 from revhub.webhooks.handlers import UnknownEvent, changes_for
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ class DrainResult:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    # <host>:<pid>:<thread>: a claim of a process on this host that no longer exists is taken
+    # back at once (revhub.sync.reaping), not after CLAIM_SECONDS.
+    return f"{process_name()}:{threading.get_ident()}"
 
 
 def claim(db: Database, worker: str, limit: int = 100, now: datetime | None = None) -> list[Claimed]:
@@ -66,6 +68,7 @@ def claim(db: Database, worker: str, limit: int = 100, now: datetime | None = No
                     attempts=t.c.attempts + 1)
             .returning(t.c.id, t.c.provider, t.c.connection_id, t.c.event_id, t.c.body, t.c.attempts))
     with db.session(write=True) as s:
+        reap_claims(s, t, worker, "error")
         rows = s.execute(stmt).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
