@@ -70,13 +70,14 @@ def plan(db: Database, connection: str | None = None, entity: str | None = None)
 def sync_one(db: Database, vault: Vault, connection: str, entity: str, *, full: bool = False,
              on_page: Callable[[RunSummary], None] | None = None) -> RunSummary | Skipped:
     """Run one sync under its lease; :class:`Skipped` (logged) if another process holds it."""
+    # Runs left running by a process that died or lost its lease are recorded so, with why,
+    # before the lease they held is taken over.
+    reap_runs(db)
     with lease(db, job_id(connection, entity)) as held:
         if not held:
             skipped = Skipped(connection, entity, held.other, held.other_until)
             log.warning("sync %s", skipped)
             return skipped
-        # Runs of this job still marked running belong to holders that lost the lease: say so.
-        reap_runs(db)
         with db.session() as s:
             row = s.scalar(select(Connection).where(Connection.name == connection))
 
