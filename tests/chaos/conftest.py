@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import func, select, text
 
+from revhub.connections import Vault
 from revhub.connectors.registry import build_connector
 from revhub.sandbox.faults import FaultRule
 from revhub.store import Connection, Database, Link, SyncRun
@@ -126,13 +127,13 @@ def store_state(db: Database) -> Counter:
     return state
 
 
-def provider_ids(db: Database, vault) -> dict[tuple[str, str], set[str]]:
+def provider_ids(db: Database, credentials: Vault) -> dict[tuple[str, str], set[str]]:
     """Every record each provider holds, read through its SDK as the hub's connectors call it."""
     with db.session() as s:
         connections = {c.name: c for c in s.scalars(select(Connection))}
     found = {}
     for connection, entity in plan(db):
-        connector = build_connector(connections[connection], vault)
+        connector = build_connector(connections[connection], credentials)
         found[(connection, entity)] = {c.external_id for page in connector.pull(entity, None, full=True)
                                        for c in page.changes}
     return found
@@ -154,13 +155,13 @@ class Verdict:
     detail: list[str]
 
 
-def compare(db: Database, vault, reference: Counter) -> Verdict:
+def compare(db: Database, credentials: Vault, reference: Counter) -> Verdict:
     """Lost: a provider record the store does not link, or fewer records than the reference.
     Doubled: an id linked twice, or more records than the reference."""
     detail: list[str] = []
     lost = doubled = 0
     links = linked_ids(db)
-    for key, ids in provider_ids(db, vault).items():
+    for key, ids in provider_ids(db, credentials).items():
         have = Counter(links.get(key, []))
         missing = ids - set(have)
         twice = [i for i, n in have.items() if n > 1]
