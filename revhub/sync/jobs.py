@@ -16,6 +16,7 @@ from revhub.sync.entities import SYNC_ORDER
 from revhub.sync.lease import job_name, lease
 from revhub.sync.reaping import reap_runs
 from revhub.sync.runner import RunSummary, run_sync
+from revhub.sync.store_retry import DROPPED, reconnecting
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,10 @@ class SyncReport(list):
 
 def plan(db: Database, connection: str | None = None, entity: str | None = None) -> list[tuple[str, str]]:
     """(connection, entity) pairs to sync, parents before children; unknown names are errors."""
+    return reconnecting(lambda: _plan(db, connection, entity), "planning syncs")
+
+
+def _plan(db: Database, connection: str | None, entity: str | None) -> list[tuple[str, str]]:
     with db.session() as s:
         rows = s.scalars(select(Connection).where(Connection.enabled.is_(True)).order_by(Connection.name)).all()
         if connection is not None and connection not in {c.name for c in rows}:
@@ -72,21 +77,28 @@ def sync_one(db: Database, vault: Vault, connection: str, entity: str, *, full: 
     """Run one sync under its lease; :class:`Skipped` (logged) if another process holds it."""
     # Runs left running by a process that died or lost its lease are recorded so, with why,
     # before the lease they held is taken over.
-    reap_runs(db)
+    reconnecting(lambda: reap_runs(db), "reaping sync runs")
     with lease(db, job_id(connection, entity)) as held:
         if not held:
             skipped = Skipped(connection, entity, held.other, held.other_until)
             log.warning("sync %s", skipped)
             return skipped
-        with db.session() as s:
-            row = s.scalar(select(Connection).where(Connection.name == connection))
+        row = reconnecting(lambda: _connection(db, connection), f"sync {connection}/{entity}")
 
-        def save(changes: dict) -> None:
-            with db.session(write=True) as s:
-                update_credentials(s, vault, connection, changes)
+        def save(changes: dict) -> None:  # a rotated refresh token must not be lost to a dropped connection
+            def store() -> None:
+                with db.session(write=True) as s:
+                    update_credentials(s, vault, connection, changes)
+
+            reconnecting(store, f"saving {connection}'s rotated credentials")
 
         connector = build_connector(row, vault, save)
         return run_sync(db, connector, connection, entity, full=full, on_page=on_page, lease=held)
+
+
+def _connection(db: Database, name: str) -> Connection:
+    with db.session() as s:
+        return s.scalar(select(Connection).where(Connection.name == name))
 
 
 def sync_all(db: Database, vault: Vault, pairs: Iterable[tuple[str, str]], *, full: bool = False,
@@ -94,7 +106,12 @@ def sync_all(db: Database, vault: Vault, pairs: Iterable[tuple[str, str]], *, fu
     """Run each pair in turn; the report lists the runs, and in ``skipped`` those held elsewhere."""
     report = SyncReport()
     for connection, entity in pairs:
-        outcome = sync_one(db, vault, connection, entity, full=full, on_page=on_page)
+        try:
+            outcome = sync_one(db, vault, connection, entity, full=full, on_page=on_page)
+        except DROPPED as exc:  # the store failed on every try: this job fails, the others still run
+            log.error("sync %s/%s failed: the store failed: %s", connection, entity, exc)
+            outcome = RunSummary(0, connection, entity, "full" if full else "incremental", "failed",
+                                 note=f"not run: the store failed: {getattr(exc, 'orig', None) or exc}"[:2000])
         if isinstance(outcome, Skipped):
             report.skipped.append(outcome)
         else:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from revhub.store import Database, JobLease, utcnow
 from revhub.sync.liveness import holder_is_gone, process_name
+from revhub.sync.store_retry import reconnecting
 
 log = logging.getLogger(__name__)
 HOLDER = process_name()
@@ -178,7 +179,7 @@ class Heartbeat:
 def lease(db: Database, name: str, holder: str = HOLDER, ttl: timedelta = DEFAULT_TTL) -> Iterator[Lease]:
     """Yield a :class:`Lease` that is truthy if this process holds ``name`` for the block,
     renewed by a heartbeat while the block runs and released after it."""
-    held = take(db, name, holder, ttl)
+    held = reconnecting(lambda: take(db, name, holder, ttl), f"taking lease {name}")
     if not held:
         yield held
         return

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from revhub.connectors.base import Connector, Page
 from revhub.connectors.errors import ConnectorError
@@ -20,6 +19,7 @@ from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
 from revhub.sync.lease import Lease, LeaseLost
 from revhub.sync.parking import take_ready
+from revhub.sync.store_retry import DROPPED, reconnecting
 
 log = logging.getLogger(__name__)
 
@@ -78,23 +78,24 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
             s.flush()
         created[:] = [ctx, RunSummary(run.id, connection_name, entity, run.mode, "running")]
 
-    _reconnecting(start, f"sync {connection_name}/{entity}")
+    reconnecting(start, f"sync {connection_name}/{entity}")
     ctx, summary = created
-    cursor = None if full else load_cursor(db, ctx.connection_id, entity)
+    cursor = None if full else reconnecting(lambda: load_cursor(db, ctx.connection_id, entity),
+                                             f"sync {connection_name}/{entity}")
     started = time.monotonic()
     notes: list[str] = []
     pending: list[Page] = []
 
     def commit_pending() -> None:
         if pending:
-            _reconnecting(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
+            reconnecting(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
                           f"sync {connection_name}/{entity}")
             pending.clear()
             if on_page:
                 on_page(summary)
 
     try:
-        _reconnecting(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
+        reconnecting(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
         for page in connector.pull(entity, cursor, full=full):
             pending.append(page)
             if sum(len(p.changes) for p in pending) >= GROUP_RECORDS:
@@ -106,7 +107,7 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
         notes.append(f"stopped: {exc}")
         log.warning("sync %s/%s stopped: %s", connection_name, entity, exc)
         _stop_safely(commit_pending, summary, notes)  # what arrived before the failure is whole, with its cursor
-    except (LeaseLost, OperationalError, InterfaceError) as exc:
+    except (LeaseLost, *DROPPED) as exc:
         _stopped(exc, summary, notes)
     except Exception as exc:  # recorded on the run, then re-raised for the caller to see
         summary.status = "failed"
@@ -119,7 +120,7 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
 
 def _stopped(exc: Exception, summary: RunSummary, notes: list[str]) -> None:
     """A run that lost its lease (another process runs the job now: not one more write from
-    here) is ``abandoned``; one whose store failed twice in a row is ``failed``."""
+    here) is ``abandoned``; one whose store failed on every try is ``failed``."""
     if isinstance(exc, LeaseLost):
         summary.status = "abandoned"
         notes.append(f"stopped: {exc}")
@@ -132,21 +133,8 @@ def _stopped(exc: Exception, summary: RunSummary, notes: list[str]) -> None:
 def _stop_safely(step: Callable[[], None], summary: RunSummary, notes: list[str]) -> None:
     try:
         step()
-    except (LeaseLost, OperationalError, InterfaceError) as exc:
+    except (LeaseLost, *DROPPED) as exc:
         _stopped(exc, summary, notes)
-
-
-def _reconnecting(step: Callable[[], None], what: str) -> None:
-    """Run a transaction, and once more if the store dropped the connection under it (a
-    terminated backend, a pooler restart): the transaction rolled back whole, and the pool
-    hands out a fresh connection. Applying is idempotent, so a commit that went through
-    before the connection dropped is applied again harmlessly."""
-    try:
-        step()
-    except (OperationalError, InterfaceError) as exc:
-        log.warning("%s: the store connection failed (%s); trying the transaction once more", what,
-                    exc.orig or exc)
-        step()
 
 
 def _apply_parked(db: Database, ctx, entity: str, summary: RunSummary, notes: list[str],
@@ -205,7 +193,7 @@ def _finish(db: Database, summary: RunSummary, started: float, notes: list[str])
                 run.errors = (run.errors or 0) + 1
 
     try:
-        _reconnecting(record, f"sync {summary.connection}/{summary.entity}")
-    except (OperationalError, InterfaceError) as exc:  # the run row is reaped once the lease is gone
+        reconnecting(record, f"sync {summary.connection}/{summary.entity}")
+    except DROPPED as exc:  # the run row is reaped once the lease is gone
         log.error("sync %s/%s: run %d could not be recorded as %s: %s", summary.connection, summary.entity,
                   summary.run_id, summary.status, exc)

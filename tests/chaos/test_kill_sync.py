@@ -74,7 +74,7 @@ def test_a_sync_killed_at_each_step_is_taken_over_at_once_and_ends_complete(db, 
 
 def test_a_sync_running_elsewhere_makes_the_cli_exit_3_naming_the_holder(db, vault, sandboxes, revhub):
     running = sandboxes("stripe", companies=COMPANIES)
-    rule = fault(running, "stripe", kind="slow", delay=3.0, count=1, path="^/v1/customers")
+    rule = fault(running, "stripe", kind="slow", delay=5.0, count=1, path="^/v1/customers")
     first = revhub.spawn("sync", "--connection", "stripe", "--entity", "customer")
     deadline = time.monotonic() + 30
     while not fired(rule):
