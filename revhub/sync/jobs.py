@@ -13,7 +13,7 @@ from revhub.connections import Vault, update_credentials
 from revhub.connectors.registry import PROVIDER_ENTITIES, build_connector
 from revhub.store import Connection, Database
 from revhub.sync.entities import SYNC_ORDER
-from revhub.sync.lease import job_name, lease
+from revhub.sync.lease import LeaseLost, job_name, lease
 from revhub.sync.reaping import reap_runs
 from revhub.sync.runner import RunSummary, run_sync
 from revhub.sync.store_retry import DROPPED, reconnecting
@@ -108,10 +108,11 @@ def sync_all(db: Database, vault: Vault, pairs: Iterable[tuple[str, str]], *, fu
     for connection, entity in pairs:
         try:
             outcome = sync_one(db, vault, connection, entity, full=full, on_page=on_page)
-        except DROPPED as exc:  # the store failed on every try: this job fails, the others still run
-            log.error("sync %s/%s failed: the store failed: %s", connection, entity, exc)
+        except (LeaseLost, *DROPPED) as exc:  # this job fails (the store failed on every try, or its
+            # lease was lost before its first page); the others still run
+            log.error("sync %s/%s failed: %s", connection, entity, exc)
             outcome = RunSummary(0, connection, entity, "full" if full else "incremental", "failed",
-                                 note=f"not run: the store failed: {getattr(exc, 'orig', None) or exc}"[:2000])
+                                 note=f"not run: {getattr(exc, 'orig', None) or exc}"[:2000])
         if isinstance(outcome, Skipped):
             report.skipped.append(outcome)
         else:
