@@ -114,7 +114,11 @@ def take(db: Database, name: str, holder: str = HOLDER, ttl: timedelta = DEFAULT
     result = Lease(db, name, holder, ttl)
     now = utcnow()
     with db.session(write=True) as s:
-        row = s.scalar(select(JobLease).where(JobLease.name == name).with_for_update())
+        row = s.scalar(select(JobLease).where(JobLease.name == name).with_for_update(skip_locked=True))
+        if row is None:  # locked by its holder's page commit (PostgreSQL): held, and renewed now
+            row = s.scalar(select(JobLease).where(JobLease.name == name))
+            result.other, result.other_until = row.holder, row.expires_at
+            return result
         why = _free(row, now)
         if why is None:
             result.other, result.other_until = row.holder, row.expires_at
