@@ -1,8 +1,8 @@
 """Draining the inbox: claim a batch (SKIP LOCKED on PostgreSQL), apply each event through
 ``sync.apply`` and mark it in the same transaction, so each event is applied exactly once.
 
-A worker that dies leaves its events claimed: taken back at the next claim if it was a
-process on this host, else once their lock expires. Failures are retried with backoff and parked after ``MAX_ATTEMPTS``.
+A worker that dies leaves its events claimed until their lock expires; another worker then
+takes them. Failures are retried with backoff and parked after ``MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
