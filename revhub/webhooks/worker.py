@@ -7,6 +7,7 @@ takes them. Failures are retried with backoff and parked after ``MAX_ATTEMPTS``.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -49,10 +50,15 @@ class DrainResult:
     applied: ApplyResult = field(default_factory=ApplyResult)
 
 
+_WORKERS = itertools.count(1)
+
+
 def worker_name() -> str:
-    # <host>:<pid>:<thread>: a claim of a process on this host that no longer exists is taken
-    # back at once (revhub.sync.reaping), not after CLAIM_SECONDS.
-    return f"{process_name()}:{threading.get_ident()}"
+    # <host>:<pid>:<thread>.<n>: a claim of a process on this host that no longer exists is taken
+    # back at once (revhub.sync.reaping), not after CLAIM_SECONDS. <n> tells apart workers built
+    # in one thread, since a worker takes back its own earlier claims at its next claim.
+    return f"{process_name()}:{threading.get_ident()}.{next(_WORKERS)}"
+
 
 
 def claim(db: Database, worker: str, limit: int = 100, now: datetime | None = None) -> list[Claimed]:
