@@ -142,8 +142,12 @@ def sync(ctx: click.Context, connection: str | None, entity: str | None, full: b
                    f"{r.api_calls:6} {r.duration_s:6.1f}")
         if r.note:
             click.echo(f"  note: {r.note}")
+    for skipped in results.skipped:
+        click.echo(f"{skipped}", err=True)
     if any(r.status != "succeeded" for r in results):
         ctx.exit(1)
+    if results.skipped:  # another process runs these now: nothing failed, nothing was done either
+        ctx.exit(3)
 
 
 def _fault_rules(specs: tuple[str, ...]):

@@ -1,9 +1,10 @@
 """The outbox worker: drains pending writes per target system through the provider pushers.
 
-Messages are claimed like inbox events (SKIP LOCKED on PostgreSQL; expired claims of dead
-workers are taken over). Several versions of one record collapse into its newest state; a
-successful write links the record to the target's id and stores what was sent as the link's
-base snapshot, so the next pull of that record is recognised as our own echo.
+Messages are claimed like inbox events (SKIP LOCKED on PostgreSQL; claims of dead workers
+are taken over, at once on this host, elsewhere once expired). Several versions of one record
+collapse into its newest state; a successful write links the record to the target's id and
+stores what was sent as the link's base snapshot, so the next pull of that record is
+recognised as our own echo.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from revhub.sync.apply import jsonable_record
 from revhub.sync.entities import ENTITIES, SYNC_ORDER
 from revhub.sync.exception_queue import record_notices
 from revhub.sync.lookups import chunks, load_rows
+from revhub.sync.reaping import reap_claims
 from revhub.webhooks.worker import worker_name
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ def claim(db: Database, worker: str, target: str | None = None, limit: int = 500
     rank = case({entity: i for i, entity in enumerate(SYNC_ORDER)}, value=t.c.entity, else_=len(SYNC_ORDER))
     ids = query.order_by(rank, t.c.id).limit(limit).with_for_update(skip_locked=True)
     with db.session(write=True) as s:
+        reap_claims(s, t, worker, "last_error")
         claimed = s.execute(update(t).where(t.c.id.in_(ids.scalar_subquery())).values(
             status="processing", locked_by=worker, locked_until=now + timedelta(seconds=CLAIM_SECONDS),
             attempts=t.c.attempts + 1).returning(t.c.id)).scalars().all()

@@ -81,16 +81,22 @@ class SyncRun(Base):
     exceptions: Mapped[int] = mapped_column(Integer, default=0)
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str | None] = mapped_column(Text)
+    # The process and lease token the run works under: a run still ``running`` whose lease
+    # has passed to another token (or whose process is gone) is reaped as ``abandoned``.
+    holder: Mapped[str | None] = mapped_column(String(128))
+    lease_token: Mapped[int | None] = mapped_column(Integer)
 
 
 class JobLease(Base):
-    """Who runs a scheduled job right now; taken with a row lock so processes never overlap."""
+    """Who runs a scheduled job right now (see ``revhub.sync.lease``): the expiry is renewed by
+    the holder's heartbeat; the token grows on every take and fences off a former holder."""
 
     __tablename__ = "job_leases"
 
     name: Mapped[str] = mapped_column(String(128), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(128))
     expires_at: Mapped[datetime | None] = mapped_column()
+    token: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEntry(Base):

@@ -17,7 +17,9 @@ from revhub.connectors.errors import ConnectorError
 from revhub.store import Database, SyncCursor, SyncRun, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
+from revhub.sync.lease import Lease, LeaseLost
 from revhub.sync.parking import take_ready
+from revhub.sync.store_retry import DROPPED, reconnecting
 
 log = logging.getLogger(__name__)
 
@@ -57,33 +59,43 @@ def _save_cursor(session, connection_id: uuid.UUID, entity: str, value: dict[str
 
 
 def run_sync(db: Database, connector: Connector, connection_name: str, entity: str, *, full: bool = False,
-             on_page: Callable[[RunSummary], None] | None = None) -> RunSummary:
-    """Pull ``entity`` from ``connector`` into the store; pages commit with their cursor."""
-    with db.session(write=True) as s:
-        ctx = context_for(s, connection_name, actor=f"sync:{connection_name}")
-        run = SyncRun(connection_id=ctx.connection_id, entity=entity, mode="full" if full else "incremental",
-                      status="running", started_at=utcnow())
-        s.add(run)
-        s.flush()
-        summary = RunSummary(run.id, connection_name, entity, run.mode, "running")
-    cursor = None if full else load_cursor(db, ctx.connection_id, entity)
+             on_page: Callable[[RunSummary], None] | None = None, lease: Lease | None = None) -> RunSummary:
+    """Pull ``entity`` from ``connector`` into the store; pages commit with their cursor.
+
+    Under ``lease``, every transaction first confirms the lease is still this run's: a run
+    that lost it stops, ``abandoned``, without committing another page."""
+    created: list = []
+
+    def start() -> None:
+        with db.session(write=True) as s:
+            if lease:
+                lease.confirm(s)
+            ctx = context_for(s, connection_name, actor=f"sync:{connection_name}")
+            run = SyncRun(connection_id=ctx.connection_id, entity=entity, mode="full" if full else "incremental",
+                          status="running", started_at=utcnow(), holder=lease.holder if lease else None,
+                          lease_token=lease.token if lease else None)
+            s.add(run)
+            s.flush()
+        created[:] = [ctx, RunSummary(run.id, connection_name, entity, run.mode, "running")]
+
+    reconnecting(start, f"sync {connection_name}/{entity}")
+    ctx, summary = created
+    cursor = None if full else reconnecting(lambda: load_cursor(db, ctx.connection_id, entity),
+                                             f"sync {connection_name}/{entity}")
     started = time.monotonic()
     notes: list[str] = []
-    with db.session(write=True) as s:
-        ready = take_ready(s, ctx, entity)
-        if ready:
-            summary.counts.add(apply_changes(s, ctx, ready))
-            notes.append(f"applied {len(ready)} parked change(s) whose references have arrived")
     pending: list[Page] = []
 
     def commit_pending() -> None:
         if pending:
-            _apply_pages(db, ctx, entity, pending, summary, notes)
+            reconnecting(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
+                          f"sync {connection_name}/{entity}")
             pending.clear()
             if on_page:
                 on_page(summary)
 
     try:
+        reconnecting(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
         for page in connector.pull(entity, cursor, full=full):
             pending.append(page)
             if sum(len(p.changes) for p in pending) >= GROUP_RECORDS:
@@ -91,10 +103,12 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
         commit_pending()
         summary.status = "succeeded"
     except ConnectorError as exc:
-        commit_pending()  # what arrived before the failure is whole, with its cursor
         summary.status = "failed"
         notes.append(f"stopped: {exc}")
         log.warning("sync %s/%s stopped: %s", connection_name, entity, exc)
+        _stop_safely(commit_pending, summary, notes)  # what arrived before the failure is whole, with its cursor
+    except (LeaseLost, *DROPPED) as exc:
+        _stopped(exc, summary, notes)
     except Exception as exc:  # recorded on the run, then re-raised for the caller to see
         summary.status = "failed"
         notes.append(f"crashed: {type(exc).__name__}: {exc}")
@@ -104,19 +118,58 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
     return summary
 
 
-def _apply_pages(db: Database, ctx, entity: str, pages: list[Page], summary: RunSummary, notes: list[str]) -> None:
-    """Consecutive pages in one transaction with the last page's cursor, which covers them all."""
+def _stopped(exc: Exception, summary: RunSummary, notes: list[str]) -> None:
+    """A run that lost its lease (another process runs the job now: not one more write from
+    here) is ``abandoned``; one whose store failed on every try is ``failed``."""
+    if isinstance(exc, LeaseLost):
+        summary.status = "abandoned"
+        notes.append(f"stopped: {exc}")
+    else:
+        summary.status = "failed"
+        notes.append(f"stopped: the store failed: {type(exc).__name__}: {getattr(exc, 'orig', None) or exc}"[:2000])
+    log.error("sync %s/%s stopped: %s", summary.connection, summary.entity, notes[-1])
+
+
+def _stop_safely(step: Callable[[], None], summary: RunSummary, notes: list[str]) -> None:
+    try:
+        step()
+    except (LeaseLost, *DROPPED) as exc:
+        _stopped(exc, summary, notes)
+
+
+def _apply_parked(db: Database, ctx, entity: str, summary: RunSummary, notes: list[str],
+                  lease: Lease | None) -> None:
     with db.session(write=True) as s:
-        result = apply_changes(s, ctx, [change for page in pages for change in page.changes])
-        _save_cursor(s, ctx.connection_id, entity, pages[-1].cursor)
+        if lease:
+            lease.confirm(s)
+        ready = take_ready(s, ctx, entity)
+        result = apply_changes(s, ctx, ready) if ready else None
+    if result is not None:
         summary.counts.add(result)
+        notes.append(f"applied {len(ready)} parked change(s) whose references have arrived")
+
+
+def _apply_pages(db: Database, ctx, entity: str, pages: list[Page], summary: RunSummary, notes: list[str],
+                 lease: Lease | None = None) -> None:
+    """Consecutive pages in one transaction with the last page's cursor, which covers them all;
+    the summary counts them only once the transaction has committed."""
+    done = RunSummary(summary.run_id, summary.connection, summary.entity, summary.mode, summary.status,
+                      counts=ApplyResult(), fetched=summary.fetched, api_calls=summary.api_calls)
+    done.counts.add(summary.counts)
+    page_notes = list(notes)
+    with db.session(write=True) as s:
+        if lease:
+            lease.confirm(s)
+        done.counts.add(apply_changes(s, ctx, [change for page in pages for change in page.changes]))
+        _save_cursor(s, ctx.connection_id, entity, pages[-1].cursor)
         for page in pages:
-            summary.fetched += len(page.changes)
-            summary.api_calls += page.api_calls
-            if page.note and page.note not in notes:
-                notes.append(page.note)
-        run = s.get(SyncRun, summary.run_id)
-        _copy_counts(run, summary, notes)
+            done.fetched += len(page.changes)
+            done.api_calls += page.api_calls
+            if page.note and page.note not in page_notes:
+                page_notes.append(page.note)
+        _copy_counts(s.get(SyncRun, summary.run_id), done, page_notes)
+    summary.counts, summary.fetched, summary.api_calls = done.counts, done.fetched, done.api_calls
+    notes[:] = page_notes
 
 
 def _copy_counts(run: SyncRun, summary: RunSummary, notes: list[str]) -> None:
@@ -130,9 +183,17 @@ def _copy_counts(run: SyncRun, summary: RunSummary, notes: list[str]) -> None:
 def _finish(db: Database, summary: RunSummary, started: float, notes: list[str]) -> None:
     summary.duration_s = time.monotonic() - started
     summary.note = "; ".join(notes) or None
-    with db.session(write=True) as s:
-        run = s.get(SyncRun, summary.run_id)
-        _copy_counts(run, summary, notes)
-        run.status, run.finished_at = summary.status, utcnow()
-        if summary.status == "failed":
-            run.errors = (run.errors or 0) + 1
+
+    def record() -> None:
+        with db.session(write=True) as s:
+            run = s.get(SyncRun, summary.run_id)
+            _copy_counts(run, summary, notes)
+            run.status, run.finished_at = summary.status, utcnow()
+            if summary.status == "failed":
+                run.errors = (run.errors or 0) + 1
+
+    try:
+        reconnecting(record, f"sync {summary.connection}/{summary.entity}")
+    except DROPPED as exc:  # the run row is reaped once the lease is gone
+        log.error("sync %s/%s: run %d could not be recorded as %s: %s", summary.connection, summary.entity,
+                  summary.run_id, summary.status, exc)

@@ -11,9 +11,12 @@ from sqlalchemy import select
 from revhub.connections import Vault
 from revhub.store import Connection, Database
 from revhub.sync.jobs import job_id, plan, sync_one
+from revhub.sync.reaping import reap_runs
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 300
+# How often runs left "running" by a process that died are marked abandoned.
+REAP_INTERVAL_SECONDS = 60
 
 
 def _run(db: Database, vault: Vault, connection: str, entity: str) -> None:
@@ -21,6 +24,13 @@ def _run(db: Database, vault: Vault, connection: str, entity: str) -> None:
         sync_one(db, vault, connection, entity)
     except Exception:  # a job must not take the scheduler down; the run row has the details
         log.exception("scheduled sync %s/%s crashed", connection, entity)
+
+
+def _reap(db: Database) -> None:
+    try:
+        reap_runs(db)
+    except Exception:  # the next tick tries again; the scheduler must stay up
+        log.exception("reaping abandoned sync runs failed")
 
 
 def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
@@ -33,4 +43,6 @@ def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
     for connection, entity in plan(db):
         scheduler.add_job(_run, "interval", seconds=intervals[connection], args=(db, vault, connection, entity),
                           id=job_id(connection, entity), replace_existing=True)
+    scheduler.add_job(_reap, "interval", seconds=REAP_INTERVAL_SECONDS, args=(db,), id="reap:sync-runs",
+                      replace_existing=True)
     return scheduler

@@ -8,9 +8,8 @@ takes them. Only failures that may pass are retried (with backoff, parked after
 
 from __future__ import annotations
 
+import itertools
 import logging
-import os
-import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,8 @@ from revhub.connectors.registry import build_connector
 from revhub.store import Connection, Database, InboxEvent, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
+from revhub.sync.liveness import process_name
+from revhub.sync.reaping import reap_claims
 from revhub.webhooks.coalesce import FETCH_BATCH, FETCH_BUDGET, DrainFetches, defer
 from revhub.webhooks.handlers import UnknownEvent, changes_for
 
@@ -58,8 +59,15 @@ class DrainResult:
     applied: ApplyResult = field(default_factory=ApplyResult)
 
 
+_WORKERS = itertools.count(1)
+
+
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    # <host>:<pid>:<thread>.<n>: a claim of a process on this host that no longer exists is taken
+    # back at once (revhub.sync.reaping), not after CLAIM_SECONDS. <n> tells apart workers built
+    # in one thread, since a worker takes back its own earlier claims at its next claim.
+    return f"{process_name()}:{threading.get_ident()}.{next(_WORKERS)}"
+
 
 
 def claim(db: Database, worker: str, limit: int = 100, now: datetime | None = None) -> list[Claimed]:
@@ -75,6 +83,7 @@ def claim(db: Database, worker: str, limit: int = 100, now: datetime | None = No
                     attempts=t.c.attempts + 1)
             .returning(t.c.id, t.c.provider, t.c.connection_id, t.c.event_id, t.c.body, t.c.attempts))
     with db.session(write=True) as s:
+        reap_claims(s, t, worker, "error")
         rows = s.execute(stmt).all()
     return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 

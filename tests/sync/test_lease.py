@@ -16,9 +16,10 @@ def test_a_held_lease_is_refused_to_a_second_holder(database_url):
     first, second = Database(database_url), Database(database_url)
     with lease(first, "sync:stripe:invoice", holder="a") as held_a:
         with lease(second, "sync:stripe:invoice", holder="b") as held_b:
-            assert (held_a, held_b) == (True, False)
+            assert (bool(held_a), bool(held_b)) == (True, False)
+            assert held_b.other == "a"
     with lease(second, "sync:stripe:invoice", holder="b") as held_b:
-        assert held_b is True
+        assert bool(held_b) is True
 
 
 def test_two_scheduler_instances_never_run_the_same_job_concurrently(database_url):
