@@ -270,13 +270,15 @@ def invoice_for(session: Session, po: PurchaseOrder, *, actor: str, today: date 
         "status": "open", "amounts_include_tax": po.amounts_include_tax, "lines": lines,
     }
     try:  # the three-way match and the duplicate guard, before anything is written
-        invoice_checks.guard(session, po, record, actor)
+        findings = invoice_checks.guard(session, po, record, actor)
     except invoice_checks.InvoiceBlocked as exc:
         raise TransitionError(f"PO {po.internal_number} cannot be invoiced: {exc}") from exc
     apply_changes(session, context(session, actor), [
         Change("invoice", _invoice_key(po, record["number"]), _version(), record)])
-    return session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id,
-                                                Invoice.number == record["number"]))
+    invoice = session.scalar(select(Invoice).where(Invoice.purchase_order_id == po.id,
+                                                   Invoice.number == record["number"]))
+    invoice_checks.record(session, invoice.id, findings)  # flagged, not blocking: a person looks
+    return invoice
 
 
 @dataclass

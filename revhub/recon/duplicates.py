@@ -32,6 +32,9 @@ class InvoiceShape:
 class Suspect:
     invoice_ids: tuple[str, str]
     why: str
+    # "duplicate": the same PO billed twice; "possible_duplicate": the same bill under another
+    # PO number (two departments may truly buy the same thing: a person decides).
+    code: str = "duplicate"
 
 
 def _same_po(a: InvoiceShape, b: InvoiceShape) -> bool:
@@ -44,21 +47,21 @@ def _same_lines_nearby(a: InvoiceShape, b: InvoiceShape) -> bool:
     return a.issued is not None and b.issued is not None and abs(a.issued - b.issued) <= WINDOW
 
 
-def why_duplicate(a: InvoiceShape, b: InvoiceShape) -> str | None:
-    """Why ``a`` and ``b`` look like the same bill, or None."""
+def why_duplicate(a: InvoiceShape, b: InvoiceShape) -> tuple[str, str] | None:
+    """(code, why) when ``a`` and ``b`` look like the same bill, or None."""
     if a.id == b.id or a.customer != b.customer or a.currency != b.currency or a.total_minor != b.total_minor:
         return None
     if _same_po(a, b):
-        return f"same customer, PO number {a.po_number} and total"
+        return "duplicate", f"same customer, PO number {a.po_number} and total"
     if _same_lines_nearby(a, b):
-        return f"same customer, total and lines within {WINDOW.days} days"
+        return "possible_duplicate", f"same customer, total and lines within {WINDOW.days} days"
     return None
 
 
 def suspects_for(candidate: InvoiceShape, existing: list[InvoiceShape]) -> list[Suspect]:
     """Existing invoices that ``candidate`` (about to be written) would duplicate."""
-    return [Suspect((candidate.id, other.id), why) for other in existing
-            if (why := why_duplicate(candidate, other))]
+    return [Suspect((candidate.id, other.id), found[1], found[0]) for other in existing
+            if (found := why_duplicate(candidate, other))]
 
 
 def all_suspects(invoices: list[InvoiceShape]) -> list[Suspect]:
@@ -72,6 +75,6 @@ def all_suspects(invoices: list[InvoiceShape]) -> list[Suspect]:
         group.sort(key=lambda i: (i.issued or date.min, i.id))
         for n, a in enumerate(group):
             for b in group[n + 1:]:
-                if why := why_duplicate(a, b):
-                    out.append(Suspect((a.id, b.id), why))
+                if found := why_duplicate(a, b):
+                    out.append(Suspect((a.id, b.id), found[1], found[0]))
     return out

@@ -98,8 +98,8 @@ def guard(session: Session, po: PurchaseOrder, record: dict[str, Any], actor: st
     findings = check(order_of(po), bill, [bill_of(i) for i in existing], policy)
     customer_invoices = session.scalars(select(Invoice).options(selectinload(Invoice.lines)).where(
         Invoice.customer_id == po.customer_id, Invoice.deleted_at.is_(None), Invoice.status.not_in(NOT_BILLED)))
-    findings += [Finding("duplicate", f"looks like invoice {_number(session, s.invoice_ids[1])}: {s.why}",
-                         "duplicate" in policy.blocking)
+    findings += [Finding(s.code, f"looks like invoice {_number(session, s.invoice_ids[1])}: {s.why}",
+                         s.code in policy.blocking)
                  for s in suspects_for(shape, [shape_of(i) for i in customer_invoices])]
     blocking = [f for f in findings if f.blocking]
     if blocking:
@@ -131,10 +131,16 @@ def scan(session: Session) -> int:
                 findings.setdefault(str(inv.id), []).append({"code": f.code, "message": f.message})
     for s in all_suspects([shape_of(i) for i in invoices]):
         findings.setdefault(s.invoice_ids[1], []).append(
-            {"code": "duplicate", "message": f"looks like invoice {_number(session, s.invoice_ids[0])}: {s.why}"})
+            {"code": s.code, "message": f"looks like invoice {_number(session, s.invoice_ids[0])}: {s.why}"})
     for invoice_id, found in findings.items():
         _file(session, invoice_id, found)
     return len(findings)
+
+
+def record(session: Session, invoice_id: uuid.UUID, findings: list[Finding]) -> None:
+    """Keep the findings of an invoice that was written anyway (none of them blocking)."""
+    if findings:
+        _file(session, str(invoice_id), [{"code": f.code, "message": f.message} for f in findings])
 
 
 def _file(session: Session, invoice_id: str, found: list[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 FINDINGS = ("over_remaining", "after_end", "product_not_on_po", "quantity_over", "price_off",
-            "currency_differs", "duplicate")
+            "currency_differs", "duplicate", "possible_duplicate")
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,3 +47,15 @@ def test_a_scan_files_one_exception_for_an_invoice_above_what_is_left_on_its_po(
     with db.session() as s:
         [row] = s.scalars(select(SyncException).where(SyncException.kind == KIND)).all()
     assert [f["code"] for f in row.payload["findings"]] == ["over_remaining"]
+
+
+def test_the_same_bill_under_another_po_number_is_written_and_flagged_for_a_person(api, db):
+    first = api("post", "/api/purchase-orders", po()).json
+    assert api("post", f"/api/purchase-orders/{first['id']}/approve",
+               {"approver": "dana@vendor.example"}).status_code == 200
+    second = api("post", "/api/purchase-orders", po(po_number="4500099999")).json
+    approved = api("post", f"/api/purchase-orders/{second['id']}/approve", {"approver": "dana@vendor.example"})
+    assert approved.status_code == 200
+    with db.session() as s:
+        [row] = s.scalars(select(SyncException).where(SyncException.kind == KIND)).all()
+    assert [f["code"] for f in row.payload["findings"]] == ["possible_duplicate"]

@@ -32,4 +32,4 @@ def test_another_customer_or_another_total_is_never_a_suspect():
 
 def test_existing_pairs_are_listed_once_each():
     books = [shape("a"), shape("b", issued=date(2026, 3, 2)), shape("c", total=5)]
-    assert [s.invoice_ids for s in all_suspects(books)] == [("a", "b")]
+    assert [(s.invoice_ids, s.code) for s in all_suspects(books)] == [(("a", "b"), "duplicate")]
