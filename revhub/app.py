@@ -25,6 +25,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
         app.extensions["revhub.db"], app.extensions["revhub.vault"])
     csrf.init_app(app)
 
+    from revhub import observability
     from revhub.console.admin import admin
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
@@ -33,6 +34,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.webhooks.receive import webhooks
 
     app.register_blueprint(health)
+    observability.init_app(app)  # request ids and logs, /metrics
     app.register_blueprint(overview)
     app.register_blueprint(admin)
     app.register_blueprint(ledger_page)

@@ -31,11 +31,12 @@ from revhub.store.commerce import (
 )
 from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
+from revhub.store.probes import ReadinessProbe
 
 __all__ = [
     "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
     "PaymentAllocation", "Payout", "Product", "PurchaseOrder", "PurchaseOrderApproval",
-    "PurchaseOrderDocument", "PurchaseOrderLine", "Refund", "Subscription", "SyncCursor",
+    "PurchaseOrderDocument", "PurchaseOrderLine", "ReadinessProbe", "Refund", "Subscription", "SyncCursor",
     "SyncException", "SyncRun", "make_engine", "utcnow",
 ]
