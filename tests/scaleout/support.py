@@ -15,7 +15,7 @@ import requests
 from revhub.sandbox.tls import trusting_session
 from tests.integration.purchase_orders import xero_get
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-c", "from revhub.cli import main; main()"]
 
 
@@ -53,9 +53,9 @@ def wait_until_up(proc: subprocess.Popen, port: int, timeout: float = 30.0) -> N
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"server exited with {proc.returncode}"
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz/live", timeout=2).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/healthz/live", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still booting
             time.sleep(0.1)
     raise AssertionError(f"server on port {port} never answered")
 

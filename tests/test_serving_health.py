@@ -1,0 +1,62 @@
+"""Liveness and readiness: ready only while the store is reachable, migrated and taking writes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, select
+
+from revhub.app import create_app
+from revhub.config import load_config
+from revhub.store import Database, ReadinessProbe
+from revhub.store.migrate import upgrade
+
+
+def _client(tmp_path, database: Database):
+    config = load_config(env={}, home=tmp_path / "home", database_url=database.url, secret_key="s")
+    return create_app(config, database).test_client()
+
+
+@pytest.mark.store
+def test_live_and_ready_when_the_store_is_migrated_and_writable(client, db):
+    assert client.get("/healthz/live").json == {"status": "ok"}
+    ready = client.get("/healthz/ready")
+    assert ready.status_code == 200
+    assert ready.json["checks"] == {"database": "ok", "migrations": "ok", "writes": "ok"}
+    assert client.get("/healthz").status_code == 200
+    with db.session() as s:  # the probe really wrote, and keeps one row per process
+        assert len(s.scalars(select(ReadinessProbe.holder)).all()) == 1
+
+
+def test_not_ready_while_the_database_is_unreachable(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'revhub.db'}")
+    client = _client(tmp_path, database)
+    response = client.get("/healthz/ready")
+    assert response.status_code == 503
+    assert response.json["failed"] == "database" and "unreachable" in response.json["detail"]
+    assert client.get("/healthz/live").status_code == 200  # the process itself is fine
+
+
+def test_not_ready_while_migrations_are_pending(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(database.engine, "0006_settled")
+    response = _client(tmp_path, database).get("/healthz/ready")
+    assert response.status_code == 503
+    assert response.json["failed"] == "migrations" and "revhub db upgrade" in response.json["detail"]
+    assert response.json["schema_revision"] == "0006_settled"
+
+
+@pytest.mark.store
+def test_not_ready_while_the_store_refuses_writes(tmp_path, database_url):
+    database = Database(database_url)
+
+    @event.listens_for(database.engine, "connect")
+    def read_only(dbapi_conn, _record) -> None:  # a read-only store (replica, remounted disk)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON" if database.dialect == "sqlite"
+                    else "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        cur.close()
+
+    response = _client(tmp_path, database).get("/healthz/ready")
+    database.dispose()
+    assert response.status_code == 503, response.json
+    assert response.json["failed"] == "writes" and "refused a write" in response.json["detail"]
