@@ -51,10 +51,12 @@ def test_not_ready_while_the_store_refuses_writes(tmp_path, database_url):
 
     @event.listens_for(database.engine, "connect")
     def read_only(dbapi_conn, _record) -> None:  # a read-only store (replica, remounted disk)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA query_only=ON" if database.dialect == "sqlite"
-                    else "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        cur.close()
+        if database.dialect == "sqlite":
+            dbapi_conn.execute("PRAGMA query_only=ON")
+            return
+        dbapi_conn.autocommit = True  # a SET inside the connect-time transaction would be rolled back
+        dbapi_conn.execute("SET default_transaction_read_only = on")
+        dbapi_conn.autocommit = False
 
     response = _client(tmp_path, database).get("/healthz/ready")
     database.dispose()
