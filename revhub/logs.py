@@ -16,7 +16,6 @@ import sys
 import time
 import uuid
 
-from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("revhub_request_id", default=None)
@@ -74,9 +73,11 @@ def quiet_sdks() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app) -> None:
     """Give each request an id (the caller's ``X-Request-ID`` if well-formed), log one line per
     request with its status and duration, and echo the id in the response."""
+    from flask import g, request
+
     log = logging.getLogger("revhub.http")
 
     @app.before_request

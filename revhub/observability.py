@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import os
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from revhub import logs, metrics
 
@@ -39,3 +39,11 @@ def init_app(app: Flask) -> None:
         "REVHUB_METRICS_TOKEN", ""))
     logs.init_app(app)
     app.register_blueprint(observability)
+
+    @app.after_request
+    def _count_webhook(response):
+        # Every answer of the webhook endpoints, by provider and outcome, with its latency.
+        if request.blueprint == "webhooks" and request.view_args and g.get("revhub_request_started"):
+            provider = (request.url_rule.rule.split("/") + ["", "", ""])[2] if request.url_rule else "unknown"
+            metrics.webhook_answered(provider, response.status_code, g.revhub_request_started)
+        return response

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from revhub import logs, metrics
 from revhub.connectors.base import Connector, Page
 from revhub.connectors.errors import ConnectorError
 from revhub.store import Database, SyncCursor, SyncRun, utcnow
@@ -66,6 +67,7 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
         s.add(run)
         s.flush()
         summary = RunSummary(run.id, connection_name, entity, run.mode, "running")
+    logs.RUN_ID.set(summary.run_id)  # this thread's log lines carry the run id from here on
     cursor = None if full else load_cursor(db, ctx.connection_id, entity)
     started = time.monotonic()
     notes: list[str] = []
@@ -136,3 +138,4 @@ def _finish(db: Database, summary: RunSummary, started: float, notes: list[str])
         run.status, run.finished_at = summary.status, utcnow()
         if summary.status == "failed":
             run.errors = (run.errors or 0) + 1
+    metrics.sync_finished(summary)
