@@ -65,6 +65,17 @@ def configure(style: str | None = None, level: str | int | None = None, stream=N
     quiet_sdks()
 
 
+def sync_finished(summary) -> None:
+    """One event per finished sync run, with its counts (the run id comes from the context)."""
+    c = summary.counts
+    logging.getLogger("revhub.sync").info(
+        "sync %s/%s %s", summary.connection, summary.entity, summary.status,
+        extra={"connection": summary.connection, "entity": summary.entity, "status": summary.status,
+               "fetched": summary.fetched, "records_created": c.created, "records_updated": c.updated,
+               "records_deleted": c.deleted, "conflicts": c.conflicts, "api_calls": summary.api_calls,
+               "duration_s": round(summary.duration_s, 3), "note": summary.note})
+
+
 def quiet_sdks() -> None:
     """SDK request chatter off (WARNING and up only) unless ``REVHUB_LOG_SDK=1``."""
     if os.environ.get("REVHUB_LOG_SDK") == "1":

@@ -139,3 +139,4 @@ def _finish(db: Database, summary: RunSummary, started: float, notes: list[str])
         if summary.status == "failed":
             run.errors = (run.errors or 0) + 1
     metrics.sync_finished(summary)
+    logs.sync_finished(summary)
