@@ -77,7 +77,9 @@ class RevhubServer(BaseApplication):
             "bind": [f"{o.host}:{o.port}"],
             "workers": o.workers,
             "threads": o.threads,
-            "worker_class": "gthread",
+            # One thread: the sync worker (accepts a connection only when free, so the others take
+            # the next); more: gthread.
+            "worker_class": "gthread" if o.threads > 1 else "sync",
             "graceful_timeout": o.graceful_timeout,
             "timeout": o.timeout,
             "accesslog": None,  # revhub.http logs each request with its id
