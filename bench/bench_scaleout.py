@@ -1,6 +1,6 @@
 """Scale-out: inbox throughput with one and with two `revhub worker` processes on one PostgreSQL.
 
-    .venv/bin/python -m bench.bench_scaleout [--postgres-url URL] [--events 600]
+    .venv/bin/python -m bench.bench_scaleout [--postgres-url URL] [--events 300]
 
 Each round starts the worker processes on an empty inbox (start-up is not timed), stores
 ``--events`` Stripe customer.created events in one go, as the webhook endpoints would, and
@@ -75,7 +75,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres-url", default=os.environ.get(
         "REVHUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--events", type=int, default=600)
+    parser.add_argument("--events", type=int, default=300)
     args = parser.parse_args()
     schema = f"bench_scaleout_{uuid.uuid4().hex[:8]}"
     admin = Database(args.postgres_url)
