@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import subprocess
+
 import pytest
 from sqlalchemy import event, select
 
@@ -62,3 +65,33 @@ def test_not_ready_while_the_store_refuses_writes(tmp_path, database_url):
     database.dispose()
     assert response.status_code == 503, response.json
     assert response.json["failed"] == "writes" and "refused a write" in response.json["detail"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MB tmpfs of our own (skipped where mounting is not allowed)."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
+                             capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_not_ready_while_the_disk_is_full(tmp_path, small_disk):
+    database = Database(f"sqlite:///{small_disk / 'revhub.db'}")
+    upgrade(database.engine)
+    client = _client(tmp_path, database)
+    assert client.get("/healthz/ready").status_code == 200
+    with open(small_disk / "filler", "wb", buffering=0) as filler:  # the rest of the disk fills up
+        try:
+            while True:
+                filler.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    response = client.get("/healthz/ready")
+    database.dispose()
+    assert response.status_code == 503, response.json
+    assert response.json["failed"] == "writes" and "full" in response.json["detail"]
