@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.sandbox.faults import FaultRule
-from revhub.store import Customer, InboxEvent, OutboxMessage
-from revhub.sync.jobs import plan, sync_all
+from revhub.store import Connection, Customer, InboxEvent, OutboxMessage, SyncRun
+from revhub.sync.jobs import job_id, plan, sync_all
+from revhub.sync.lease import lease
 from tests.integration.clients import drain
 from tests.integration.conftest import sandboxes, vault  # noqa: F401  (fixtures)
 from tests.integration.purchase_orders import submit_po
@@ -90,3 +91,31 @@ def test_a_server_stopped_while_a_webhook_is_in_flight_answers_it(db, vault, con
     assert server.wait(timeout=30) == 0, (tmp_path / "serve.log").read_text()
     with db.session() as s:
         assert s.scalars(select(InboxEvent.event_id)).all() == ["evt_in_flight"]
+
+
+def test_a_worker_stopped_mid_sync_finishes_the_run_and_releases_its_lease(db, vault, sandboxes, config,  # noqa: F811
+                                                                           tmp_path):
+    running = sandboxes("stripe", companies=2)
+    with db.session(write=True) as s:
+        for c in s.scalars(select(Connection)):
+            c.settings = {**c.settings, "sync_interval_seconds": 1}
+    running["stripe"].sandbox.faults.add(FaultRule("slow", rate=1.0, delay=0.5))
+    worker = start_worker(config, "--batch", "10", log_path=tmp_path / "worker.log")
+
+    def running_runs() -> int:
+        with db.session() as s:
+            return s.scalar(select(func.count()).select_from(SyncRun).where(SyncRun.status == "running"))
+
+    deadline = time.monotonic() + 60
+    while not running_runs():
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+        assert time.monotonic() < deadline, "no sync started"
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=40) == 0, (tmp_path / "worker.log").read_text()
+    assert running_runs() == 0  # the run in flight finished and was recorded
+    with db.session() as s:
+        assert set(s.scalars(select(SyncRun.status))) == {"succeeded"}
+    for connection, entity in plan(db):  # every job's lease is free for the next process
+        with lease(db, job_id(connection, entity)) as held:
+            assert held, (connection, entity)
