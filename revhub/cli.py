@@ -304,22 +304,31 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
               help="Inbox events or outbox messages claimed per pass.")
 @click.option("--grace", type=click.FloatRange(min=0), default=None,
               help="Seconds to finish work in flight after SIGTERM (default REVHUB_GRACEFUL_TIMEOUT or 30).")
+@click.option("--metrics-port", type=click.IntRange(min=1, max=65535), default=None,
+              help="Serve this worker's Prometheus metrics on 127.0.0.1:PORT (default REVHUB_WORKER_METRICS_PORT; "
+                   "off when unset).")
 @click.pass_context
-def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | None) -> None:
+def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | None, metrics_port: int | None) -> None:
     """Scheduler and queue workers without the web server (run several to add capacity).
 
     SIGTERM or Ctrl-C: no new work is taken, work in flight finishes, claims are handed back;
     exit status 0 when everything stopped within the grace period."""
-    from revhub import logs
+    import os
+
+    from revhub import logs, metrics
     from revhub.serving import env_int
     from revhub.worker_process import WorkerProcess
 
     try:
         logs.configure()
         grace = grace if grace is not None else env_int("REVHUB_GRACEFUL_TIMEOUT", 30)
+        metrics_port = metrics_port or (env_int("REVHUB_WORKER_METRICS_PORT", 0) if
+                                        os.environ.get("REVHUB_WORKER_METRICS_PORT") else None)
     except ValueError as exc:
         ctx.fail(str(exc))
     _, database, vault = store_of(ctx)
+    if metrics_port:
+        metrics.serve_http(metrics_port, os.environ.get("REVHUB_WORKER_METRICS_HOST", "127.0.0.1"), database)
     process = WorkerProcess(database, vault, schedule=not no_schedule, batch=batch, grace_seconds=grace)
     ctx.exit(process.run())
 

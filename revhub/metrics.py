@@ -114,18 +114,12 @@ def budget(provider: str, remaining: Any) -> None:
 
 def render(db: Any | None = None) -> bytes:
     """The exposition: this process's (or every gunicorn worker's) metrics plus the store's."""
-    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
-    from prometheus_client.multiprocess import MultiProcessCollector
+    from prometheus_client import generate_latest
 
     from revhub.metrics_store import StoreCollector
 
     _metrics()  # the families show (empty) before their first event
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry)
-    else:
-        registry = CollectorRegistry()
-        registry.register(_Forward(REGISTRY))
+    registry = _registry()
     if db is not None:
         registry.register(StoreCollector(db))
     return generate_latest(registry)
@@ -139,6 +133,33 @@ class _Forward:
 
     def collect(self):
         return self.source.collect()
+
+
+def serve_http(port: int, host: str = "127.0.0.1", db: Any | None = None) -> None:
+    """``revhub worker --metrics-port``: this process's metrics (and the store's) on their own
+    port, for a worker that runs apart from ``revhub serve``. No authentication: bind it privately."""
+    from prometheus_client import start_http_server
+
+    from revhub.metrics_store import StoreCollector
+
+    _metrics()
+    registry = _registry()
+    if db is not None:
+        registry.register(StoreCollector(db))
+    start_http_server(port, addr=host, registry=registry)
+
+
+def _registry():
+    """A registry of this process's metrics, or of every process sharing PROMETHEUS_MULTIPROC_DIR."""
+    from prometheus_client import REGISTRY, CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_Forward(REGISTRY))
+    return registry
 
 
 def mark_process_dead(pid: int) -> None:

@@ -8,6 +8,8 @@ import socket
 import time
 
 import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from revhub.sandbox.faults import FaultRule
@@ -100,13 +102,26 @@ def test_a_worker_stopped_mid_sync_finishes_the_run_and_releases_its_lease(db, v
         for c in s.scalars(select(Connection)):
             c.settings = {**c.settings, "sync_interval_seconds": 1}
     running["stripe"].sandbox.faults.add(FaultRule("slow", rate=1.0, delay=0.5))
-    worker = start_worker(config, "--batch", "10", log_path=tmp_path / "worker.log")
+    port = free_port()
+    worker = start_worker(config, "--batch", "10", "--metrics-port", str(port), log_path=tmp_path / "worker.log")
 
     def running_runs() -> int:
         with db.session() as s:
             return s.scalar(select(func.count()).select_from(SyncRun).where(SyncRun.status == "running"))
 
+    def runs_scraped() -> float:  # the worker's own metrics port counts the syncs it ran
+        try:
+            text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        except requests.ConnectionError:
+            return 0.0
+        return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
+                   if s.name == "revhub_sync_runs_total" and s.labels.get("status") == "succeeded")
+
     deadline = time.monotonic() + 60
+    while not runs_scraped():
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+        assert time.monotonic() < deadline, "no sync counted on the worker's metrics port"
+        time.sleep(0.2)
     while not running_runs():
         assert worker.poll() is None, (tmp_path / "worker.log").read_text()
         assert time.monotonic() < deadline, "no sync started"
