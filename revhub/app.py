@@ -36,6 +36,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     security.install(app)  # security headers and session-cookie flags on every response
     auth.init_app(app)  # every console page needs a signed-in user
 
+    from revhub import observability
     from revhub.console.admin import admin
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
@@ -48,6 +49,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.webhooks.receive import webhooks
 
     app.register_blueprint(health)
+    observability.init_app(app)  # request ids and logs, /metrics
     app.register_blueprint(overview)
     app.register_blueprint(admin)
     app.register_blueprint(ledger_page)

@@ -57,29 +57,39 @@ def db_check(ctx: click.Context) -> None:
     click.echo("schema matches the models")
 
 
-def _serve(app, host: str, port: int) -> None:
-    click.echo(f"revhub console on http://{host}:{port}/")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
-
-
 @main.command()
 @click.option("--host", default=None, help="Interface (default REVHUB_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default REVHUB_PORT or 8080).")
-@click.option("--workers/--no-workers", default=True, show_default=True,
-              help="Also run the sync clock and the inbox/outbox workers in this process.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="gunicorn worker processes (default REVHUB_WEB_WORKERS or 2).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Threads per worker process (default REVHUB_WEB_THREADS or 4).")
+@click.option("--graceful-timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds to finish requests in flight after SIGTERM (default REVHUB_GRACEFUL_TIMEOUT or 30).")
+@click.option("--with-worker/--web-only", default=True, show_default=True,
+              help="Also run a `revhub worker` (sync clock, inbox and outbox drains) beside the web workers.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: bool) -> None:
-    """Serve the console and webhooks (the schema must be migrated), with the workers."""
-    from revhub.app import create_app
-    from revhub.runtime import Workers
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, threads: int | None,
+          graceful_timeout: int | None, with_worker: bool) -> None:
+    """Serve the console, webhooks, PO API, health and metrics under gunicorn; SIGTERM stops gracefully."""
+    from revhub.serving import ServeOptions, env_int
+    from revhub.serving import serve as run_server
 
-    config, database, vault = store_of(ctx)
-    running = Workers(database, vault).start() if workers else None
+    config = config_of(ctx)
     try:
-        _serve(create_app(config, database), host or config.host, port or config.port)
-    finally:
-        if running:
-            running.stop()
+        options = ServeOptions(
+            host=host or config.host, port=port or config.port,
+            workers=workers or env_int("REVHUB_WEB_WORKERS", 2), threads=threads or env_int("REVHUB_WEB_THREADS", 4),
+            graceful_timeout=graceful_timeout or env_int("REVHUB_GRACEFUL_TIMEOUT", 30), with_worker=with_worker)
+    except ValueError as exc:
+        ctx.fail(str(exc))
+    run_server(options)
+
+
+def _serve(app, host: str, port: int) -> None:
+    """The demo's single-process server (Flask's own; the demo is one machine, one user)."""
+    click.echo(f"revhub console on http://{host}:{port}/")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
 @main.command()
@@ -221,24 +231,37 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
 
 @main.command()
 @click.option("--no-schedule", is_flag=True, help="Only drain the inbox and outbox; no scheduled syncs.")
+@click.option("--batch", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Inbox events or outbox messages claimed per pass.")
+@click.option("--grace", type=click.FloatRange(min=0), default=None,
+              help="Seconds to finish work in flight after SIGTERM (default REVHUB_GRACEFUL_TIMEOUT or 30).")
+@click.option("--metrics-port", type=click.IntRange(min=1, max=65535), default=None,
+              help="Serve this worker's Prometheus metrics on 127.0.0.1:PORT (default REVHUB_WORKER_METRICS_PORT; "
+                   "off when unset).")
 @click.pass_context
-def worker(ctx: click.Context, no_schedule: bool) -> None:
-    """Scheduler and queue workers without the web server (run several to add capacity)."""
-    import logging
-    import threading
+def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | None, metrics_port: int | None) -> None:
+    """Scheduler and queue workers without the web server (run several to add capacity).
 
-    from revhub.runtime import Workers
+    SIGTERM or Ctrl-C: no new work is taken, work in flight finishes, claims are handed back;
+    exit status 0 when everything stopped within the grace period."""
+    import os
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _, database, vault = store_of(ctx)
-    workers = Workers(database, vault, schedule=not no_schedule).start()
-    click.echo("revhub worker running; Ctrl-C stops")
+    from revhub import logs, metrics
+    from revhub.serving import env_int
+    from revhub.worker_process import WorkerProcess
+
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        workers.stop()
+        logs.configure()
+        grace = grace if grace is not None else env_int("REVHUB_GRACEFUL_TIMEOUT", 30)
+        metrics_port = metrics_port or (env_int("REVHUB_WORKER_METRICS_PORT", 0) if
+                                        os.environ.get("REVHUB_WORKER_METRICS_PORT") else None)
+    except ValueError as exc:
+        ctx.fail(str(exc))
+    _, database, vault = store_of(ctx)
+    if metrics_port:
+        metrics.serve_http(metrics_port, os.environ.get("REVHUB_WORKER_METRICS_HOST", "127.0.0.1"), database)
+    process = WorkerProcess(database, vault, schedule=not no_schedule, batch=batch, grace_seconds=grace)
+    ctx.exit(process.run())
 
 
 for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,

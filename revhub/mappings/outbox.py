@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
+from revhub import metrics
 from revhub.connections import Vault, update_credentials
 from revhub.connectors.registry import build_connector
 from revhub.mappings.writes import WriteItem, WriteResult
@@ -218,6 +219,7 @@ class OutboxWorker:
                     values.update(status="dead")
                     result.dead += 1
                 updates[tuple(sorted(values))].append({**values, "_id": outcome.message_id})
+                metrics.outbox_result(target, values["status"])
             upsert_links(s, target, links)
             record_notices(s, target, entity, [(by_id[o.message_id].record_id, o.notices, o.status == "sent")
                                                for o in outcomes])

@@ -33,6 +33,7 @@ from revhub.store.commerce import (
 from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
 from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
+from revhub.store.probes import ReadinessProbe
 from revhub.store.recon import Policy, ReconMatch
 
 __all__ = [
@@ -40,6 +41,6 @@ __all__ = [
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
     "PaymentAllocation", "Payout", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
-    "PurchaseOrderDocument", "PurchaseOrderLine", "ReconMatch", "Refund", "Subscription", "SyncCursor",
-    "SyncException", "SyncRun", "make_engine", "utcnow",
+    "PurchaseOrderDocument", "PurchaseOrderLine", "ReadinessProbe", "ReconMatch", "Refund", "Subscription",
+    "SyncCursor", "SyncException", "SyncRun", "make_engine", "utcnow",
 ]

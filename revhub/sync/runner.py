@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from revhub import logs, metrics
 from revhub.connectors.base import Connector, Page
 from revhub.connectors.errors import ConnectorError
 from revhub.store import Database, SyncCursor, SyncRun, utcnow
@@ -80,6 +81,7 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
 
     reconnecting(start, f"sync {connection_name}/{entity}")
     ctx, summary = created
+    logs.RUN_ID.set(summary.run_id)  # this thread's log lines carry the run id from here on
     cursor = None if full else reconnecting(lambda: load_cursor(db, ctx.connection_id, entity),
                                              f"sync {connection_name}/{entity}")
     started = time.monotonic()
@@ -197,3 +199,5 @@ def _finish(db: Database, summary: RunSummary, started: float, notes: list[str])
     except DROPPED as exc:  # the run row is reaped once the lease is gone
         log.error("sync %s/%s: run %d could not be recorded as %s: %s", summary.connection, summary.entity,
                   summary.run_id, summary.status, exc)
+    metrics.sync_finished(summary)
+    logs.sync_finished(summary)

@@ -15,6 +15,7 @@ from simple_salesforce.exceptions import (
     SalesforceResourceNotFound,
 )
 
+from revhub import metrics
 from revhub.connectors.budget import BudgetReading
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
@@ -148,12 +149,13 @@ class SalesforceAPI:
             self._check_allocation(entity)
             return result
 
-        return call(attempt, self.retry, self.limiter)
+        return call(metrics.counted("salesforce", attempt), self.retry, self.limiter)
 
     def _check_allocation(self, entity: str | None) -> None:
         usage = (self._sf.api_usage if self._sf else {}).get("api-usage")
         if usage and usage.total:  # kept for the console: the org's day as Salesforce counts it
             self.budget = BudgetReading(day_remaining=max(0, usage.total - usage.used), day_limit=usage.total)
+        metrics.budget("salesforce", usage.total - usage.used if usage else None)
         if usage and usage.total and usage.used >= usage.total * (1 - ALLOCATION_RESERVE):
             raise FatalError(f"daily API allocation nearly used ({usage.used}/{usage.total}); stopping",
                              provider="salesforce", entity=entity)

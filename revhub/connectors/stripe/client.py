@@ -11,6 +11,7 @@ from typing import Any
 
 import stripe
 
+from revhub import metrics
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
 
@@ -95,7 +96,7 @@ class StripeAPI:
             except stripe.StripeError as exc:
                 raise classify(exc, entity) from exc
 
-        return call(attempt, self.retry, self.limiter)
+        return call(metrics.counted("stripe", attempt), self.retry, self.limiter)
 
     def get(self, path: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
         return self.request("get", path, entity, **params)

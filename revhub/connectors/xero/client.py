@@ -19,6 +19,7 @@ from xero_python.api_client import ApiClient, Configuration
 from xero_python.api_client.oauth2 import OAuth2Token
 from xero_python.exceptions import ApiException
 
+from revhub import metrics
 from revhub.connectors.budget import XERO_PER_DAY, XERO_PER_MINUTE, BudgetReading, header_int
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
@@ -181,7 +182,7 @@ class XeroAPI:
                                          entity=entity, status=401, retry_after=0) from None
                 raise classify(exc, entity) from exc
 
-        return call(attempt, self.retry, self.limiter)
+        return call(metrics.counted("xero", attempt), self.retry, self.limiter)
 
     def _pace(self, headers: Any) -> None:
         # Kept for the console: the tenant's minute and day allowance as Xero counts them.
@@ -189,6 +190,7 @@ class XeroAPI:
                                     minute_limit=XERO_PER_MINUTE,
                                     day_remaining=header_int(headers, "X-DayLimit-Remaining"),
                                     day_limit=XERO_PER_DAY)
+        metrics.budget("xero", headers.get("X-DayLimit-Remaining"))
         remaining = headers.get("X-MinLimit-Remaining")
         if remaining is not None and int(remaining) <= 0:
             self.limiter.pause(float(headers.get("Retry-After") or 60))
