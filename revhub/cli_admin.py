@@ -10,6 +10,7 @@ import click
 
 from revhub.cli_support import store_of
 from revhub.sync.entities import SYNC_ORDER as ENTITY_NAMES
+from revhub.web_json import parse_json
 
 
 @click.group()
@@ -117,7 +118,6 @@ def conflicts_list(ctx: click.Context, entity: str | None) -> None:
 @click.pass_context
 def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value: str | None, actor: str) -> None:
     """Settle a conflict; the chosen value is audited and written back to every system."""
-    import json
 
     from revhub.store import Conflict
     from revhub.sync.resolution import ResolutionError, read_only_notice, resolve_conflict
@@ -127,7 +127,7 @@ def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value
         if raw_value is None:
             raise click.BadParameter("--take value needs --value", param_hint="--value")
         try:
-            value = json.loads(raw_value)
+            value = parse_json(raw_value.encode())
         except ValueError:
             raise click.BadParameter(f"not JSON: {raw_value!r}", param_hint="--value") from None
     elif raw_value is not None:
@@ -202,14 +202,12 @@ def purchase_orders() -> None:
 @click.pass_context
 def po_submit(ctx: click.Context, file, actor: str) -> None:
     """Submit the purchase order in FILE (JSON; '-' for standard input)."""
-    import json
-
     from revhub.orders import service
     from revhub.orders.validation import threshold_minor, validate
 
     config, database, _ = store_of(ctx)
     try:
-        data = json.load(file)
+        data = parse_json(file.read().encode())
     except ValueError as exc:
         ctx.fail(f"{file.name}: not JSON ({exc})")
     draft = validate(data)

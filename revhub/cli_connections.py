@@ -10,6 +10,7 @@ import click
 
 from revhub.cli_credentials import credential_pairs, credentials_file
 from revhub.cli_support import store_of
+from revhub.web_json import parse_json
 
 PROVIDERS = ("stripe", "xero", "salesforce")
 
@@ -29,7 +30,7 @@ def _settings(values: tuple[str, ...]) -> dict[str, Any]:
             raise click.BadParameter(f"{item!r} must look like name=value", param_hint="--setting")
         if value.lstrip().startswith(("{", "[")):
             try:
-                value = json.loads(value)
+                value = parse_json(value.encode())
             except ValueError as exc:
                 raise click.BadParameter(f"{key}: not valid JSON ({exc})", param_hint="--setting") from None
         out[key] = value

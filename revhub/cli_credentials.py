@@ -7,13 +7,13 @@ JSON object of them. ``NAME=VALUE`` still works, with a warning when NAME holds 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
 from revhub.redaction import is_secret_name
+from revhub.web_json import parse_json
 
 
 def _from_file(name: str, path: str, option: str) -> str:
@@ -50,7 +50,7 @@ def credentials_file(path: str | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = json.loads(Path(path).expanduser().read_text())
+        data = parse_json(Path(path).expanduser().read_bytes())
     except OSError as exc:
         raise click.BadParameter(f"cannot read {path}: {exc.strerror}", param_hint="--credentials-file") from None
     except ValueError as exc:

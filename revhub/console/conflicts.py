@@ -18,6 +18,7 @@ from revhub.console.record_labels import record_currencies, record_labels
 from revhub.store import Conflict
 from revhub.sync.entities import ENTITIES
 from revhub.sync.resolution import DIVERGED, ResolutionError, read_only_notice, resolve_conflict, settle_by_policy
+from revhub.web_json import parse_json
 
 conflicts_page = Blueprint("conflicts_page", __name__)
 
@@ -144,7 +145,7 @@ def resolve(conflict_id: int):
     value = None
     if take == "value":
         try:
-            value = json.loads(request.form.get("value") or "")
+            value = parse_json((request.form.get("value") or "").encode())
         except ValueError:
             return refused("value: give it as JSON, e.g. \"ap@acme.example\" or 12500", back)
     try:
