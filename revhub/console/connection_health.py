@@ -85,7 +85,8 @@ def connection_health(session: Session, vault: Vault | None, now: datetime | Non
     found = []
     for connection in session.scalars(select(Connection).order_by(Connection.name)):
         settings = connection.settings or {}
-        health = ConnectionHealth(connection.id, connection.name, connection.provider, connection.enabled,
+        active = connection.enabled and connection.paused_at is None
+        health = ConnectionHealth(connection.id, connection.name, connection.provider, active,
                                   int(settings.get("sync_interval_seconds", DEFAULT_INTERVAL_SECONDS)))
         _syncs(session, health, now)
         _queues(session, health)
@@ -163,7 +164,8 @@ def _token(connection: Connection, vault: Vault | None, health: ConnectionHealth
 
 def _verdict(health: ConnectionHealth, now: datetime) -> None:
     if not health.enabled:
-        health.flag(AMBER, "paused: no syncs, webhooks or writes until resumed")
+        health.flag(AMBER, "paused: no scheduled syncs and nothing written to it until resumed "
+                           "(its webhooks are still taken and writes to it wait in the outbox)")
     failing = [e.entity for e in health.entities if e.last_status == "failed"]
     if failing:
         health.flag(RED, f"last sync failed: {', '.join(failing)}")

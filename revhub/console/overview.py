@@ -112,7 +112,7 @@ def sync_now(connection_id: str):
     with db.session(write=True) as s:
         connection = _connection(s, connection_id)
         name = connection.name
-        if not connection.enabled:
+        if connection.paused_at is not None or not connection.enabled:
             flash(f"{name} is paused: resume it before syncing.")
             return redirect(url_for("overview.index")), 303
         _audit(s, connection, "sync_requested", {"connection": name})
@@ -141,11 +141,16 @@ def pause(connection_id: str):
         abort(400, description="enabled: true to resume, false to pause")
     with _db().session(write=True) as s:
         connection = _connection(s, connection_id)
-        before = connection.enabled
-        connection.enabled = wanted == "true"
-        if before != connection.enabled:
-            _audit(s, connection, "resume" if connection.enabled else "pause",
-                   {"connection": connection.name, "enabled": connection.enabled}, {"enabled": before})
+        # Pausing holds syncs and writes (queued, not dropped); it never disables the connection,
+        # which would refuse its webhooks and stop queueing writes for it.
+        before = connection.paused_at is None
+        if wanted == "true":
+            connection.paused_at = connection.paused_by = None
+        elif before:
+            connection.paused_at, connection.paused_by = utcnow(), current_actor()
+        if before != (wanted == "true"):
+            _audit(s, connection, "resume" if wanted == "true" else "pause",
+                   {"connection": connection.name, "enabled": wanted == "true"}, {"enabled": before})
         name = connection.name
     flash(f"{name} {'resumed' if wanted == 'true' else 'paused'}.")
     return redirect(url_for("overview.index")), 303

@@ -60,7 +60,9 @@ def claim(db: Database, worker: str, target: str | None = None, limit: int = 500
     due = or_(and_(t.c.status.in_(("pending", "failed")),
                    or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now)),
               and_(t.c.status == "processing", t.c.locked_until < now))
-    query = select(t.c.id).where(due)
+    # A paused target's messages wait, in order, until an admin resumes it.
+    paused = select(Connection.name).where(Connection.paused_at.is_not(None))
+    query = select(t.c.id).where(due, t.c.target_system.not_in(paused))
     if target:
         query = query.where(t.c.target_system == target)
     # Parents first, then one entity at a time: a claim then fills whole provider batches

@@ -26,6 +26,10 @@ class Connection(Base):
     credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Paused by an admin: no scheduled syncs and nothing written to it, while webhooks are still
+    # taken and writes still queued, so that resuming loses nothing.
+    paused_at: Mapped[datetime | None] = mapped_column()
+    paused_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -61,6 +61,11 @@ def _plan(db: Database, connection: str | None, entity: str | None) -> list[tupl
         rows = s.scalars(select(Connection).where(Connection.enabled.is_(True)).order_by(Connection.name)).all()
         if connection is not None and connection not in {c.name for c in rows}:
             raise LookupError(f"no enabled connection named {connection!r}")
+        paused = [c for c in rows if c.paused_at is not None and connection in (None, c.name)]
+        if connection is not None and paused:
+            raise LookupError(f"{connection} is paused (since {paused[0].paused_at:%Y-%m-%d %H:%M} UTC, by "
+                              f"{paused[0].paused_by}); resume it first")
+        rows = [c for c in rows if c.paused_at is None]
         pairs = []
         for ent in SYNC_ORDER:
             for conn in rows:

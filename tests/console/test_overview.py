@@ -104,7 +104,8 @@ def test_pause_and_resume_are_admin_only_csrf_checked_and_audited(app, db, store
     assert admin.post(f"/connections/{xero}/pause", data={"csrf_token": token, "enabled": "false"}
                       ).status_code == 303
     with db.session() as s:
-        assert s.get(Connection, xero).enabled is False
+        paused = s.get(Connection, xero)
+        assert (paused.enabled, paused.paused_by) == (True, "console:ada")  # held, never disabled
         entry = s.scalar(select(AuditEntry).where(AuditEntry.entity == "connection"))
         assert (entry.action, entry.actor, entry.before, entry.after["enabled"]) == \
             ("pause", "console:ada", {"enabled": True}, False)
@@ -114,7 +115,7 @@ def test_pause_and_resume_are_admin_only_csrf_checked_and_audited(app, db, store
     assert b"xero is paused" in refused.data
     admin.post(f"/connections/{xero}/pause", data={"csrf_token": token, "enabled": "true"})
     with db.session() as s:
-        assert s.get(Connection, xero).enabled is True
+        assert s.get(Connection, xero).paused_at is None
 
 
 def test_hostile_provider_text_renders_as_text(app, db, stored):
