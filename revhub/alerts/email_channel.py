@@ -25,9 +25,10 @@ class EmailChannel:
         self.recipients = recipients
 
     def send(self, notice: Notice) -> None:
+        from revhub.config import ConfigError
         from revhub.mail import MailError, send
 
         try:
             send(message_for(notice, self.recipients))
-        except (MailError, OSError) as exc:
+        except (MailError, ConfigError) as exc:  # ConfigError: REVHUB_SMTP_* not set
             raise AlertDeliveryError(f"alert e-mail to {', '.join(self.recipients)} failed: {exc}") from exc

@@ -56,3 +56,14 @@ def receiver():
 def webhook_settings(receiver) -> AlertSettings:
     return AlertSettings(public_url="https://hub.example.com", webhook_url=receiver.url,
                          webhook_secret=WEBHOOK_SECRET, timeout_seconds=5)
+
+
+@pytest.fixture
+def smtp_server(tmp_path, monkeypatch):
+    """A real SMTP server (aiosmtpd via revhub.mail); ``REVHUB_SMTP_*`` point at it."""
+    from revhub.mail.local_server import LocalSmtpServer
+
+    with LocalSmtpServer(tmp_path / "mailbox") as server:
+        for name, value in server.environ().items():
+            monkeypatch.setenv(name, value)
+        yield server

@@ -122,3 +122,23 @@ def test_raise_alert_goes_to_every_configured_channel(db, slack, receiver):
     raised = raise_alert(db, ALERT, settings)
     assert raised.deliveries == {"slack": "sent", "webhook": "sent"}
     assert len(slack.workspace.messages) == 1 and len(receiver.received) == 1
+
+
+def test_email_through_the_reminders_smtp_path(db, smtp_server):
+    settings = AlertSettings(public_url="https://hub.example.com", email_to=("ops@acme.example",
+                                                                             "cfo@acme.example"))
+    raised = raise_alert(db, ALERT, settings)
+    assert raised.deliveries == {"email": "sent"}
+    [mail] = smtp_server.received()
+    assert mail.rcpt_tos == ("ops@acme.example", "cfo@acme.example")
+    assert mail.subject == "[revhub critical] Sync of invoice from xero failed"
+    assert mail.message["X-Revhub-Alert"] == "failed_runs:xero:invoice"
+    assert "Resolve: https://hub.example.com/runs?status=failed" in mail.body_text()
+
+
+def test_email_without_smtp_settings_is_a_failed_delivery(db, monkeypatch):
+    for name in ("REVHUB_SMTP_HOST", "REVHUB_SMTP_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = AlertSettings(email_to=("ops@acme.example",))
+    raised = raise_alert(db, ALERT, settings)
+    assert raised.deliveries == {"email": "failed"} and "REVHUB_SMTP" in raised.errors["email"]
