@@ -48,3 +48,26 @@ def books_alert(report, period: str | None = None) -> Alert | None:
     first = getattr(report.differences[0], "message", "") or str(report.differences[0])
     return Alert("books", f"books:{period or 'all'}", f"Books check{scope}: {n} difference{'s' * (n != 1)}",
                  f"Stripe, Xero and the store disagree. First: {first}"[:2000], "critical")
+
+
+def scheduled_check(db: Database, vault: Vault) -> None:
+    """The scheduler's job: one check; a failure is logged and the next tick tries again."""
+    try:
+        check(db, vault)
+    except Exception:  # the scheduler must stay up; alerts about alerts would loop
+        log.exception("alert check failed")
+
+
+def books_checked(db: Database, report, period: str | None = None) -> Raised | None:
+    """After a books check: raise its alert when the books do not balance. A bad alert
+    setting is logged, never allowed to turn the check's own answer into an error."""
+    from revhub.config import ConfigError
+
+    alert = books_alert(report, period)
+    if alert is None:
+        return None
+    try:
+        return raise_alert(db, alert)
+    except ConfigError as exc:
+        log.warning("books check alert not sent: %s", exc)
+        return None
