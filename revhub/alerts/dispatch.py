@@ -76,7 +76,7 @@ def _claim(db: Database, alert: Alert, settings: AlertSettings, now: datetime) -
         try:
             with db.session(write=True) as s:
                 row = s.scalar(select(AlertLog).where(AlertLog.dedupe_key == alert.dedupe_key).with_for_update())
-                window = timedelta(seconds=alert.window_seconds or settings.dedupe_seconds)
+                window = timedelta(seconds=settings.dedupe_seconds if alert.window_seconds is None else alert.window_seconds)
                 if row is not None and row.last_sent_at is not None and now - row.last_sent_at < window:
                     row.suppressed += 1
                     row.suppressed_total += 1

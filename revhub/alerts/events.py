@@ -27,7 +27,8 @@ class Alert:
     title: str
     text: str
     severity: str = "warning"
-    # Overrides the configured dedupe window (a token expiring in days needs no hourly reminder).
+    # Overrides the configured dedupe window (a token expiring in days needs no hourly reminder;
+    # 0: never held back, for test alerts).
     window_seconds: int | None = None
 
     def __post_init__(self) -> None:
