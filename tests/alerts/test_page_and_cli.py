@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from revhub.alerts import Alert, AlertSettings, raise_alert
 from revhub.cli import main
 from tests.alerts.conftest import WEBHOOK_SECRET
 from tests.signin import csrf, sign_in
@@ -38,6 +39,13 @@ def test_admin_page_shows_channels_redacted_and_sends_a_test_alert(client, db, s
     assert "Test alert from revhub" in slack.workspace.messages[0]["text"]
     listed = client.get("/alerts").get_data(as_text=True)
     assert "Test alert from revhub" in listed and "test:slack" in listed
+
+    # Alert text can carry a provider's words (a failed run's note): shown as text, never markup.
+    hostile = Alert("failed_runs", "failed_runs:xero:invoice", "Sync failed", '<script>window.x=1</script>')
+    raise_alert(db, hostile, AlertSettings(public_url="https://hub.example.com"), channels=[])
+    html = client.get("/alerts").get_data(as_text=True)
+    assert "&lt;script&gt;window.x=1&lt;/script&gt;" in html and "<script>window.x" not in html
+    assert 'href="https://hub.example.com/runs?status=failed"' in html
 
     refused = client.post("/alerts/test", data={"csrf_token": csrf(page.data), "channel": "email"})
     assert refused.status_code == 400
