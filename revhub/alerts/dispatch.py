@@ -76,7 +76,8 @@ def _claim(db: Database, alert: Alert, settings: AlertSettings, now: datetime) -
         try:
             with db.session(write=True) as s:
                 row = s.scalar(select(AlertLog).where(AlertLog.dedupe_key == alert.dedupe_key).with_for_update())
-                window = timedelta(seconds=settings.dedupe_seconds if alert.window_seconds is None else alert.window_seconds)
+                seconds = settings.dedupe_seconds if alert.window_seconds is None else alert.window_seconds
+                window = timedelta(seconds=seconds)
                 if row is not None and row.last_sent_at is not None and now - row.last_sent_at < window:
                     row.suppressed += 1
                     row.suppressed_total += 1

@@ -37,18 +37,27 @@ def _plural(n: int, word: str) -> str:
 
 
 def dead_letters(s: Session, now: datetime) -> list[Alert]:
-    """Dead letters with an id past the mark, one alert per target system."""
+    """Dead letters new since the last look, one alert per target system. New means an id past
+    the mark, or more dead letters to a target than last time (a letter retried by hand that
+    died again keeps its id)."""
     mark = _mark(s, "dead_letters")
-    rows = s.execute(select(OutboxMessage.target_system, OutboxMessage.id).where(
-        OutboxMessage.status == "dead", OutboxMessage.id > mark.last_id)).all()
+    new_ids = Counter(dict(s.execute(select(OutboxMessage.target_system, func.count()).where(
+        OutboxMessage.status == "dead", OutboxMessage.id > mark.last_id).group_by(OutboxMessage.target_system)).all()))
+    totals = dict(s.execute(select(OutboxMessage.target_system, func.count()).where(
+        OutboxMessage.status == "dead").group_by(OutboxMessage.target_system)).all())
+    mark.last_id = s.scalar(select(func.max(OutboxMessage.id)).where(OutboxMessage.status == "dead")) or mark.last_id
     mark.checked_at = now
-    if not rows:
-        return []
-    mark.last_id = max(r.id for r in rows)
-    counts = Counter(r.target_system for r in rows)
-    return [Alert("dead_letters", f"dead_letters:{target}", f"{_plural(n, 'new dead letter')} to {target}",
-                  f"The outbox gave up on {_plural(n, 'write')} to {target}; each needs a person to retry "
-                  f"or discard it.", "critical") for target, n in sorted(counts.items())]
+    out = []
+    for target in sorted(set(totals) | {m.source.split(":", 1)[1] for m in s.scalars(
+            select(AlertMark).where(AlertMark.source.like("dead_letters:%")))}):
+        per_target = _mark(s, f"dead_letters:{target}")
+        n = max(new_ids.get(target, 0), totals.get(target, 0) - per_target.seen)
+        per_target.seen, per_target.checked_at = totals.get(target, 0), now
+        if n > 0:
+            out.append(Alert("dead_letters", f"dead_letters:{target}", f"{_plural(n, 'new dead letter')} to {target}",
+                             f"The outbox gave up on {_plural(n, 'write')} to {target}; each needs a person to "
+                             f"retry or discard it.", "critical"))
+    return out
 
 
 def failed_runs(s: Session, now: datetime) -> list[Alert]:

@@ -139,3 +139,16 @@ def test_the_worker_scheduler_runs_the_check(db, config):
     scheduler = build_scheduler(db, Vault(config.encryption_key))
     job = scheduler.get_job("alerts:check")
     assert job is not None and job.trigger.interval == timedelta(seconds=60)
+
+
+def test_a_dead_letter_retried_by_hand_that_dies_again_is_new_again(db, receiver, webhook_settings):
+    from revhub.mappings.outbox import retry_dead
+
+    _dead_letter(db)
+    assert check(db, settings=webhook_settings)[0].sent
+    retry_dead(db)
+    assert check(db, settings=webhook_settings) == []
+    with db.session(write=True) as s:
+        s.scalar(select(OutboxMessage)).status = "dead"
+    [again] = check(db, settings=webhook_settings)
+    assert again.suppressed == 1  # inside the window: counted against the same key
