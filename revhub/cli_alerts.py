@@ -62,3 +62,29 @@ def alerts_list(ctx: click.Context, limit: int) -> None:
         click.echo(f"{a['last_raised_at']:%Y-%m-%d %H:%M:%S}  {a['severity']:8}  {a['sent_count']:>4}  "
                    f"{a['suppressed']:>4}  {a['title']} [{a['key']}] ({deliveries})")
         click.echo(f"{'':19}  resolve: {a['link']}")
+
+
+@alerts.command("slack-sandbox")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True, help="0 picks a free port.")
+@click.option("--seconds", type=click.FloatRange(min=0), default=0, help="Stop after this long (0: at Ctrl-C).")
+def alerts_slack_sandbox(port: int, seconds: float) -> None:
+    """Run the local Slack (incoming webhook and chat.postMessage) and print the settings that
+    send alerts to it; what arrives is listed at /__sandbox/messages."""
+    import threading
+
+    from revhub.sandbox.slack import SlackSandbox
+
+    try:
+        sandbox = SlackSandbox(port).start()
+    except OSError as exc:
+        raise click.BadParameter(f"cannot listen: {exc.strerror}", param_hint="--port") from None
+    click.echo(f"local Slack on {sandbox.url} (messages: {sandbox.url}/__sandbox/messages)")
+    click.echo(f"  REVHUB_ALERT_SLACK_WEBHOOK_URL={sandbox.webhook_url}")
+    click.echo(f"  or REVHUB_ALERT_SLACK_TOKEN={sandbox.workspace.bot_token} REVHUB_ALERT_SLACK_CHANNEL=#alerts "
+               f"REVHUB_ALERT_SLACK_API_URL={sandbox.api_url}")
+    try:
+        threading.Event().wait(seconds or None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()

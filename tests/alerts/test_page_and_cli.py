@@ -89,3 +89,10 @@ def test_cli_alerts_test_and_list(db, database_url, tmp_path, slack, receiver, a
     assert listed.exit_code == 0, listed.output
     assert "Test alert from revhub [test:all] (slack sent, webhook sent)" in listed.output
     assert "resolve: https://hub.example.com/alerts" in listed.output
+
+
+def test_cli_runs_the_local_slack_and_says_how_to_point_alerts_at_it():
+    result = CliRunner().invoke(main, ["alerts", "slack-sandbox", "--seconds", "0.2"])
+    assert result.exit_code == 0, result.output
+    assert "REVHUB_ALERT_SLACK_WEBHOOK_URL=http://127.0.0.1:" in result.output
+    assert "/services/T0REVHUB/B0ALERTS/" in result.output and "REVHUB_ALERT_SLACK_TOKEN=xoxb-" in result.output
