@@ -24,7 +24,7 @@ def alert_env(slack, receiver, monkeypatch) -> dict[str, str]:
     return env
 
 
-def test_admin_page_shows_channels_redacted_and_sends_a_test_alert(client, db, slack, receiver, alert_env,
+def test_admin_page_shows_channels_redacted_and_sends_a_test_alert(app, client, db, slack, receiver, alert_env,
                                                                    monkeypatch):
     sign_in(client, db, role="admin")
     page = client.get("/alerts")
@@ -47,6 +47,11 @@ def test_admin_page_shows_channels_redacted_and_sends_a_test_alert(client, db, s
     assert "&lt;script&gt;window.x=1&lt;/script&gt;" in html and "<script>window.x" not in html
     assert 'href="https://hub.example.com/runs?status=failed"' in html
 
+    # Admins only.
+    viewer = app.test_client()
+    sign_in(viewer, db, name="vic", role="viewer")
+    assert viewer.get("/alerts").status_code == 403
+
     refused = client.post("/alerts/test", data={"csrf_token": csrf(page.data), "channel": "email"})
     assert refused.status_code == 400
     assert "email is not configured; set REVHUB_ALERT_EMAIL_TO" in refused.get_data(as_text=True)
@@ -58,13 +63,6 @@ def test_admin_page_shows_channels_redacted_and_sends_a_test_alert(client, db, s
     assert "REVHUB_ALERT_RATE_PER_HOUR must be a positive whole number" in bad.get_data(as_text=True)
     bad_send = client.post("/alerts/test", data={"csrf_token": csrf(page.data), "channel": ""})
     assert bad_send.status_code == 400 and "REVHUB_ALERT_RATE_PER_HOUR" in bad_send.get_data(as_text=True)
-
-
-def test_the_page_is_for_admins_only(app, db, alert_env):
-    # No store round trip of its own beyond signing in: a viewer is refused before the page reads anything.
-    viewer = app.test_client()
-    sign_in(viewer, db, name="vic", role="viewer")
-    assert viewer.get("/alerts").status_code == 403
 
 
 def test_cli_alerts_test_and_list(db, database_url, tmp_path, slack, receiver, alert_env):

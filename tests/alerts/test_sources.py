@@ -13,6 +13,7 @@ from revhub.alerts import check
 from revhub.alerts.check import books_alert, books_checked
 from revhub.connections import Vault, save_connection
 from revhub.ledger.check import Entry, compare
+from revhub.mappings.outbox import retry_dead
 from revhub.store import AlertLog, Connection, OutboxMessage, SyncException, SyncRun, utcnow
 from revhub.sync.scheduler import build_scheduler
 
@@ -72,6 +73,14 @@ def test_new_problems_raise_one_alert_each_and_nothing_twice(db, conflict_id, re
     [other] = check(db, settings=webhook_settings)
     assert other.sent and receiver.received[-1]["body"]["alert"]["key"] == "dead_letters:salesforce"
 
+    # A dead letter retried by hand that dies again keeps its id, and is new again.
+    retry_dead(db)
+    assert check(db, settings=webhook_settings) == []
+    with db.session(write=True) as s:
+        s.scalar(select(OutboxMessage).where(OutboxMessage.target_system == "salesforce")).status = "dead"
+    [again] = check(db, settings=webhook_settings)
+    assert not again.sent and again.suppressed == 1  # inside the window: counted against the same key
+
 
 def test_failed_runs_are_grouped_and_resolved_rows_are_not_alerts(db, connections, receiver, webhook_settings):
     with db.session(write=True) as s:
@@ -115,6 +124,10 @@ def test_a_xero_refresh_token_expiring_within_a_week_is_an_alert(db, config, rec
     fresh = _xero(db, config, issued_days_ago=10)
     assert check(db, fresh, settings=webhook_settings, now=utcnow() + timedelta(days=7)) == []
 
+    # The worker's scheduler runs the check every minute.
+    job = build_scheduler(db, vault).get_job("alerts:check")
+    assert job is not None and job.trigger.interval == timedelta(seconds=60)
+
 
 def test_a_non_zero_books_check_raises_an_alert(db, receiver, webhook_settings, monkeypatch):
     from datetime import date
@@ -133,22 +146,3 @@ def test_a_non_zero_books_check_raises_an_alert(db, receiver, webhook_settings, 
     alert = receiver.received[0]["body"]["alert"]
     assert (alert["key"], alert["link"]) == ("books:2026-11", "https://hub.example.com/ledger")
     assert alert["title"] == "Books check for 2026-11: 1 difference" and "ch_1" in alert["text"]
-
-
-def test_the_worker_scheduler_runs_the_check(db, config):
-    scheduler = build_scheduler(db, Vault(config.encryption_key))
-    job = scheduler.get_job("alerts:check")
-    assert job is not None and job.trigger.interval == timedelta(seconds=60)
-
-
-def test_a_dead_letter_retried_by_hand_that_dies_again_is_new_again(db, receiver, webhook_settings):
-    from revhub.mappings.outbox import retry_dead
-
-    _dead_letter(db)
-    assert check(db, settings=webhook_settings)[0].sent
-    retry_dead(db)
-    assert check(db, settings=webhook_settings) == []
-    with db.session(write=True) as s:
-        s.scalar(select(OutboxMessage)).status = "dead"
-    [again] = check(db, settings=webhook_settings)
-    assert again.suppressed == 1  # inside the window: counted against the same key
