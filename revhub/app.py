@@ -38,6 +38,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
 
     from revhub import observability
     from revhub.console.admin import admin
+    from revhub.console.alerts_page import alerts_page
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
@@ -55,6 +56,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(ledger_page)
     app.register_blueprint(records)
     app.register_blueprint(po_desk)
+    app.register_blueprint(alerts_page)
     register_queue_pages(app)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
+from revhub.cli_alerts import alerts
 from revhub.cli_connections import connections
 from revhub.cli_ledger import ledger
 from revhub.cli_outbox import outbox
@@ -265,5 +266,5 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
 
 
 for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,
-               report, recon):
+               report, recon, alerts):
     main.add_command(_group)

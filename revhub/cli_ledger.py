@@ -25,6 +25,7 @@ def ledger() -> None:
 @click.pass_context
 def ledger_check(ctx: click.Context, period: str | None, currency: str | None, fmt: str) -> None:
     """Compare the books; exit 1 when any difference exists, naming the records behind it."""
+    from revhub.alerts.check import books_checked
     from revhub.connectors.errors import ConnectorError
     from revhub.ledger.sources import PeriodError, month_bounds, run_check
     from revhub.mappings.ledger_settings import LedgerSettingsError
@@ -44,6 +45,7 @@ def ledger_check(ctx: click.Context, period: str | None, currency: str | None, f
     except (ConnectorError, LedgerSettingsError) as exc:
         click.echo(f"ledger check could not read a side: {exc}", err=True)
         ctx.exit(UNREADABLE)
+    books_checked(database, report, period)  # an alert when the books do not balance
     if fmt == "json":
         click.echo(json.dumps(report.as_json(), indent=2))
     else:

@@ -36,6 +36,7 @@ NAV = (
     ("Exceptions", ("/exceptions",), "viewer"),
     ("Ledger", ("/ledger",), "viewer"),
     ("Users", ("/users",), "admin"),
+    ("Alerts", ("/alerts",), "admin"),
 )
 
 

@@ -1,6 +1,7 @@
 """The canonical store: models, engine set-up, audit hooks and migrations."""
 
 from revhub.store import audit  # noqa: F401  (installs the audit hooks)
+from revhub.store.alerts import AlertDelivery, AlertLog, AlertMark
 from revhub.store.base import Base, utcnow
 from revhub.store.bookkeeping import (
     AuditEntry,
@@ -37,6 +38,7 @@ from revhub.store.probes import ReadinessProbe
 from revhub.store.recon import Policy, ReconMatch
 
 __all__ = [
+    "AlertDelivery", "AlertLog", "AlertMark",
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",

@@ -8,6 +8,7 @@ from datetime import UTC
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
+from revhub.alerts.check import CHECK_INTERVAL_SECONDS, scheduled_check
 from revhub.connections import Vault
 from revhub.store import Connection, Database
 from revhub.sync.jobs import job_id, plan, sync_one
@@ -45,4 +46,6 @@ def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
                           id=job_id(connection, entity), replace_existing=True)
     scheduler.add_job(_reap, "interval", seconds=REAP_INTERVAL_SECONDS, args=(db,), id="reap:sync-runs",
                       replace_existing=True)
+    scheduler.add_job(scheduled_check, "interval", seconds=CHECK_INTERVAL_SECONDS, args=(db, vault),
+                      id="alerts:check", replace_existing=True)
     return scheduler
