@@ -1,0 +1,340 @@
+"""The receivables and subscription reports in the console: ageing, DSO, MRR and deferred
+revenue, each as a chart and a table whose every figure opens the records behind it, and every
+table as CSV (``?format=csv``). The figures come from ``revhub.reports`` over the same store
+inputs as ``revhub report``, so the console and the CLI never disagree."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request
+
+from revhub.console.access import require_role
+from revhub.console.listing import csv_response, csv_value
+from revhub.console.queue_actions import db
+from revhub.money import MoneyError, to_decimal, to_decimal_string
+from revhub.reports import drilldown
+from revhub.reports.mrr import mrr
+from revhub.reports.receivables import BUCKETS, ageing, dso, month_end, on_time_rate, outstanding
+from revhub.reports.recognition import schedule
+from revhub.reports.store_inputs import customer_names, receivables, recurring, service_lines
+
+reports_pages = Blueprint("reports_pages", __name__)
+
+
+class ReportInputError(ValueError):
+    """A query-string value a report cannot use; shown beside the form with a 400."""
+
+
+@dataclass
+class Cell:
+    text: str
+    raw: Any = None  # what the CSV gets (an exact decimal, a date); defaults to the text
+    href: str | None = None
+    num: bool = False
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+def money_cell(minor: int, currency: str, href: str | None = None) -> Cell:
+    try:
+        return Cell(to_decimal_string(minor, currency), to_decimal(minor, currency), href if minor else None, True)
+    except MoneyError:
+        return Cell(str(minor), minor, href if minor else None, True)
+
+
+def link(path: str, **params: Any) -> str:
+    return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
+
+
+def _as_of() -> date:
+    given = (request.args.get("as_of") or "").strip()
+    if not given:
+        return date.today()
+    try:
+        return date.fromisoformat(given)
+    except ValueError:
+        raise ReportInputError("as_of: a day as YYYY-MM-DD") from None
+
+
+def _period() -> tuple[date, date]:
+    """``period`` as YYYY-MM or YYYY-MM:YYYY-MM; default the last 12 months up to this one."""
+    given = (request.args.get("period") or "").strip()
+    today = date.today()
+    if not given:
+        y, m = (today.year - 1, today.month + 1) if today.month < 12 else (today.year, 1)
+        return date(y, m, 1), month_end(today.year, today.month)
+    first, _, last = given.partition(":")
+    try:
+        start, _ = drilldown.month_bounds(first)
+        _, end = drilldown.month_bounds(last or first)
+    except ValueError:
+        raise ReportInputError("period: a month YYYY-MM or a range YYYY-MM:YYYY-MM") from None
+    if end < start:
+        raise ReportInputError("period: ends before it starts")
+    if (end.year - start.year) * 12 + end.month - start.month > 120:
+        raise ReportInputError("period: at most ten years")
+    return start, end
+
+
+def _arg(name: str, allowed: tuple[str, ...] | None = None) -> str:
+    value = (request.args.get(name) or "").strip()
+    if not value or len(value) > 64 or (allowed and value not in allowed):
+        raise ReportInputError(f"{name}: " + (f"one of {', '.join(allowed)}" if allowed else "required"))
+    return value
+
+
+def _month() -> str:
+    value = _arg("month")
+    try:
+        drilldown.month_bounds(value)
+    except ValueError:
+        raise ReportInputError("month: YYYY-MM") from None
+    return value
+
+
+def answer(title: str, build: Callable[[Any], tuple[Table, dict | None, dict[str, Any]]], filename: str,
+           form: dict[str, str] | None = None, intro: str = ""):
+    """Run ``build(session)`` → (table, chart, extra context); render it, or its CSV, or a 400."""
+    try:
+        with db().session() as s:
+            table, chart, extra = build(s)
+    except ReportInputError as exc:
+        if request.args.get("format") == "csv":
+            return str(exc) + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("report.html", title=title, table=None, chart=None, error=str(exc), form=form,
+                               intro=intro, csv_url=None), 400
+    if request.args.get("format") == "csv":
+        columns = [(h, lambda row, i=i: row[i]) for i, h in enumerate(table.headers)]
+        cells = [[csv_value(c.text if c.raw is None else c.raw) for c in row] for row in table.rows]
+        return csv_response(filename, columns, cells)
+    args = {k: v for k, v in request.args.items() if k != "format"}
+    return render_template("report.html", title=title, table=table, chart=json.dumps(chart) if chart else None,
+                           error=None, form=form, intro=intro, csv_url=link(request.path, **args, format="csv"),
+                           **extra)
+
+
+def _major(minor: int, currency: str) -> float:
+    try:
+        return float(to_decimal(minor, currency))
+    except MoneyError:
+        return float(minor)
+
+
+@reports_pages.get("/reports")
+@require_role("viewer")
+def index():
+    return render_template("reports_index.html")
+
+
+@reports_pages.get("/reports/ageing")
+@require_role("viewer")
+def ageing_page():
+    def build(s):
+        on = _as_of()
+        rows, names = ageing(receivables(s), on), customer_names(s)
+        table = Table(["Customer", "Currency", *BUCKETS, "Total"])
+        totals: dict[str, dict[str, int]] = {}
+        for r in rows:
+            drill = {b: link("/reports/ageing/invoices", customer=r.customer, currency=r.currency, bucket=b,
+                             as_of=on.isoformat()) for b in BUCKETS}
+            table.rows.append([Cell(names.get(r.customer, r.customer), href=f"/records/customer/{r.customer}"),
+                               Cell(r.currency), *(money_cell(r.buckets[b], r.currency, drill[b]) for b in BUCKETS),
+                               money_cell(r.total, r.currency)])
+            for b in BUCKETS:
+                totals.setdefault(r.currency, dict.fromkeys(BUCKETS, 0))[b] += r.buckets[b]
+        chart = {"type": "bar", "labels": list(BUCKETS), "stacked": False,
+                 "datasets": [{"label": cur, "data": [_major(v[b], cur) for b in BUCKETS]}
+                              for cur, v in sorted(totals.items())]}
+        return table, chart, {}
+    return answer("Receivables ageing", build, "ageing", form={"as_of": "Age on (YYYY-MM-DD)"},
+                  intro="Outstanding per customer and currency by days past due. Open a figure for its invoices.")
+
+
+@reports_pages.get("/reports/ageing/invoices")
+@require_role("viewer")
+def ageing_invoices():
+    def build(s):
+        on, customer, currency = _as_of(), _arg("customer"), _arg("currency")
+        wanted = _arg("bucket", BUCKETS)
+        books = receivables(s)
+        row = next((r for r in ageing(books, on) if (r.customer, r.currency) == (customer, currency)), None)
+        ids = set(row.invoice_ids[wanted]) if row else set()
+        behind = [drilldown.Behind(i.id, i.customer, i.currency, outstanding(i, on))
+                  for i in books if i.id in ids]
+        return _invoice_table(books, behind, customer_names(s), "Outstanding"), None, {}
+    return answer("Invoices behind an ageing figure", build, "ageing-invoices")
+
+
+def _invoice_table(books, behind: list[drilldown.Behind], names: dict[str, str], what: str) -> Table:
+    by_id = {b.id: b for b in books}
+    table = Table(["Invoice", "Customer", "Issued", "Due", "Total", what, "Currency"])
+    for b in sorted(behind, key=lambda x: (by_id[x.record_id].due_date, by_id[x.record_id].number or "")):
+        inv = by_id[b.record_id]
+        table.rows.append([Cell(inv.number or inv.id, href=f"/records/invoice/{inv.id}"),
+                           Cell(names.get(inv.customer, inv.customer)), Cell(inv.issue_date.isoformat()),
+                           Cell(inv.due_date.isoformat()), money_cell(inv.total_minor, inv.currency),
+                           money_cell(b.amount_minor, inv.currency), Cell(inv.currency)])
+    total = sum(b.amount_minor for b in behind)
+    if behind:
+        currency = behind[0].currency
+        table.rows.append([Cell("Total"), Cell(""), Cell(""), Cell(""), Cell(""), money_cell(total, currency),
+                           Cell(currency)])
+    return table
+
+
+@reports_pages.get("/reports/dso")
+@require_role("viewer")
+def dso_page():
+    def build(s):
+        first, last = _period()
+        books = receivables(s)
+        table = Table(["Month", "Currency", "Receivables", "Credit sales", "DSO (days)", "Paid on time"])
+        series: dict[str, list[float | None]] = {}
+        months = []
+        for r in dso(books, first, last):
+            start, end = drilldown.month_bounds(r.month)
+            on_time = on_time_rate([b for b in books if b.currency == r.currency], start, end)
+            table.rows.append([
+                Cell(r.month), Cell(r.currency),
+                money_cell(r.receivables_minor, r.currency, link("/reports/dso/invoices", month=r.month,
+                                                                 currency=r.currency, part="receivables")),
+                money_cell(r.credit_sales_minor, r.currency, link("/reports/dso/invoices", month=r.month,
+                                                                  currency=r.currency, part="sales")),
+                Cell("n/a" if r.dso is None else str(r.dso), r.dso, num=True),
+                Cell("n/a" if on_time.rate is None else f"{on_time.rate}%", on_time.rate, num=True)])
+            if r.month not in months:
+                months.append(r.month)
+            series.setdefault(r.currency, []).append(None if r.dso is None else float(r.dso))
+        chart = {"type": "line", "labels": months,
+                 "datasets": [{"label": f"DSO {cur}", "data": v} for cur, v in sorted(series.items())]}
+        return table, chart, {}
+    return answer("Days sales outstanding", build, "dso", form={"period": "Months (YYYY-MM[:YYYY-MM])"},
+                  intro="Standard method: receivables at the month's end ÷ credit sales in the month × its days.")
+
+
+@reports_pages.get("/reports/dso/invoices")
+@require_role("viewer")
+def dso_invoices():
+    def build(s):
+        month, currency, part = _month(), _arg("currency"), _arg("part", ("receivables", "sales"))
+        books = receivables(s)
+        behind = (drilldown.receivables_at if part == "receivables" else drilldown.sales_in)(books, month, currency)
+        return _invoice_table(books, behind, customer_names(s), "Owed at month end" if part == "receivables"
+                              else "Invoiced"), None, {}
+    return answer("Invoices behind a DSO figure", build, "dso-invoices")
+
+
+@reports_pages.get("/reports/mrr")
+@require_role("viewer")
+def mrr_page():
+    def build(s):
+        first, last = _period()
+        rows = mrr(recurring(s), first, last)
+        table = Table(["Month", "Currency", "MRR", "ARR", "New", "Expansion", "Contraction", "Churned", "Customers"])
+        series: dict[str, list[float]] = {}
+        months: list[str] = []
+        for r in rows:
+            sources = link("/reports/mrr/sources", month=r.month, currency=r.currency)
+            moves = link("/reports/mrr/movements", month=r.month, currency=r.currency)
+            table.rows.append([Cell(r.month), Cell(r.currency), money_cell(r.mrr_minor, r.currency, sources),
+                               money_cell(r.arr_minor, r.currency, sources),
+                               *(money_cell(v, r.currency, moves) for v in (r.new_minor, r.expansion_minor,
+                                                                            r.contraction_minor, r.churned_minor)),
+                               Cell(str(r.customers), r.customers, sources, True)])
+            if r.month not in months:
+                months.append(r.month)
+            series.setdefault(r.currency, []).append(_major(r.mrr_minor, r.currency))
+        chart = {"type": "line", "labels": months,
+                 "datasets": [{"label": f"MRR {cur}", "data": v} for cur, v in sorted(series.items())]}
+        return table, chart, {}
+    return answer("Monthly recurring revenue", build, "mrr", form={"period": "Months (YYYY-MM[:YYYY-MM])"},
+                  intro="What is active on each month's last day (approved POs' subscription periods and the "
+                        "processor's subscriptions), and the movements against the month before.")
+
+
+@reports_pages.get("/reports/mrr/sources")
+@require_role("viewer")
+def mrr_sources():
+    def build(s):
+        from revhub.store import PurchaseOrder
+        from sqlalchemy import select
+
+        month, currency = _month(), _arg("currency")
+        behind = drilldown.recurring_at(recurring(s), month, currency)
+        pos = {str(i) for i in s.scalars(select(PurchaseOrder.id))}
+        names = customer_names(s)
+        table = Table(["Source", "Customer", "Monthly", "Currency"])
+        for b in sorted(behind, key=lambda x: (names.get(x.customer, ""), x.record_id)):
+            href = f"/purchase-orders/{b.record_id}" if b.record_id in pos else f"/records/subscription/{b.record_id}"
+            table.rows.append([Cell("PO" if b.record_id in pos else "subscription", href=href),
+                               Cell(names.get(b.customer, b.customer)), money_cell(b.amount_minor, currency),
+                               Cell(currency)])
+        table.rows.append([Cell("Total"), Cell(""), money_cell(sum(b.amount_minor for b in behind), currency),
+                           Cell(currency)])
+        return table, None, {}
+    return answer("POs and subscriptions behind a month's MRR", build, "mrr-sources")
+
+
+@reports_pages.get("/reports/mrr/movements")
+@require_role("viewer")
+def mrr_movements():
+    def build(s):
+        month, currency = _month(), _arg("currency")
+        names = customer_names(s)
+        table = Table(["Customer", "Movement", "Before", "After", "Change", "Currency"])
+        for m in drilldown.movements(recurring(s), month, currency):
+            table.rows.append([Cell(names.get(m.customer, m.customer), href=f"/records/customer/{m.customer}"),
+                               Cell(m.kind), money_cell(m.before_minor, currency), money_cell(m.after_minor, currency),
+                               money_cell(m.after_minor - m.before_minor, currency), Cell(currency)])
+        return table, None, {}
+    return answer("MRR movements per customer", build, "mrr-movements")
+
+
+@reports_pages.get("/reports/deferred")
+@require_role("viewer")
+def deferred_page():
+    def build(s):
+        first, last = _period()
+        rows, names = schedule(service_lines(s), first, last), customer_names(s)
+        table = Table(["Month", "Customer", "Currency", "Invoiced", "Recognised", "Deferred balance"])
+        recognised: dict[str, dict[str, int]] = {}
+        for r in rows:
+            drill = link("/reports/deferred/lines", month=r.month, customer=r.customer, currency=r.currency)
+            table.rows.append([Cell(r.month), Cell(names.get(r.customer, r.customer)), Cell(r.currency),
+                               money_cell(r.invoiced_minor, r.currency), money_cell(r.recognised_minor, r.currency, drill),
+                               money_cell(r.deferred_balance_minor, r.currency)])
+            per = recognised.setdefault(r.currency, {})
+            per[r.month] = per.get(r.month, 0) + r.recognised_minor
+        months = sorted({m for per in recognised.values() for m in per})
+        chart = {"type": "bar", "labels": months,
+                 "datasets": [{"label": f"Recognised {cur}", "data": [_major(per.get(m, 0), cur) for m in months]}
+                              for cur, per in sorted(recognised.items())]}
+        return table, chart, {}
+    return answer("Deferred revenue", build, "deferred", form={"period": "Months (YYYY-MM[:YYYY-MM])"},
+                  intro="Each invoice line's service period recognised straight-line by day; open a recognised "
+                        "figure for the invoice lines behind it.")
+
+
+@reports_pages.get("/reports/deferred/lines")
+@require_role("viewer")
+def deferred_lines():
+    def build(s):
+        month, customer, currency = _month(), _arg("customer"), _arg("currency")
+        behind = drilldown.recognised_in(service_lines(s), month, customer, currency)
+        table = Table(["Invoice", "Recognised in the month", "Currency"])
+        for b in behind:
+            table.rows.append([Cell(b.record_id, href=f"/records/invoice/{b.record_id}"),
+                               money_cell(b.amount_minor, currency), Cell(currency)])
+        table.rows.append([Cell("Total"), money_cell(sum(b.amount_minor for b in behind), currency), Cell(currency)])
+        return table, None, {}
+    return answer("Invoice lines behind recognised revenue", build, "deferred-lines")
