@@ -266,8 +266,9 @@ def mrr_page():
 @require_role("viewer")
 def mrr_sources():
     def build(s):
-        from revhub.store import PurchaseOrder
         from sqlalchemy import select
+
+        from revhub.store import PurchaseOrder
 
         month, currency = _month(), _arg("currency")
         behind = drilldown.recurring_at(recurring(s), month, currency)
@@ -311,7 +312,8 @@ def deferred_page():
         for r in rows:
             drill = link("/reports/deferred/lines", month=r.month, customer=r.customer, currency=r.currency)
             table.rows.append([Cell(r.month), Cell(names.get(r.customer, r.customer)), Cell(r.currency),
-                               money_cell(r.invoiced_minor, r.currency), money_cell(r.recognised_minor, r.currency, drill),
+                               money_cell(r.invoiced_minor, r.currency),
+                               money_cell(r.recognised_minor, r.currency, drill),
                                money_cell(r.deferred_balance_minor, r.currency)])
             per = recognised.setdefault(r.currency, {})
             per[r.month] = per.get(r.month, 0) + r.recognised_minor

@@ -156,8 +156,9 @@ def apply_candidate(session: Session, exception_id: int, candidate: int, actor: 
             left -= share
     if not allocations:
         raise ReconError("candidate: its invoices owe nothing any more")
-    found = Match(receipt.id, "manual", tuple(allocations), unapplied_minor=left, evidence={"exception": exception_id, "candidate": options[candidate].get("why", ""),
-                                    "chosen_by": actor})
+    found = Match(receipt.id, "manual", tuple(allocations), unapplied_minor=left,
+                  evidence={"exception": exception_id, "candidate": options[candidate].get("why", ""),
+                            "chosen_by": actor})
     kept = record_match(session, found, receipt, actor)
     kept.exception_id = exception_id
     session.flush()

@@ -49,14 +49,15 @@ def test_an_admin_reverses_a_match_and_the_action_is_audited(app, books, admin):
     assert b"Reverse" not in viewer.get("/recon/matches").data
     assert viewer.post(f"/recon/matches/{match_id}/reverse", data={"csrf_token": token}).status_code == 403
     assert admin.post(f"/recon/matches/{match_id}/reverse").status_code == 400  # no CSRF token
-    answer = admin.post(f"/recon/matches/{match_id}/reverse", data={"csrf_token": csrf(admin.get("/recon/matches").data)})
+    token = csrf(admin.get("/recon/matches").data)
+    answer = admin.post(f"/recon/matches/{match_id}/reverse", data={"csrf_token": token})
     assert answer.status_code == 302
     with books.session() as s:
         row = s.get(ReconMatch, match_id)
         assert (row.status, row.reversed_by) == ("reversed", "console:dana")
         assert s.scalar(select(PaymentAllocation)) is None
         assert s.scalar(select(AuditEntry).where(AuditEntry.action == "recon_reverse")).actor == "console:dana"
-    again = admin.post(f"/recon/matches/{match_id}/reverse", data={"csrf_token": csrf(admin.get("/recon/matches").data)})
+    again = admin.post(f"/recon/matches/{match_id}/reverse", data={"csrf_token": token})
     assert again.status_code == 400 and b"already reversed" in again.data
 
 

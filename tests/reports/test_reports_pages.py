@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.console.signin import signed_in
-from tests.recon.conftest import bank_receipt, books  # noqa: F401  (the fixture)
+from tests.recon.conftest import bank_receipt
 from tests.sync.changes import apply
 
 pytestmark = pytest.mark.store
