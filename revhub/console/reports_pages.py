@@ -103,8 +103,13 @@ def _month() -> str:
 
 
 def answer(title: str, build: Callable[[Any], tuple[Table, dict | None, dict[str, Any]]], filename: str,
-           form: dict[str, str] | None = None, intro: str = ""):
-    """Run ``build(session)`` → (table, chart, extra context); render it, or its CSV, or a 400."""
+           form: dict[str, str] | None = None, intro: str = "", opened_from: str | None = None):
+    """Run ``build(session)`` → (table, chart, extra context); render it, or its CSV, or a 400.
+    A drill-down (``opened_from`` its report) opened with no parameters at all says where its
+    figures are rather than refusing: the address alone is a fair thing to visit."""
+    if opened_from and not request.args:
+        return render_template("report.html", title=title, table=None, chart=None, error=None, form=None,
+                               intro="", csv_url=None, opened_from=opened_from)
     try:
         with db().session() as s:
             table, chart, extra = build(s)
@@ -172,7 +177,7 @@ def ageing_invoices():
         behind = [drilldown.Behind(i.id, i.customer, i.currency, outstanding(i, on))
                   for i in books if i.id in ids]
         return _invoice_table(books, behind, customer_names(s), "Outstanding"), None, {}
-    return answer("Invoices behind an ageing figure", build, "ageing-invoices")
+    return answer("Invoices behind an ageing figure", build, "ageing-invoices", opened_from="/reports/ageing")
 
 
 def _invoice_table(books, behind: list[drilldown.Behind], names: dict[str, str], what: str) -> Table:
@@ -231,7 +236,7 @@ def dso_invoices():
         behind = (drilldown.receivables_at if part == "receivables" else drilldown.sales_in)(books, month, currency)
         return _invoice_table(books, behind, customer_names(s), "Owed at month end" if part == "receivables"
                               else "Invoiced"), None, {}
-    return answer("Invoices behind a DSO figure", build, "dso-invoices")
+    return answer("Invoices behind a DSO figure", build, "dso-invoices", opened_from="/reports/dso")
 
 
 @reports_pages.get("/reports/mrr")
@@ -283,7 +288,7 @@ def mrr_sources():
         table.rows.append([Cell("Total"), Cell(""), money_cell(sum(b.amount_minor for b in behind), currency),
                            Cell(currency)])
         return table, None, {}
-    return answer("POs and subscriptions behind a month's MRR", build, "mrr-sources")
+    return answer("POs and subscriptions behind a month's MRR", build, "mrr-sources", opened_from="/reports/mrr")
 
 
 @reports_pages.get("/reports/mrr/movements")
@@ -298,7 +303,7 @@ def mrr_movements():
                                Cell(m.kind), money_cell(m.before_minor, currency), money_cell(m.after_minor, currency),
                                money_cell(m.after_minor - m.before_minor, currency), Cell(currency)])
         return table, None, {}
-    return answer("MRR movements per customer", build, "mrr-movements")
+    return answer("MRR movements per customer", build, "mrr-movements", opened_from="/reports/mrr")
 
 
 @reports_pages.get("/reports/deferred")
@@ -339,4 +344,4 @@ def deferred_lines():
                                money_cell(b.amount_minor, currency), Cell(currency)])
         table.rows.append([Cell("Total"), money_cell(sum(b.amount_minor for b in behind), currency), Cell(currency)])
         return table, None, {}
-    return answer("Invoice lines behind recognised revenue", build, "deferred-lines")
+    return answer("Invoice lines behind recognised revenue", build, "deferred-lines", opened_from="/reports/deferred")

@@ -75,3 +75,8 @@ def test_bad_input_is_a_400_naming_the_field(viewer, path, field):
 
 def test_reports_need_sign_in(app, books):
     assert app.test_client().get("/reports/ageing").status_code == 302
+
+
+def test_a_drill_down_opened_bare_points_to_its_report(viewer):
+    answer = viewer.get("/reports/ageing/invoices")
+    assert answer.status_code == 200 and b'href="/reports/ageing"' in answer.data
