@@ -298,3 +298,39 @@ def report_po_ledger(ctx: click.Context, fmt: str) -> None:
                          "remaining": _money(led.remaining_minor, po.currency),
                          "expires": led.expires.isoformat() if led.expires else ""})
     _emit(rows, fmt)
+
+
+@recon.command("push-figures")
+@click.option("--connection", "name", default="salesforce", show_default=True, help="The Salesforce connection.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Day of the figures (default: today).")
+@click.pass_context
+def recon_push_figures(ctx: click.Context, name: str, as_of) -> None:
+    """Write each customer's key figures to its Salesforce Account and each PO's ledger to its PO."""
+    from revhub.connections import update_credentials
+    from revhub.connectors.errors import ConnectorError
+    from revhub.connectors.registry import build_connector
+    from revhub.connectors.salesforce.push_figures import account_records, po_records, push_figures
+    from revhub.store import Connection
+
+    on = as_of.date() if as_of else date.today()
+    _, database, vault = store_of(ctx)
+    with database.session() as s:
+        connection = s.query(Connection).filter_by(name=name).one_or_none()
+        if connection is None or connection.provider != "salesforce":
+            raise click.BadParameter(f"no Salesforce connection named {name!r}", param_hint="--connection")
+        accounts, pos = account_records(s, name, on), po_records(s, name)
+
+        def save(changes: dict) -> None:
+            with database.session(write=True) as w:
+                update_credentials(w, vault, name, changes)
+
+        api = build_connector(connection, vault, save).api
+    try:
+        done = push_figures(api, accounts, pos)
+    except ConnectorError as exc:
+        raise click.ClickException(f"Salesforce refused the call: {exc}") from None
+    click.echo(f"{done.accounts} account(s) and {done.purchase_orders} PO(s) updated")
+    for line in done.refused:
+        click.echo(f"refused {line}", err=True)
+    if done.refused:
+        ctx.exit(1)
