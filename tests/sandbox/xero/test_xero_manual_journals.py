@@ -11,7 +11,8 @@ from xero_python.accounting import LineAmountTypes, ManualJournal, ManualJournal
 from xero_python.exceptions import AccountingBadRequestException
 
 
-def journal(*amounts: tuple[str, str], status: str = "POSTED", narration: str = "Deferred revenue 2026-11") -> ManualJournals:
+def journal(*amounts: tuple[str, str], status: str = "POSTED",
+            narration: str = "Deferred revenue 2026-11") -> ManualJournals:
     return ManualJournals(manual_journals=[ManualJournal(
         narration=narration, date=date(2026, 11, 30), status=status, line_amount_types=LineAmountTypes.NOTAX,
         journal_lines=[ManualJournalLine(line_amount=Decimal(a), account_code=code, description="recognised")
