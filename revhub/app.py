@@ -43,8 +43,8 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console.po_desk import po_desk
     from revhub.console.queues import register_queue_pages
     from revhub.console.recon_pages import recon_pages
-    from revhub.console.reports_pages import reports_pages
     from revhub.console.records import records
+    from revhub.console.reports_pages import reports_pages
     from revhub.openapi import openapi_api
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
