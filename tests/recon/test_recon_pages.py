@@ -113,3 +113,12 @@ def test_run_matching_now_from_the_console(app, books, admin):
     with books.session() as s:
         assert s.scalar(select(ReconMatch.matched_by)) == "console:dana"
 
+
+
+def test_the_generic_exception_queue_lists_recon_exceptions_without_failing(app, books, admin):
+    apply(books, "xero", xero_invoice("inv-c", "INV-2026-0101", 12000), xero_invoice("inv-d", "INV-2026-0102", 12000))
+    apply(books, "stripe", bank_receipt("py_1", 12000, "INV-2026-0103"))
+    recon(books)  # an unmatched receipt whose candidates are ranked invoice sets, not record ids
+    page = admin.get("/exceptions")
+    assert page.status_code == 200 and b"/recon/unmatched" in page.data
+    assert admin.get("/exceptions?format=csv").status_code == 200
