@@ -5,134 +5,17 @@ inputs as ``revhub report``, so the console and the CLI never disagree."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
-from urllib.parse import urlencode
-
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
 from revhub.console.access import require_role
-from revhub.console.listing import csv_response, csv_value
-from revhub.console.queue_actions import db
-from revhub.money import MoneyError, to_decimal, to_decimal_string
+from revhub.console.report_tables import Cell, Table, answer, arg, as_of, link, major, money_cell, month_arg, period
 from revhub.reports import drilldown
 from revhub.reports.mrr import mrr
-from revhub.reports.receivables import BUCKETS, ageing, dso, month_end, on_time_rate, outstanding
+from revhub.reports.receivables import BUCKETS, ageing, dso, on_time_rate, outstanding
 from revhub.reports.recognition import schedule
 from revhub.reports.store_inputs import customer_names, receivables, recurring, service_lines
 
 reports_pages = Blueprint("reports_pages", __name__)
-
-
-class ReportInputError(ValueError):
-    """A query-string value a report cannot use; shown beside the form with a 400."""
-
-
-@dataclass
-class Cell:
-    text: str
-    raw: Any = None  # what the CSV gets (an exact decimal, a date); defaults to the text
-    href: str | None = None
-    num: bool = False
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-
-
-def money_cell(minor: int, currency: str, href: str | None = None) -> Cell:
-    try:
-        return Cell(to_decimal_string(minor, currency), to_decimal(minor, currency), href if minor else None, True)
-    except MoneyError:
-        return Cell(str(minor), minor, href if minor else None, True)
-
-
-def link(path: str, **params: Any) -> str:
-    return f"{path}?{urlencode({k: v for k, v in params.items() if v not in (None, '')})}"
-
-
-def _as_of() -> date:
-    given = (request.args.get("as_of") or "").strip()
-    if not given:
-        return date.today()
-    try:
-        return date.fromisoformat(given)
-    except ValueError:
-        raise ReportInputError("as_of: a day as YYYY-MM-DD") from None
-
-
-def _period() -> tuple[date, date]:
-    """``period`` as YYYY-MM or YYYY-MM:YYYY-MM; default the last 12 months up to this one."""
-    given = (request.args.get("period") or "").strip()
-    today = date.today()
-    if not given:
-        y, m = (today.year - 1, today.month + 1) if today.month < 12 else (today.year, 1)
-        return date(y, m, 1), month_end(today.year, today.month)
-    first, _, last = given.partition(":")
-    try:
-        start, _ = drilldown.month_bounds(first)
-        _, end = drilldown.month_bounds(last or first)
-    except ValueError:
-        raise ReportInputError("period: a month YYYY-MM or a range YYYY-MM:YYYY-MM") from None
-    if end < start:
-        raise ReportInputError("period: ends before it starts")
-    if (end.year - start.year) * 12 + end.month - start.month > 120:
-        raise ReportInputError("period: at most ten years")
-    return start, end
-
-
-def _arg(name: str, allowed: tuple[str, ...] | None = None) -> str:
-    value = (request.args.get(name) or "").strip()
-    if not value or len(value) > 64 or (allowed and value not in allowed):
-        raise ReportInputError(f"{name}: " + (f"one of {', '.join(allowed)}" if allowed else "required"))
-    return value
-
-
-def _month() -> str:
-    value = _arg("month")
-    try:
-        drilldown.month_bounds(value)
-    except ValueError:
-        raise ReportInputError("month: YYYY-MM") from None
-    return value
-
-
-def answer(title: str, build: Callable[[Any], tuple[Table, dict | None, dict[str, Any]]], filename: str,
-           form: dict[str, str] | None = None, intro: str = "", opened_from: str | None = None):
-    """Run ``build(session)`` → (table, chart, extra context); render it, or its CSV, or a 400.
-    A drill-down (``opened_from`` its report) opened with no parameters at all says where its
-    figures are rather than refusing: the address alone is a fair thing to visit."""
-    if opened_from and not request.args:
-        return render_template("report.html", title=title, table=None, chart=None, error=None, form=None,
-                               intro="", csv_url=None, opened_from=opened_from)
-    try:
-        with db().session() as s:
-            table, chart, extra = build(s)
-    except ReportInputError as exc:
-        if request.args.get("format") == "csv":
-            return str(exc) + "\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
-        return render_template("report.html", title=title, table=None, chart=None, error=str(exc), form=form,
-                               intro=intro, csv_url=None), 400
-    if request.args.get("format") == "csv":
-        columns = [(h, lambda row, i=i: row[i]) for i, h in enumerate(table.headers)]
-        cells = [[csv_value(c.text if c.raw is None else c.raw) for c in row] for row in table.rows]
-        return csv_response(filename, columns, cells)
-    args = {k: v for k, v in request.args.items() if k != "format"}
-    return render_template("report.html", title=title, table=table, chart=json.dumps(chart) if chart else None,
-                           error=None, form=form, intro=intro, csv_url=link(request.path, **args, format="csv"),
-                           **extra)
-
-
-def _major(minor: int, currency: str) -> float:
-    try:
-        return float(to_decimal(minor, currency))
-    except MoneyError:
-        return float(minor)
 
 
 @reports_pages.get("/reports")
@@ -145,7 +28,7 @@ def index():
 @require_role("viewer")
 def ageing_page():
     def build(s):
-        on = _as_of()
+        on = as_of()
         rows, names = ageing(receivables(s), on), customer_names(s)
         table = Table(["Customer", "Currency", *BUCKETS, "Total"])
         totals: dict[str, dict[str, int]] = {}
@@ -158,7 +41,7 @@ def ageing_page():
             for b in BUCKETS:
                 totals.setdefault(r.currency, dict.fromkeys(BUCKETS, 0))[b] += r.buckets[b]
         chart = {"type": "bar", "labels": list(BUCKETS), "stacked": False,
-                 "datasets": [{"label": cur, "data": [_major(v[b], cur) for b in BUCKETS]}
+                 "datasets": [{"label": cur, "data": [major(v[b], cur) for b in BUCKETS]}
                               for cur, v in sorted(totals.items())]}
         return table, chart, {}
     return answer("Receivables ageing", build, "ageing", form={"as_of": "Age on (YYYY-MM-DD)"},
@@ -169,8 +52,8 @@ def ageing_page():
 @require_role("viewer")
 def ageing_invoices():
     def build(s):
-        on, customer, currency = _as_of(), _arg("customer"), _arg("currency")
-        wanted = _arg("bucket", BUCKETS)
+        on, customer, currency = as_of(), arg("customer"), arg("currency")
+        wanted = arg("bucket", BUCKETS)
         books = receivables(s)
         row = next((r for r in ageing(books, on) if (r.customer, r.currency) == (customer, currency)), None)
         ids = set(row.invoice_ids[wanted]) if row else set()
@@ -201,7 +84,7 @@ def _invoice_table(books, behind: list[drilldown.Behind], names: dict[str, str],
 @require_role("viewer")
 def dso_page():
     def build(s):
-        first, last = _period()
+        first, last = period()
         books = receivables(s)
         table = Table(["Month", "Currency", "Receivables", "Credit sales", "DSO (days)", "Paid on time"])
         series: dict[str, list[float | None]] = {}
@@ -231,7 +114,7 @@ def dso_page():
 @require_role("viewer")
 def dso_invoices():
     def build(s):
-        month, currency, part = _month(), _arg("currency"), _arg("part", ("receivables", "sales"))
+        month, currency, part = month_arg(), arg("currency"), arg("part", ("receivables", "sales"))
         books = receivables(s)
         behind = (drilldown.receivables_at if part == "receivables" else drilldown.sales_in)(books, month, currency)
         return _invoice_table(books, behind, customer_names(s), "Owed at month end" if part == "receivables"
@@ -243,7 +126,7 @@ def dso_invoices():
 @require_role("viewer")
 def mrr_page():
     def build(s):
-        first, last = _period()
+        first, last = period()
         rows = mrr(recurring(s), first, last)
         table = Table(["Month", "Currency", "MRR", "ARR", "New", "Expansion", "Contraction", "Churned", "Customers"])
         series: dict[str, list[float]] = {}
@@ -258,7 +141,7 @@ def mrr_page():
                                Cell(str(r.customers), r.customers, sources, True)])
             if r.month not in months:
                 months.append(r.month)
-            series.setdefault(r.currency, []).append(_major(r.mrr_minor, r.currency))
+            series.setdefault(r.currency, []).append(major(r.mrr_minor, r.currency))
         chart = {"type": "line", "labels": months,
                  "datasets": [{"label": f"MRR {cur}", "data": v} for cur, v in sorted(series.items())]}
         return table, chart, {}
@@ -275,7 +158,7 @@ def mrr_sources():
 
         from revhub.store import PurchaseOrder
 
-        month, currency = _month(), _arg("currency")
+        month, currency = month_arg(), arg("currency")
         behind = drilldown.recurring_at(recurring(s), month, currency)
         pos = {str(i) for i in s.scalars(select(PurchaseOrder.id))}
         names = customer_names(s)
@@ -295,7 +178,7 @@ def mrr_sources():
 @require_role("viewer")
 def mrr_movements():
     def build(s):
-        month, currency = _month(), _arg("currency")
+        month, currency = month_arg(), arg("currency")
         names = customer_names(s)
         table = Table(["Customer", "Movement", "Before", "After", "Change", "Currency"])
         for m in drilldown.movements(recurring(s), month, currency):
@@ -310,7 +193,7 @@ def mrr_movements():
 @require_role("viewer")
 def deferred_page():
     def build(s):
-        first, last = _period()
+        first, last = period()
         rows, names = schedule(service_lines(s), first, last), customer_names(s)
         table = Table(["Month", "Customer", "Currency", "Invoiced", "Recognised", "Deferred balance"])
         recognised: dict[str, dict[str, int]] = {}
@@ -324,7 +207,7 @@ def deferred_page():
             per[r.month] = per.get(r.month, 0) + r.recognised_minor
         months = sorted({m for per in recognised.values() for m in per})
         chart = {"type": "bar", "labels": months,
-                 "datasets": [{"label": f"Recognised {cur}", "data": [_major(per.get(m, 0), cur) for m in months]}
+                 "datasets": [{"label": f"Recognised {cur}", "data": [major(per.get(m, 0), cur) for m in months]}
                               for cur, per in sorted(recognised.items())]}
         return table, chart, {}
     return answer("Deferred revenue", build, "deferred", form={"period": "Months (YYYY-MM[:YYYY-MM])"},
@@ -336,7 +219,7 @@ def deferred_page():
 @require_role("viewer")
 def deferred_lines():
     def build(s):
-        month, customer, currency = _month(), _arg("customer"), _arg("currency")
+        month, customer, currency = month_arg(), arg("customer"), arg("currency")
         behind = drilldown.recognised_in(service_lines(s), month, customer, currency)
         table = Table(["Invoice", "Recognised in the month", "Currency"])
         for b in behind:
