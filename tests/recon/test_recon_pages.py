@@ -4,11 +4,13 @@ invoice checks with the admin's policy; roles, CSRF, bad input and CSV."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
 from revhub.recon.service import run
-from revhub.store import AuditEntry, PaymentAllocation, Policy, ReconMatch, SyncException
+from revhub.store import AuditEntry, Payment, PaymentAllocation, Policy, ReconMatch, SyncException
 from tests.console.signin import csrf, signed_in
 from tests.recon.conftest import bank_receipt, xero_invoice
 from tests.sync.changes import apply
@@ -108,6 +110,8 @@ def test_invoice_checks_list_findings_and_the_admin_edits_the_policy(app, books,
 
 def test_run_matching_now_from_the_console(app, books, admin):
     apply(books, "stripe", bank_receipt("py_1", 12000, "INV-0043"))
+    viewer = signed_in(app, "vic", "viewer")
+    assert viewer.post("/recon/run", data={"csrf_token": csrf(viewer.get("/recon/matches").data)}).status_code == 403
     answer = admin.post("/recon/run", data={"csrf_token": csrf(admin.get("/recon/matches").data)})
     assert answer.status_code == 302
     with books.session() as s:
@@ -122,3 +126,18 @@ def test_the_generic_exception_queue_lists_recon_exceptions_without_failing(app,
     page = admin.get("/exceptions")
     assert page.status_code == 200 and b"/recon/unmatched" in page.data
     assert admin.get("/exceptions?format=csv").status_code == 200
+
+
+def test_a_candidate_in_another_currency_is_refused_and_nothing_is_written(app, books, admin):
+    from revhub.recon.service import ReconError, apply_candidate
+
+    apply(books, "xero", xero_invoice("inv-c", "INV-2026-0101", 12000), xero_invoice("inv-d", "INV-2026-0102", 12000))
+    apply(books, "stripe", bank_receipt("py_1", 12000, "INV-2026-0103"))
+    recon(books)
+    with books.session(write=True) as s:
+        exception = s.scalar(select(SyncException).where(SyncException.status == "open"))
+        s.get(Payment, uuid.UUID(exception.external_id)).currency = "USD"
+    with books.session(write=True) as s, pytest.raises(ReconError, match="another currency"):
+        apply_candidate(s, exception.id, 0, actor="test")
+    with books.session() as s:
+        assert s.scalar(select(ReconMatch)) is None and s.scalar(select(PaymentAllocation)) is None
