@@ -44,7 +44,9 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub.console.overview import overview
     from revhub.console.po_desk import po_desk
     from revhub.console.queues import register_queue_pages
+    from revhub.console.recon_pages import recon_pages
     from revhub.console.records import records
+    from revhub.console.reports_pages import reports_pages
     from revhub.openapi import openapi_api
     from revhub.orders.api import orders_api
     from revhub.webhooks.receive import webhooks
@@ -58,6 +60,8 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(po_desk)
     app.register_blueprint(alerts_page)
     register_queue_pages(app)
+    app.register_blueprint(recon_pages)
+    app.register_blueprint(reports_pages)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)
     csrf.exempt(orders_api)  # bearer-token API, not a browser form

@@ -150,8 +150,13 @@ def report_mrr(ctx: click.Context, period: str | None, fmt: str) -> None:
 @report.command("deferred")
 @_PERIOD
 @_FORMAT
+@click.option("--post-to", "post_to", type=click.Choice(["xero"]),
+              help="Also post each ended month's recognised revenue as a Xero manual journal (idempotent).")
+@click.option("--connection", "connection_name", default="xero", show_default=True,
+              help="The Xero connection to post to (its settings name the two accounts).")
 @click.pass_context
-def report_deferred(ctx: click.Context, period: str | None, fmt: str) -> None:
+def report_deferred(ctx: click.Context, period: str | None, fmt: str, post_to: str | None,
+                    connection_name: str) -> None:
     """Revenue recognised straight-line per month and customer, and the deferred balance."""
     from revhub.reports.recognition import schedule
     from revhub.reports.store_inputs import customer_names, service_lines
@@ -163,6 +168,47 @@ def report_deferred(ctx: click.Context, period: str | None, fmt: str) -> None:
     _emit([{"month": r.month, "customer": names.get(r.customer, r.customer), "currency": r.currency,
             "invoiced": _money(r.invoiced_minor, r.currency), "recognised": _money(r.recognised_minor, r.currency),
             "deferred_balance": _money(r.deferred_balance_minor, r.currency)} for r in rows], fmt)
+    if post_to == "xero":
+        _post_deferred(ctx, database, rows, connection_name)
+
+
+def _post_deferred(ctx: click.Context, database, rows, name: str) -> None:
+    from revhub.connections import update_credentials
+    from revhub.connectors.errors import ConnectorError
+    from revhub.connectors.registry import build_connector
+    from revhub.connectors.xero.push_journals import (
+        JournalSettingsError,
+        journal_accounts,
+        monthly_totals,
+        post_deferred,
+    )
+    from revhub.store import Connection
+
+    _, _, vault = store_of(ctx)
+    with database.session() as s:
+        connection = s.query(Connection).filter_by(name=name).one_or_none()
+        if connection is None or connection.provider != "xero":
+            raise click.BadParameter(f"no Xero connection named {name!r}", param_hint="--connection")
+        try:
+            accounts = journal_accounts(connection.settings)
+        except JournalSettingsError as exc:
+            raise click.BadParameter(str(exc), param_hint="--connection") from None
+
+        def save(changes: dict) -> None:
+            with database.session(write=True) as w:
+                update_credentials(w, vault, name, changes)
+
+        api = build_connector(connection, vault, save).api
+    try:
+        base = (api.call("get_organisations", "journal").get("Organisations") or [{}])[0].get("BaseCurrency")
+        done = post_deferred(api, name, accounts, base, monthly_totals(rows, date.today()))
+    except ConnectorError as exc:
+        raise click.ClickException(f"Xero refused the journal: {exc}") from None
+    for line in done.posted:
+        click.echo(f"posted: {line}", err=True)
+    for line in done.skipped:
+        click.echo(f"skipped: {line}", err=True)
+    click.echo(f"{len(done.posted)} journal(s) posted, {len(done.unchanged)} month(s) already posted", err=True)
 
 
 @report.command("matches")
@@ -298,3 +344,39 @@ def report_po_ledger(ctx: click.Context, fmt: str) -> None:
                          "remaining": _money(led.remaining_minor, po.currency),
                          "expires": led.expires.isoformat() if led.expires else ""})
     _emit(rows, fmt)
+
+
+@recon.command("push-figures")
+@click.option("--connection", "name", default="salesforce", show_default=True, help="The Salesforce connection.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help="Day of the figures (default: today).")
+@click.pass_context
+def recon_push_figures(ctx: click.Context, name: str, as_of) -> None:
+    """Write each customer's key figures to its Salesforce Account and each PO's ledger to its PO."""
+    from revhub.connections import update_credentials
+    from revhub.connectors.errors import ConnectorError
+    from revhub.connectors.registry import build_connector
+    from revhub.connectors.salesforce.push_figures import account_records, po_records, push_figures
+    from revhub.store import Connection
+
+    on = as_of.date() if as_of else date.today()
+    _, database, vault = store_of(ctx)
+    with database.session() as s:
+        connection = s.query(Connection).filter_by(name=name).one_or_none()
+        if connection is None or connection.provider != "salesforce":
+            raise click.BadParameter(f"no Salesforce connection named {name!r}", param_hint="--connection")
+        accounts, pos = account_records(s, name, on), po_records(s, name)
+
+        def save(changes: dict) -> None:
+            with database.session(write=True) as w:
+                update_credentials(w, vault, name, changes)
+
+        api = build_connector(connection, vault, save).api
+    try:
+        done = push_figures(api, accounts, pos)
+    except ConnectorError as exc:
+        raise click.ClickException(f"Salesforce refused the call: {exc}") from None
+    click.echo(f"{done.accounts} account(s) and {done.purchase_orders} PO(s) updated")
+    for line in done.refused:
+        click.echo(f"refused {line}", err=True)
+    if done.refused:
+        ctx.exit(1)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from revhub.config import Config
 from revhub.connections import Vault
+from revhub.demo_recon import add_recon_cases, seed_recon_cases
 from revhub.runtime import Workers
 from revhub.sandbox.dataset import generate
 from revhub.sandbox.launch import STARTERS, SandboxSet
@@ -49,7 +50,9 @@ def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Databas
     upgrade(db.engine)
     vault = Vault(config.encryption_key)
     sandboxes = SandboxSet(config.home / "sandboxes", seed=seed).start(tuple(STARTERS))
-    sandboxes.load(generate(companies, seed=seed))
+    dataset = generate(companies, seed=seed)
+    add_recon_cases(dataset)  # revhub.demo_recon: the reconciliation cases the console shows
+    sandboxes.load(dataset)
     hub = f"http://{config.host}:{config.port}"
     _wire_webhooks(sandboxes, hub)
     sandboxes.connect(db, vault)
@@ -90,6 +93,7 @@ def start_background(db: Database, vault: Vault) -> Workers:
 
     def run() -> None:
         first_sync(db, vault)
+        seed_recon_cases(db)
         workers.start()
 
     threading.Thread(target=run, name="revhub-demo-sync", daemon=True).start()

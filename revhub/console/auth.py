@@ -35,6 +35,8 @@ NAV = (
     ("Conflicts", ("/conflicts",), "viewer"),
     ("Exceptions", ("/exceptions",), "viewer"),
     ("Ledger", ("/ledger",), "viewer"),
+    ("Recon", ("/recon/matches",), "viewer"),
+    ("Reports", ("/reports",), "viewer"),
     ("Users", ("/users",), "admin"),
     ("Alerts", ("/alerts",), "admin"),
 )

@@ -25,6 +25,7 @@ exceptions_page = Blueprint("exceptions_page", __name__)
 STATUSES = ("open", "resolved", "dismissed", "superseded", "all")
 KINDS = ("ambiguous_match", "waiting_for_reference", "unapplied_cash", "overpayment")
 ACTIONS = ("link", "create", "dismiss")
+RECON_KINDS = ("unmatched_receipt", "invoice_check")  # shown on /recon/unmatched and /recon/invoice-checks
 
 FILTERS = (
     Filter("status", "Status", choice(*STATUSES),
@@ -79,7 +80,8 @@ def comparison(session, rows: list[SyncException]) -> dict[int, dict[str, Any]]:
 @exceptions_page.get("/exceptions")
 @require_role("viewer")
 def exceptions():
-    query = select(SyncException).order_by(SyncException.id)
+    # Reconciliation's exceptions carry ranked invoice sets, not record ids: their own pages settle them.
+    query = select(SyncException).where(SyncException.kind.not_in(RECON_KINDS)).order_by(SyncException.id)
     return list_page(query, FILTERS, template="exceptions.html", filename="exceptions", columns=COLUMNS,
                      per_page=20, extra=lambda s, rows: {"compare": comparison(s, rows)})
 

@@ -13,6 +13,7 @@ from revhub.console.access import current_actor, current_role, require_role, rol
 from revhub.console.po_timeline import timeline
 from revhub.console.search import has_control_characters
 from revhub.orders import service
+from revhub.recon.invoice_checks import ledger_of
 from revhub.store import Customer, Invoice, PurchaseOrder
 from revhub.store.commerce import PO_STATUSES
 
@@ -115,6 +116,7 @@ def _detail(po_id: str, *, error: str | None = None, reason: str = "", status: i
                                   .order_by(Invoice.created_at)))
         page = render_template("po_detail.html", po=po, customer=customer, invoices=invoices,
                                events=timeline(s, po), submitter=service.submitted_by(s, po),
+                               ledger=ledger_of(s, po),
                                may_decide=role_allows(current_role(), "approver"),
                                error=error, reason=reason)
     return page, status

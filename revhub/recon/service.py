@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
-from revhub.recon.matching import Match, MatchResult, OpenInvoice, Receipt, Unmatched, match
+from revhub.recon.matching import Allocation, Match, MatchResult, OpenInvoice, Receipt, Unmatched, match
 from revhub.store import Invoice, Link, Payment, PaymentAllocation, ReconMatch, Refund, SyncException, utcnow
 from revhub.sync.apply import apply_changes
 from revhub.sync.context import REVHUB, revhub_context
@@ -117,6 +117,52 @@ def reverse(session: Session, match_id: int, actor: str) -> ReconMatch:
     row.status, row.reversed_by, row.reversed_at = "reversed", actor, utcnow()
     session.flush()
     return row
+
+
+def apply_candidate(session: Session, exception_id: int, candidate: int, actor: str) -> ReconMatch:
+    """A person's answer to a queued receipt: it pays the invoices of its ``candidate``-th
+    (0-based) ranked candidate. Written like an automatic match (through ``sync.apply``, kept
+    as a ``ReconMatch`` with rule ``manual`` and the actor, reversible); the receipt is filled
+    into the invoices in the candidate's order up to what each still owes, the rest on account.
+    Refused when the receipt, an invoice or the currencies no longer fit."""
+    row = session.get(SyncException, exception_id)
+    if row is None or row.kind != EXCEPTION_KIND:
+        raise ReconError(f"no unmatched receipt with exception id {exception_id}")
+    if row.status != "open":
+        raise ReconError(f"exception {exception_id} is already {row.status}")
+    options = row.candidates or []
+    if not 0 <= candidate < len(options):
+        raise ReconError(f"candidate: exception {exception_id} has {len(options)} candidate(s)")
+    receipt = next((r for r in unplaced_receipts(session) if r.id == row.external_id), None)
+    if receipt is None:
+        raise ReconError(f"the receipt of exception {exception_id} is already placed or gone")
+    books = {i.id: i for i in open_invoices(session)}
+    wanted = [books.get(i) for i in options[candidate]["invoice_ids"]]
+    if any(inv is None for inv in wanted):
+        raise ReconError("candidate: an invoice of it is no longer payable")
+    if any(inv.currency != receipt.currency for inv in wanted):
+        raise ReconError("candidate: an invoice is in another currency than the receipt; match it in the ledger")
+    if receipt.kind == "refund" and len(wanted) != 1:
+        raise ReconError("candidate: a refund gives money back on one invoice")
+    allocations, left = [], receipt.amount_minor
+    for inv in wanted:
+        if receipt.kind == "refund":
+            allocations.append(Allocation(inv.id, -receipt.amount_minor))
+            left = 0
+            continue
+        share = min(left, max(inv.due_minor, 0))
+        if share > 0:
+            allocations.append(Allocation(inv.id, share))
+            left -= share
+    if not allocations:
+        raise ReconError("candidate: its invoices owe nothing any more")
+    found = Match(receipt.id, "manual", tuple(allocations), unapplied_minor=left,
+                  evidence={"exception": exception_id, "candidate": options[candidate].get("why", ""),
+                            "chosen_by": actor})
+    kept = record_match(session, found, receipt, actor)
+    kept.exception_id = exception_id
+    session.flush()
+    return kept
 
 
 def queue(session: Session, left: Unmatched, receipt: Receipt) -> SyncException:

@@ -1,9 +1,9 @@
 """The ledger resources the sandbox serves (tax rates, bank transactions, overpayments,
-bank transfers), declared as data like the documents in ``resources``."""
+bank transfers, manual journals), declared as data like the documents in ``resources``."""
 
 from __future__ import annotations
 
-from revhub.sandbox.xero import bank_transactions, bank_transfers, overpayments, tax
+from revhub.sandbox.xero import bank_transactions, bank_transfers, manual_journals, overpayments, tax
 from revhub.sandbox.xero.resource_types import COMMON_GET, Resource
 
 LEDGER_RESOURCES: tuple[Resource, ...] = (
@@ -115,5 +115,18 @@ LEDGER_RESOURCES: tuple[Resource, ...] = (
         ),
         write_params=frozenset(),
         status_attribute=False,
+    ),
+    Resource(
+        "ManualJournals",
+        "ManualJournal",
+        "ManualJournalID",
+        None,
+        True,
+        COMMON_GET,
+        manual_journals.find,
+        manual_journals.create,
+        manual_journals.update,
+        frozenset({"ManualJournalID", "Narration", "Status", "Date", "LineAmountTypes", "UpdatedDateUTC"}),
+        write_params=frozenset({"summarizeErrors"}),
     ),
 )

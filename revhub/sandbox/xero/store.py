@@ -156,6 +156,7 @@ RESOURCES = {
     "BankTransactions": (),
     "BankTransfers": (),
     "Overpayments": (),
+    "ManualJournals": (),
     "PurchaseOrders": ("PurchaseOrderNumber",),
 }
 

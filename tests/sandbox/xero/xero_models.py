@@ -131,7 +131,7 @@ _REQUEST_MODELS: tuple[tuple[str, re.Pattern, str], ...] = tuple(
     (method, re.compile(pattern, re.IGNORECASE), model)
     for method, pattern, model in (
         ("PUT|POST", r"^/api\.xro/2\.0/(?:Invoices|Contacts|Items|CreditNotes|PurchaseOrders"
-                     r"|BankTransactions|BankTransfers|TaxRates|Overpayments|Accounts)(?:/[^/]+)?$", ""),
+                     r"|BankTransactions|BankTransfers|TaxRates|Overpayments|Accounts|ManualJournals)(?:/[^/]+)?$", ""),
         ("PUT", r"^/api\.xro/2\.0/(?:CreditNotes|Overpayments|Prepayments)/[^/]+/Allocations$",
          "Allocations"),
         ("PUT|POST", r"^/api\.xro/2\.0/Payments$", "Payments"),
@@ -156,7 +156,7 @@ def request_model(method: str, path: str, body: object) -> str | None:
 
 
 _COLLECTIONS = ("Invoices", "Contacts", "Items", "CreditNotes", "PurchaseOrders",
-                "BankTransactions", "BankTransfers", "TaxRates", "Overpayments", "Accounts")
+                "BankTransactions", "BankTransfers", "TaxRates", "Overpayments", "Accounts", "ManualJournals")
 
 
 def check_request(method: str, path: str, body: bytes) -> None:
@@ -221,7 +221,7 @@ _ELEMENT_OF = {
     "PurchaseOrders": "PurchaseOrder", "BankTransactions": "BankTransaction",
     "BankTransfers": "BankTransfer", "TaxRates": "TaxRate", "Overpayments": "Overpayment",
     "Payments": "Payment", "Payment": "Payment", "Allocations": "Allocation",
-    "Account": "Account", "PaymentDelete": "Payment",
+    "Account": "Account", "PaymentDelete": "Payment", "ManualJournals": "ManualJournal",
 }
 
 
