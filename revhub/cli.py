@@ -8,6 +8,7 @@ from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
 from revhub.cli_connections import connections
 from revhub.cli_ledger import ledger
 from revhub.cli_outbox import outbox
+from revhub.cli_portal import portal
 from revhub.cli_reports import recon, report
 from revhub.cli_support import config_of, shown_url, store_of
 from revhub.cli_users import demo_admin, tokens, users
@@ -242,5 +243,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
 
 
 for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,
-               report, recon):
+               report, recon, portal):
     main.add_command(_group)
