@@ -33,14 +33,14 @@ from revhub.store.commerce import (
 from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
 from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
-from revhub.store.portal import PortalInvitation
+from revhub.store.portal import DocumentPush, PortalInvitation
 from revhub.store.recon import Policy, ReconMatch
 
 __all__ = [
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
-    "PaymentAllocation", "Payout", "PortalInvitation", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
+    "DocumentPush", "PaymentAllocation", "Payout", "PortalInvitation", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "ReconMatch", "Refund", "Subscription", "SyncCursor",
     "SyncException", "SyncRun", "make_engine", "utcnow",
 ]

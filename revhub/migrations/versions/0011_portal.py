@@ -30,6 +30,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('portal_invitations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_portal_invitations_customer_id'), ['customer_id'], unique=False)
+    op.create_table(
+        'document_pushes',
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('document_id', sa.Uuid(), nullable=False),
+        sa.Column('system', sa.String(length=64), nullable=False),
+        sa.Column('target_id', sa.String(length=64), nullable=False),
+        sa.Column('external_id', sa.String(length=64), nullable=False),
+        sa.Column('pushed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['document_id'], ['purchase_order_documents.id'], name=op.f('fk_document_pushes_document_id_purchase_order_documents'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_document_pushes')),
+        sa.UniqueConstraint('document_id', 'system', name=op.f('uq_document_pushes_document_id_system')),
+    )
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=2), nullable=True))
     with op.batch_alter_table('purchase_order_documents', schema=None) as batch_op:
@@ -46,6 +58,7 @@ def downgrade() -> None:
         batch_op.drop_column('uploader')
         batch_op.drop_column('size_bytes')
         batch_op.alter_column('content', existing_type=sa.LargeBinary(), nullable=False)
+    op.drop_table('document_pushes')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_column('language')
     with op.batch_alter_table('portal_invitations', schema=None) as batch_op:
