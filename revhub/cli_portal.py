@@ -47,3 +47,22 @@ def invite_command(ctx, customer: str, email: str | None, days: int, base_url: s
         database.dispose()
     click.echo(f"portal invitation for {found.name} <{to}>, valid until {expires}:")
     click.echo(f"  {shown}")
+
+
+@portal.command("push-documents")
+@click.pass_context
+def push_documents_command(ctx) -> None:
+    """Attach PO documents to their invoices/POs in the connected systems (once each)."""
+    from revhub.documents import DocumentSettings, store_for
+    from revhub.documents.remote import push_documents
+
+    config, database, vault = store_of(ctx)
+    try:
+        outcomes = push_documents(database, vault, store_for(DocumentSettings.of(config)))
+    finally:
+        database.dispose()
+    for outcome in outcomes:
+        click.echo(f"{outcome.status:6} document {outcome.document_id} → {outcome.system}: {outcome.detail}")
+    click.echo(f"{sum(o.status == 'sent' for o in outcomes)} written, {sum(o.status == 'failed' for o in outcomes)} failed")
+    if any(o.status == "failed" for o in outcomes):
+        ctx.exit(1)
