@@ -105,5 +105,9 @@ def test_console_download_needs_a_signed_in_user(client, token, db):
     other = client.application.test_client()
     assert other.get(f"/documents/{doc_id}").status_code == 302  # to the sign-in page
     sign_in(other, db, role="viewer", name="vera")
+    with db.session() as s:
+        po_id = s.scalar(select(PurchaseOrder.id))
+    page = other.get(f"/purchase-orders/{po_id}").get_data(as_text=True)
+    assert f'href="/documents/{doc_id}">po.pdf</a>' in page and "uploaded by portal:ap@dekroon.example" in page
     response = other.get(f"/documents/{doc_id}")
     assert response.data == PDF and response.headers["Content-Disposition"].startswith("attachment")
