@@ -63,6 +63,7 @@ def push_documents_command(ctx) -> None:
         database.dispose()
     for outcome in outcomes:
         click.echo(f"{outcome.status:6} document {outcome.document_id} → {outcome.system}: {outcome.detail}")
-    click.echo(f"{sum(o.status == 'sent' for o in outcomes)} written, {sum(o.status == 'failed' for o in outcomes)} failed")
-    if any(o.status == "failed" for o in outcomes):
+    failed = sum(o.status == "failed" for o in outcomes)
+    click.echo(f"{len(outcomes) - failed} written, {failed} failed")
+    if failed:
         ctx.exit(1)

@@ -34,8 +34,9 @@ def attach(session: Session, store: DocumentStore, *, purchase_order_id: uuid.UU
         PurchaseOrderDocument.purchase_order_id == purchase_order_id, PurchaseOrderDocument.sha256 == sha256))
     if existing is not None:
         return existing
-    document = PurchaseOrderDocument(purchase_order_id=purchase_order_id, filename=safe_filename(filename, content_type),
-                                     content_type=content_type, sha256=sha256, size_bytes=len(data), uploader=uploader)
+    document = PurchaseOrderDocument(purchase_order_id=purchase_order_id,
+                                     filename=safe_filename(filename, content_type), content_type=content_type,
+                                     sha256=sha256, size_bytes=len(data), uploader=uploader)
     session.add(document)
     session.flush()
     record(session, actor=uploader, source="documents", action="attach", record_id=purchase_order_id,

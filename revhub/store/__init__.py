@@ -40,7 +40,8 @@ __all__ = [
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
-    "DocumentPush", "PaymentAllocation", "Payout", "PortalInvitation", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
+    "DocumentPush",
+    "PaymentAllocation", "Payout", "PortalInvitation", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "ReconMatch", "Refund", "Subscription", "SyncCursor",
     "SyncException", "SyncRun", "make_engine", "utcnow",
 ]
