@@ -36,6 +36,7 @@ NAV = (
     ("Conflicts", ("/conflicts",), "viewer"),
     ("Exceptions", ("/exceptions",), "viewer"),
     ("Ledger", ("/ledger",), "viewer"),
+    ("Portal", ("/portal-invites",), "admin"),
     ("Users", ("/users",), "admin"),
 )
 

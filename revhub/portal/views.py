@@ -88,8 +88,12 @@ def _document_error(upload, language: str) -> tuple[bytes | None, str | None]:
     try:
         sniff(data, max_bytes=limit)
     except DocumentRefused as exc:
-        return None, i18n.text(f"doc_{exc.code}", language, mb=limit // (1024 * 1024))
+        return None, i18n.text(f"doc_{exc.code}", language, limit=_size(limit))
     return data, None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1048576:g} MB" if n >= 1048576 else f"{n / 1024:g} KB" if n >= 1024 else f"{n} bytes"
 
 
 @portal.post("/<token>")

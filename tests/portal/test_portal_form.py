@@ -62,6 +62,15 @@ def test_a_document_that_is_not_a_pdf_is_refused_by_content(client, token):
     assert "only PDF documents and PNG or JPEG scans" in _error_beside(html, "f-document")
 
 
+def test_a_document_over_the_size_limit_is_refused_beside_the_field(app, client, token):
+    documents = app.extensions["revhub.documents"]
+    app.extensions["revhub.documents"] = dataclasses.replace(
+        documents, settings=dataclasses.replace(documents.settings, max_bytes=2048))
+    big = PDF[:-7] + b"%" * 3000 + b"\n%%EOF\n"
+    html = _post(client, token, valid_form(), {"document": (io.BytesIO(big), "po.pdf")}).get_data(as_text=True)
+    assert _error_beside(html, "f-document") == "the file is too large (at most 2 KB)"
+
+
 def test_submission_shows_our_number_and_the_status_follows_the_po(app, client, token, db, config):
     app.config["REVHUB"] = dataclasses.replace(config, approval_threshold="100")  # so it waits for approval
     response = _post(client, token, valid_form(), {"document": (io.BytesIO(PDF), "../../etc/PO 77.pdf")})
