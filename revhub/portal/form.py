@@ -78,7 +78,9 @@ def field_id(path: str) -> str:
 
 def errors_by_field(errors: list[tuple[str, str]], form: PortalForm) -> tuple[dict[str, str], list[str]]:
     """Errors keyed by the form field they belong beside, and the rest (shown at the top)."""
-    on_form = set(SCALARS) | {f"lines[{i}].{name}" for i in range(len(form.lines)) for name in LINE_FIELDS}
+    company = {"ap_email", "billing_line1", "billing_postal_code", "billing_city", "billing_country", "vat_number"}
+    lines = {f"lines[{i}].{name}" for i in range(len(form.lines)) for name in LINE_FIELDS}
+    on_form = set(SCALARS) | company | lines
     placed: dict[str, str] = {}
     general: list[str] = []
     for path, text in errors:

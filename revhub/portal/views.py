@@ -13,7 +13,7 @@ from revhub.documents import DocumentRefused, sniff
 from revhub.documents.records import attach, read
 from revhub.orders import service
 from revhub.orders.validation import threshold_minor, validate
-from revhub.portal import i18n
+from revhub.portal import company, i18n
 from revhub.portal.form import PortalForm, errors_by_field, field_id
 from revhub.portal.invitations import valid
 from revhub.store import Customer, Product, PurchaseOrder, PurchaseOrderApproval, PurchaseOrderDocument, utcnow
@@ -76,6 +76,7 @@ def form_page(token: str):
             return problem
         form = PortalForm.blank(currency=customer.default_currency, payment_terms=customer.default_payment_terms,
                                 today=utcnow().date().isoformat())
+        form.values.update(company.current(customer))
         return _page(s, token, customer, form)
 
 
@@ -99,6 +100,8 @@ def _size(n: int) -> str:
 @portal.post("/<token>")
 def submit(token: str):
     form = PortalForm.from_request(request.form)
+    details = company.normalised(request.form)
+    form.values.update({k: (request.form.get(k) or "").strip()[:400] for k in company.FIELDS})
     with _db().session(write=True) as s:
         invitation, customer, problem = _open(s, token)
         if problem:
@@ -112,16 +115,22 @@ def submit(token: str):
         problems = [(e.field, e.message) for e in draft] if isinstance(draft, list) else []
         if doc_error:
             problems.append(("document", doc_error))
+        problems += company.errors(details)
         po = None
         if not problems:
             config = current_app.config["REVHUB"]
+            # Nothing of a refused submission is kept, the customer's details included.
+            savepoint = s.begin_nested()
             try:
+                # The customer's details first: a VAT number given now counts for a reverse-charge line.
+                company.apply_company(s, customer, details, actor=f"portal:{invitation.email}")
                 po = service.submit(s, draft, actor=f"portal:{invitation.email}",
                                     threshold_minor=threshold_minor(config.approval_threshold, draft.currency))
             except service.IntakeError as exc:
                 problems = [(e.field, e.message) for e in exc.errors]
             except service.DuplicatePurchaseOrder as exc:
                 problems = [("po_number", str(exc))]
+            (savepoint.commit if po is not None else savepoint.rollback)()
         if po is None:
             placed, general = errors_by_field(problems, form)
             return _page(s, token, customer, form, errors=placed, general=general, status=422,

@@ -39,6 +39,8 @@ def valid_form(**changes) -> dict:
     form = {"po_number": "PO-2026-77", "issue_date": "2026-11-02", "currency": "EUR", "payment_terms": "NET45",
             "subscription_start": "2026-12-01", "subscription_end": "2027-11-30", "total": "1452.00",
             "lines[0].product": "RH-PLAT", "lines[0].description": "Seats", "lines[0].quantity": "10",
-            "lines[0].unit_price": "120.00", "lines[0].tax_code": "NL_VAT_21", "action": "submit"}
+            "lines[0].unit_price": "120.00", "lines[0].tax_code": "NL_VAT_21", "action": "submit",
+            "ap_email": "ap@dekroon.example", "billing_city": "Utrecht", "billing_country": "NL",
+            "vat_number": "NL123456789B01"}
     form.update(changes)
     return form

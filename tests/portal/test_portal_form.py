@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from revhub.orders import service
-from revhub.store import AuditEntry, Customer, PurchaseOrder, PurchaseOrderDocument
+from revhub.store import AuditEntry, Conflict, Customer, PurchaseOrder, PurchaseOrderDocument
 from tests.portal.conftest import PDF, valid_form
 from tests.signin import csrf, sign_in
 
@@ -51,8 +51,8 @@ def test_backwards_dates_and_missing_vat_number_for_reverse_charge(client, token
     assert _error_beside(html, "f-subscription_end") == "must not be before subscription_start"
     with db.session(write=True) as s:
         s.get(Customer, portal_customer).tax_id = None
-    html = _post(client, token, valid_form(**{"lines[0].tax_code": "EU_REVERSE_CHARGE",
-                                              "total": "1200.00"})).get_data(as_text=True)
+    html = _post(client, token, valid_form(**{"lines[0].tax_code": "EU_REVERSE_CHARGE", "total": "1200.00",
+                                              "vat_number": ""})).get_data(as_text=True)
     assert "needs the buyer&#39;s VAT number" in _error_beside(html, "f-lines-0-tax_code")
 
 
@@ -120,3 +120,29 @@ def test_console_download_needs_a_signed_in_user(client, token, db):
     assert f'href="/documents/{doc_id}">po.pdf</a>' in page and "uploaded by portal:ap@dekroon.example" in page
     response = other.get(f"/documents/{doc_id}")
     assert response.data == PDF and response.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_the_customer_gives_its_vat_number_with_a_reverse_charge_po(client, token, db, portal_customer):
+    with db.session(write=True) as s:
+        s.get(Customer, portal_customer).tax_id = None
+    reverse = {"lines[0].tax_code": "EU_REVERSE_CHARGE", "total": "1200.00", "ap_email": "payables@dekroon.example"}
+    html = _post(client, token, valid_form(**reverse, vat_number="12")).get_data(as_text=True)
+    assert _error_beside(html, "f-vat_number").startswith("must be a VAT number")
+    assert 'value="payables@dekroon.example"' in html
+    with db.session() as s:  # a refused submission changes nothing, the customer's details included
+        assert s.get(Customer, portal_customer).email == "ap@dekroon.example"
+    response = _post(client, token, valid_form(**reverse, vat_number="nl 8123.45678 B01", billing_city="Utrecht",
+                                               billing_country="nl"))
+    assert response.status_code == 303
+    with db.session() as s:
+        customer = s.get(Customer, portal_customer)
+        assert (customer.tax_id, customer.billing_country) == ("NL812345678B01", "NL")
+        # The billing mailbox is a person's to settle (policy "ask"): the change waits as a conflict.
+        conflict = s.scalar(select(Conflict).where(Conflict.record_id == portal_customer))
+        assert (conflict.field, conflict.incoming_value, conflict.status) == (
+            "email", "payables@dekroon.example", "open")
+        changes = s.scalars(select(AuditEntry).where(AuditEntry.entity == "customer",
+                                                     AuditEntry.record_id == portal_customer)).all()
+        assert any(e.actor == "portal:ap@dekroon.example" and (e.after or {}).get("tax_id") == "NL812345678B01"
+                   for e in changes)
+        assert s.scalar(select(PurchaseOrder.po_number)) == "PO-2026-77"
