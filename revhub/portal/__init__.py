@@ -18,9 +18,10 @@ class Documents:
 def init_app(app: Flask) -> None:
     """The document store, the public portal and the console's invitation and document pages."""
     from revhub.portal.console_pages import portal_admin
-    from revhub.portal.views import portal
+    from revhub.portal.views import allow_uploads, portal
 
     settings = DocumentSettings.of(app.config["REVHUB"])
     app.extensions["revhub.documents"] = Documents(settings, store_for(settings))
     app.register_blueprint(portal)
+    app.before_request_funcs.setdefault(None, []).insert(0, allow_uploads)
     app.register_blueprint(portal_admin)

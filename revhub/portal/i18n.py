@@ -74,6 +74,11 @@ TEXTS: dict[str, dict[str, str]] = {
                      "nl": "De link is verlopen. Vraag ons om een nieuwe."},
     "link_revoked": {"en": "The link was withdrawn. Ask us for a new one.",
                      "nl": "De link is ingetrokken. Vraag ons om een nieuwe."},
+    "link_too_large": {"en": "The upload was larger than we accept (at most {limit}). Please go back and "
+                             "choose a smaller file.",
+                       "nl": "Het bestand was groter dan wij accepteren (maximaal {limit}). Ga terug en kies "
+                             "een kleiner bestand."},
+    "back": {"en": "Back to the form", "nl": "Terug naar het formulier"},
     "doc_empty": {"en": "the file is empty", "nl": "het bestand is leeg"},
     "doc_too_large": {"en": "the file is too large (at most {limit})",
                       "nl": "het bestand is te groot (maximaal {limit})"},

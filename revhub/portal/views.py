@@ -34,10 +34,20 @@ def _documents():
     return current_app.extensions["revhub.documents"]
 
 
-@portal.before_request
-def _allow_uploads() -> None:
-    # The app-wide limit suits webhooks (1 MB); a PO scan may be up to the document limit.
-    request.max_content_length = _documents().settings.max_bytes + _UPLOAD_OVERHEAD
+def allow_uploads() -> None:
+    """The body limit of portal requests: the app-wide limit suits webhooks (1 MB); a PO scan may be
+    up to the document limit. Installed ahead of every other hook, since CSRF protection reads the form first."""
+    if request.blueprint == "portal":
+        request.max_content_length = _documents().settings.max_bytes + _UPLOAD_OVERHEAD
+
+
+@portal.errorhandler(413)
+def _too_large(_exc):
+    # The body was over the limit, so the form could not be read. Say so in words, with a way back.
+    limit = _size(_documents().settings.max_bytes)
+    language = i18n.language_of(request.args.get("lang"))
+    return render_template("portal_link_problem.html", lang=language, t=_t(language), reason="too_large",
+                           limit=limit, back=request.path), 413
 
 
 def _open(session, token: str):

@@ -71,6 +71,23 @@ def test_a_document_over_the_size_limit_is_refused_beside_the_field(app, client,
     assert _error_beside(html, "f-document") == "the file is too large (at most 2 KB)"
 
 
+def test_a_scan_larger_than_the_webhook_body_limit_is_accepted(client, token, db):
+    scan = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024) + b"\n%%EOF\n"  # 3 MB: over the app's 1 MB default
+    response = _post(client, token, valid_form(), {"document": (io.BytesIO(scan), "scan.pdf")})
+    assert response.status_code == 303
+    with db.session() as s:
+        assert s.scalar(select(PurchaseOrderDocument.size_bytes)) == len(scan)
+
+
+def test_a_body_over_the_request_limit_gets_a_page_that_says_so(app, client, token):
+    documents = app.extensions["revhub.documents"]
+    app.extensions["revhub.documents"] = dataclasses.replace(
+        documents, settings=dataclasses.replace(documents.settings, max_bytes=1024))
+    huge = b"%PDF-1.4\n" + b"0" * (400 * 1024) + b"\n%%EOF\n"
+    response = _post(client, token, valid_form(), {"document": (io.BytesIO(huge), "po.pdf")})
+    assert response.status_code == 413 and b"at most 1 KB" in response.data
+
+
 def test_submission_shows_our_number_and_the_status_follows_the_po(app, client, token, db, config):
     app.config["REVHUB"] = dataclasses.replace(config, approval_threshold="100")  # so it waits for approval
     response = _post(client, token, valid_form(), {"document": (io.BytesIO(PDF), "../../etc/PO 77.pdf")})
