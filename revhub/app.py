@@ -67,6 +67,9 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     csrf.exempt(orders_api)  # bearer-token API, not a browser form
     app.register_blueprint(orders_api)
     app.register_blueprint(openapi_api)
+    from revhub import portal
+
+    portal.init_app(app)  # public /portal/<token> pages, invitations, PO documents
     _install_error_handlers(app)
     return app
 

@@ -9,6 +9,7 @@ from revhub.cli_alerts import alerts
 from revhub.cli_connections import connections
 from revhub.cli_ledger import ledger
 from revhub.cli_outbox import outbox
+from revhub.cli_portal import portal
 from revhub.cli_reports import recon, report
 from revhub.cli_support import config_of, shown_url, store_of
 from revhub.cli_users import demo_admin, tokens, users
@@ -266,5 +267,5 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
 
 
 for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,
-               report, recon, alerts):
+               report, recon, alerts, portal):
     main.add_command(_group)

@@ -23,7 +23,8 @@ auth = Blueprint("auth", __name__)
 
 # Machine endpoints authenticate themselves (signatures, bearer tokens) or are meant to be open.
 PUBLIC_PREFIXES = ("/login", "/invite/", "/static/", "/healthz", "/readyz", "/livez", "/metrics",
-                   "/api/", "/webhooks/", "/openapi", "/favicon.ico")
+                   "/api/", "/webhooks/", "/openapi", "/favicon.ico",
+                   "/portal/")  # the customer portal: its invitation link is the key
 
 # (label, candidate paths, least role): a link shows when one of its paths is a route of this
 # app, so pages land in the menu as their blueprints are registered.
@@ -37,6 +38,7 @@ NAV = (
     ("Ledger", ("/ledger",), "viewer"),
     ("Recon", ("/recon/matches",), "viewer"),
     ("Reports", ("/reports",), "viewer"),
+    ("Portal", ("/portal-invites",), "admin"),
     ("Users", ("/users",), "admin"),
     ("Alerts", ("/alerts",), "admin"),
 )

@@ -34,6 +34,7 @@ from revhub.store.commerce import (
 from revhub.store.db import Database, make_engine
 from revhub.store.ledger import Fee, Payout
 from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
+from revhub.store.portal import DocumentPush, PortalInvitation
 from revhub.store.probes import ReadinessProbe
 from revhub.store.recon import Policy, ReconMatch
 
@@ -42,6 +43,7 @@ __all__ = [
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
+    "DocumentPush", "PortalInvitation",
     "PaymentAllocation", "Payout", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",
     "PurchaseOrderDocument", "PurchaseOrderLine", "ReadinessProbe", "ReconMatch", "Refund", "Subscription",
     "SyncCursor", "SyncException", "SyncRun", "make_engine", "utcnow",

@@ -50,6 +50,8 @@ class Customer(CanonicalRecord, Base):
     default_currency: Mapped[str | None] = mapped_column(String(3))
     default_payment_terms: Mapped[str | None] = mapped_column(String(16))
     credit_limit_minor: Mapped[int | None] = money_column(nullable=True)
+    # The language the customer reads (portal and e-mails): "en" or "nl"; NULL reads as "en".
+    language: Mapped[str | None] = mapped_column(String(2))
 
     contacts: Mapped[list[Contact]] = relationship(back_populates="customer")
 
@@ -164,8 +166,12 @@ class PurchaseOrderDocument(Base):
     )
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(128))
-    sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Content-addressed: the bytes live in the document store (revhub.documents) under sha256.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # Only rows written before the document store hold their bytes here; they stay readable.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    uploader: Mapped[str | None] = mapped_column(String(128))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -119,7 +119,10 @@ def _renderer(columns: list[Column], version: str, lookup):
         out = [attributes(record)]
         for part in parts:
             if len(part) == 2:
-                out.append(part[0] + encode(record[part[1]]))
+                value = record[part[1]]
+                if isinstance(value, bytes):  # a base64 field (a file's bytes) reads as its blob's URL
+                    value = f"{url}{record['attributes_type']}/{record['Id']}/{part[1]}"
+                out.append(part[0] + encode(value))
                 continue
             parent = lookup(record[part[1]])
             if parent is None:

@@ -6,7 +6,7 @@ https://developer.salesforce.com/docs/platform/api-rest/guide/resources-list.htm
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, request
 
 from revhub.sandbox.salesforce import replication, schema
 from revhub.sandbox.salesforce.errors import ApiError, not_found
@@ -96,6 +96,12 @@ def register(sandbox) -> None:
     @api
     def by_external_id(version, name, field_name, value):
         d = definition(name)
+        blob = d.field(value)
+        if request.method == "GET" and to18(field_name) and blob is not None and blob.type == "base64":
+            # /sobjects/ContentVersion/{id}/VersionData: the file's raw bytes
+            reject_unknown_params(set())
+            data = store.get(d.name, to18(field_name)).get(blob.name)
+            return Response(data or b"", 200, mimetype="application/octetstream")
         field = d.field(field_name)
         if field is None or not (field.external_id or field.name == "Id"):
             raise ApiError(404, "NOT_FOUND", "Provided external ID field does not exist or is "

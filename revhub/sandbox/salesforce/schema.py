@@ -150,6 +150,25 @@ _OBJECTS: list[tuple[str, str, str, tuple[FieldDef, ...], dict]] = [
         _f("Quantity", "double", required=True), _f("UnitPrice", "currency", label="Sales Price"),
         _f("TotalPrice", "currency", label="Total Price"), _f("Description", "string", label="Line Description"),
         _f("ServiceDate", "date", label="Date"), _ro("CurrencyIsoCode", "picklist", length=3)), {}),
+    # Salesforce Files (files.py). FirstPublishLocationId and LinkedEntityId are polymorphic:
+    # reference_to None means "any record".
+    ("ContentVersion", "068", "Content Version", (
+        _f("Title", "string"), _f("PathOnClient", "string", label="Path On Client", required=True, updateable=False),
+        _f("VersionData", "base64", label="Version Data", required=True, updateable=False),
+        _f("FirstPublishLocationId", "reference", label="First Publish Location ID", updateable=False),
+        _ro("ContentDocumentId", "reference", label="ContentDocument ID", reference_to="ContentDocument",
+            relationship_name="ContentDocument"),
+        _ro("ContentSize", "int", label="Size"), _ro("Checksum", "string"), _ro("FileExtension", "string"),
+        _ro("IsLatest", "boolean", label="Is Latest")), {}),
+    ("ContentDocument", "069", "Content Document", (
+        _ro("Title", "string"), _ro("LatestPublishedVersionId", "reference", reference_to="ContentVersion",
+                                    relationship_name="LatestPublishedVersion"),
+        _ro("FileExtension", "string"), _ro("ContentSize", "int", label="Size")), {}),
+    ("ContentDocumentLink", "06A", "Content Document Link", (
+        _f("LinkedEntityId", "reference", label="Linked Entity ID", required=True, updateable=False),
+        _ref("ContentDocumentId", "ContentDocument", "ContentDocument", label="ContentDocument ID",
+             required=True, updateable=False),
+        _f("ShareType", "picklist", length=40, values=("V", "C", "I"))), {}),
 ]
 
 

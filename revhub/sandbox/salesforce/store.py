@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from revhub.sandbox.salesforce import records
+from revhub.sandbox.salesforce import files, records
 from revhub.sandbox.salesforce.errors import ApiError, dml, not_found
 from revhub.sandbox.salesforce.ids import IdFactory, to18
 from revhub.sandbox.salesforce.schema import MULTI_CURRENCY, OrgSchema, SObjectDef
@@ -135,6 +135,8 @@ class Store:
             records.check_required(definition, record)
             self._check_references(definition, record, fields)
             records.derive(definition, record, self.live)
+            if sobject == "ContentVersion":
+                files.derive_version(record)
             self._check_unique(table, record, None)
             now = modstamp or self.now()
             record_id = self.ids.new(definition.key_prefix)
@@ -150,6 +152,8 @@ class Store:
             self._index(table, record)
             self._journaled(lambda: self._unappend(table, record))
             self._notify(sobject, record_id, "created")
+            if sobject == "ContentVersion":
+                files.publish(self, record_id)
         return record_id
 
     def update(self, sobject: str, record_id: str, body: dict) -> str:
@@ -253,8 +257,8 @@ class Store:
             value = record.get(name)
             if f.type != "reference" or value is None:
                 continue
-            target = self.org.objects[f.reference_to]
-            if value[:3] != target.key_prefix:
+            target = self.org.objects[f.reference_to] if f.reference_to else None  # None: polymorphic
+            if target is not None and value[:3] != target.key_prefix:
                 raise dml("FIELD_INTEGRITY_EXCEPTION", f"{f.label}: id value of incorrect type: "
                           f"{value}", [name])
             parent = self.find(value)

@@ -8,6 +8,8 @@ never through a float.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -134,6 +136,13 @@ def coerce(field, raw):
         if value is None:
             raise _wrong_type(field, raw)
         return value
+    if kind == "base64":  # a file's bytes (ContentVersion.VersionData), base64 in JSON
+        if not isinstance(raw, str):
+            raise _wrong_type(field, raw)
+        try:
+            return base64.b64decode(raw, validate=True)
+        except binascii.Error:
+            raise _wrong_type(field, raw) from None
     if kind in ("id", "reference"):
         value = to18(raw) if isinstance(raw, str) else None
         if value is None:
