@@ -36,8 +36,11 @@ class Skipped:
     holder: str | None
     until: datetime | None
     status: str = "skipped"
+    paused_by: str | None = None  # set when an admin paused the connection instead
 
     def __str__(self) -> str:
+        if self.paused_by:
+            return f"{self.connection}/{self.entity} skipped: the connection is paused (by {self.paused_by})"
         until = f" until {self.until:%Y-%m-%d %H:%M:%S}Z" if self.until else ""
         return f"{self.connection}/{self.entity} skipped: running in {self.holder or 'another process'} " \
                f"(lease held{until})"
@@ -90,6 +93,10 @@ def sync_one(db: Database, vault: Vault, connection: str, entity: str, *, full: 
             log.warning("sync %s", skipped)
             return skipped
         row = reconnecting(lambda: _connection(db, connection), f"sync {connection}/{entity}")
+        if row.paused_at is not None:  # paused after the scheduler planned this job
+            skipped = Skipped(connection, entity, None, None, paused_by=row.paused_by or "an admin")
+            log.info("sync %s", skipped)
+            return skipped
 
         def save(changes: dict) -> None:  # a rotated refresh token must not be lost to a dropped connection
             def store() -> None:

@@ -12,12 +12,14 @@ from revhub.alerts.check import CHECK_INTERVAL_SECONDS, scheduled_check
 from revhub.connections import Vault
 from revhub.store import Connection, Database
 from revhub.sync.jobs import job_id, plan, sync_one
+from revhub.sync.lease import lease
 from revhub.sync.reaping import reap_runs
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 300
 # How often runs left "running" by a process that died are marked abandoned.
 REAP_INTERVAL_SECONDS = 60
+DOCUMENTS_INTERVAL_SECONDS = 60
 
 
 def _run(db: Database, vault: Vault, connection: str, entity: str) -> None:
@@ -34,6 +36,22 @@ def _reap(db: Database) -> None:
         log.exception("reaping abandoned sync runs failed")
 
 
+def _push_documents(db: Database, vault: Vault) -> None:
+    from revhub.config import load_config
+    from revhub.documents import DocumentSettings, store_for
+    from revhub.documents.remote import push_documents
+
+    try:
+        with lease(db, "documents:push") as held:  # one process at a time, or two could attach one file
+            if not held:
+                return
+            for outcome in push_documents(db, vault, store_for(DocumentSettings.of(load_config()))):
+                if outcome.status == "failed":
+                    log.warning("PO document %s to %s: %s", outcome.document_id, outcome.system, outcome.detail)
+    except Exception:  # the next tick tries again; the scheduler must stay up
+        log.exception("attaching PO documents failed")
+
+
 def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
     """A scheduler with one job per enabled connection and entity (not yet started)."""
     scheduler = BackgroundScheduler(timezone=UTC,
@@ -48,4 +66,7 @@ def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
                       replace_existing=True)
     scheduler.add_job(scheduled_check, "interval", seconds=CHECK_INTERVAL_SECONDS, args=(db, vault),
                       id="alerts:check", replace_existing=True)
+    # PO documents go to their Xero invoice and Salesforce PO once each (revhub.documents.remote).
+    scheduler.add_job(_push_documents, "interval", seconds=DOCUMENTS_INTERVAL_SECONDS, args=(db, vault),
+                      id="documents:push", replace_existing=True)
     return scheduler

@@ -44,3 +44,16 @@ def test_a_paused_target_keeps_its_writes_queued_and_gets_them_on_resume(db, vau
         invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
     held = xero_get(running, f"Invoices/{linked(db, 'invoice', invoice.id, 'xero')}")["Invoices"][0]
     assert held["Total"] == 1000.0
+
+
+def test_a_job_scheduled_before_the_pause_is_skipped_saying_so(db, vault, sandboxes):
+    from revhub.sync.jobs import sync_one
+    from revhub.sync.scheduler import build_scheduler
+
+    sandboxes("stripe", companies=1)
+    scheduler = build_scheduler(db, vault)
+    assert scheduler.get_job("documents:push") is not None
+    pause(db, "stripe")
+    skipped = sync_one(db, vault, "stripe", "customer")
+    assert skipped.status == "skipped"
+    assert str(skipped) == "stripe/customer skipped: the connection is paused (by console:ada)"
