@@ -115,7 +115,7 @@ class HubSpotSandbox(Sandbox):
             limit = request.args.get("limit", "10")
             if not limit.isdigit() or not 0 < int(limit) <= LIST_MAX:
                 return errors.error(400, "VALIDATION_ERROR", f"limit must be between 1 and {LIST_MAX}")
-            archived = request.args.get("archived", "false") == "true"
+            archived = request.args.get("archived", "false").lower() == "true"
             with self.store.lock:
                 rows = self.store.archived(object_type) if archived else self.store.live(object_type)
                 rows = sorted(rows, key=lambda r: int(r.id))
@@ -131,7 +131,7 @@ class HubSpotSandbox(Sandbox):
         @app.get("/crm/v3/objects/<object_type>/<object_id>")
         def get_object(object_type: str, object_id: str):
             self._known(object_type)
-            archived = request.args.get("archived", "false") == "true"
+            archived = request.args.get("archived", "false").lower() == "true"
             try:
                 record = self.store.get(object_type, object_id, archived=archived)
             except NotFoundError:

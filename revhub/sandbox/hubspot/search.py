@@ -125,5 +125,6 @@ def search(records: list[CrmObject], body: dict[str, Any], *, max_results: int =
 
     hits.sort(key=key, reverse=descending)
     page = hits[offset:offset + limit]
-    more = offset + limit < min(len(hits), max_results)
+    # The next token is given even at the cap; asking for it is what HubSpot refuses.
+    more = offset + limit < len(hits)
     return SearchPage(total=len(hits), results=page, next_after=str(offset + limit) if more else None)
