@@ -30,8 +30,8 @@ def _inbox(db) -> list[InboxEvent]:
 
 def _customer(db, external_id: str) -> Customer:
     with db.session() as s:
-        canonical_id = s.scalar(select(Link.canonical_id).where(Link.system == "hubspot", Link.external_id == external_id,
-                                                                Link.entity == "customer"))
+        canonical_id = s.scalar(select(Link.canonical_id).where(
+            Link.system == "hubspot", Link.external_id == external_id, Link.entity == "customer"))
         customer = s.get(Customer, canonical_id)
         s.expunge(customer)
         return customer
