@@ -137,3 +137,18 @@ class HubSpotAPI:
         """https://developers.hubspot.com/docs/api/crm/objects#update-records"""
         return self.request(lambda c: c.crm.objects.basic_api.update(
             object_type, record_id, {"properties": properties}, _request_timeout=self.timeout), entity).to_dict()
+
+    def upsert(self, object_type: str, id_property: str, key: str, properties: dict[str, str],
+               entity: str) -> dict:
+        """Create or update the one record whose unique ``id_property`` is ``key``.
+        https://developers.hubspot.com/docs/api/crm/objects#upsert-records"""
+        body = {"inputs": [{"idProperty": id_property, "id": key, "properties": properties}]}
+        answer = self.request(lambda c: c.crm.objects.batch_api.upsert(
+            object_type, body, _request_timeout=self.timeout), entity)
+        return answer.results[0].to_dict()
+
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str, entity: str) -> None:
+        """The default association (idempotent).
+        https://developers.hubspot.com/docs/api/crm/associations/v4#create-default-associations"""
+        self.request(lambda c: c.crm.associations.v4.basic_api.create_default(
+            from_type, from_id, to_type, to_id, _request_timeout=self.timeout), entity)

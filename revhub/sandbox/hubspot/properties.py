@@ -17,5 +17,8 @@ PROPERTIES: dict[str, frozenset[str]] = {t: frozenset(f"{_COMMON} {names}".split
     "deals": "dealname amount closedate dealstage pipeline deal_currency_code hubspot_owner_id "
              "po_number po_status po_issue_date subscription_start subscription_end payment_terms "
              "amount_paid invoice_number revhub_id",
-    "line_items": "name hs_sku description quantity price amount hs_product_id tax_code tax_amount",
+    "line_items": "name hs_sku description quantity price amount hs_product_id tax_code tax_amount revhub_line_id",
 }.items()}
+# Properties defined with "hasUniqueValue": batch upsert may name them as its idProperty.
+UNIQUE: dict[str, frozenset[str]] = {"deals": frozenset({"revhub_id"}), "line_items": frozenset({"revhub_line_id"}),
+                                     "companies": frozenset(), "contacts": frozenset({"email"})}

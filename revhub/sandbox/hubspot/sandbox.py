@@ -20,7 +20,7 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
-from revhub.sandbox.hubspot.properties import PROPERTIES
+from revhub.sandbox.hubspot.properties import PROPERTIES, UNIQUE
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
 from revhub.sandbox.hubspot.store import (
     ASSOCIATION_TYPES,
@@ -196,6 +196,36 @@ class HubSpotSandbox(Sandbox):
                 except NotFoundError:
                     continue
             return jsonify(status="COMPLETE", results=found, startedAt=started, completedAt=iso_ms(self.clock.now()))
+
+        @app.post("/crm/v3/objects/<object_type>/batch/upsert")
+        def batch_upsert(object_type: str):
+            """Create or update by a unique property: a retried create finds the record it made.
+            https://developers.hubspot.com/docs/api/crm/objects#upsert-records"""
+            self._known(object_type)
+            inputs = (request.get_json(silent=True) or {}).get("inputs") or []
+            if not isinstance(inputs, list) or len(inputs) > BATCH_MAX:
+                return errors.error(400, "VALIDATION_ERROR", f"inputs must be a list of at most {BATCH_MAX}")
+            for item in inputs:
+                if item.get("idProperty") not in UNIQUE[object_type]:
+                    return errors.error(400, "VALIDATION_ERROR",
+                                        f"idProperty {item.get('idProperty')!r} is not a unique-value property")
+                refused = self._unknown_properties(object_type, item.get("properties") or {})
+                if refused:
+                    return refused
+            started, results = iso_ms(self.clock.now()), []
+            with self.store.lock:
+                for item in inputs:
+                    key, value = item["idProperty"], str(item.get("id"))
+                    properties = {**(item.get("properties") or {}), key: value}
+                    have = next((r for r in self.store.live(object_type) if r.properties.get(key) == value), None)
+                    try:
+                        record = (self.store.update(object_type, have.id, properties) if have
+                                  else self.store.create(object_type, properties))
+                    except ReadOnlyPropertyError as exc:
+                        return errors.error(400, "READ_ONLY_VALUE", f"{exc} is read-only")
+                    results.append({**record.as_json(list(properties)), "new": have is None})
+            return jsonify(status="COMPLETE", results=results, startedAt=started,
+                           completedAt=iso_ms(self.clock.now()))
 
         @app.post("/crm/v3/objects/<object_type>/search")
         def search_objects(object_type: str):
