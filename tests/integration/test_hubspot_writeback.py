@@ -109,3 +109,29 @@ def test_invoicing_and_payment_from_the_ledger_land_on_the_deals_the_crm_holds(d
         deal = _deal(running, deal_id)
         assert deal["invoice_number"] == number
         assert Decimal(deal["amount_paid"]) == Decimal(paid) / (1 if currency == "JPY" else 100)
+    with db.session() as s:
+        statuses = {linked(db, "purchase_order", po.id, "hubspot"): po.status
+                    for po in s.scalars(select(PurchaseOrder))}
+    # The PO status as revhub has it now (moved by the ledger's invoices and payments) is the deal's.
+    assert {d: _deal(running, d)["po_status"] for d in statuses if d} == {d: st for d, st in statuses.items() if d}
+
+
+def test_a_po_status_moved_in_revhub_reaches_its_deal_and_reads_back_unchanged(db, vault, crm_and_books):
+    from revhub.orders.service import transition
+
+    running = crm_and_books
+    po_id = submit_po(db, _hubspot_email(db, running), "GBP", 1, "500.00", "500.00", number="4500077003",
+                      terms="NET30")
+    OutboxWorker(db, vault, "w").drain()
+    deal_id = linked(db, "purchase_order", po_id, "hubspot")
+    with db.session(write=True) as s:
+        transition(s, s.get(PurchaseOrder, po_id), "invoice_voided", actor="admin@example.com")
+
+    assert OutboxWorker(db, vault, "w").drain().dead == 0
+
+    assert _deal(running, deal_id)["po_status"] == "invoice_voided"
+    running.clock.advance(120)
+    echo = sync_one(db, vault, "hubspot", "purchase_order")
+    assert echo.status == "succeeded" and echo.counts.updated == 0 and echo.counts.conflicts == 0, echo.counts
+    with db.session() as s:
+        assert s.get(PurchaseOrder, po_id).status == "invoice_voided"

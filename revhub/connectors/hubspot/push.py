@@ -99,25 +99,34 @@ class HubSpotPusher:
         return WriteResult(item.message_id, "sent", external_id=deal_id)
 
     def _purchase_order(self, item: WriteItem) -> WriteResult:
+        lines = item.record.get("lines") or []
         if item.external_id:
             changes = deal_changes(item)
             if changes:  # nothing differs: no write, no new hs_lastmodifieddate
                 self.api.update("deals", item.external_id, changes, "purchase_order")
-            return WriteResult(item.message_id, "sent", external_id=item.external_id)
+            if "lines" in item.record and echoed(lines) != echoed((item.base or {}).get("lines") or []):
+                self._write_lines(item, item.external_id)
+            return WriteResult(item.message_id, "sent", external_id=item.external_id,
+                               pushed={**item.record, "lines": echoed(lines)} if "lines" in item.record else None)
         company_id = item.refs.get("customer")
         if not company_id:
-            return WriteResult(item.message_id, "dead", error="the customer has no HubSpot company to attach the deal to")
+            return WriteResult(item.message_id, "dead",
+                               error="the customer has no HubSpot company to attach the deal to")
         deal = self.api.upsert("deals", "revhub_id", str(item.record_id), self._new_deal(item), "purchase_order")
         self.api.associate("deals", deal["id"], "companies", company_id, "purchase_order")
+        self._write_lines(item, deal["id"])
+        return WriteResult(item.message_id, "sent", external_id=deal["id"],
+                           pushed={**item.record, "lines": echoed(lines)})
+
+    def _write_lines(self, item: WriteItem, deal_id: str) -> None:
+        """The PO's lines as line items of the deal, upserted by ``revhub_line_id`` (the PO's revhub
+        id and the line's position). Line items a user added in HubSpot are left alone."""
         currency = item.record.get("currency") or "USD"
-        lines = item.record.get("lines") or []
-        for position, line in enumerate(lines, 1):
+        for position, line in enumerate(item.record.get("lines") or [], 1):
             properties = line_properties(str(item.record_id), position, line, currency)
             made = self.api.upsert("line_items", "revhub_line_id", properties.pop("revhub_line_id"), properties,
                                    "purchase_order")
-            self.api.associate("line_items", made["id"], "deals", deal["id"], "purchase_order")
-        return WriteResult(item.message_id, "sent", external_id=deal["id"],
-                           pushed={**item.record, "lines": echoed(lines)})
+            self.api.associate("line_items", made["id"], "deals", deal_id, "purchase_order")
 
     def _new_deal(self, item: WriteItem) -> dict[str, str]:
         record = item.record
