@@ -91,7 +91,7 @@ def demo(ctx: click.Context, companies: int) -> None:
     import logging
 
     from revhub.app import create_app
-    from revhub.demo import DemoStoreError, demo_database, prepare, start_background
+    from revhub.demo import DemoSettingError, DemoStoreError, demo_database, prepare, start_background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = config_of(ctx)
@@ -102,7 +102,7 @@ def demo(ctx: click.Context, companies: int) -> None:
     config = dataclasses.replace(config, database_url=demo_url)
     try:
         database, vault, sandboxes = prepare(config, companies)
-    except DemoStoreError as exc:
+    except (DemoStoreError, DemoSettingError) as exc:
         raise click.ClickException(str(exc)) from None
     for provider, item in sandboxes.running.items():
         click.echo(f"sandbox {provider:11} {item.url}")
