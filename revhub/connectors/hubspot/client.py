@@ -15,12 +15,13 @@ import urllib3
 from hubspot import HubSpot
 from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
+from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
 
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.hubspot import settings
 from revhub.connectors.resilience import Limits, RetryPolicy, call, limiter_for
 
-API_ERRORS = (ObjectsApiException, AssociationsApiException)
+API_ERRORS = (ObjectsApiException, AssociationsApiException, PropertiesApiException)
 DEFAULT_RETRY = RetryPolicy()
 
 

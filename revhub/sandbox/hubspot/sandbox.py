@@ -20,7 +20,7 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
-from revhub.sandbox.hubspot.properties import PROPERTIES, UNIQUE
+from revhub.sandbox.hubspot.properties import PROPERTIES, UNIQUE, definition
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
 from revhub.sandbox.hubspot.store import (
     ASSOCIATION_TYPES,
@@ -275,6 +275,13 @@ class HubSpotSandbox(Sandbox):
                 {"from": {"id": from_id}, "to": {"id": to_id},
                  "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
                                      "associationTypeId": ASSOCIATION_TYPES.get((from_type, to_type))}}])
+
+        @app.get("/crm/v3/properties/<object_type>")
+        def list_properties(object_type: str):
+            """https://developers.hubspot.com/docs/api/crm/properties#retrieve-properties"""
+            self._known(object_type)
+            stamp = iso_ms(self.clock.now())
+            return jsonify(results=[definition(object_type, n, stamp) for n in sorted(PROPERTIES[object_type])])
 
         @app.errorhandler(_UnknownType)
         def unknown_type(exc: _UnknownType):

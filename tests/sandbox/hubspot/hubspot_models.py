@@ -15,13 +15,16 @@ from hubspot.crm.associations.v4 import ApiClient as AssociationsClient
 from hubspot.crm.associations.v4 import models as association_models
 from hubspot.crm.objects import ApiClient as ObjectsClient
 from hubspot.crm.objects import models as object_models
+from hubspot.crm.properties import ApiClient as PropertiesClient
+from hubspot.crm.properties import models as property_models
 
 _LIST = re.compile(r"^list\[(.*)\]$")
 _DICT = re.compile(r"^dict\[str, (.*)\]$")
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 _PRIMITIVES = {"str": (str,), "int": (int,), "bool": (bool,), "float": (int, float), "object": (object,)}
 _PACKAGES: dict[str, tuple[ModuleType, type]] = {"objects": (object_models, ObjectsClient),
-                                                 "associations": (association_models, AssociationsClient)}
+                                                 "associations": (association_models, AssociationsClient),
+                                                 "properties": (property_models, PropertiesClient)}
 
 
 # Keys HubSpot's error answers carry that the spec's Error model leaves out: every error has

@@ -161,3 +161,12 @@ def test_batch_upsert_by_a_unique_property_creates_once_and_then_updates(portal,
     refused = _http(portal, "POST", "/crm/v3/objects/deals/batch/upsert",
                     json={"inputs": [{"idProperty": "dealname", "id": "x", "properties": {}}]})
     assert refused.status_code == 400
+
+
+def test_property_definitions_fit_the_sdk_models_and_name_the_unique_upsert_keys(portal):
+    for object_type in ("companies", "contacts", "deals", "line_items"):
+        answer = _http(portal, "GET", f"/crm/v3/properties/{object_type}").json()
+        parsed = check("CollectionResponsePropertyNoPaging", answer, package="properties")
+        unique = {p.name for p in parsed.results if p.has_unique_value}
+        assert unique == {"deals": {"revhub_id"}, "line_items": {"revhub_line_id"}, "contacts": {"email"},
+                          "companies": set()}[object_type]
