@@ -118,3 +118,18 @@ def test_a_backfill_walks_time_windows_past_the_search_result_cap(db, vault, san
     assert len(searches) >= 900 // 200
     with db.session() as s:
         assert s.scalar(select(func.count(func.distinct(Customer.name)))) == 900
+
+
+def test_searches_refused_with_429_secondly_are_retried_and_every_record_arrives(db, vault, sandboxes):
+    # A portal whose search allowance is half of what the hub paces for: HubSpot answers 429.
+    running = sandboxes("hubspot", companies=None, options={"hubspot": {"search_per_second": 2}})
+    hs = running["hubspot"].sandbox
+    for n in range(1000):
+        hs.store.create("companies", {"name": f"Throttled {n:04d} Ltd"})
+
+    summary = sync_one(db, vault, "hubspot", "customer")
+
+    assert summary.status == "succeeded", summary.note
+    assert summary.counts.created == 1000
+    statuses = [r.status for r in _searches(running["hubspot"])]
+    assert 429 in statuses and statuses.count(200) == 5
