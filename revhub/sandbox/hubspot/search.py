@@ -9,6 +9,7 @@ https://developers.hubspot.com/docs/api/crm/search#limitations
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ MAX_FILTERS_PER_GROUP = 6
 MAX_RESULTS = 10_000
 DATE_PROPERTIES = frozenset({"hs_lastmodifieddate", "createdate", "lastmodifieddate", "closedate"})
 OPERATORS = frozenset({"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN",
-                       "HAS_PROPERTY", "NOT_HAS_PROPERTY"})
+                       "HAS_PROPERTY", "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"})
 
 
 class SearchError(ValueError):
@@ -62,6 +63,11 @@ def _matches(record: CrmObject, flt: dict[str, Any]) -> bool:
         return have in (None, "")
     if have is None:
         return op in ("NEQ", "NOT_IN")
+    if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
+        # Whole words of the value, case-insensitive; "*" as a wildcard within a token.
+        pattern = re.compile(re.escape(str(flt.get("value") or "").lower()).replace(r"\*", ".*") + "$")
+        inside = any(pattern.match(word) for word in re.split(r"[\s]+", str(have).lower()))
+        return inside if op == "CONTAINS_TOKEN" else not inside
     left = _comparable(name, have)
     if op in ("IN", "NOT_IN"):
         inside = left in {_comparable(name, v) for v in flt.get("values") or []}
