@@ -20,7 +20,8 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
-from revhub.sandbox.hubspot.properties import PROPERTIES, UNIQUE, definition
+from revhub.sandbox.hubspot.properties import PROPERTIES
+from revhub.sandbox.hubspot.routes_batch import install_batch_and_association_routes
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
 from revhub.sandbox.hubspot.store import (
     ASSOCIATION_TYPES,
@@ -111,7 +112,7 @@ class HubSpotSandbox(Sandbox):
 
         @app.get("/crm/v3/objects/<object_type>")
         def list_objects(object_type: str):
-            self._known(object_type)
+            self.check_type(object_type)
             limit = request.args.get("limit", "10")
             if not limit.isdigit() or not 0 < int(limit) <= LIST_MAX:
                 return errors.error(400, "VALIDATION_ERROR", f"limit must be between 1 and {LIST_MAX}")
@@ -130,7 +131,7 @@ class HubSpotSandbox(Sandbox):
 
         @app.get("/crm/v3/objects/<object_type>/<object_id>")
         def get_object(object_type: str, object_id: str):
-            self._known(object_type)
+            self.check_type(object_type)
             archived = request.args.get("archived", "false").lower() == "true"
             try:
                 record = self.store.get(object_type, object_id, archived=archived)
@@ -140,10 +141,10 @@ class HubSpotSandbox(Sandbox):
 
         @app.post("/crm/v3/objects/<object_type>")
         def create_object(object_type: str):
-            self._known(object_type)
+            self.check_type(object_type)
             body = request.get_json(silent=True) or {}
             properties = body.get("properties") or {}
-            refused = self._unknown_properties(object_type, properties)
+            refused = self.refuse_unknown_properties(object_type, properties)
             if refused:
                 return refused
             try:
@@ -159,9 +160,9 @@ class HubSpotSandbox(Sandbox):
 
         @app.patch("/crm/v3/objects/<object_type>/<object_id>")
         def update_object(object_type: str, object_id: str):
-            self._known(object_type)
+            self.check_type(object_type)
             properties = (request.get_json(silent=True) or {}).get("properties") or {}
-            refused = self._unknown_properties(object_type, properties)
+            refused = self.refuse_unknown_properties(object_type, properties)
             if refused:
                 return refused
             try:
@@ -174,7 +175,7 @@ class HubSpotSandbox(Sandbox):
 
         @app.delete("/crm/v3/objects/<object_type>/<object_id>")
         def archive_object(object_type: str, object_id: str):
-            self._known(object_type)
+            self.check_type(object_type)
             try:
                 self.store.archive(object_type, object_id)
             except NotFoundError:
@@ -183,7 +184,7 @@ class HubSpotSandbox(Sandbox):
 
         @app.post("/crm/v3/objects/<object_type>/batch/read")
         def batch_read(object_type: str):
-            self._known(object_type)
+            self.check_type(object_type)
             body = request.get_json(silent=True) or {}
             inputs = body.get("inputs") or []
             if len(inputs) > BATCH_MAX:
@@ -197,39 +198,9 @@ class HubSpotSandbox(Sandbox):
                     continue
             return jsonify(status="COMPLETE", results=found, startedAt=started, completedAt=iso_ms(self.clock.now()))
 
-        @app.post("/crm/v3/objects/<object_type>/batch/upsert")
-        def batch_upsert(object_type: str):
-            """Create or update by a unique property: a retried create finds the record it made.
-            https://developers.hubspot.com/docs/api/crm/objects#upsert-records"""
-            self._known(object_type)
-            inputs = (request.get_json(silent=True) or {}).get("inputs") or []
-            if not isinstance(inputs, list) or len(inputs) > BATCH_MAX:
-                return errors.error(400, "VALIDATION_ERROR", f"inputs must be a list of at most {BATCH_MAX}")
-            for item in inputs:
-                if item.get("idProperty") not in UNIQUE[object_type]:
-                    return errors.error(400, "VALIDATION_ERROR",
-                                        f"idProperty {item.get('idProperty')!r} is not a unique-value property")
-                refused = self._unknown_properties(object_type, item.get("properties") or {})
-                if refused:
-                    return refused
-            started, results = iso_ms(self.clock.now()), []
-            with self.store.lock:
-                for item in inputs:
-                    key, value = item["idProperty"], str(item.get("id"))
-                    properties = {**(item.get("properties") or {}), key: value}
-                    have = next((r for r in self.store.live(object_type) if r.properties.get(key) == value), None)
-                    try:
-                        record = (self.store.update(object_type, have.id, properties) if have
-                                  else self.store.create(object_type, properties))
-                    except ReadOnlyPropertyError as exc:
-                        return errors.error(400, "READ_ONLY_VALUE", f"{exc} is read-only")
-                    results.append({**record.as_json(list(properties)), "new": have is None})
-            return jsonify(status="COMPLETE", results=results, startedAt=started,
-                           completedAt=iso_ms(self.clock.now()))
-
         @app.post("/crm/v3/objects/<object_type>/search")
         def search_objects(object_type: str):
-            self._known(object_type)
+            self.check_type(object_type)
             if not self._search_allowed():
                 status, headers, payload = errors.rate_limited("SECONDLY", headers=False)
                 return payload, status, headers
@@ -247,52 +218,18 @@ class HubSpotSandbox(Sandbox):
                 answer["paging"] = {"next": {"after": page.next_after}}
             return jsonify(answer)
 
-        @app.post("/crm/v4/associations/<from_type>/<to_type>/batch/read")
-        def read_associations(from_type: str, to_type: str):
-            self._known(from_type), self._known(to_type)
-            inputs = (request.get_json(silent=True) or {}).get("inputs") or []
-            started = iso_ms(self.clock.now())
-            type_id = ASSOCIATION_TYPES.get((from_type, to_type))
-            results = []
-            with self.store.lock:
-                for item in inputs:
-                    ids = self.store.associated(from_type, str(item.get("id")), to_type)
-                    if ids:
-                        results.append({"from": {"id": str(item.get("id"))}, "to": [
-                            {"toObjectId": int(i), "associationTypes": [
-                                {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}]} for i in ids]})
-            return jsonify(status="COMPLETE", results=results, startedAt=started, completedAt=iso_ms(self.clock.now()))
-
-        @app.put("/crm/v4/objects/<from_type>/<from_id>/associations/default/<to_type>/<to_id>")
-        def associate_default(from_type: str, from_id: str, to_type: str, to_id: str):
-            self._known(from_type), self._known(to_type)
-            try:
-                self.store.associate(from_type, from_id, to_type, to_id)
-            except NotFoundError:
-                return _not_found()
-            now = iso_ms(self.clock.now())
-            return jsonify(status="COMPLETE", startedAt=now, completedAt=now, results=[
-                {"from": {"id": from_id}, "to": {"id": to_id},
-                 "associationSpec": {"associationCategory": "HUBSPOT_DEFINED",
-                                     "associationTypeId": ASSOCIATION_TYPES.get((from_type, to_type))}}])
-
-        @app.get("/crm/v3/properties/<object_type>")
-        def list_properties(object_type: str):
-            """https://developers.hubspot.com/docs/api/crm/properties#retrieve-properties"""
-            self._known(object_type)
-            stamp = iso_ms(self.clock.now())
-            return jsonify(results=[definition(object_type, n, stamp) for n in sorted(PROPERTIES[object_type])])
+        install_batch_and_association_routes(self)
 
         @app.errorhandler(_UnknownType)
         def unknown_type(exc: _UnknownType):
             return errors.error(400, "VALIDATION_ERROR",
                                 f"Unable to infer object type from: {exc}")
 
-    def _known(self, object_type: str) -> None:
+    def check_type(self, object_type: str) -> None:
         if object_type not in OBJECT_TYPES:
             raise _UnknownType(object_type)
 
-    def _unknown_properties(self, object_type: str, properties: Any):
+    def refuse_unknown_properties(self, object_type: str, properties: Any):
         if not isinstance(properties, dict):
             return errors.error(400, "VALIDATION_ERROR", "properties must be an object")
         unknown = sorted(set(properties) - PROPERTIES[object_type])
