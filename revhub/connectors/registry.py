@@ -41,5 +41,5 @@ def build_connector(connection: Connection, vault: Vault,
     if connection.provider == "hubspot":
         from revhub.connectors.hubspot import HubSpotConnector
 
-        return HubSpotConnector.from_connection(connection.name, credentials, settings)
+        return HubSpotConnector.from_connection(connection.name, credentials, settings, save)
     raise ValueError(f"no connector for provider {connection.provider!r}")

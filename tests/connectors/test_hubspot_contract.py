@@ -51,12 +51,13 @@ def portal(request) -> Iterator[Portal]:
         if not token:
             pytest.skip(f"{TOKEN_VARIABLE} is not set: the contract run against a real HubSpot portal is skipped "
                         f"(set it to a private app token of a developer test account)")
-        target = Portal(HubSpotAPI(token, retry=RetryPolicy(attempts=4, max_backoff_seconds=2)))
+        target = Portal(HubSpotAPI({"access_token": token}, retry=RetryPolicy(attempts=4, max_backoff_seconds=2)))
         yield target
     else:
         sandbox = HubSpotSandbox(seed=5)
         with SandboxServer(sandbox) as server:
-            target = Portal(HubSpotAPI(sandbox.access_token, server.url, retry=RetryPolicy(attempts=4)), sandbox)
+            api = HubSpotAPI({"access_token": sandbox.access_token}, server.url, retry=RetryPolicy(attempts=4))
+            target = Portal(api, sandbox)
             yield target
         sandbox.close()
         return

@@ -8,6 +8,7 @@ rest under the portal's burst limit; 429s and 5xx are retried by the shared retr
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from hubspot import HubSpot
 from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
+from hubspot.oauth.exceptions import ApiException as OAuthApiException
 
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.hubspot import settings
@@ -60,28 +62,78 @@ def classify(exc: Exception, entity: str | None = None) -> Exception:
 class HubSpotAPI:
     """One portal through hubspot-api-client, with pacing, retries, timeouts and a call count."""
 
-    def __init__(self, access_token: str, base_url: str = "https://api.hubapi.com", *, timeout: float = 30.0,
+    def __init__(self, credentials: dict[str, Any], base_url: str = "https://api.hubapi.com", *,
+                 save: Callable[[dict[str, Any]], None] = lambda changes: None, timeout: float = 30.0,
                  retry: RetryPolicy = DEFAULT_RETRY, portal: str | None = None) -> None:
-        if not access_token:
-            raise ConfigError("connection has no access_token credential", provider="hubspot")
-        self.base_url, self.timeout, self.retry = base_url.rstrip("/"), timeout, retry
-        # The SDK's own urllib3 retries are off: retries live once, in revhub's layer.
-        self.client = HubSpot(access_token=access_token, host=self.base_url, retry=urllib3.Retry(0, read=False))
+        self.credentials = dict(credentials)
+        self.oauth = all(self.credentials.get(k) for k in ("client_id", "client_secret", "refresh_token"))
+        if not self.credentials.get("access_token") and not self.oauth:
+            raise ConfigError("connection has no access_token (a private app's) nor client_id, client_secret "
+                              "and refresh_token (an OAuth app's)", provider="hubspot")
+        self.base_url, self.timeout, self.retry, self.save = base_url.rstrip("/"), timeout, retry, save
         tenant = portal or self.base_url
         self.limiter = limiter_for("hubspot", tenant, Limits(settings.PER_TEN_SECONDS, 10.0, concurrent=5))
         # A little over a second per window: the server counts on arrival, the limiter on departure.
         self.search_limiter = limiter_for("hubspot-search", tenant, Limits(settings.SEARCH_PER_SECOND, 1.1,
                                                                            concurrent=1))
         self.calls = 0
+        self._client: HubSpot | None = None
+
+    @property
+    def client(self) -> HubSpot:
+        if self._client is None:
+            if not self.credentials.get("access_token"):
+                self.refresh()
+            # The SDK's own urllib3 retries are off: retries live once, in revhub's layer.
+            self._client = HubSpot(access_token=self.credentials["access_token"], host=self.base_url,
+                                   retry=urllib3.Retry(0, read=False))
+        return self._client
+
+    def refresh(self) -> None:
+        """A new access token from the OAuth app's refresh token, saved the moment it arrives.
+        https://developers.hubspot.com/docs/api/oauth/tokens"""
+        if not self.oauth:
+            raise ConfigError("the access token was refused and there is no refresh token", provider="hubspot")
+        self.calls += 1
+        try:
+            answer = HubSpot(host=self.base_url, retry=urllib3.Retry(0, read=False)).oauth.tokens_api.create(
+                grant_type="refresh_token", client_id=self.credentials["client_id"],
+                client_secret=self.credentials["client_secret"], refresh_token=self.credentials["refresh_token"],
+                _request_timeout=self.timeout)
+        except OAuthApiException as exc:
+            if (exc.status or 0) >= 500:
+                raise RetriableError("token refresh failed", provider="hubspot", status=exc.status) from None
+            raise ConfigError(f"token refresh refused: {str(exc.body)[:200]}", provider="hubspot",
+                              status=exc.status) from None
+        except urllib3.exceptions.HTTPError as exc:
+            raise RetriableError(f"token refresh failed: {type(exc).__name__}", provider="hubspot") from None
+        changes = {"access_token": answer.access_token,
+                   "expires_at": int(time.time()) + int(answer.expires_in or 0)}
+        if answer.refresh_token and answer.refresh_token != self.credentials["refresh_token"]:
+            changes["refresh_token"] = answer.refresh_token
+        self.credentials.update(changes)
+        self.save(changes)
+        self._client = None
 
     def request(self, fn: Callable[[HubSpot], Any], entity: str | None = None, *, search: bool = False) -> Any:
-        """Run ``fn(client)`` paced and retried; errors classified once, here."""
+        """Run ``fn(client)`` paced and retried; errors classified once, here. An expired OAuth
+        access token (401) is refreshed once and the call tried again."""
+        refreshed = False
+
         def attempt() -> Any:
+            nonlocal refreshed
+            client = self.client
             self.calls += 1
             try:
-                return fn(self.client)
+                return fn(client)
             except (*API_ERRORS, urllib3.exceptions.HTTPError) as exc:
-                raise classify(exc, entity) from exc
+                error = classify(exc, entity)
+                if getattr(error, "status", None) == 401 and self.oauth and not refreshed:
+                    self.refresh()
+                    refreshed = True
+                    raise RetriableError("access token expired; refreshed", provider="hubspot",
+                                         retry_after=0) from None
+                raise error from exc
 
         return call(attempt, self.retry, self.search_limiter if search else self.limiter)
 

@@ -3,7 +3,7 @@ search's 10,000-result cap, and the recycling bin read as deletes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +46,11 @@ class HubSpotConnector:
         self.overlap_ms, self.max_results = overlap_seconds * 1000, max_results
 
     @classmethod
-    def from_connection(cls, name: str, credentials: dict[str, Any], settings_: dict[str, Any]) -> HubSpotConnector:
+    def from_connection(cls, name: str, credentials: dict[str, Any], settings_: dict[str, Any],
+                        save: Callable[[dict[str, Any]], None] = lambda changes: None) -> HubSpotConnector:
         retry = RetryPolicy(attempts=int(settings_.get("retry_attempts", RetryPolicy.attempts)),
                             max_backoff_seconds=float(settings_.get("retry_max_backoff_seconds", 60)))
-        api = HubSpotAPI(credentials.get("access_token", ""), settings_.get("base_url", "https://api.hubapi.com"),
+        api = HubSpotAPI(credentials, settings_.get("base_url", "https://api.hubapi.com"), save=save,
                          timeout=call_timeout(settings_), retry=retry,
                          portal=str(settings_["portal_id"]) if settings_.get("portal_id") else None)
         return cls(api, name, int(settings_.get("overlap_seconds", DEFAULT_OVERLAP_SECONDS)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import uuid
 from collections import deque
 from typing import Any
 
@@ -34,6 +35,7 @@ from revhub.sandbox.hubspot.store import (
 from revhub.sandbox.hubspot.webhooks import WebhookDeliveries
 
 SEARCH_PER_SECOND = 4
+TOKEN_SECONDS = 1800
 LIST_MAX = 100
 BATCH_MAX = 100
 
@@ -47,6 +49,11 @@ class HubSpotSandbox(Sandbox):
         self.portal_id = 40_000_000 + seed
         self.access_token = "pat-na1-" + secrets.token_hex(16)
         self.client_secret = secrets.token_hex(18)
+        # An OAuth app's side: its client id, one installed portal's refresh token (HubSpot's
+        # refresh tokens do not rotate), and the access tokens issued, with their expiry.
+        self.client_id = str(uuid.uuid4())
+        self.refresh_token = str(uuid.uuid4())
+        self.issued: dict[str, float] = {}
         self.max_search_results, self.search_per_second = max_search_results, search_per_second
         self.store = HubSpotStore(now=self.clock.now)
         self.webhooks = WebhookDeliveries(self.portal_id, 1_234_567, lambda: int(self.clock.time() * 1000))
@@ -83,7 +90,17 @@ class HubSpotSandbox(Sandbox):
     # -- request pipeline -------------------------------------------------------------
     def _authorised(self) -> bool:
         header = request.headers.get("Authorization", "")
-        return secrets.compare_digest(header.encode(), f"Bearer {self.access_token}".encode())
+        if secrets.compare_digest(header.encode(), f"Bearer {self.access_token}".encode()):
+            return True  # the private app's token
+        expires = self.issued.get(header.removeprefix("Bearer "))
+        return expires is not None and self.clock.time() < expires
+
+    def issue_token(self) -> dict:
+        """What POST /oauth/v1/token answers a good refresh: a 30-minute access token."""
+        token = "CJ" + secrets.token_urlsafe(24)
+        self.issued[token] = self.clock.time() + TOKEN_SECONDS
+        return {"token_type": "bearer", "access_token": token, "refresh_token": self.refresh_token,
+                "expires_in": TOKEN_SECONDS}
 
     def _search_allowed(self) -> bool:
         """At most ``search_per_second`` searches in any second (per token), as HubSpot enforces."""
@@ -101,7 +118,7 @@ class HubSpotSandbox(Sandbox):
 
         @app.before_request
         def authenticate():
-            if request.path.startswith("/__sandbox/"):
+            if request.path.startswith("/__sandbox/") or request.path == "/oauth/v1/token":
                 return None
             if not self._authorised():
                 return errors.error(401, "INVALID_AUTHENTICATION",
@@ -109,6 +126,19 @@ class HubSpotSandbox(Sandbox):
                                     "authentication and you can find more details at "
                                     "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
             return None
+
+        @app.post("/oauth/v1/token")
+        def token():
+            """https://developers.hubspot.com/docs/api/oauth/tokens (refresh only)"""
+            form = request.form
+            if form.get("grant_type") != "refresh_token":
+                return errors.error(400, "BAD_GRANT_TYPE", "grant_type must be refresh_token here")
+            if not (secrets.compare_digest(form.get("client_id", ""), self.client_id)
+                    and secrets.compare_digest(form.get("client_secret", ""), self.client_secret)):
+                return errors.error(400, "BAD_CLIENT_ID", "missing or unknown client id or secret")
+            if not secrets.compare_digest(form.get("refresh_token", ""), self.refresh_token):
+                return errors.error(400, "BAD_REFRESH_TOKEN", "missing or unknown refresh token")
+            return jsonify(self.issue_token())
 
         @app.get("/crm/v3/objects/<object_type>")
         def list_objects(object_type: str):
