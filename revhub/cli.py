@@ -103,7 +103,7 @@ def demo(ctx: click.Context, companies: int) -> None:
     import logging
 
     from revhub.app import create_app
-    from revhub.demo import DemoStoreError, demo_database, prepare, start_background
+    from revhub.demo import DemoSettingError, DemoStoreError, demo_database, prepare, start_background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = config_of(ctx)
@@ -114,7 +114,7 @@ def demo(ctx: click.Context, companies: int) -> None:
     config = dataclasses.replace(config, database_url=demo_url)
     try:
         database, vault, sandboxes = prepare(config, companies)
-    except DemoStoreError as exc:
+    except (DemoStoreError, DemoSettingError) as exc:
         raise click.ClickException(str(exc)) from None
     for provider, item in sandboxes.running.items():
         click.echo(f"sandbox {provider:11} {item.url}")
@@ -182,11 +182,12 @@ def _fault_rules(specs: tuple[str, ...]):
 @click.option("--seed", "companies", type=int, default=0, show_default=True, metavar="N",
               help="Load a generated data set of N companies (with POs, invoices, payments, refunds).")
 @click.option("--seed-value", type=int, default=1, show_default=True, help="Variation of the data set.")
-@click.option("--provider", "providers", multiple=True, type=click.Choice(["salesforce", "stripe", "xero"]),
-              help="Only these sandboxes (default: all).")
+@click.option("--provider", "providers", multiple=True, type=click.Choice(["salesforce", "stripe", "xero", "hubspot"]),
+              help="Only these sandboxes (default: Salesforce, Stripe and Xero).")
 @click.option("--salesforce-port", type=int, default=8443, show_default=True)
 @click.option("--stripe-port", type=int, default=12111, show_default=True)
 @click.option("--xero-port", type=int, default=12112, show_default=True)
+@click.option("--hubspot-port", type=int, default=12113, show_default=True)
 @click.option("--fault", "faults", multiple=True, metavar="PROVIDER:KIND[:count=N|:rate=R][:delay=S]",
               help="Inject faults: KIND is 429, 500, 503, slow, timeout or drop. Repeatable.")
 @click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of rate-based faults.")
@@ -194,7 +195,8 @@ def _fault_rules(specs: tuple[str, ...]):
               help="Folder for the sandbox TLS CA (default: $REVHUB_HOME/sandboxes).")
 @click.pass_context
 def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, salesforce_port: int,
-            stripe_port: int, xero_port: int, faults, fault_seed: int, home: str | None) -> None:
+            stripe_port: int, xero_port: int, hubspot_port: int, faults, fault_seed: int,
+            home: str | None) -> None:
     """Run the Stripe, Xero and Salesforce sandboxes on loopback until interrupted."""
     import threading
     from pathlib import Path
@@ -208,7 +210,7 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
         if provider not in wanted:
             raise click.BadParameter(f"no {provider!r} sandbox is started", param_hint="--fault")
     folder = Path(home) if home else config_of(ctx).home / "sandboxes"
-    ports = {"salesforce": salesforce_port, "stripe": stripe_port, "xero": xero_port}
+    ports = {"salesforce": salesforce_port, "stripe": stripe_port, "xero": xero_port, "hubspot": hubspot_port}
     try:
         running = SandboxSet(folder, seed=seed_value).start(wanted, ports)
     except OSError as exc:

@@ -184,4 +184,8 @@ def check_connection(row, vault, save: Callable[[dict[str, Any]], None]) -> list
         return check_stripe(row.name, connector, credentials)
     if row.provider == "xero":
         return check_xero(row.name, connector, settings)
+    if row.provider == "hubspot":
+        from revhub.connectors.hubspot.check import check_hubspot
+
+        return check_hubspot(connector, _probe, Finding)
     return check_salesforce(row.name, connector, credentials, settings)

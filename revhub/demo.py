@@ -4,6 +4,7 @@ webhooks and workers running, and the console served."""
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 from pathlib import Path
@@ -26,6 +27,22 @@ DEMO_DATABASE = "revhub.db"
 DEMO_MARKER = "revhub.db.demo"
 
 
+class DemoSettingError(ValueError):
+    """A REVHUB_DEMO_* setting names nothing the demo can run; the message names the setting."""
+
+
+# The CRMs a demo can run; REVHUB_DEMO_CRM picks one (Salesforce unless set).
+DEMO_CRMS = ("salesforce", "hubspot")
+
+
+def demo_providers(crm: str | None = None) -> tuple[str, ...]:
+    """The sandboxes a demo starts: every provider, with one CRM (``crm`` or REVHUB_DEMO_CRM)."""
+    chosen = (crm or os.environ.get("REVHUB_DEMO_CRM") or "salesforce").strip().lower()
+    if chosen not in DEMO_CRMS:
+        raise DemoSettingError(f"REVHUB_DEMO_CRM must be one of {', '.join(DEMO_CRMS)}; got {chosen!r}")
+    return tuple(p for p in STARTERS if p not in DEMO_CRMS or p == chosen)
+
+
 class DemoStoreError(RuntimeError):
     """REVHUB_HOME holds a store the demo did not make; it is left alone."""
 
@@ -37,6 +54,7 @@ def demo_database(config: Config) -> Path:
 def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Database, Vault, SandboxSet]:
     """A fresh demo store and seeded sandboxes wired to it (webhooks pointing at the hub);
     DemoStoreError, before anything is touched, if the home holds a store the demo did not make."""
+    providers = demo_providers()
     path = demo_database(config)
     marker = config.home / DEMO_MARKER
     if path.exists() and not marker.exists():
@@ -49,7 +67,7 @@ def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Databas
     db = Database(f"sqlite:///{path}")
     upgrade(db.engine)
     vault = Vault(config.encryption_key)
-    sandboxes = SandboxSet(config.home / "sandboxes", seed=seed).start(tuple(STARTERS))
+    sandboxes = SandboxSet(config.home / "sandboxes", seed=seed).start(providers)
     dataset = generate(companies, seed=seed)
     add_recon_cases(dataset)  # revhub.demo_recon: the reconciliation cases the console shows
     sandboxes.load(dataset)
@@ -78,6 +96,10 @@ def _wire_webhooks(sandboxes: SandboxSet, hub: str) -> None:
         sf = sandboxes["salesforce"]
         sf.sandbox.add_package_outbound_messages(
             f"{hub}/webhooks/salesforce/salesforce/{sf.credentials['outbound_secret']}")
+
+
+    if "hubspot" in sandboxes.running:
+        sandboxes["hubspot"].sandbox.subscribe(f"{hub}/webhooks/hubspot/hubspot")
 
 
 def _configure_xero(sandbox, url: str, key: str) -> None:

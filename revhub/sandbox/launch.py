@@ -85,7 +85,19 @@ def _stripe(home: Path, port: int, seed: int, clock: SandboxClock, options: dict
                           settings={"base_url": server.url})
 
 
-STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "stripe": _stripe, "xero": _xero}
+def _hubspot(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:
+    from revhub.sandbox.hubspot import HubSpotSandbox
+
+    sandbox = HubSpotSandbox(seed=seed, clock=clock, **options)
+    server = SandboxServer(sandbox, port=port).start()
+    # A private app's access token, and the app's client secret that signs its webhooks.
+    return RunningSandbox("hubspot", sandbox, server,
+                          credentials={"access_token": sandbox.access_token, "client_secret": sandbox.client_secret},
+                          settings={"base_url": server.url, "portal_id": sandbox.portal_id})
+
+
+STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "stripe": _stripe, "xero": _xero,
+                                                      "hubspot": _hubspot}
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from revhub.sync.context import SyncContext
-from revhub.sync.policies import ASK, owner
+from revhub.sync.policies import ASK, owner, owns
 
 _MISSING = object()
 
@@ -54,7 +54,7 @@ def merge_fields(entity: str, current: Mapping[str, Any], incoming: Mapping[str,
                         incoming_value=value, incoming_changed_at=_ts(changed_at), resolution=None)
         if policy == ASK:
             conflict.update(status="open")
-        elif policy == ctx.provider:
+        elif owns(policy, ctx.provider):
             outcome.changed[name] = value
             conflict.update(status="auto", resolution=f"{ctx.provider} owns {entity}.{name}: incoming value applied")
         else:

@@ -45,6 +45,16 @@ DEFAULT_POLICIES: dict[str, str] = {
 }
 
 
+# A second provider of a kind takes the first one's place in the defaults: with HubSpot as the
+# CRM, what they give Salesforce is HubSpot's (connection overrides may still name either).
+SAME_KIND: dict[str, str] = {"hubspot": "salesforce"}
+
+
+def owns(policy: str, provider: str) -> bool:
+    """Whether a field under ``policy`` belongs to ``provider``."""
+    return policy == provider or SAME_KIND.get(provider) == policy
+
+
 def owner(entity: str, field: str, overrides: Mapping[str, str] | None = None) -> str:
     """The policy for ``entity.field``: a provider name or ``"ask"``."""
     key, wildcard = f"{entity}.{field}", f"{entity}.*"

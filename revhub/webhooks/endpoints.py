@@ -65,4 +65,6 @@ class EndpointDirectory:
         for single in ("webhook_secret", "webhook_key", "outbound_secret"):
             if credentials.get(single):
                 secrets = [*secrets, credentials[single]]
+        if provider == "hubspot" and credentials.get("client_secret"):
+            secrets = [*secrets, credentials["client_secret"]]  # the app's secret signs its webhooks
         return Endpoint(connection_id, name, provider, tuple(secrets), settings.get("organization_id"), settings)

@@ -36,4 +36,8 @@ def changes_for(provider: str, body: bytes, connector: Any) -> list[Change]:
             raise UnknownEvent(f"Salesforce object {payload.get('sobject')!r} is not synced")
         change = connector.fetch(entity, payload["id"])
         return [change] if change else []
+    if provider == "hubspot":
+        from revhub.webhooks.hubspot_events import changes_for_hubspot
+
+        return changes_for_hubspot(payload, connector, UnknownEvent)
     raise UnknownEvent(f"unknown provider {provider!r}")

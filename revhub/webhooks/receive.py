@@ -16,8 +16,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from revhub.web_json import BodyError, parse_json
 from revhub.webhooks import salesforce_auth, soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
+from revhub.webhooks.hubspot_events import hubspot_incoming
 from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
-from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
+from revhub.webhooks.verify import hubspot_signature_valid, stripe_signature_valid, xero_signature_valid
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 RETRY_AFTER_SECONDS = "30"
@@ -118,6 +119,31 @@ def _xero_incoming(event: dict) -> IncomingEvent:
     event_id = hashlib.sha256("|".join(parts).encode()).hexdigest()
     body = json.dumps(event, sort_keys=True).encode()
     return IncomingEvent(event_id, f"{event['eventCategory']}.{event['eventType']}", body)
+
+
+@webhooks.post("/hubspot/<name>")
+def hubspot_events(name: str):
+    endpoint = _endpoint("hubspot", name)
+    if endpoint is None:
+        return _problem(404, f"no HubSpot connection named {name!r}")
+    raw = request.get_data(cache=False)
+    # HubSpot signs the URL it called; behind a proxy that is the connection's public webhook_url.
+    uri = endpoint.settings.get("webhook_url") or request.url
+    if not any(hubspot_signature_valid(request.method, uri, raw, request.headers.get("X-HubSpot-Signature-v3"),
+                                       request.headers.get("X-HubSpot-Request-Timestamp"), secret)
+               for secret in endpoint.secrets):
+        return _problem(401, "invalid, missing or expired X-HubSpot-Signature-v3")
+    try:
+        incoming = hubspot_incoming(parse_json(raw))
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
+    except (KeyError, TypeError, ValueError):
+        return _problem(400, "body is not a HubSpot webhook payload (a list of events)")
+    try:
+        store(_engine(), "hubspot", endpoint.connection_id, incoming)
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
+    return Response(status=204)
 
 
 @webhooks.post("/salesforce/<name>")

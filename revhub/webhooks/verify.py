@@ -48,6 +48,25 @@ def xero_signature_valid(raw: bytes, header: str | None, key: str) -> bool:
     return hmac.compare_digest(expected, _bytes(header.strip()))
 
 
+HUBSPOT_TOLERANCE_SECONDS = 300
+
+
+def hubspot_signature_valid(method: str, uri: str, raw: bytes, signature: str | None, timestamp: str | None,
+                            secret: str, *, tolerance: int = HUBSPOT_TOLERANCE_SECONDS,
+                            now: float | None = None) -> bool:
+    """``X-HubSpot-Signature-v3``: base64 HMAC-SHA256, keyed by the app's client secret, of
+    method + URI + raw body + ``X-HubSpot-Request-Timestamp`` (epoch ms), which must be within
+    ``tolerance`` seconds of now (HubSpot: reject anything older than 5 minutes).
+    https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests"""
+    if not signature or not timestamp or not timestamp.isdigit() or not secret:
+        return False
+    if abs((now if now is not None else time.time()) - int(timestamp) / 1000) > tolerance:
+        return False
+    message = method.encode() + uri.encode() + raw + timestamp.encode()
+    expected = base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, _bytes(signature.strip()))
+
+
 def _bytes(text: str) -> bytes:
     # compare_digest refuses non-ASCII str; a header is attacker-controlled text.
     return text.encode("utf-8", "replace")
