@@ -12,9 +12,7 @@ claims then lapse and are retried, each write under its idempotency key).
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +22,7 @@ from sqlalchemy import update
 from revhub.connections import Vault
 from revhub.mappings.outbox import OutboxWorker
 from revhub.store import Database, InboxEvent, OutboxMessage
+from revhub.sync.liveness import process_name
 from revhub.sync.scheduler import build_scheduler
 from revhub.webhooks.worker import InboxWorker
 
@@ -38,7 +37,9 @@ class WorkerProcess:
         self.db, self.schedule, self.poll_seconds = db, schedule, poll_seconds
         self.batch, self.grace_seconds = batch, grace_seconds
         self.stopping = threading.Event()
-        me = f"{socket.gethostname()}:{os.getpid()}"
+        # <host>/<pid namespace>:<pid>: the form revhub.sync.liveness reads, so the claims of a
+        # worker killed outright are taken back at once by the next one.
+        me = process_name()
         self.inbox = InboxWorker(db, vault, name=f"{me}:inbox")
         self.outbox = OutboxWorker(db, vault, name=f"{me}:outbox")
         self._scheduler = build_scheduler(db, vault) if schedule else None

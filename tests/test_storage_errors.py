@@ -45,7 +45,8 @@ def refusing(hooked, database_url, config):  # noqa: F811
 
 
 def problems(caplog) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # The deprecated installation token's own warning is not about the store.
+    return [r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "revhub.console.api_auth"]
 
 
 def assert_one_line_each(caplog, count: int) -> None:
