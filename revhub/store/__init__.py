@@ -31,11 +31,13 @@ from revhub.store.commerce import (
     Subscription,
 )
 from revhub.store.db import Database, make_engine
+from revhub.store.dunning import ApprovalThreshold, DunningStep, Reminder
 from revhub.store.ledger import Fee, Payout
 from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
 from revhub.store.recon import Policy, ReconMatch
 
 __all__ = [
+    "ApprovalThreshold", "DunningStep", "Reminder",
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
