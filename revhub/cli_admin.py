@@ -205,9 +205,9 @@ def po_submit(ctx: click.Context, file, actor: str) -> None:
     import json
 
     from revhub.orders import service
-    from revhub.orders.validation import threshold_minor, validate
+    from revhub.orders.validation import validate
 
-    config, database, _ = store_of(ctx)
+    _, database, _ = store_of(ctx)
     try:
         data = json.load(file)
     except ValueError as exc:
@@ -217,8 +217,7 @@ def po_submit(ctx: click.Context, file, actor: str) -> None:
     if errors is None:
         try:
             with database.session(write=True) as s:
-                po = service.submit(s, draft, actor=actor,
-                                    threshold_minor=threshold_minor(config.approval_threshold, draft.currency))
+                po = service.submit(s, draft, actor=actor)  # approval thresholds: revhub.orders.approvals
                 click.echo(f"PO {po.po_number} received as internal PO {po.internal_number} ({po.status})")
                 return
         except service.IntakeError as exc:
