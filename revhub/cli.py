@@ -6,6 +6,7 @@ import click
 
 from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
 from revhub.cli_connections import connections
+from revhub.cli_dunning import GROUPS as dunning_groups
 from revhub.cli_ledger import ledger
 from revhub.cli_outbox import outbox
 from revhub.cli_reports import recon, report
@@ -242,5 +243,5 @@ def worker(ctx: click.Context, no_schedule: bool) -> None:
 
 
 for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,
-               report, recon):
+               report, recon, *dunning_groups):
     main.add_command(_group)
