@@ -37,6 +37,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     auth.init_app(app)  # every console page needs a signed-in user
 
     from revhub.console.admin import admin
+    from revhub.console.dunning_pages import dunning_pages
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
@@ -53,6 +54,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(ledger_page)
     app.register_blueprint(records)
     app.register_blueprint(po_desk)
+    app.register_blueprint(dunning_pages)
     register_queue_pages(app)
     csrf.exempt(webhooks)  # providers sign their requests; there is no browser session
     app.register_blueprint(webhooks)

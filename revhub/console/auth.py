@@ -35,6 +35,8 @@ NAV = (
     ("Conflicts", ("/conflicts",), "viewer"),
     ("Exceptions", ("/exceptions",), "viewer"),
     ("Ledger", ("/ledger",), "viewer"),
+    ("Reminders", ("/reminders",), "viewer"), ("Thresholds", ("/approvals/thresholds",), "viewer"),
+    ("Mailbox", ("/mailbox",), "admin"),
     ("Users", ("/users",), "admin"),
 )
 
