@@ -52,10 +52,11 @@ def plan_command(ctx: click.Context, on: str | None, everything: bool) -> None:
 def send_command(ctx: click.Context, on: str | None) -> None:
     """Send today's reminders through REVHUB_SMTP_* (each at most once, even across crashes)."""
     from revhub.config import ConfigError
+    from revhub.dunning.activity import push_pending
     from revhub.dunning.sender import send_due
     from revhub.mail import SmtpSender, smtp_settings
 
-    _, database, _ = store_of(ctx)
+    _, database, vault = store_of(ctx)
     try:
         sender = SmtpSender(smtp_settings())
     except ConfigError as exc:
@@ -69,6 +70,11 @@ def send_command(ctx: click.Context, on: str | None) -> None:
         click.echo(f"uncertain {key}: interrupted mid-send; check the mail server, then `revhub reminders resolve`")
     click.echo(f"{len(report.sent)} sent, {len(report.failed)} failed, {len(report.skipped)} taken by another "
                f"sender, {len(report.uncertain)} uncertain")
+    tasks = push_pending(database, vault)  # the Salesforce activity of each reminder sent
+    for key, error in tasks.failed:
+        click.echo(f"salesforce task not written for {key}: {error} (retried on the next run)")
+    if tasks.created:
+        click.echo(f"{len(tasks.created)} Salesforce task(s) written")
     if report.failed:
         ctx.exit(1)
 

@@ -100,7 +100,7 @@ def start_mail_server(home: Path):
     return server
 
 
-def send_reminders(db: Database) -> None:
+def send_reminders(db: Database, vault: Vault | None = None) -> None:
     """Today's payment reminders, through the demo's SMTP server; one overdue invoice is seeded
     first when the generated books have none to chase."""
     from revhub.dunning.planner import plan as reminder_plan
@@ -115,6 +115,11 @@ def send_reminders(db: Database) -> None:
         seed_overdue_invoice(db, today)
     report = send_due(db, send, today=today, actor="demo")
     log.info("demo reminders: %d sent, %d failed", len(report.sent), len(report.failed))
+    if vault is not None:
+        from revhub.dunning.activity import push_pending
+
+        tasks = push_pending(db, vault)
+        log.info("demo reminders: %d Salesforce tasks written", len(tasks.created))
 
 
 def seed_overdue_invoice(db: Database, today) -> None:
@@ -150,7 +155,7 @@ def start_background(db: Database, vault: Vault) -> Workers:
     def run() -> None:
         first_sync(db, vault)
         try:
-            send_reminders(db)
+            send_reminders(db, vault)
         except Exception:  # the demo goes on without reminders; the cause is logged
             log.exception("demo reminders failed")
         workers.start()

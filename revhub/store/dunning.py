@@ -64,3 +64,5 @@ class Reminder(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # The Task recording it on the customer's Salesforce Account (revhub.dunning.activity).
+    salesforce_task_id: Mapped[str | None] = mapped_column(String(18))

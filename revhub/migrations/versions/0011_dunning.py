@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('salesforce_task_id', sa.String(length=18), nullable=True),
         sa.CheckConstraint("status IN ('sending', 'sent', 'failed', 'uncertain')", name=op.f('ck_reminders_status')),
         sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_reminders_invoice_id_invoices'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders')),
