@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column('tone', sa.String(length=16), nullable=False),
         sa.CheckConstraint("tone IN ('friendly', 'due', 'reminder', 'escalation', 'final')", name=op.f('ck_dunning_steps_tone')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_dunning_steps')),
-        sa.UniqueConstraint('payment_terms', 'offset_days', name=op.f('uq_dunning_steps_payment_terms')),
+        sa.UniqueConstraint('payment_terms', 'offset_days', name=op.f('uq_dunning_steps_payment_terms_offset_days')),
     )
     op.bulk_insert(steps, [{'payment_terms': t, 'offset_days': d, 'tone': tone}
                            for t in _TERMS for d, tone in _DEFAULT_STEPS if not (t == 'DUE_ON_RECEIPT' and d < 0)])
