@@ -45,8 +45,12 @@ def push_pending(db: Database, vault: Vault) -> ActivityReport:
         pending = list(s.execute(select(Reminder, Invoice).join(Invoice, Invoice.id == Reminder.invoice_id)
                                  .where(Reminder.status == "sent", Reminder.salesforce_task_id.is_(None))))
         s.expunge_all()
-    for connection in connections:
-        api = build_connector(connection, vault, _saver(db, vault, connection.name)).api
+    for connection in connections if pending else ():
+        try:
+            api = build_connector(connection, vault, _saver(db, vault, connection.name)).api
+        except ConnectorError as exc:  # a connection not set up: every Task waits for the next run
+            report.failed += [(reminder.key, f"{connection.name}: {exc}") for reminder, _ in pending]
+            continue
         for reminder, invoice in pending:
             with db.session() as s:
                 account = s.scalar(select(Link.external_id).where(

@@ -15,6 +15,8 @@ from revhub.store import DunningStep, Invoice, PurchaseOrder
 from revhub.store.commerce import PAYMENT_TERM_DAYS, PAYMENT_TERMS
 
 TONES = ("friendly", "due", "reminder", "escalation", "final")
+# Used while the schedule table is empty (never edited); the migration stores the same rows.
+DEFAULT_STEPS = ((-3, "friendly"), (0, "due"), (7, "reminder"), (14, "reminder"), (30, "escalation"), (45, "final"))
 
 
 class ScheduleError(ValueError):
@@ -36,9 +38,12 @@ class Step:
 
 
 def steps_for(session: Session, payment_terms: str) -> list[Step]:
-    """The steps of ``payment_terms``, earliest first."""
-    rows = session.scalars(select(DunningStep).where(DunningStep.payment_terms == payment_terms)
-                           .order_by(DunningStep.offset_days))
+    """The steps of ``payment_terms``, earliest first (the default schedule while none is stored;
+    a term whose steps an admin removed has none)."""
+    rows = list(session.scalars(select(DunningStep).where(DunningStep.payment_terms == payment_terms)
+                                .order_by(DunningStep.offset_days)))
+    if not rows and session.scalar(select(DunningStep.id).limit(1)) is None:
+        return [Step(d, tone) for d, tone in DEFAULT_STEPS if not (payment_terms == "DUE_ON_RECEIPT" and d < 0)]
     return [Step(r.offset_days, r.tone) for r in rows]
 
 
@@ -66,6 +71,7 @@ def set_step(session: Session, payment_terms: str, offset_days: int | str, tone:
     terms, offset = _terms(payment_terms), _offset(offset_days)
     if tone not in TONES:
         raise ScheduleError(f"tone: must be one of {', '.join(TONES)}, not {tone!r}")
+    _store_defaults(session)
     row = session.scalar(select(DunningStep).where(DunningStep.payment_terms == terms,
                                                    DunningStep.offset_days == offset))
     session.add(row or DunningStep(payment_terms=terms, offset_days=offset, tone=tone))
@@ -75,12 +81,22 @@ def set_step(session: Session, payment_terms: str, offset_days: int | str, tone:
 
 def remove_step(session: Session, payment_terms: str, offset_days: int | str) -> bool:
     """Drop a step; False if there was none."""
-    row = session.scalar(select(DunningStep).where(DunningStep.payment_terms == _terms(payment_terms),
-                                                   DunningStep.offset_days == _offset(offset_days)))
+    terms, offset = _terms(payment_terms), _offset(offset_days)
+    _store_defaults(session)
+    row = session.scalar(select(DunningStep).where(DunningStep.payment_terms == terms,
+                                                   DunningStep.offset_days == offset))
     if row is None:
         return False
     session.delete(row)
     return True
+
+
+def _store_defaults(session: Session) -> None:
+    """Before the first edit of an empty table: store the defaults, so the edit changes them."""
+    if session.scalar(select(DunningStep.id).limit(1)) is None:
+        session.add_all(DunningStep(payment_terms=t, offset_days=st.offset_days, tone=st.tone)
+                        for t in PAYMENT_TERMS for st in steps_for(session, t))
+        session.flush()
 
 
 def _terms(value: str) -> str:
