@@ -66,6 +66,6 @@ def compose(facts: ReminderFacts, tone: str, *, message_id: str | None = None) -
     message["Subject"] = subject.removeprefix("Subject: ").strip()
     if message_id:
         message["Message-ID"] = message_id
-    message["Content-Language"] = language
     message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which replaces the Content-* headers
     return message

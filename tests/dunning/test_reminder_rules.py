@@ -90,6 +90,7 @@ def test_the_mail_is_personalised_and_the_timeline_says_it_was_sent(books, smtp_
     [mail] = smtp_server.received()
     assert mail.rcpt_tos == ("ap@acmelabs.example",)
     assert mail.subject == "Reminder: invoice RH-000001 is overdue"
+    assert mail.message["Content-Language"] == "en"
     body = mail.body_text()
     for part in ("Dear Acme Labs B.V.", "RH-000001", "your PO 4500012345", "EUR 1,234.50", "1 December 2026",
                  "https://invoice.stripe.com/i/acct_sandbox/test_in_1"):
