@@ -51,7 +51,6 @@ def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Databas
     sandboxes = SandboxSet(config.home / "sandboxes", seed=seed).start(tuple(STARTERS))
     sandboxes.load(generate(companies, seed=seed))
     hub = f"http://{config.host}:{config.port}"
-    start_mail_server(config.home)
     _wire_webhooks(sandboxes, hub)
     sandboxes.connect(db, vault)
     return db, vault, sandboxes
@@ -149,8 +148,9 @@ def seed_overdue_invoice(db: Database, today) -> None:
 
 
 def start_background(db: Database, vault: Vault) -> Workers:
-    """The first full sync, today's reminders, then the clock and the workers."""
+    """The demo's SMTP server; the first full sync, today's reminders, then the clock and the workers."""
     workers = Workers(db, vault)
+    start_mail_server(Path(db.engine.url.database).parent)  # the demo's store lives in REVHUB_HOME
 
     def run() -> None:
         first_sync(db, vault)
