@@ -94,8 +94,8 @@ def remove_step(session: Session, payment_terms: str, offset_days: int | str) ->
 def _store_defaults(session: Session) -> None:
     """Before the first edit of an empty table: store the defaults, so the edit changes them."""
     if session.scalar(select(DunningStep.id).limit(1)) is None:
-        session.add_all(DunningStep(payment_terms=t, offset_days=st.offset_days, tone=st.tone)
-                        for t in PAYMENT_TERMS for st in steps_for(session, t))
+        defaults = [(t, st) for t in PAYMENT_TERMS for st in steps_for(session, t)]  # read before adding
+        session.add_all(DunningStep(payment_terms=t, offset_days=st.offset_days, tone=st.tone) for t, st in defaults)
         session.flush()
 
 
