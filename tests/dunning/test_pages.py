@@ -85,3 +85,13 @@ def test_the_mailbox_shows_what_the_local_smtp_server_received(admin, db, config
     mail = admin.get(f"/mailbox/{key}").get_data(as_text=True)
     assert "Dear Acme Labs B.V." in mail and "EUR 1,234.50" in mail
     assert admin.get("/mailbox/nope").status_code == 404
+
+
+def test_a_sent_reminder_is_on_the_invoices_timeline(admin, db, smtp_server):
+    from revhub.store import Invoice
+
+    send_due(db, send, today=DUE + timedelta(days=7))
+    with db.session() as s:
+        invoice_id = s.scalar(select(Invoice.id))
+    history = admin.get(f"/records/invoice/{invoice_id}/history").get_data(as_text=True)
+    assert "reminder" in history and "Reminder: invoice RH-000001 is overdue" in history
