@@ -126,3 +126,22 @@ def test_a_rejection_needs_a_reason_and_keeps_it_on_the_approval_record(seeded, 
 def test_a_bad_threshold_names_its_field(db, currency, low, high, field):
     with db.session(write=True) as s, pytest.raises(approvals.ThresholdError, match=f"^{field}:"):
         approvals.set_threshold(s, currency, low, high, actor="test")
+
+
+def test_the_cli_approver_is_a_named_user_with_the_right(seeded, as_user, config):
+    from click.testing import CliRunner
+
+    from revhub.cli import main
+
+    set_thresholds(seeded, "EUR", "1000", "50000")
+    created = submit(as_user("sam", "viewer"), "60000", "EUR")
+    as_user("erin")
+    as_user("fay", finance_lead=True)
+    env = {"REVHUB_HOME": str(config.home), "REVHUB_DATABASE_URL": config.database_url}
+
+    def approve(name):
+        return CliRunner().invoke(main, ["po", "approve", str(created["internal_number"]), "--approver", name], env=env)
+    assert "--approver: 'somebody' is not an enabled user" in approve("somebody").output
+    assert "--approver: 'sam' is not an enabled user with the approver role" in approve("sam").output
+    assert "needs a finance lead's approval as well" in approve("erin").output
+    assert "approved; invoice RH-" in approve("fay").output
