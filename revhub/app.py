@@ -39,6 +39,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     from revhub import observability
     from revhub.console.admin import admin
     from revhub.console.alerts_page import alerts_page
+    from revhub.console.dunning_pages import dunning_pages
     from revhub.console.health import health
     from revhub.console.ledger import ledger_page
     from revhub.console.overview import overview
@@ -59,6 +60,7 @@ def create_app(config: Config | None = None, database: Database | None = None) -
     app.register_blueprint(records)
     app.register_blueprint(po_desk)
     app.register_blueprint(alerts_page)
+    app.register_blueprint(dunning_pages)
     register_queue_pages(app)
     app.register_blueprint(recon_pages)
     app.register_blueprint(reports_pages)

@@ -7,6 +7,7 @@ import click
 from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
 from revhub.cli_alerts import alerts
 from revhub.cli_connections import connections
+from revhub.cli_dunning import GROUPS as dunning_groups
 from revhub.cli_ledger import ledger
 from revhub.cli_outbox import outbox
 from revhub.cli_portal import portal
@@ -269,5 +270,5 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
 
 
 for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,
-               report, recon, alerts, portal):
+               report, recon, alerts, portal, *dunning_groups):
     main.add_command(_group)

@@ -203,9 +203,9 @@ def purchase_orders() -> None:
 def po_submit(ctx: click.Context, file, actor: str) -> None:
     """Submit the purchase order in FILE (JSON; '-' for standard input)."""
     from revhub.orders import service
-    from revhub.orders.validation import threshold_minor, validate
+    from revhub.orders.validation import validate
 
-    config, database, _ = store_of(ctx)
+    _, database, _ = store_of(ctx)
     try:
         data = parse_json(file.read().encode())
     except ValueError as exc:
@@ -215,8 +215,7 @@ def po_submit(ctx: click.Context, file, actor: str) -> None:
     if errors is None:
         try:
             with database.session(write=True) as s:
-                po = service.submit(s, draft, actor=actor,
-                                    threshold_minor=threshold_minor(config.approval_threshold, draft.currency))
+                po = service.submit(s, draft, actor=actor)  # approval thresholds: revhub.orders.approvals
                 click.echo(f"PO {po.po_number} received as internal PO {po.internal_number} ({po.status})")
                 return
         except service.IntakeError as exc:
@@ -230,26 +229,32 @@ def po_submit(ctx: click.Context, file, actor: str) -> None:
 
 @purchase_orders.command("approve")
 @click.argument("internal_number", type=int)
-@click.option("--approver", required=True, help="Who approves (audited).")
+@click.option("--approver", required=True, help="The console user who approves (approver role or above; audited).")
 @click.option("--note")
 @click.pass_context
 def po_approve(ctx: click.Context, internal_number: int, approver: str, note: str | None) -> None:
-    """Approve a received PO and raise its invoice."""
+    """Approve a received PO; it is invoiced once every level its thresholds require is filled."""
     from sqlalchemy import select
 
+    from revhub.console import users
+    from revhub.console.access import role_allows
     from revhub.orders import service
     from revhub.store import PurchaseOrder
 
     _, database, _ = store_of(ctx)
     with database.session(write=True) as s:
+        user = users.find(s, approver)  # a named person with the right, never a free-text name
+        if user is None or user.disabled or not role_allows(user.role, "approver"):
+            ctx.fail(f"--approver: {approver!r} is not an enabled user with the approver role")
         po = s.scalar(select(PurchaseOrder).where(PurchaseOrder.internal_number == internal_number))
         if po is None:
             ctx.fail(f"no PO with internal number {internal_number}")
         try:
-            invoice = service.approve(s, po, approver=approver, note=note)
+            invoice = service.approve(s, po, approver=f"user:{user.name}", note=note)
         except service.TransitionError as exc:
             ctx.fail(str(exc))
-        click.echo(f"PO {internal_number} approved; invoice {invoice.number} raised")
+        click.echo(f"PO {internal_number} approved; invoice {invoice.number} raised" if invoice else
+                   f"PO {internal_number}: approval recorded; it needs a finance lead's approval as well")
 
 
 def _po(ctx: click.Context, session, internal_number: int):

@@ -109,13 +109,81 @@ def _configure_xero(sandbox, url: str, key: str) -> None:
         log.exception("Xero webhook set-up failed")
 
 
+def start_mail_server(home: Path):
+    """The demo's SMTP server (aiosmtpd, an ephemeral port): everything revhub mails in the demo
+    lands in ``home/mailbox``, which the console shows at /mailbox. ``REVHUB_SMTP_*`` of this
+    process point at it."""
+    import os
+
+    from revhub.mail.local_server import LocalSmtpServer
+    from revhub.mail.mailbox import mailbox_dir
+
+    server = LocalSmtpServer(mailbox_dir(home)).start()
+    os.environ.update(server.environ())
+    log.info("demo SMTP server on %s:%d, mailbox %s", server.host, server.port, server.directory)
+    return server
+
+
+def send_reminders(db: Database, vault: Vault | None = None) -> None:
+    """Today's payment reminders, through the demo's SMTP server; one overdue invoice is seeded
+    first when the generated books have none to chase."""
+    from revhub.dunning.planner import plan as reminder_plan
+    from revhub.dunning.sender import send_due
+    from revhub.mail import send
+    from revhub.store import utcnow
+
+    today = utcnow().date()
+    with db.session() as s:
+        due = [p for p in reminder_plan(s, today) if p.action == "send"]
+    if not due:
+        seed_overdue_invoice(db, today)
+    report = send_due(db, send, today=today, actor="demo")
+    log.info("demo reminders: %d sent, %d failed", len(report.sent), len(report.failed))
+    if vault is not None:
+        from revhub.dunning.activity import push_pending
+
+        tasks = push_pending(db, vault)
+        log.info("demo reminders: %d Salesforce tasks written", len(tasks.created))
+
+
+def seed_overdue_invoice(db: Database, today) -> None:
+    """An open invoice 8 days overdue for the first customer with an address, as the Stripe
+    connection would store it (so it is linked like any synced invoice)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from revhub.connectors.base import Change
+    from revhub.store import Customer
+    from revhub.sync.apply import apply_changes
+    from revhub.sync.context import context_for
+
+    with db.session(write=True) as s:
+        customer = s.scalar(select(Customer).where(Customer.email.is_not(None), Customer.deleted_at.is_(None))
+                            .order_by(Customer.name).limit(1))
+        if customer is None:
+            return
+        due = today - timedelta(days=8)
+        apply_changes(s, context_for(s, "stripe", actor="demo"), [Change("invoice", "in_demo_overdue", "1", {
+            "number": "DEMO-OVERDUE-1", "po_number": "4500099001", "customer_id": str(customer.id),
+            "currency": "EUR", "issue_date": (due - timedelta(days=30)).isoformat(), "due_date": due.isoformat(),
+            "subtotal_minor": 242000, "tax_minor": 0, "total_minor": 242000, "amount_paid_minor": 0,
+            "amount_due_minor": 242000, "status": "open",
+            "hosted_invoice_url": "https://invoice.stripe.com/i/acct_sandbox/test_in_demo_overdue"})])
+
+
 def start_background(db: Database, vault: Vault) -> Workers:
-    """The first full sync, then the clock and the workers."""
+    """The demo's SMTP server; the first full sync, today's reminders, then the clock and the workers."""
     workers = Workers(db, vault)
+    start_mail_server(Path(db.engine.url.database).parent)  # the demo's store lives in REVHUB_HOME
 
     def run() -> None:
         first_sync(db, vault)
         seed_recon_cases(db)
+        try:
+            send_reminders(db, vault)
+        except Exception:  # the demo goes on without reminders; the cause is logged
+            log.exception("demo reminders failed")
         workers.start()
 
     threading.Thread(target=run, name="revhub-demo-sync", daemon=True).start()

@@ -37,6 +37,8 @@ def _answer(description: str, schema: str) -> dict[str, Any]:
 def _errors(*codes: int) -> dict[str, Any]:
     said = {400: "The body is not JSON, or not a JSON object.",
             401: "No valid `Authorization: Bearer <REVHUB_API_TOKEN>` header.",
+            403: "The token's holder may not decide on POs: an integration token, or a user below the approver "
+                 "role.",
             404: "No such purchase order (or no such path).",
             409: "A duplicate PO number for the customer (`original` names the first), or a transition the "
                  "PO's status does not allow.",
@@ -51,15 +53,16 @@ def _po_id() -> dict[str, Any]:
             "schema": {"type": "string"}}
 
 
-def _action(verb: str, what: str) -> dict[str, Any]:
+def _action(verb: str, what: str, example: dict[str, Any]) -> dict[str, Any]:
     return {"post": {
         "operationId": f"{verb}PurchaseOrder", "summary": what, "tags": ["purchase orders"],
+        "description": "The decider is the holder of the bearer token (a user token with the approver role "
+                       "or above), never a field of the body, and never the PO's submitter.",
         "security": [{"bearer": []}], "parameters": [_po_id()],
         "requestBody": {"required": True, "content": {_JSON: {
-            "schema": {"$ref": _REF + "PurchaseOrderAction"},
-            "example": {"approver": "dana@vendor.example", "note": "checked against the contract"}}}},
+            "schema": {"$ref": _REF + "PurchaseOrderAction"}, "example": example}}},
         "responses": {"200": _answer("The PO after the decision.", "PurchaseOrder"),
-                      **_errors(400, 401, 404, 409, 413, 415, 422)}}}
+                      **_errors(400, 401, 403, 404, 409, 413, 415, 422)}}}
 
 
 def _links() -> dict[str, Any]:
@@ -88,8 +91,13 @@ def paths() -> dict[str, Any]:
             "tags": ["purchase orders"],
             "security": [{"bearer": []}], "parameters": [_po_id()],
             "responses": {"200": _answer("The PO.", "PurchaseOrder"), **_errors(401, 404)}}},
-        "/api/purchase-orders/{po_id}/approve": _action("approve", "Approve a received PO and raise its invoice"),
-        "/api/purchase-orders/{po_id}/cancel": _action("cancel", "Cancel a PO"),
+        "/api/purchase-orders/{po_id}/approve": _action(
+            "approve", "Approve a received PO (it is invoiced once every level its thresholds require is filled)",
+            {"note": "checked against the contract"}),
+        "/api/purchase-orders/{po_id}/reject": _action(
+            "reject", "Reject a received PO; the reason is shown to the customer",
+            {"reason": "the unit price does not match the quote"}),
+        "/api/purchase-orders/{po_id}/cancel": _action("cancel", "Cancel a PO", {"note": "ordered twice"}),
         "/healthz": {"get": {
             "operationId": "health", "summary": "Is the store reachable and migrated", "tags": ["operations"],
             "responses": {"200": _answer("Ready.", "Health"),

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.store import InboxEvent, PurchaseOrder
+from tests.approvals.holders import bearer_of
 from tests.orders.conftest import api  # noqa: F401 - the PO API fixture
 from tests.orders.test_intake import po
 from tests.webhooks.conftest import hooked, stripe_header, xero_header  # noqa: F401
@@ -96,7 +97,7 @@ def test_a_signed_stripe_event_with_invalid_utf8_is_a_400(hooked):  # noqa: F811
 def test_a_json_charset_parameter_is_still_json(api, app, config, db):  # noqa: F811
     created = api("post", "/api/purchase-orders", po()).json
     response = app.test_client().post(f"/api/purchase-orders/{created['id']}/approve",
-                                      data=b'{"approver": "dana@vendor.example"}',
-                                      content_type="application/json; charset=utf-8", headers=_bearer(config))
+                                      data=b'{"note": "checked"}', content_type="application/json; charset=utf-8",
+                                      headers=bearer_of(db, "erin"))
     assert response.status_code == 200, response.json
     assert response.json["status"] != created["status"]

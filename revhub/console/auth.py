@@ -39,6 +39,8 @@ NAV = (
     ("Recon", ("/recon/matches",), "viewer"),
     ("Reports", ("/reports",), "viewer"),
     ("Portal", ("/portal-invites",), "admin"),
+    ("Reminders", ("/reminders",), "viewer"), ("Thresholds", ("/approvals/thresholds",), "viewer"),
+    ("Mailbox", ("/mailbox",), "admin"),
     ("Users", ("/users",), "admin"),
     ("Alerts", ("/alerts",), "admin"),
 )

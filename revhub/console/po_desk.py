@@ -137,11 +137,12 @@ def approve(po_id: str):
     try:
         with _db().session(write=True) as s:
             po = _load(s, po_id)
-            service.approve(s, po, approver=current_actor(), note=note or None)
+            invoice = service.approve(s, po, approver=current_actor(), note=note or None)
             number = po.internal_number
     except service.TransitionError as exc:
         return _detail(po_id, error=str(exc), status=409)
-    flash(f"PO {number} approved and invoiced.")
+    flash(f"PO {number} approved and invoiced." if invoice else
+          f"PO {number}: your approval is recorded; it needs one more (a finance lead's).")
     return redirect(url_for("po_desk.detail", po_id=po_id))
 
 
@@ -156,10 +157,7 @@ def reject(po_id: str):
     try:
         with _db().session(write=True) as s:
             po = _load(s, po_id)
-            if po.status != "received":
-                raise service.TransitionError(f"only a PO waiting for approval can be rejected; "
-                                              f"PO {po.internal_number} is {po.status}")
-            service.cancel(s, po, actor=current_actor(), note=f"rejected: {reason}")
+            service.reject(s, po, actor=current_actor(), reason=reason)
             number = po.internal_number
     except service.TransitionError as exc:
         return _detail(po_id, error=str(exc), reason=reason, status=409)

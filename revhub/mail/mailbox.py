@@ -30,7 +30,7 @@ class ReceivedMail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"] or "")
+        return str(self.message["Subject"] or "").strip()  # a folded long subject unfolds with a space
 
     def body_text(self) -> str:
         """The plain-text part (what the console shows; HTML is never rendered)."""

@@ -6,10 +6,11 @@ import uuid
 
 from flask import Blueprint, current_app, jsonify, request
 
-from revhub.console.api_auth import authenticate_api_request, mark_deprecated
+from revhub.console.access import role_allows
+from revhub.console.api_auth import authenticate_api_request, current_api_principal, mark_deprecated
 from revhub.orders import service
 from revhub.orders.schema import action_errors
-from revhub.orders.validation import threshold_minor, validate
+from revhub.orders.validation import validate
 from revhub.store import PurchaseOrder
 from revhub.web_json import BodyError, request_json
 
@@ -56,12 +57,13 @@ def submit():
     draft = validate(data)
     if isinstance(draft, list):
         return jsonify(error="invalid purchase order", errors=[e.as_dict() for e in draft]), 422
-    config = current_app.config["REVHUB"]
-    actor = request.headers.get("X-Revhub-Actor", "api")
+    principal = current_api_principal()
+    # The submitter is the token's holder; an integration may name the person it submits for.
+    relayed = (request.headers.get("X-Revhub-Actor") or "").strip()
+    actor = relayed if principal.kind == "integration" and relayed else principal.actor
     try:
         with _db().session(write=True) as s:
-            po = service.submit(s, draft, actor=actor,
-                                threshold_minor=threshold_minor(config.approval_threshold, draft.currency))
+            po = service.submit(s, draft, actor=actor)
             body = po_json(po)
     except service.IntakeError as exc:
         return jsonify(error="invalid purchase order", errors=[e.as_dict() for e in exc.errors]), 422
@@ -88,8 +90,8 @@ def show(po_id: str):
 
 @orders_api.post("/<po_id>/<action>")
 def act(po_id: str, action: str):
-    if action not in ("approve", "cancel"):
-        return jsonify(error=f"unknown action {action!r}; use approve or cancel"), 404
+    if action not in ("approve", "reject", "cancel"):
+        return jsonify(error=f"unknown action {action!r}; use approve, reject or cancel"), 404
     try:
         data = request_json(request)
     except BodyError as exc:
@@ -97,16 +99,26 @@ def act(po_id: str, action: str):
     problems = action_errors(data)  # the schema the OpenAPI description states
     if problems:
         return jsonify(error="invalid request", errors=[{"field": f, "message": m} for f, m in problems]), 422
-    approver = data["approver"]
+    if action == "reject" and not (data.get("reason") or "").strip():
+        return jsonify(error="invalid request", errors=[{"field": "reason", "message": "is required to reject "
+                                                         "(the customer sees it)"}]), 422
+    principal = current_api_principal()
+    # The decider is the token's holder: a person with the approver role, never a body field.
+    if principal.kind != "user" or not role_allows(principal.role, "approver"):
+        return jsonify(error=f"{principal.actor} may not decide on purchase orders: use the token of a user "
+                             "with the approver role"), 403
+    decider = principal.actor
     try:
         with _db().session(write=True) as s:
             po = _load(s, po_id)
             if po is None:
                 return jsonify(error=f"no purchase order {po_id}"), 404
             if action == "approve":
-                service.approve(s, po, approver=approver.strip(), note=data.get("note"))
+                service.approve(s, po, approver=decider, note=data.get("note"))
+            elif action == "reject":
+                service.reject(s, po, actor=decider, reason=data["reason"])
             else:
-                service.cancel(s, po, actor=approver.strip(), note=data.get("note"))
+                service.cancel(s, po, actor=decider, note=data.get("note"))
             return jsonify(po_json(po))
     except service.TransitionError as exc:
         return jsonify(error=str(exc)), 409

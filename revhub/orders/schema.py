@@ -195,12 +195,13 @@ def schema_errors(data: Any) -> list[tuple[str, str]]:
 
 
 def action_schema() -> dict[str, Any]:
-    """The body of POST /api/purchase-orders/<id>/approve and /cancel."""
+    """The body of POST /api/purchase-orders/<id>/approve, /reject and /cancel. Who decides is
+    the token's holder, never a field (an ``approver`` field is refused)."""
     return {"title": "PurchaseOrderAction", "type": "object", "additionalProperties": False,
-            "required": ["approver"],
-            "properties": {"approver": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": NOT_BLANK,
-                                        "description": "Who decides (audited)."},
-                           "note": {"type": ["string", "null"], "maxLength": 4000, "pattern": NO_NUL}}}
+            "properties": {"note": {"type": ["string", "null"], "maxLength": 4000, "pattern": NO_NUL},
+                           "reason": {"type": ["string", "null"], "maxLength": 4000, "pattern": NO_NUL,
+                                      "description": "Why the PO is rejected (required to reject; the customer "
+                                                     "sees it)."}}}
 
 
 _ACTION_VALIDATOR = Draft202012Validator(action_schema(), format_checker=FormatChecker())
@@ -216,8 +217,9 @@ def action_errors(data: Any) -> list[tuple[str, str]]:
         if error.validator == "required":
             pairs = [(_join(path, n), "is required") for n in error.validator_value if n not in value]
         elif error.validator == "additionalProperties":
-            pairs = [(_join(path, n), "is not a field of this request (known: approver, note)")
-                     for n in sorted(set(value) - {"approver", "note"})]
+            pairs = [(_join(path, n), "is not a field of this request (known: note, reason; the decider "
+                                      "is the token's holder)")
+                     for n in sorted(set(value) - {"note", "reason"})]
         elif value is None or (isinstance(value, str) and not value.strip()):
             pairs = [(path, "is required")]
         elif error.validator == "maxLength":

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revhub.connectors.base import Change
+from revhub.orders import approvals
 from revhub.orders.validation import FieldError, PurchaseOrderDraft, target_errors
 from revhub.recon import invoice_checks
 from revhub.store import (
@@ -117,8 +118,10 @@ def _resolve_customer(session: Session, wanted: dict[str, str]) -> Customer | No
     return session.scalar(query.where(func.lower(Customer.email) == wanted["email"].strip().lower()))
 
 
-def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold_minor: int) -> PurchaseOrder:
-    """Store a validated PO (received), approving it at once when at or under the threshold."""
+def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str,
+           threshold_minor: int | None = None) -> PurchaseOrder:
+    """Store a validated PO (received), approving it at once when it needs no approval: by the
+    admin's thresholds (``revhub.orders.approvals``), or at or under ``threshold_minor`` if given."""
     customer = _resolve_customer(session, draft.customer)
     errors = [] if customer else [FieldError("customer", f"no customer matches {draft.customer}")]
     products: dict[str, uuid.UUID] = {}
@@ -153,9 +156,9 @@ def submit(session: Session, draft: PurchaseOrderDraft, *, actor: str, threshold
         Change("purchase_order", _po_key(customer.id, draft.po_number), _version(), record)])
     po = session.scalar(select(PurchaseOrder).where(PurchaseOrder.customer_id == customer.id,
                                                     PurchaseOrder.po_number == draft.po_number))
-    if draft.total_minor <= threshold_minor:
-        approve(session, po, approver="policy:auto-approval",
-                note="total at or under the approval threshold")
+    if (not approvals.required_levels(session, draft.currency, draft.total_minor) if threshold_minor is None
+            else draft.total_minor <= threshold_minor):
+        _approve_now(session, po, approver="policy:auto-approval", note="total at or under the approval threshold")
     return po
 
 
@@ -202,15 +205,38 @@ def transition_many(session: Session, moves: list[tuple[PurchaseOrder, str]], *,
         session.refresh(po)
 
 
-def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | None = None) -> Invoice:
-    """Approve ``po`` and raise its invoice."""
+def approve(session: Session, po: PurchaseOrder, *, approver: str, note: str | None = None) -> Invoice | None:
+    """Record ``approver``'s approval of ``po`` at the level they fill; when every level the
+    thresholds require is filled, approve the PO and raise its invoice (else return None)."""
     if po.status != "received":
         raise TransitionError(f"only a received purchase order can be approved; this one is {po.status}")
     submitter = submitted_by(session, po)
     if same_party(approver, submitter):
         raise SelfApprovalError(f"PO {po.internal_number} was submitted by {submitter}; "
                                 "someone else must approve it")
-    session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=approver, decision="approved", note=note))
+    required = approvals.required_levels(session, po.currency, po.total_minor) or (approvals.APPROVER,)
+    earlier = approvals.given_levels(session, po)
+    if any(same_party(approver, a.approver) for a in earlier):
+        raise SelfApprovalError(f"{approver} already approved PO {po.internal_number}; "
+                                "the next level needs someone else")
+    decider = approvals.Decider(approver, approvals.is_finance_lead(session, approver))
+    level = approvals.next_level(required, [a.level for a in earlier], decider)
+    if level is None:
+        raise TransitionError(f"PO {po.internal_number} now needs a finance lead's approval; "
+                              f"{approver} is not a finance lead")
+    session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=approver, decision="approved",
+                                      level=level, note=note))
+    if len(earlier) + 1 < len(required):
+        session.flush()
+        return None
+    return _approve_now(session, po, approver=approver, note=None, record=False)
+
+
+def _approve_now(session: Session, po: PurchaseOrder, *, approver: str, note: str | None,
+                 record: bool = True) -> Invoice:
+    if record:
+        session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=approver, decision="approved",
+                                          note=note))
     transition(session, po, "approved", actor=approver)
     invoice = invoice_for(session, po, actor=approver)
     transition(session, po, "invoiced", actor=approver)
@@ -223,6 +249,20 @@ def cancel(session: Session, po: PurchaseOrder, *, actor: str, note: str | None 
         raise TransitionError(f"PO {po.internal_number} cannot be cancelled: "
                               f"{_WHY_NOT.get(po.status, f'it is {po.status}')}")
     session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=actor, decision="cancelled", note=note))
+    transition(session, po, "cancelled", actor=actor)
+
+
+def reject(session: Session, po: PurchaseOrder, *, actor: str, reason: str) -> None:
+    """Reject a PO waiting for approval: it is cancelled and ``reason`` kept on its approval
+    record (decision ``rejected``), where the customer's portal shows it."""
+    if po.status != "received":
+        raise TransitionError(f"only a PO waiting for approval can be rejected; PO {po.internal_number} is {po.status}")
+    if not (reason or "").strip():
+        raise TransitionError("reason: say why the PO is rejected (the customer sees it)")
+    if same_party(actor, submitted_by(session, po)):
+        raise SelfApprovalError(f"PO {po.internal_number} was submitted by {actor}; someone else must decide on it")
+    session.add(PurchaseOrderApproval(purchase_order_id=po.id, approver=actor, decision="rejected",
+                                      note=reason.strip()))
     transition(session, po, "cancelled", actor=actor)
 
 

@@ -32,6 +32,7 @@ from revhub.store.commerce import (
     Subscription,
 )
 from revhub.store.db import Database, make_engine
+from revhub.store.dunning import ApprovalThreshold, DunningStep, Reminder
 from revhub.store.ledger import Fee, Payout
 from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
 from revhub.store.portal import DocumentPush, PortalInvitation
@@ -40,6 +41,7 @@ from revhub.store.recon import Policy, ReconMatch
 
 __all__ = [
     "AlertDelivery", "AlertLog", "AlertMark",
+    "ApprovalThreshold", "DunningStep", "Reminder",
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
     "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",

@@ -49,6 +49,8 @@ class Customer(CanonicalRecord, Base):
     billing_country: Mapped[str | None] = mapped_column(String(2))
     default_currency: Mapped[str | None] = mapped_column(String(3))
     default_payment_terms: Mapped[str | None] = mapped_column(String(16))
+    # An admin paused payment reminders for this customer (revhub.dunning).
+    dunning_paused: Mapped[bool] = mapped_column(default=False)
     credit_limit_minor: Mapped[int | None] = money_column(nullable=True)
     # The language the customer reads (portal and e-mails): "en" or "nl"; NULL reads as "en".
     language: Mapped[str | None] = mapped_column(String(2))
@@ -153,6 +155,8 @@ class PurchaseOrderApproval(Base):
     )
     approver: Mapped[str] = mapped_column(String(255))
     decision: Mapped[str] = mapped_column(String(16))
+    # "approver" or "finance_lead": which level of revhub.orders.approvals this decision fills.
+    level: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -197,6 +201,8 @@ class Invoice(CanonicalRecord, Base):
     amount_due_minor: Mapped[int] = money_column()
     status: Mapped[str] = mapped_column(String(16), default="draft")
     amounts_include_tax: Mapped[bool] = mapped_column(default=False)
+    # Stripe's page where the customer pays the invoice (reminders link to it).
+    hosted_invoice_url: Mapped[str | None] = mapped_column(String(512))
 
     lines: Mapped[list[InvoiceLine]] = relationship(
         back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"

@@ -33,6 +33,8 @@ class User(Base):
     # issued for, so it works once and dies with the next reset.
     credential_version: Mapped[int] = mapped_column(Integer, default=1)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # A finance lead gives the second approval of POs above the finance-lead threshold.
+    finance_lead: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -79,7 +79,8 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
                             {"product_id": "product"})),
     _spec("invoice", Invoice,
           "number po_number purchase_order_id customer_id issue_date due_date currency subtotal_minor "
-          "tax_minor total_minor amount_paid_minor amount_due_minor status amounts_include_tax lines",
+          "tax_minor total_minor amount_paid_minor amount_due_minor status amounts_include_tax hosted_invoice_url "
+          "lines",
           {"customer_id": "customer", "purchase_order_id": "purchase_order"}, natural_keys=(("number", "customer_id"),),
           children=Children("lines", InvoiceLine.__table__, "invoice_id",
                             ("position", "product_id", "description", "quantity",

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from revhub.connections import Vault, save_connection
 from revhub.orders import service
 from revhub.store import Customer, Invoice, Product, PurchaseOrder, PurchaseOrderApproval
+from tests.approvals.holders import bearer_of
 from tests.console.signin import csrf, signed_in
 
 pytestmark = pytest.mark.store
@@ -116,7 +117,8 @@ def test_reject_needs_a_reason_and_keeps_it(approver, submit, db):
     assert response.status_code == 302
     with db.session() as s:
         assert s.scalar(select(PurchaseOrder.status)) == "cancelled"
-        assert s.scalar(select(PurchaseOrderApproval.note)) == "rejected: wrong price"
+        rejection = s.scalar(select(PurchaseOrderApproval))
+        assert (rejection.decision, rejection.note) == ("rejected", "wrong price")
     again = approver.post(f"/purchase-orders/{po_id}/approve", data={"csrf_token": csrf(page)})
     assert again.status_code == 409 and b"cancelled" in again.data
 
@@ -175,12 +177,11 @@ def test_the_timeline_runs_from_intake_to_the_payment(approver, submit, db):
 
 def test_the_api_refuses_the_submitter_as_approver_too(app, submit, config, db):
     po_id = submit(actor="dana")
-    headers = {"Authorization": f"Bearer {config.api_token}"}
-    refused = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={"approver": "dana"},
-                                     headers=headers)
+    refused = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={},
+                                     headers=bearer_of(db, "dana", "admin"))
     assert refused.status_code == 409 and "someone else must approve it" in refused.json["error"]
-    approved = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={"approver": "erin"},
-                                      headers=headers)
+    approved = app.test_client().post(f"/api/purchase-orders/{po_id}/approve", json={},
+                                      headers=bearer_of(db, "erin"))
     assert approved.status_code == 200 and approved.json["status"] == "invoiced"
 
 

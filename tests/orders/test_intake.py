@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from revhub.store import AuditEntry, Invoice, OutboxMessage, PurchaseOrder, PurchaseOrderApproval
+from tests.orders.conftest import approval_threshold
 
 pytestmark = pytest.mark.store
 
@@ -24,9 +25,8 @@ def count(db, model, *where):
         return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def test_a_po_under_the_threshold_is_approved_and_invoiced_at_once(api, db, config):
-    config_threshold = "5000000"
-    object.__setattr__(config, "approval_threshold", config_threshold)
+def test_a_po_under_the_threshold_is_approved_and_invoiced_at_once(api, db):
+    approval_threshold(db, "JPY", "5000000")
     response = api("post", "/api/purchase-orders", po())
     assert response.status_code == 201, response.json
     assert response.json["status"] == "invoiced" and response.json["internal_number"] == 1
@@ -41,11 +41,11 @@ def test_a_po_under_the_threshold_is_approved_and_invoiced_at_once(api, db, conf
     assert targets == ["salesforce", "stripe", "xero"]
 
 
-def test_a_po_over_the_threshold_waits_for_a_named_approver(api, db):
+def test_a_po_over_the_threshold_waits_for_a_named_approver(api, db, decider):
     response = api("post", "/api/purchase-orders", po())
     assert response.json["status"] == "received"
     assert count(db, Invoice) == 0
-    approved = api("post", f"/api/purchase-orders/{response.json['id']}/approve", {"approver": "dana@vendor.example"})
+    approved = decider("post", f"/api/purchase-orders/{response.json['id']}/approve")
     assert approved.status_code == 200 and approved.json["status"] == "invoiced"
     with db.session() as s:
         statuses = s.scalars(select(AuditEntry.after).where(AuditEntry.entity == "purchase_order")
@@ -53,11 +53,10 @@ def test_a_po_over_the_threshold_waits_for_a_named_approver(api, db):
     assert [a.get("status") for a in statuses] == ["received", "approved", "invoiced"]
 
 
-def test_a_cancelled_po_cannot_be_approved(api, db):
+def test_a_cancelled_po_cannot_be_approved(api, db, decider):
     created = api("post", "/api/purchase-orders", po()).json
-    assert api("post", f"/api/purchase-orders/{created['id']}/cancel",
-               {"approver": "dana"}).json["status"] == "cancelled"
-    refused = api("post", f"/api/purchase-orders/{created['id']}/approve", {"approver": "dana"})
+    assert decider("post", f"/api/purchase-orders/{created['id']}/cancel").json["status"] == "cancelled"
+    refused = decider("post", f"/api/purchase-orders/{created['id']}/approve")
     assert refused.status_code == 409 and "cancelled" in refused.json["error"]
 
 

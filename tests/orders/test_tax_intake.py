@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from revhub.store import Customer, Invoice, PurchaseOrder
+from tests.orders.conftest import approval_threshold
 from tests.orders.test_intake import count, po
 
 pytestmark = pytest.mark.store
@@ -22,8 +23,8 @@ def fields(response) -> set[str]:
     return {e["field"] for e in response.json["errors"]}
 
 
-def test_a_taxed_po_is_stored_with_each_lines_tax_and_invoiced_with_subtotal_tax_and_total(api, db, config):
-    object.__setattr__(config, "approval_threshold", "1000000")
+def test_a_taxed_po_is_stored_with_each_lines_tax_and_invoiced_with_subtotal_tax_and_total(api, db):
+    approval_threshold(db, "EUR", "1000000")
     response = api("post", "/api/purchase-orders", eur(tax="22.81"))
     assert response.status_code == 201, response.json
     assert [(ln["tax_code"], ln["tax"]) for ln in response.json["lines"]] == [("NL_VAT_21", "21.00"),

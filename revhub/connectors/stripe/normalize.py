@@ -128,6 +128,8 @@ def invoice(obj: StripeObject) -> dict[str, Any]:
         **{name: stripe_minor(value or 0, currency) for name, value in amounts.items()},
         "status": obj.get("status") or "draft",
         "amounts_include_tax": (obj.get("metadata") or {}).get("amounts_include_tax") == "true",
+        # Where the customer pays it (set once the invoice is finalized); reminders link to it.
+        "hosted_invoice_url": obj.get("hosted_invoice_url"),
         "lines": [_line(line, currency) for line in lines],
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from revhub.sandbox.salesforce import metadata
+from revhub.sandbox.salesforce import activities, metadata
 
 ORG_CURRENCIES = ("USD", "EUR", "GBP", "JPY")
 CORPORATE_CURRENCY = "USD"
@@ -212,9 +212,12 @@ def _custom_object(spec: metadata.ObjectSpec, prefix: str) -> tuple:
 
 
 def _build(package: metadata.Package, multi_currency: bool = True) -> dict[str, SObjectDef]:
-    entries = list(_OBJECTS) + (_CURRENCY_OBJECTS if multi_currency else [])
+    entries = list(_OBJECTS) + [activities.task_entry(package, _custom_field)] + \
+        (_CURRENCY_OBJECTS if multi_currency else [])
     standard = {name: i for i, (name, *_rest) in enumerate(entries)}
     for spec in package.objects.values():
+        if spec.name == activities.ACTIVITY:
+            continue  # its custom fields are Task's (activities.task_entry)
         if not spec.custom:
             name, prefix, label, fields, extra = entries[standard[spec.name]]
             entries[standard[spec.name]] = (name, prefix, label,
