@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -151,6 +152,8 @@ def main() -> None:
           f"{stripe_box['payments']:,} payments, {stripe_box['customers']:,} customers (loaded in {loaded:.0f} s)")
     print(line("full", full))
     print(line(f"incremental after {args.changes} changes", incremental))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(f"  peak RSS of this (revhub) process: {peak_mb:,.0f} MB; store: {args.database_url or 'SQLite'}")
     print(f"  incremental / full: wall {incremental[0] / full[0]:.2%}, CPU {incremental[1] / full[1]:.2%}, "
           f"API calls {incremental[4] / full[4]:.2%}")
 
