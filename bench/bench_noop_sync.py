@@ -44,7 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--companies", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--py-spy", metavar="FILE", help="also record one no-op sync with py-spy (raw format) into FILE")
+    parser.add_argument("--py-spy", metavar="FILE", help="also record a no-op sync with py-spy (raw) into FILE")
     args = parser.parse_args()
 
     sandbox = StripeSandbox()

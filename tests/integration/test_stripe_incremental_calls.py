@@ -4,10 +4,9 @@ transactions or invoice payments. Counted at the sandbox's request log."""
 
 from __future__ import annotations
 
+import pytest
 import stripe
 from sqlalchemy import select
-
-import pytest
 
 from revhub.store import Link, PaymentAllocation
 from revhub.sync.jobs import plan, sync_all, sync_one
