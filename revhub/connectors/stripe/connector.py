@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Any
 
 from revhub.connectors.base import Change, Page
@@ -228,7 +228,8 @@ class StripeConnector(StripeBalanceReader):
         One paged list of the paid invoice payments created around the charges (an invoice
         payment is made when its invoice is attempted, at most a day before the charge), not
         one request per charge; only an intent not found there is looked up on its own (a
-        payment that settles no invoice, or one attached long before it was charged).
+        payment that settles no invoice, one attached long before it was charged, or any
+        left when the list grew longer than one page per intent).
         https://docs.stripe.com/api/invoice-payment/list
         """
         intents = {c["payment_intent"]: c.get("created") or 0 for c in charges if c.get("payment_intent")}
@@ -236,7 +237,10 @@ class StripeConnector(StripeBalanceReader):
             return {}
         window = {"gte": min(intents.values()) - ALLOCATION_LEAD_S, "lte": max(intents.values()) + 60}
         found: dict[str, list[tuple[str, int]]] = {}
-        for page in self._pages("/v1/invoice_payments", "payment", status="paid", created=window):
+        pages = self._pages("/v1/invoice_payments", "payment", status="paid", created=window)
+        # A busy window (one webhook's charge on a high-volume account, or charges far apart)
+        # is read no further than one page per intent: never dearer than asking one by one.
+        for page in islice(pages, len(intents)):
             for p in page:
                 intent = (p.get("payment") or {}).get("payment_intent")
                 if intent in intents:
