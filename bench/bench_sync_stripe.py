@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import resource
 import sys
 import tempfile
 import time
@@ -62,6 +63,20 @@ class ApplyTimer:
             self.cpu += time.thread_time() - started
 
 
+def fresh_database(url: str) -> str:
+    """A new, empty PostgreSQL schema for this run (dropped and made again), as a URL."""
+    from sqlalchemy import create_engine, text
+
+    schema = "bench_sync_stripe"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    joiner = "&" if "?" in url else "?"
+    return f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
 def run(db: Database, vault: Vault, timer: ApplyTimer) -> tuple[float, float, float, int, int]:
     timer.cpu = 0.0
     wall, cpu = time.perf_counter(), time.process_time()
@@ -76,6 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invoices", type=int, default=50_000)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--database-url", default=None,
+                        help="the store (default: a new SQLite file); a PostgreSQL URL gets a fresh schema")
     parser.add_argument("--requests-per-second", type=float, default=80.0,
                         help="the hub's Stripe pace (live mode allows ~100/s; test keys default to 20)")
     args = parser.parse_args()
@@ -88,7 +105,8 @@ def main() -> None:
     loaded = time.perf_counter() - started
     try:
         home = Path(tempfile.mkdtemp(prefix="revhub-bench-sync-"))
-        config = load_config({"REVHUB_HOME": str(home), "REVHUB_DATABASE_URL": f"sqlite:///{home}/bench.db"})
+        url = fresh_database(args.database_url) if args.database_url else f"sqlite:///{home}/bench.db"
+        config = load_config({"REVHUB_HOME": str(home), "REVHUB_DATABASE_URL": url})
         db, vault = Database(config.database_url), Vault(config.encryption_key)
         upgrade(db.engine)
         with db.session(write=True) as s:
@@ -134,6 +152,8 @@ def main() -> None:
           f"{stripe_box['payments']:,} payments, {stripe_box['customers']:,} customers (loaded in {loaded:.0f} s)")
     print(line("full", full))
     print(line(f"incremental after {args.changes} changes", incremental))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(f"  peak RSS of this (revhub) process: {peak_mb:,.0f} MB; store: {args.database_url or 'SQLite'}")
     print(f"  incremental / full: wall {incremental[0] / full[0]:.2%}, CPU {incremental[1] / full[1]:.2%}, "
           f"API calls {incremental[4] / full[4]:.2%}")
 

@@ -176,9 +176,9 @@ def run(database_url: str, label: str, seconds: int, home: Path, threads: int = 
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                requests.post(f"{base}/bench/bare", timeout=1)
+                requests.post(f"{base}/bench/bare", timeout=10)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine starts workers slowly
                 time.sleep(0.1)
         scripts = home / "scripts"
         scripts.mkdir()

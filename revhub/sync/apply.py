@@ -97,6 +97,7 @@ class _EntityBatch:
         self.convert = {f: column_converter(spec.table, f) for f in spec.fields
                         if not (spec.children and f == spec.children.field)}
         self._next_internal_number: int | None = None
+        self.targets = tuple(ctx.targets_for(spec.name))  # the same for every record of the page
         # References the store cannot do without (NOT NULL columns): a change naming one that
         # is not here yet is parked rather than stored half-linked.
         self.required = {col for col in spec.refs if not spec.table.c[col].nullable} | set(spec.wait_for)
@@ -357,23 +358,26 @@ class _EntityBatch:
                                       version=version, before=before, after=after))
 
     def _outbox(self, record_id: uuid.UUID, version: int, operation: str) -> None:
-        self.writes.outbox.extend(outbox_rows(self.ctx, self.spec.name, record_id, version, operation, self.now))
+        self.writes.outbox.extend(outbox_rows(self.ctx, self.spec.name, record_id, version, operation, self.now,
+                                              targets=self.targets))
 
 
 def outbox_rows(ctx: SyncContext, entity: str, record_id: uuid.UUID, version: int, operation: str, now,
-                *, reason: str | None = None) -> list[dict[str, Any]]:
+                *, reason: str | None = None, targets: Iterable[Any] | None = None) -> list[dict[str, Any]]:
     """One outbox message per system that must hear of this version of the record.
 
     ``reason`` tells apart a second announcement of the same version (a conflict settled by
     keeping the canonical value), which must not collapse into the first one's idempotency key.
+    ``targets`` is ``ctx.targets_for(entity)`` when the caller has it already.
     """
     suffix = f":{reason}" if reason else ""
+    targets = ctx.targets_for(entity) if targets is None else targets
     return [dict(target_system=target.name, connection_id=target.connection_id, entity=entity,
                  record_id=record_id, record_version=version, operation=operation,
                  payload={"source": ctx.system, **({"reason": reason} if reason else {})},
                  idempotency_key=f"{entity}:{record_id}:v{version}:{target.name}{suffix}",
                  status="pending", attempts=0, created_at=now)
-            for target in ctx.targets_for(entity)]
+            for target in targets]
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})

@@ -64,7 +64,9 @@ class PendingWrites:
         children = self.spec.children
         table = children.table
         parent = table.c[children.parent_key]
-        for part in chunks(list(self.children)):
+        # Records inserted in this page have no children yet: only updated ones need clearing.
+        inserted = {row["id"] for row in self.inserts}
+        for part in chunks([p for p in self.children if p not in inserted]):
             session.execute(delete(table).where(parent.in_(part)))
         convert = {c: column_converter(table, c) for c in children.columns}
         rows = [

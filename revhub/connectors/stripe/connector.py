@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Any
 
 from revhub.connectors.base import Change, Page
@@ -16,6 +16,8 @@ from revhub.connectors.timeouts import call_timeout
 
 PAGE_LIMIT = 100
 EVENT_BATCH = 500
+# How long before its charge an invoice payment may have been created (invoice attempted).
+ALLOCATION_LEAD_S = 86400
 # Stripe keeps events for 30 days; a cursor without an event to look up is trusted one day less.
 EVENT_RETENTION_S = 30 * 86400
 
@@ -221,12 +223,29 @@ class StripeConnector(StripeBalanceReader):
         return getattr(normalize, entity)(obj)
 
     def _allocations(self, charges: list[dict[str, Any]]) -> dict[str, list[tuple[str, int]]]:
-        """payment_intent id → [(invoice id, amount paid)] from Stripe's invoice payments."""
+        """payment_intent id → [(invoice id, amount paid)] from Stripe's invoice payments.
+
+        One paged list of the paid invoice payments created around the charges (an invoice
+        payment is made when its invoice is attempted, at most a day before the charge), not
+        one request per charge; only an intent not found there is looked up on its own (a
+        payment that settles no invoice, one attached long before it was charged, or any
+        left when the list grew longer than one page per intent).
+        https://docs.stripe.com/api/invoice-payment/list
+        """
+        intents = {c["payment_intent"]: c.get("created") or 0 for c in charges if c.get("payment_intent")}
+        if not intents:
+            return {}
+        window = {"gte": min(intents.values()) - ALLOCATION_LEAD_S, "lte": max(intents.values()) + 60}
         found: dict[str, list[tuple[str, int]]] = {}
-        for charge in charges:
-            intent = charge.get("payment_intent")
-            if not intent or intent in found:
-                continue
+        pages = self._pages("/v1/invoice_payments", "payment", status="paid", created=window)
+        # A busy window (one webhook's charge on a high-volume account, or charges far apart)
+        # is read no further than one page per intent: never dearer than asking one by one.
+        for page in islice(pages, len(intents)):
+            for p in page:
+                intent = (p.get("payment") or {}).get("payment_intent")
+                if intent in intents:
+                    found.setdefault(intent, []).append((p["invoice"], p.get("amount_paid") or 0))
+        for intent in intents.keys() - found.keys():
             body = self.api.get("/v1/invoice_payments", "payment", limit=PAGE_LIMIT,
                                 payment={"type": "payment_intent", "payment_intent": intent})
             found[intent] = [(p["invoice"], p.get("amount_paid") or 0) for p in body["data"]
