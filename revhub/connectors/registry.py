@@ -14,6 +14,7 @@ PROVIDER_ENTITIES: dict[str, tuple[str, ...]] = {
     "salesforce": ("customer", "contact", "product", "purchase_order"),
     "stripe": ("customer", "product", "invoice", "payment", "refund", "subscription", "fee", "payout"),
     "xero": ("customer", "product", "invoice", "payment", "refund"),
+    "quickbooks": ("customer", "product", "invoice", "payment", "refund"),
 }
 
 SaveCredentials = Callable[[dict[str, Any]], None]
@@ -37,4 +38,8 @@ def build_connector(connection: Connection, vault: Vault,
         from revhub.connectors.salesforce import SalesforceConnector
 
         return SalesforceConnector.from_connection(connection.name, credentials, settings, save)
+    if connection.provider == "quickbooks":
+        from revhub.connectors.quickbooks import QuickBooksConnector
+
+        return QuickBooksConnector.from_connection(connection.name, credentials, settings, save)
     raise ValueError(f"no connector for provider {connection.provider!r}")

@@ -41,13 +41,18 @@ class HubQuickBooks(QuickBooks):
 
 
 def build_client(credentials: dict[str, Any], settings: dict[str, Any], timeout: float,
-                 session: requests.Session | None = None) -> HubQuickBooks:
-    """An authorised client: intuit-oauth refreshes the token (rotating the refresh token)."""
+                 session: requests.Session | None = None, access_token: str | None = None,
+                 refresh: Callable[[AuthClient], None] | None = None) -> HubQuickBooks:
+    """An authorised client. Without a still-valid ``access_token``, ``refresh(auth_client)``
+    (or intuit-oauth itself) refreshes first, rotating the refresh token."""
     auth = AuthClient(credentials["client_id"], credentials["client_secret"],
                       settings.get("redirect_uri", "http://localhost/quickbooks/callback"),
                       environment=settings.get("discovery_url", DISCOVERY_URL))
     if settings.get("ca_bundle"):
         auth.verify = settings["ca_bundle"]
+    auth.access_token = access_token
+    if access_token is None and refresh is not None:
+        refresh(auth)  # before the SDK would, so the caller saves the rotated token at once
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         client = HubQuickBooks(auth_client=auth, refresh_token=credentials["refresh_token"],
