@@ -17,7 +17,7 @@ from revhub.web_json import BodyError, parse_json
 from revhub.webhooks import salesforce_auth, soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
 from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
-from revhub.webhooks.verify import stripe_signature_valid, xero_signature_valid
+from revhub.webhooks.verify import intuit_signature_valid, stripe_signature_valid, xero_signature_valid
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 RETRY_AFTER_SECONDS = "30"
@@ -118,6 +118,44 @@ def _xero_incoming(event: dict) -> IncomingEvent:
     event_id = hashlib.sha256("|".join(parts).encode()).hexdigest()
     body = json.dumps(event, sort_keys=True).encode()
     return IncomingEvent(event_id, f"{event['eventCategory']}.{event['eventType']}", body)
+
+
+@webhooks.post("/quickbooks/<name>")
+def quickbooks_event(name: str):
+    endpoint = _endpoint("quickbooks", name)
+    if endpoint is None:
+        return _problem(404, f"no QuickBooks connection named {name!r}")
+    raw = request.get_data(cache=False)
+    token = endpoint.secrets[0] if endpoint.secrets else ""
+    if not intuit_signature_valid(raw, request.headers.get("intuit-signature"), token):
+        return _problem(401, "invalid or missing intuit-signature")
+    try:
+        incoming = _quickbooks_incoming(parse_json(raw), str(endpoint.settings.get("realm_id", "")))
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _problem(400, "body is not a QuickBooks webhook payload (eventNotifications)")
+    try:
+        store(_engine(), "quickbooks", endpoint.connection_id, incoming)
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
+    return Response(status=200)
+
+
+def _quickbooks_incoming(payload: dict, realm_id: str) -> list[IncomingEvent]:
+    """One inbox event per changed entity of this connection's realm (others are not ours)."""
+    incoming = []
+    for notification in payload["eventNotifications"]:
+        realm = str(notification["realmId"])
+        if realm != realm_id:
+            continue
+        for entity in notification["dataChangeEvent"]["entities"]:
+            event = {"realmId": realm, **{k: str(entity[k]) for k in ("name", "id", "operation", "lastUpdated")}}
+            # QBO notifications carry no id; this tuple is what a redelivery repeats.
+            event_id = hashlib.sha256("|".join(event.values()).encode()).hexdigest()
+            incoming.append(IncomingEvent(event_id, f"{event['name']}.{event['operation']}",
+                                          json.dumps(event, sort_keys=True).encode()))
+    return incoming
 
 
 @webhooks.post("/salesforce/<name>")

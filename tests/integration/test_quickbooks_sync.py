@@ -8,6 +8,7 @@ import requests
 from sqlalchemy import select
 
 from revhub.connections import Vault
+from revhub.sandbox.faults import FaultRule
 from revhub.store import Connection, Customer, Invoice, Link, Payment
 from revhub.sync.jobs import sync_one
 
@@ -48,7 +49,7 @@ def _canonical(db, entity: str) -> dict[str, str]:
 
 def test_full_then_incremental_with_deletes(db, vault, sandboxes):
     running = sandboxes("quickbooks", companies=6)
-    qbo, other = running["quickbooks"], OtherApp(running["quickbooks"])
+    other = OtherApp(running["quickbooks"])
     _sync(db, vault)
     invoices = other.query("select * from Invoice MAXRESULTS 1000")
     assert len(_canonical(db, "invoice")) == len(invoices) and _canonical(db, "customer")
@@ -94,8 +95,7 @@ def test_throttled_calls_are_retried_and_the_rotated_token_is_saved(db, vault, s
     with db.session(write=True) as s:
         row = s.scalar(select(Connection).where(Connection.name == "quickbooks"))
         row.settings = {**row.settings, "retry_max_backoff_seconds": 0.05}
-    qbo.sandbox.faults.add(__import__("revhub.sandbox.faults", fromlist=["FaultRule"]).FaultRule(
-        kind="429", count=2, path="/query"))
+    qbo.sandbox.faults.add(FaultRule(kind="429", count=2, path="/query"))
     first = _credentials(db, vault)["refresh_token"]
 
     assert _sync(db, vault, "customer").counts.created == 3

@@ -20,6 +20,7 @@ from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call,
 # https://developer.intuit.com/app/developer/qbo/docs/learn/rest-api-features#limits-and-throttles
 DEFAULT_LIMITS = Limits(per_window=450, window_seconds=60.0, concurrent=8)
 PROVIDER = "quickbooks"
+DEFAULT_RETRY = RetryPolicy()
 
 
 class NotFound(Exception):
@@ -96,7 +97,7 @@ class QuickBooksAPI:
     """python-quickbooks for one realm, with pacing, retries and a call counter."""
 
     def __init__(self, auth: QuickBooksAuth, settings: dict[str, Any], *, timeout: float = 30.0,
-                 limiter: RateLimiter | None = None, retry: RetryPolicy = RetryPolicy()) -> None:
+                 limiter: RateLimiter | None = None, retry: RetryPolicy = DEFAULT_RETRY) -> None:
         realm = settings.get("realm_id")
         if not realm:
             raise ConfigError("connection has no realm_id setting", provider=PROVIDER)

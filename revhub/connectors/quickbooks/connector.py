@@ -93,7 +93,7 @@ class QuickBooksConnector:
         calls = self.api.calls
         while True:
             text = f"SELECT * FROM {stream.remote} ORDERBY Id STARTPOSITION {position} MAXRESULTS {PAGE_SIZE}"
-            body = self.api.call(lambda qb: qb.query(text), stream.entity)
+            body = self.api.call(lambda qb, text=text: qb.query(text), stream.entity)
             anchor = anchor or _server_time(body)
             objects = (body.get("QueryResponse") or {}).get(stream.remote) or []
             position += len(objects)
@@ -108,7 +108,7 @@ class QuickBooksConnector:
         calls = self.api.calls
         while True:
             stamp = since.isoformat()
-            body = self.api.call(lambda qb: qb.change_data_capture(stream.remote, stamp), stream.entity)
+            body = self.api.call(lambda qb, stamp=stamp: qb.change_data_capture(stream.remote, stamp), stream.entity)
             answers = (body.get("CDCResponse") or [{}])[0].get("QueryResponse") or []
             objects = next((a.get(stream.remote) for a in answers if stream.remote in a), None) or []
             if len(objects) < CDC_MAX:
@@ -161,6 +161,17 @@ class QuickBooksConnector:
         body = self.api.call(lambda qb: qb.query(f"SELECT * FROM {remote} MAXRESULTS {PAGE_SIZE}"))
         return (body.get("QueryResponse") or {}).get(remote) or []
 
+    def changes_from_notification(self, entity: str, event: dict[str, Any]) -> list[Change]:
+        """A webhook's thin notification (id, operation, lastUpdated) as changes: the object
+        fetched as QBO has it now, or a tombstone when it was deleted or merged away."""
+        change = None if event.get("operation") in ("Delete", "Merge") else self.fetch(entity, event["id"])
+        if change is not None:
+            return [change]
+        when = datetime.fromisoformat(event["lastUpdated"].replace("Z", "+00:00"))
+        tombstone = {"Id": event["id"], "status": "Deleted", "MetaData": {"LastUpdatedTime": when.isoformat()}}
+        return [Change(entity, str(event["id"]), normalize.version(tombstone), {}, deleted=True,
+                       changed_at=when.isoformat())]
+
     def fetch(self, entity: str, external_id: str) -> Change | None:
         """The object as QBO has it now; None when QBO does not know it (deleted or never made)."""
         stream = STREAMS[entity]
@@ -179,3 +190,4 @@ def _server_time(body: dict[str, Any]) -> str:
 
 def _too_old(since: datetime) -> str:
     return f"changes since {since.isoformat()} are past CDC's 30-day window: full re-list"
+

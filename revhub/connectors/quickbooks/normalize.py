@@ -134,7 +134,8 @@ def invoice(obj: QBOObject, codes: dict[str, str] | None = None, rates: dict[str
 def payment(obj: QBOObject) -> dict[str, Any]:
     currency = (obj.get("CurrencyRef") or {}).get("value") or "USD"
     found = _PAYMENT_ID.search(obj.get("PrivateNote") or "")
-    allocations = [{"invoice_id": Ref("invoice", str(link["TxnId"])), "amount_minor": minor(line.get("Amount"), currency)}
+    allocations = [{"invoice_id": Ref("invoice", str(link["TxnId"])),
+                    "amount_minor": minor(line.get("Amount"), currency)}
                    for line in obj.get("Line") or () for link in line.get("LinkedTxn") or ()
                    if link.get("TxnType") == "Invoice"]
     return {

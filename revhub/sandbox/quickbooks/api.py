@@ -104,7 +104,8 @@ class Operations:
         parsed = query.parse(text)
         entity = next((e for e in self.realm.objects if e.lower() == parsed.entity.lower()), None)
         if entity is None:
-            raise QBOFault(400, "4001", "Invalid query", f"QueryValidationError: Entity {parsed.entity} is not supported")
+            raise QBOFault(400, "4001", "Invalid query",
+                           f"QueryValidationError: Entity {parsed.entity} is not supported")
         rows = query.run(parsed, list(self.realm.objects[entity].values()))
         if parsed.count:
             return {"totalCount": len(rows)}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
 
 from flask import Response, request
 
@@ -136,7 +135,8 @@ class QuickBooksSandbox(Sandbox):
     def _api(self, realm_id: str, parts: list[str]) -> Response:
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or not self.authority.valid(auth[7:]):
-            status, body = faults.unauthenticated("Token expired or invalid" if auth else "Authorization header missing")
+            status, body = faults.unauthenticated("Token expired or invalid" if auth
+                                                  else "Authorization header missing")
             return Response(body, status, content_type=JSON, headers={"WWW-Authenticate": 'Bearer realm="Intuit"'})
         if realm_id not in self.realms:
             return _fault(QBOFault(403, "3100", "ApplicationAuthorizationFailed",
@@ -197,6 +197,3 @@ def _json_body() -> dict:
 def _fault(fault: QBOFault) -> Response:
     return Response(json.dumps(fault.body()), fault.status, content_type=JSON)
 
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -6,7 +6,6 @@ import pytest
 from quickbooks import QuickBooks
 
 from revhub.connectors.quickbooks.sdk import build_client
-
 from revhub.sandbox import dataset
 from revhub.sandbox.quickbooks import QuickBooksSandbox
 from revhub.sandbox.server import SandboxServer

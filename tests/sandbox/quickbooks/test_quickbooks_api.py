@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 import requests
+from intuitlib.exceptions import AuthClientError
 from quickbooks.batch import batch_create
 from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import AuthorizationException, ObjectNotFoundException, QuickbooksException
+from quickbooks.objects.base import CustomField, LinkedTxn, Ref
 from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
@@ -16,8 +19,8 @@ from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment, PaymentLine
 from quickbooks.objects.taxcode import TaxCode
-from quickbooks.objects.base import CustomField, LinkedTxn, Ref
 
+from revhub.sandbox.faults import FaultRule
 from tests.sandbox.quickbooks.conftest import client_for
 
 
@@ -120,7 +123,7 @@ def test_batch_limit_and_per_item_faults(qb):
     assert len(result.successes) == 2 and result.faults[0].Error[0].code == "2020"
     body = {"BatchItemRequest": [{"bId": str(n), "operation": "create", "Item": {"Name": f"x{n}"}} for n in range(31)]}
     with pytest.raises(QuickbooksException) as err:
-        qb.batch_operation(__import__("json").dumps(body))
+        qb.batch_operation(json.dumps(body))
     assert "at most 30" in err.value.detail
 
 
@@ -137,7 +140,7 @@ def test_refresh_rotates_and_old_token_dies(qbo):
     token = qbo.issue_token()["refresh_token"]
     qb = client_for(qbo, token)
     assert qb.auth_client.refresh_token != token
-    with pytest.raises(Exception):
+    with pytest.raises(AuthClientError):  # the rotated-away token is refused (invalid_grant)
         client_for(qbo, token)
     qbo.authority.expire_access_tokens()
     with pytest.raises(AuthorizationException):
@@ -155,7 +158,7 @@ def test_throttle_answers_429_in_qbo_shape(qbo, qb):
 
 
 def test_injected_fault_in_qbo_shape(qbo, qb):
-    qbo.faults.add(__import__("revhub.sandbox.faults", fromlist=["FaultRule"]).FaultRule(kind="503", count=1))
+    qbo.faults.add(FaultRule(kind="503", count=1))
     with pytest.raises(QuickbooksException) as err:
         Customer.all(qb=qb)
     assert err.value.error_code == 3003
