@@ -30,7 +30,7 @@ _STRIPE_THREE = frozenset("BHD JOD KWD OMR TND".split())
 _STRIPE_UNSUPPORTED = frozenset("BOV CHE CHW CLF COU MXV USN UYI UYW".split())
 STRIPE_MAX_DIGITS = 8
 
-PROVIDER_NAMES = {"stripe": "Stripe", "xero": "Xero", "salesforce": "Salesforce"}
+PROVIDER_NAMES = {"stripe": "Stripe", "xero": "Xero", "salesforce": "Salesforce", "quickbooks": "QuickBooks"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ def rule(provider: str, currency: str) -> WireRule:
         return WireRule("xero", code, 2, unit_exponent=4)
     if provider == "salesforce":
         return WireRule("salesforce", code, 2)
+    if provider == "quickbooks":  # QBO amounts: decimals, two places at most
+        return WireRule("quickbooks", code, 2)
     raise ValueError(f"no currency rules for provider {provider!r}")
 
 

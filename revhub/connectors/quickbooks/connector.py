@@ -161,6 +161,11 @@ class QuickBooksConnector:
         body = self.api.call(lambda qb: qb.query(f"SELECT * FROM {remote} MAXRESULTS {PAGE_SIZE}"))
         return (body.get("QueryResponse") or {}).get(remote) or []
 
+    def pusher(self):
+        from revhub.connectors.quickbooks.push import QuickBooksPusher
+
+        return QuickBooksPusher(self.api, self.settings)
+
     def changes_from_notification(self, entity: str, event: dict[str, Any]) -> list[Change]:
         """A webhook's thin notification (id, operation, lastUpdated) as changes: the object
         fetched as QBO has it now, or a tombstone when it was deleted or merged away."""

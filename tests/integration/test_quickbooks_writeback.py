@@ -1,0 +1,82 @@
+"""Write-back to QuickBooks Online through the batch endpoint, read back from the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from revhub.mappings.outbox import OutboxWorker
+from revhub.store import Connection, Customer, Invoice, OutboxMessage
+from revhub.sync.jobs import plan, sync_all
+from tests.integration.purchase_orders import linked, submit_po
+from tests.integration.test_quickbooks_sync import OtherApp
+
+pytestmark = pytest.mark.store
+
+
+@pytest.fixture
+def books(db, vault, sandboxes):
+    running = sandboxes("quickbooks", companies=4)
+    results = sync_all(db, vault, plan(db))
+    assert all(r.status == "succeeded" for r in results), [(r.entity, r.note) for r in results]
+    return running
+
+
+def _usd_customer(db) -> str:
+    with db.session() as s:
+        return s.scalars(select(Customer.email).where(Customer.default_currency == "USD")).first()
+
+
+def _drain(db, vault):
+    result = OutboxWorker(db, vault, "w").drain()
+    with db.session() as s:
+        dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
+        assert not dead, [(m.entity, m.last_error) for m in dead]
+    return result
+
+
+def _batches(running) -> list:
+    return [r for r in running["quickbooks"].sandbox.requests.entries() if r.path.endswith("/batch")]
+
+
+def test_a_po_becomes_a_quickbooks_invoice_with_its_po_number_in_the_custom_field(db, vault, books):
+    po_id = submit_po(db, _usd_customer(db), "USD", 3, "120.25", "360.75", number="4500012345", terms="NET45")
+    _drain(db, vault)
+
+    with db.session() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+    qbo_id = linked(db, "invoice", invoice.id, "quickbooks")
+    [remote] = OtherApp(books["quickbooks"]).query(f"select * from Invoice where Id = '{qbo_id}'")
+    assert remote["CustomField"][0] == {"DefinitionId": "1", "Name": "PO Number", "Type": "StringType",
+                                        "StringValue": "4500012345"}
+    assert (remote["DocNumber"], remote["TotalAmt"], remote["CurrencyRef"]["value"]) == (invoice.number, 360.75, "USD")
+    assert (remote["TxnDate"], remote["DueDate"]) == (invoice.issue_date.isoformat(), invoice.due_date.isoformat())
+    assert [b.query for b in _batches(books)] and all("requestid=" in b.query for b in _batches(books))
+
+
+def test_a_batch_answered_but_lost_is_not_written_twice(db, vault, books):
+    submit_po(db, _usd_customer(db), "USD", 2, "10", "20", number="PO-LOST-1", terms="NET30")
+    qbo = books["quickbooks"].sandbox
+    before = len(qbo.realms[qbo.realm_id].objects["Invoice"])
+    # The sandbox writes, then the connection drops before the answer: the retry replays the request id.
+    original = qbo.wsgi
+
+    def lose_first_batch_answer(environ, start_response, lost=[]):
+        answer = original(environ, start_response)
+        if environ["PATH_INFO"].endswith("/batch") and not lost:
+            lost.append(True)
+            list(answer)
+            raise ConnectionResetError("answer lost")
+        return answer
+
+    qbo.wsgi = lose_first_batch_answer
+    with db.session(write=True) as s:
+        row = s.scalar(select(Connection).where(Connection.name == "quickbooks"))
+        row.settings = {**row.settings, "retry_max_backoff_seconds": 0.05, "timeout_seconds": 1}
+    _drain(db, vault)
+    assert len(qbo.realms[qbo.realm_id].objects["Invoice"]) == before + 1
+    batches = [b for b in _batches(books)]
+    assert len(batches) == 2 and batches[0].query == batches[1].query  # the same requestid, answered once
+    # ... from QBO's replay, not by falling back on the duplicate-number check (which queries).
+    later = [r for r in qbo.requests.entries() if r.at > batches[0].at]
+    assert not [r for r in later if r.path.endswith("/query")]
