@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from revhub.mappings.outbox import OutboxWorker
-from revhub.store import Connection, Customer, Invoice, OutboxMessage
+from revhub.store import Connection, Customer, Invoice, OutboxMessage, Payment, PaymentAllocation, Refund
 from revhub.sync.jobs import plan, sync_all
+from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po
 from tests.integration.test_quickbooks_sync import OtherApp
 
@@ -61,7 +62,9 @@ def test_a_batch_answered_but_lost_is_not_written_twice(db, vault, books):
     # The sandbox writes, then the connection drops before the answer: the retry replays the request id.
     original = qbo.wsgi
 
-    def lose_first_batch_answer(environ, start_response, lost=[]):
+    lost: list[bool] = []
+
+    def lose_first_batch_answer(environ, start_response):
         answer = original(environ, start_response)
         if environ["PATH_INFO"].endswith("/batch") and not lost:
             lost.append(True)
@@ -80,3 +83,43 @@ def test_a_batch_answered_but_lost_is_not_written_twice(db, vault, books):
     # ... from QBO's replay, not by falling back on the duplicate-number check (which queries).
     later = [r for r in qbo.requests.entries() if r.at > batches[0].at]
     assert not [r for r in later if r.path.endswith("/query")]
+
+
+def test_a_stripe_payment_and_refund_are_booked_in_quickbooks(db, vault, sandboxes):
+    running = sandboxes("stripe", "quickbooks", companies=3)
+    results = sync_all(db, vault, plan(db))
+    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
+    drain(db, vault)
+    po_id = submit_po(db, _usd_customer(db), "USD", 2, "250.00", "500.00", number="PO-QB-PAY", terms="NET30")
+    drain(db, vault)
+    with db.session() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+    client = stripe_client(running)
+    paid = client.v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"), {"payment_method": "pm_card_visa"})
+    _settle(db, vault, running)
+    [charge] = client.v1.invoice_payments.list({"invoice": paid.id}).data
+    client.v1.refunds.create({"payment_intent": charge.payment.payment_intent, "amount": 7550,
+                              "reason": "requested_by_customer"})
+    _settle(db, vault, running)
+
+    other = OtherApp(running["quickbooks"])
+    qbo_invoice = linked(db, "invoice", invoice.id, "quickbooks")
+    [remote] = other.query(f"select * from Invoice where Id = '{qbo_invoice}'")
+    assert (remote["TotalAmt"], remote["Balance"]) == (500, 0)
+    with db.session() as s:
+        payment = s.scalars(select(Payment).join(PaymentAllocation)
+                            .where(PaymentAllocation.invoice_id == invoice.id)).one()
+        refund = s.scalars(select(Refund).where(Refund.payment_id == payment.id)).one()
+    [qbo_payment] = other.query(f"select * from Payment where Id = '{linked(db, 'payment', payment.id, 'quickbooks')}'")
+    assert qbo_payment["TotalAmt"] == 500 and qbo_payment["Line"][0]["LinkedTxn"][0]["TxnId"] == qbo_invoice
+    assert payment.reference in qbo_payment["PrivateNote"]
+    [memo] = other.query(f"select * from CreditMemo where Id = '{linked(db, 'refund', refund.id, 'quickbooks')}'")
+    assert memo["TotalAmt"] == 75.5 and refund.reference in memo["PrivateNote"]
+    assert memo["CustomerRef"]["value"] == remote["CustomerRef"]["value"]
+
+
+def _settle(db, vault, running) -> None:
+    running.clock.advance(60)
+    results = sync_all(db, vault, plan(db, connection="stripe"))
+    assert all(r.status == "succeeded" for r in results), [(r.entity, r.note) for r in results]
+    drain(db, vault)
