@@ -11,7 +11,7 @@ import click
 from revhub.cli_credentials import credential_pairs, credentials_file
 from revhub.cli_support import store_of
 
-PROVIDERS = ("stripe", "xero", "salesforce")
+PROVIDERS = ("stripe", "xero", "salesforce", "quickbooks")
 
 
 @click.group()
