@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from revhub.mappings.outbox import OutboxWorker
+from revhub.orders import service
+from revhub.orders.validation import validate
 from revhub.store import Connection, Customer, Invoice, OutboxMessage, Payment, PaymentAllocation, Refund
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.clients import drain, stripe_client
@@ -123,3 +125,29 @@ def _settle(db, vault, running) -> None:
     results = sync_all(db, vault, plan(db, connection="stripe"))
     assert all(r.status == "succeeded" for r in results), [(r.entity, r.note) for r in results]
     drain(db, vault)
+
+
+def test_a_taxed_po_is_invoiced_with_qbo_tax_codes_and_the_same_totals(db, vault, books):
+    with db.session(write=True) as s:
+        row = s.scalar(select(Connection).where(Connection.name == "quickbooks"))
+        row.settings = {**row.settings, "tax_codes": {"NL_VAT_21": "6", "NL_VAT_9": "7"}}
+        email = s.scalars(select(Customer.email).where(Customer.default_currency == "EUR")).first()
+    draft = validate({"customer": {"email": email}, "po_number": "PO-TAX-1", "issue_date": "2026-11-20",
+                      "currency": "EUR", "total": "142.90", "tax": "22.81", "payment_terms": "NET30",
+                      "subscription_start": "2026-12-01", "subscription_end": "2027-11-30",
+                      "lines": [{"product": "RH-PLAT", "description": "Platform licence", "quantity": 3,
+                                 "unit_price": "33.33", "tax_code": "NL_VAT_21"},
+                                {"description": "Training book", "quantity": 2, "unit_price": "10.05",
+                                 "tax_code": "NL_VAT_9"}]})
+    assert not isinstance(draft, list), draft
+    with db.session(write=True) as s:
+        po_id = service.submit(s, draft, actor="test", threshold_minor=10**12).id
+    _drain(db, vault)
+
+    with db.session() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+    [remote] = OtherApp(books["quickbooks"]).query(
+        f"select * from Invoice where Id = '{linked(db, 'invoice', invoice.id, 'quickbooks')}'")
+    assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in remote["Line"][:2]] == ["6", "7"]
+    assert (remote["TxnTaxDetail"]["TotalTax"], remote["TotalAmt"]) == (22.81, 142.9)
+    assert (invoice.tax_minor, invoice.total_minor) == (2281, 14290)

@@ -18,9 +18,10 @@ from revhub.sandbox.dataset import PRODUCTS, Dataset, unit_price
 from revhub.sandbox.quickbooks.api import Operations
 
 SALES_ACCOUNT, UNDEPOSITED_ACCOUNT, CLEARING_ACCOUNT, BANK_ACCOUNT, FEE_ACCOUNT = "79", "4", "92", "35", "93"
-# Tax codes as a non-US (VAT-style) company has them: a code per rate, each naming its TaxRate.
-TAX_RATES = (("3", "20.0% S", Decimal(20)), ("4", "5.0% R", Decimal(5)), ("5", "0.0% Z", Decimal(0)))
-TAX_CODES = (("6", "20.0% S", "3"), ("7", "5.0% R", "4"), ("8", "0.0% Z", "5"))
+# Tax codes as a Dutch (VAT) company on QBO's global edition has them: a code per rate, each
+# naming its TaxRate (ids as a fresh company numbers them).
+TAX_RATES = (("3", "21% BTW hoog", Decimal(21)), ("4", "9% BTW laag", Decimal(9)), ("5", "0% BTW", Decimal(0)))
+TAX_CODES = (("6", "21% BTW hoog", "3"), ("7", "9% BTW laag", "4"), ("8", "0% BTW", "5"))
 
 
 def company(ops: Operations) -> None:

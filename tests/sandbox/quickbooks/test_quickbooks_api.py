@@ -55,14 +55,14 @@ def test_lists_parse_into_sdk_objects(qb):
     assert inv.CustomField[0].Name == "PO Number" and inv.CustomField[0].StringValue.startswith("PO-")
     assert inv.Line[0].SalesItemLineDetail.ItemRef.value and inv.CurrencyRef.value
     assert Invoice.count(qb=qb) == len(invoices)
-    assert [t.Name for t in TaxCode.all(qb=qb)] == ["20.0% S", "5.0% R", "0.0% Z"]
+    assert [t.Name for t in TaxCode.all(qb=qb)] == ["21% BTW hoog", "9% BTW laag", "0% BTW"]
 
 
 def test_create_with_tax_and_custom_po_field(qb):
     customer = _usd_customer(qb)
     saved = _invoice(qb, customer.Id, tax_code="6").save(qb=qb)
     again = Invoice.get(saved.Id, qb=qb)
-    assert (again.TotalAmt, again.Balance, again.TxnTaxDetail.TotalTax) == (360, 360, 60)
+    assert (again.TotalAmt, again.Balance, again.TxnTaxDetail.TotalTax) == (363, 363, 63)
     assert again.CustomField[0].StringValue == "PO-77" and again.DocNumber
     assert Invoice.filter(DocNumber=again.DocNumber, qb=qb)[0].Id == saved.Id
 
