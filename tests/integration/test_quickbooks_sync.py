@@ -112,3 +112,27 @@ def test_throttled_calls_are_retried_and_the_rotated_token_is_saved(db, vault, s
 def _credentials(db, vault: Vault) -> dict:
     with db.session() as s:
         return vault.open(s.scalar(select(Connection.credentials).where(Connection.name == "quickbooks")))
+
+
+def test_a_full_cdc_answer_is_read_on_from_its_newest_change(db, vault, sandboxes, monkeypatch):
+    # CDC answers at most 1,000 objects per entity; here 3, so 7 edits take several answers.
+    monkeypatch.setattr("revhub.sandbox.quickbooks.api.CDC_MAX_PER_ENTITY", 3)
+    monkeypatch.setattr("revhub.connectors.quickbooks.connector.CDC_MAX", 3)
+    running = sandboxes("quickbooks", companies=8)
+    other = OtherApp(running["quickbooks"])
+    _sync(db, vault, "customer")
+    running.clock.advance(300)
+    for n, customer in enumerate(other.query("select * from Customer")[:7]):
+        running.clock.advance(5)
+        other.post("Customer", {"Id": customer["Id"], "SyncToken": customer["SyncToken"], "sparse": True,
+                                "PrimaryEmailAddr": {"Address": f"ap{n}@cdc.example"}})
+    running["quickbooks"].sandbox.requests.clear()
+
+    summary = _sync(db, vault, "customer")
+
+    assert summary.counts.updated == 7 and "full" not in (summary.note or "")
+    cdc_calls = [r for r in running["quickbooks"].sandbox.requests.entries() if r.path.endswith("/cdc")]
+    # Each answer read on from its newest change (inclusive): edits 0-2, 2-4, 4-6, then 6 alone.
+    assert len(cdc_calls) == 4
+    with db.session() as s:
+        assert len(list(s.scalars(select(Customer.email).where(Customer.email.like("%@cdc.example"))))) == 7
