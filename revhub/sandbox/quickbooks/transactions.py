@@ -174,7 +174,7 @@ def payment(realm: Realm, body: dict, today: date, own_id: str | None = None) ->
     return {**{k: v for k, v in body.items() if k not in ("Id", "SyncToken", "MetaData", "sparse")},
             "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
             "CurrencyRef": {"value": currency, "name": currency}, "TxnDate": body.get("TxnDate") or today.isoformat(),
-            "TotalAmt": total, "UnappliedAmt": total - applied, "ProcessPayment": False, "Line": lines,
+            "TotalAmt": total, "UnappliedAmt": total - applied, "Line": lines,
             "ExchangeRate": body.get("ExchangeRate", 1)}
 
 

@@ -22,6 +22,7 @@ from quickbooks.objects.taxcode import TaxCode
 
 from revhub.sandbox.faults import FaultRule
 from tests.sandbox.quickbooks.conftest import client_for
+from tests.sandbox.quickbooks.qbo_models import unknown_fields
 
 
 def _invoice(qb, customer_id: str, qty=3, price=100, tax_code=None, po="PO-77") -> Invoice:
@@ -162,3 +163,16 @@ def test_injected_fault_in_qbo_shape(qbo, qb):
     with pytest.raises(QuickbooksException) as err:
         Customer.all(qb=qb)
     assert err.value.error_code == 3003
+
+
+@pytest.mark.parametrize("cls", [Customer, Item, Invoice, Payment, CreditMemo, TaxCode])
+def test_every_answered_field_is_one_the_sdk_declares(qbo, qb, cls):
+    if cls is CreditMemo:
+        customer = _usd_customer(qb)
+        memo = CreditMemo()
+        memo.CustomerRef = customer.to_ref()
+        memo.Line = _invoice(qb, customer.Id, qty=1, price=10).Line
+        memo.save(qb=qb)
+    answer = qb.query(f"select * from {cls.qbo_object_name} MAXRESULTS 1000")["QueryResponse"]
+    rows = answer[cls.qbo_object_name]
+    assert rows and {p for row in rows for p in unknown_fields(cls, row)} == set()
