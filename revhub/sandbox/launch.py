@@ -88,6 +88,7 @@ def _stripe(home: Path, port: int, seed: int, clock: SandboxClock, options: dict
 def _quickbooks(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:
     from revhub.sandbox.quickbooks import QuickBooksSandbox
     from revhub.sandbox.quickbooks.sandbox import DEFAULT_VERIFIER_TOKEN
+    from revhub.sandbox.quickbooks.seeding import CLEARING_ACCOUNT
 
     sandbox = QuickBooksSandbox(seed=seed, clock=clock, **options)
     server = SandboxServer(sandbox, port=port).start()
@@ -98,7 +99,9 @@ def _quickbooks(home: Path, port: int, seed: int, clock: SandboxClock, options: 
                      "refresh_token": sandbox.issue_token()["refresh_token"],
                      "verifier_token": DEFAULT_VERIFIER_TOKEN},
         settings={"discovery_url": f"{server.url}/.well-known/openid_configuration/",
-                  "api_url": f"{server.url}/v3", "realm_id": sandbox.realm_id})
+                  "api_url": f"{server.url}/v3", "realm_id": sandbox.realm_id,
+                  # Stripe money is deposited to the clearing bank account, as the seed books it.
+                  "deposit_account_id": CLEARING_ACCOUNT})
 
 
 STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "stripe": _stripe, "xero": _xero,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from revhub.mappings.outbox import OutboxWorker
 from revhub.orders import service
 from revhub.orders.validation import validate
+from revhub.sandbox.quickbooks.seeding import CLEARING_ACCOUNT
 from revhub.store import Connection, Customer, Invoice, OutboxMessage, Payment, PaymentAllocation, Refund
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.clients import drain, stripe_client
@@ -87,8 +88,12 @@ def test_a_batch_answered_but_lost_is_not_written_twice(db, vault, books):
     assert not [r for r in later if r.path.endswith("/query")]
 
 
-def test_a_stripe_payment_and_refund_are_booked_in_quickbooks(db, vault, sandboxes):
+@pytest.mark.parametrize("document", ["CreditMemo", "RefundReceipt"])
+def test_a_stripe_payment_and_refund_are_booked_in_quickbooks(db, vault, sandboxes, document):
     running = sandboxes("stripe", "quickbooks", companies=3)
+    with db.session(write=True) as s:
+        row = s.scalar(select(Connection).where(Connection.name == "quickbooks"))
+        row.settings = {**row.settings, "refund_document": document, "deposit_account_id": CLEARING_ACCOUNT}
     results = sync_all(db, vault, plan(db))
     assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
     drain(db, vault)
@@ -113,11 +118,14 @@ def test_a_stripe_payment_and_refund_are_booked_in_quickbooks(db, vault, sandbox
                             .where(PaymentAllocation.invoice_id == invoice.id)).one()
         refund = s.scalars(select(Refund).where(Refund.payment_id == payment.id)).one()
     [qbo_payment] = other.query(f"select * from Payment where Id = '{linked(db, 'payment', payment.id, 'quickbooks')}'")
+    assert qbo_payment["DepositToAccountRef"] == {"value": CLEARING_ACCOUNT}
     assert qbo_payment["TotalAmt"] == 500 and qbo_payment["Line"][0]["LinkedTxn"][0]["TxnId"] == qbo_invoice
     assert payment.reference in qbo_payment["PrivateNote"]
-    [memo] = other.query(f"select * from CreditMemo where Id = '{linked(db, 'refund', refund.id, 'quickbooks')}'")
+    [memo] = other.query(f"select * from {document} where Id = '{linked(db, 'refund', refund.id, 'quickbooks')}'")
     assert memo["TotalAmt"] == 75.5 and refund.reference in memo["PrivateNote"]
     assert memo["CustomerRef"]["value"] == remote["CustomerRef"]["value"]
+    if document == "RefundReceipt":  # paid back out of the clearing account
+        assert memo["DepositToAccountRef"] == {"value": CLEARING_ACCOUNT} and memo["Balance"] == 0
 
 
 def _settle(db, vault, running) -> None:

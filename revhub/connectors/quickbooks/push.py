@@ -58,6 +58,14 @@ class QuickBooksPusher:
             raise ConfigError(f"setting tax_codes names unknown revhub tax codes: {', '.join(unknown)}",
                               provider="quickbooks")
         self.tax_codes = {code: str(qbo) for code, qbo in given.items()}
+        # How a processor's refund is booked: a credit memo (the customer's credit, the default)
+        # or a refund receipt (money paid back out of ``deposit_account_id``).
+        self.refund_document = settings.get("refund_document", "CreditMemo")
+        if self.refund_document not in ("CreditMemo", "RefundReceipt"):
+            raise ConfigError("setting refund_document must be CreditMemo or RefundReceipt", provider="quickbooks")
+        if self.refund_document == "RefundReceipt" and not self.deposit_account:
+            raise ConfigError("setting refund_document=RefundReceipt needs deposit_account_id (the account the "
+                              "refund is paid from)", provider="quickbooks")
 
     # -- payloads ------------------------------------------------------------------------
     def _customer(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -129,6 +137,12 @@ class QuickBooksPusher:
                           "Amount": _number(record["amount_minor"], currency),
                           "SalesItemLineDetail": {"Qty": 1, "UnitPrice": _number(record["amount_minor"], currency)}}]}
 
+    def _refund_body(self, item: WriteItem, customer_id: str) -> dict[str, Any]:
+        body = self._credit_memo(item, customer_id)
+        if self.refund_document == "RefundReceipt":
+            body["DepositToAccountRef"] = {"value": str(self.deposit_account)}
+        return body
+
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
         if entity == "customer":
             return {"Customer": self._customer(item.record)}
@@ -137,7 +151,7 @@ class QuickBooksPusher:
         if entity == "payment":
             return {"Payment": self._payment(item)}
         if entity == "refund":
-            return {"CreditMemo": self._credit_memo(item, "<the refunded invoice's customer>")}
+            return {self.refund_document: self._refund_body(item, "<the refunded invoice's customer>")}
         return {}
 
     # -- pushing -------------------------------------------------------------------------
@@ -290,9 +304,10 @@ class QuickBooksPusher:
             else:
                 ready.append((item, customer_id))
         if ready:
-            answers = self._batch([i for i, _ in ready], "refunds",
-                                  [{"operation": "create", "CreditMemo": self._credit_memo(i, c)} for i, c in ready])
-            results += [self._result(i, a, "CreditMemo") for (i, _), a in zip(ready, answers, strict=True)]
+            kind = self.refund_document
+            answers = self._batch([i for i, _ in ready], f"refunds-{kind}",
+                                  [{"operation": "create", kind: self._refund_body(i, c)} for i, c in ready])
+            results += [self._result(i, a, kind) for (i, _), a in zip(ready, answers, strict=True)]
         return results
 
     def _owners(self, remote: str, ids: set[str | None]) -> dict[str, str]:
