@@ -142,8 +142,22 @@ def quickbooks_event(name: str):
     return Response(status=200)
 
 
-def _quickbooks_incoming(payload: dict, realm_id: str) -> list[IncomingEvent]:
-    """One inbox event per changed entity of this connection's realm (others are not ours)."""
+# CloudEvents ``type`` verbs → the operations of the legacy envelope.
+_QBO_OPERATIONS = {"created": "Create", "updated": "Update", "deleted": "Delete", "voided": "Void",
+                   "merged": "Merge", "emailed": "Emailed"}
+_QBO_NAMES = {"creditmemo": "CreditMemo", "refundreceipt": "RefundReceipt", "salesreceipt": "SalesReceipt",
+              "journalentry": "JournalEntry"}
+
+
+def _quickbooks_incoming(payload: dict | list, realm_id: str) -> list[IncomingEvent]:
+    """One inbox event per changed entity of this connection's realm (others are not ours).
+
+    Intuit sends CloudEvents (a JSON array, ``type`` like ``qbo.invoice.updated.v1``; mandatory
+    since mid-2026) or, from apps not yet switched, the legacy ``eventNotifications`` envelope;
+    both are stored in one shape. https://blogs.intuit.com/2025/11/12/upcoming-change-to-webhooks-payload-structure
+    """
+    if isinstance(payload, list):
+        return [_quickbooks_cloudevent(event) for event in payload if str(event["intuitaccountid"]) == realm_id]
     incoming = []
     for notification in payload["eventNotifications"]:
         realm = str(notification["realmId"])
@@ -156,6 +170,14 @@ def _quickbooks_incoming(payload: dict, realm_id: str) -> list[IncomingEvent]:
             incoming.append(IncomingEvent(event_id, f"{event['name']}.{event['operation']}",
                                           json.dumps(event, sort_keys=True).encode()))
     return incoming
+
+
+def _quickbooks_cloudevent(event: dict) -> IncomingEvent:
+    _, entity, verb, _ = str(event["type"]).split(".", 3)
+    name = _QBO_NAMES.get(entity, entity[:1].upper() + entity[1:])
+    body = {"realmId": str(event["intuitaccountid"]), "name": name, "id": str(event["intuitentityid"]),
+            "operation": _QBO_OPERATIONS.get(verb, verb.title()), "lastUpdated": str(event["time"])}
+    return IncomingEvent(str(event["id"]), f"{name}.{body['operation']}", json.dumps(body, sort_keys=True).encode())
 
 
 @webhooks.post("/salesforce/<name>")

@@ -69,3 +69,10 @@ def test_a_credit_memo_quotes_the_refund_id():
             "PrivateNote": "Refund re_9xY of INV-1001"}
     record = normalize.refund(memo)
     assert (record["amount_minor"], record["reference"], record["kind"]) == (7550, "re_9xY", "credit_note")
+
+
+def test_a_cloudevent_time_in_nanoseconds_is_read():
+    from revhub.connectors.quickbooks.connector import _event_time
+
+    assert _event_time("2026-11-01T10:00:00.123456789Z").isoformat() == "2026-11-01T10:00:00.123456+00:00"
+    assert _event_time("2026-11-01T10:00:00Z").isoformat() == "2026-11-01T10:00:00+00:00"

@@ -49,12 +49,14 @@ def test_intuit_signature_is_checked_on_the_raw_bytes():
     assert not intuit_signature_valid(body, None, "token") and not intuit_signature_valid(body, "é", "token")
 
 
-def test_signed_notifications_are_stored_fetched_and_applied(db, vault, sandboxes, hub):
+@pytest.mark.parametrize("legacy", [False, True], ids=["cloudevents", "legacy-envelope"])
+def test_signed_notifications_are_stored_fetched_and_applied(db, vault, sandboxes, hub, legacy):
     running = sandboxes("quickbooks", companies=3)
     qbo = running["quickbooks"]
     results = sync_all(db, vault, plan(db, connection="quickbooks"))
     assert all(r.status == "succeeded" for r in results)
-    qbo.sandbox.configure_webhooks(f"{hub}/webhooks/quickbooks/quickbooks", qbo.credentials["verifier_token"])
+    qbo.sandbox.configure_webhooks(f"{hub}/webhooks/quickbooks/quickbooks", qbo.credentials["verifier_token"],
+                                   legacy=legacy)
     other = OtherApp(qbo)
     customer = other.query("select * from Customer")[0]
     payment = other.query("select * from Payment")[0]
@@ -99,3 +101,11 @@ def test_bad_signatures_other_realms_and_bad_bodies_store_nothing(db, vault, san
     assert _inbox(db) == []
     assert post(ours).status_code == 200 and post(ours).status_code == 200  # a redelivery is stored once
     assert len(_inbox(db)) == 1
+    cloud = [{"specversion": "1.0", "id": "ce-1", "source": "intuit.x", "type": "qbo.creditmemo.deleted.v1",
+              "datacontenttype": "application/json", "time": "2026-11-01T10:00:00.123456789Z",
+              "intuitentityid": "42", "intuitaccountid": running["quickbooks"].sandbox.realm_id, "data": {}},
+             {**entity, "id": "ce-2", "intuitaccountid": "elsewhere"}]
+    assert post(cloud, key="forged").status_code == 401
+    assert post(cloud).status_code == 200 and post(cloud).status_code == 200
+    assert [(e.event_id, e.event_type) for e in _inbox(db)][1:] == [("ce-1", "CreditMemo.Delete")]
+    assert post([{"specversion": "1.0"}]).status_code == 400

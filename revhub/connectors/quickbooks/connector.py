@@ -172,7 +172,7 @@ class QuickBooksConnector:
         change = None if event.get("operation") in ("Delete", "Merge") else self.fetch(entity, event["id"])
         if change is not None:
             return [change]
-        when = datetime.fromisoformat(event["lastUpdated"].replace("Z", "+00:00"))
+        when = _event_time(event["lastUpdated"])
         tombstone = {"Id": event["id"], "status": "Deleted", "MetaData": {"LastUpdatedTime": when.isoformat()}}
         return [Change(entity, str(event["id"]), normalize.version(tombstone), {}, deleted=True,
                        changed_at=when.isoformat())]
@@ -191,6 +191,18 @@ def _server_time(body: dict[str, Any]) -> str:
     """The answer's own ``time`` (QBO's clock) as an ISO string, or now when absent."""
     stamp = body.get("time")
     return datetime.fromisoformat(stamp).astimezone(UTC).isoformat() if stamp else datetime.now(UTC).isoformat()
+
+
+def _event_time(stamp: str) -> datetime:
+    """A notification's time: ISO with ``Z``, and in CloudEvents up to nanoseconds."""
+    head, dot, tail = stamp.replace("Z", "+00:00").partition(".")
+    if dot:
+        digits = "".join(c for c in tail if c.isdigit())
+        stamp = f"{head}.{digits[:6]}{tail[len(digits):]}"
+    else:
+        stamp = head
+    parsed = datetime.fromisoformat(stamp)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _too_old(since: datetime) -> str:

@@ -73,8 +73,9 @@ class QuickBooksSandbox(Sandbox):
         with self.lock:
             seeding.load(self.operations(), ds)
 
-    def configure_webhooks(self, url: str, verifier_token: str = DEFAULT_VERIFIER_TOKEN) -> None:
-        self.webhooks.configure(url, verifier_token)
+    def configure_webhooks(self, url: str, verifier_token: str = DEFAULT_VERIFIER_TOKEN, legacy: bool = False) -> None:
+        """Send notifications to ``url``: CloudEvents, or the older envelope with ``legacy``."""
+        self.webhooks.configure(url, verifier_token, legacy)
 
     def reset(self) -> None:
         super().reset()
@@ -121,7 +122,8 @@ class QuickBooksSandbox(Sandbox):
         @app.post(CONTROL_PREFIX + "webhooks")
         def control_webhooks():
             body = request.get_json(silent=True) or {}
-            self.configure_webhooks(body.get("url"), body.get("verifier_token", DEFAULT_VERIFIER_TOKEN))
+            self.configure_webhooks(body.get("url"), body.get("verifier_token", DEFAULT_VERIFIER_TOKEN),
+                                    bool(body.get("legacy")))
             return {"url": body.get("url")}
 
         @app.post(CONTROL_PREFIX + "webhooks/flush")
