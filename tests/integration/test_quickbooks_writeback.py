@@ -159,3 +159,21 @@ def test_a_taxed_po_is_invoiced_with_qbo_tax_codes_and_the_same_totals(db, vault
     assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in remote["Line"][:2]] == ["6", "7"]
     assert (remote["TxnTaxDetail"]["TotalTax"], remote["TotalAmt"]) == (22.81, 142.9)
     assert (invoice.tax_minor, invoice.total_minor) == (2281, 14290)
+
+
+def test_a_customer_changed_in_stripe_is_a_sparse_update_with_the_current_sync_token(db, vault, sandboxes):
+    running = sandboxes("stripe", "quickbooks", companies=3)
+    results = sync_all(db, vault, plan(db))
+    assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
+    drain(db, vault)
+    with db.session() as s:
+        customer = s.scalars(select(Customer).where(Customer.default_currency == "USD")).first()
+    stripe_id, qbo_id = linked(db, "customer", customer.id, "stripe"), linked(db, "customer", customer.id, "quickbooks")
+    other = OtherApp(running["quickbooks"])
+    [before] = other.query(f"select * from Customer where Id = '{qbo_id}'")
+    stripe_client(running).v1.customers.update(stripe_id, {"email": "payables@moved.example"})
+    _settle(db, vault, running)
+
+    [after] = other.query(f"select * from Customer where Id = '{qbo_id}'")
+    assert after["PrimaryEmailAddr"] == {"Address": "payables@moved.example"}
+    assert int(after["SyncToken"]) == int(before["SyncToken"]) + 1 and after["DisplayName"] == before["DisplayName"]
