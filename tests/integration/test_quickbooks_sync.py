@@ -136,3 +136,18 @@ def test_a_full_cdc_answer_is_read_on_from_its_newest_change(db, vault, sandboxe
     assert len(cdc_calls) == 4
     with db.session() as s:
         assert len(list(s.scalars(select(Customer.email).where(Customer.email.like("%@cdc.example"))))) == 7
+
+
+def test_an_access_token_refused_mid_run_is_refreshed_once_and_the_rotation_saved(db, vault, sandboxes):
+    running = sandboxes("quickbooks", companies=2)
+    qbo = running["quickbooks"].sandbox
+    _sync(db, vault, "customer")
+    saved = _credentials(db, vault)
+    qbo.authority.expire_access_tokens()  # the saved access token is refused (401) from now on
+
+    _sync(db, vault, "customer")
+
+    after = _credentials(db, vault)
+    assert qbo.authority.rotations == 2 and after["refresh_token"] != saved["refresh_token"]
+    assert after["access_token"] != saved["access_token"]
+    assert [r.status for r in qbo.requests.entries() if "/v3/" in r.path][-2:] == [401, 200]
