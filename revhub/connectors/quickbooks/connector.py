@@ -98,7 +98,9 @@ class QuickBooksConnector:
             objects = (body.get("QueryResponse") or {}).get(stream.remote) or []
             position += len(objects)
             done = len(objects) < PAGE_SIZE
-            cursor = {"changed_since": anchor} if done else {"listing": {"position": position, "anchor": anchor}}
+            # CDC takes over from when the list began, less the overlap (a write in flight then).
+            handover = (datetime.fromisoformat(anchor) - OVERLAP).isoformat()
+            cursor = {"changed_since": handover} if done else {"listing": {"position": position, "anchor": anchor}}
             yield Page([self._change(stream, o) for o in objects], cursor, api_calls=self.api.calls - calls, note=note)
             calls, note = self.api.calls, None
             if done:
