@@ -14,6 +14,7 @@ from revhub.sync.jobs import plan, sync_all
 from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po
 from tests.integration.test_quickbooks_sync import OtherApp
+from tests.sandbox.quickbooks.qbo_models import realm_misfits
 
 pytestmark = pytest.mark.store
 
@@ -126,6 +127,7 @@ def test_a_stripe_payment_and_refund_are_booked_in_quickbooks(db, vault, sandbox
     assert memo["CustomerRef"]["value"] == remote["CustomerRef"]["value"]
     if document == "RefundReceipt":  # paid back out of the clearing account
         assert memo["DepositToAccountRef"] == {"value": CLEARING_ACCOUNT} and memo["Balance"] == 0
+    assert realm_misfits(running["quickbooks"].sandbox) == {}  # what the hub wrote fits the SDK's classes
 
 
 def _settle(db, vault, running) -> None:
@@ -159,6 +161,7 @@ def test_a_taxed_po_is_invoiced_with_qbo_tax_codes_and_the_same_totals(db, vault
     assert [ln["SalesItemLineDetail"]["TaxCodeRef"]["value"] for ln in remote["Line"][:2]] == ["6", "7"]
     assert (remote["TxnTaxDetail"]["TotalTax"], remote["TotalAmt"]) == (22.81, 142.9)
     assert (invoice.tax_minor, invoice.total_minor) == (2281, 14290)
+    assert realm_misfits(books["quickbooks"].sandbox) == {}
 
 
 def test_a_customer_changed_in_stripe_is_a_sparse_update_with_the_current_sync_token(db, vault, sandboxes):
