@@ -183,12 +183,14 @@ def _fault_rules(specs: tuple[str, ...]):
 @click.option("--seed", "companies", type=int, default=0, show_default=True, metavar="N",
               help="Load a generated data set of N companies (with POs, invoices, payments, refunds).")
 @click.option("--seed-value", type=int, default=1, show_default=True, help="Variation of the data set.")
-@click.option("--provider", "providers", multiple=True, type=click.Choice(["salesforce", "stripe", "xero", "hubspot"]),
+@click.option("--provider", "providers", multiple=True,
+              type=click.Choice(["salesforce", "stripe", "xero", "hubspot", "quickbooks"]),
               help="Only these sandboxes (default: Salesforce, Stripe and Xero).")
 @click.option("--salesforce-port", type=int, default=8443, show_default=True)
 @click.option("--stripe-port", type=int, default=12111, show_default=True)
 @click.option("--xero-port", type=int, default=12112, show_default=True)
 @click.option("--hubspot-port", type=int, default=12113, show_default=True)
+@click.option("--quickbooks-port", type=int, default=12114, show_default=True)
 @click.option("--fault", "faults", multiple=True, metavar="PROVIDER:KIND[:count=N|:rate=R][:delay=S]",
               help="Inject faults: KIND is 429, 500, 503, slow, timeout or drop. Repeatable.")
 @click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of rate-based faults.")
@@ -196,7 +198,7 @@ def _fault_rules(specs: tuple[str, ...]):
               help="Folder for the sandbox TLS CA (default: $REVHUB_HOME/sandboxes).")
 @click.pass_context
 def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, salesforce_port: int,
-            stripe_port: int, xero_port: int, hubspot_port: int, faults, fault_seed: int,
+            stripe_port: int, xero_port: int, hubspot_port: int, quickbooks_port: int, faults, fault_seed: int,
             home: str | None) -> None:
     """Run the Stripe, Xero and Salesforce sandboxes on loopback until interrupted."""
     import threading
@@ -211,7 +213,8 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
         if provider not in wanted:
             raise click.BadParameter(f"no {provider!r} sandbox is started", param_hint="--fault")
     folder = Path(home) if home else config_of(ctx).home / "sandboxes"
-    ports = {"salesforce": salesforce_port, "stripe": stripe_port, "xero": xero_port, "hubspot": hubspot_port}
+    ports = {"salesforce": salesforce_port, "stripe": stripe_port, "xero": xero_port, "hubspot": hubspot_port,
+             "quickbooks": quickbooks_port}
     try:
         running = SandboxSet(folder, seed=seed_value).start(wanted, ports)
     except OSError as exc:

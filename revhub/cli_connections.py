@@ -12,7 +12,7 @@ from revhub.cli_credentials import credential_pairs, credentials_file
 from revhub.cli_support import store_of
 from revhub.web_json import parse_json
 
-PROVIDERS = ("stripe", "xero", "salesforce", "hubspot")
+PROVIDERS = ("stripe", "xero", "salesforce", "hubspot", "quickbooks")
 
 
 @click.group()

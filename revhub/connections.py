@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from revhub.redaction import redact  # noqa: F401 - shown credentials are redacted there
 from revhub.store import Connection
 
-PROVIDERS = ("stripe", "xero", "salesforce", "hubspot")
+PROVIDERS = ("stripe", "xero", "salesforce", "hubspot", "quickbooks")
 
 
 class CredentialError(ValueError):

@@ -30,7 +30,8 @@ _STRIPE_THREE = frozenset("BHD JOD KWD OMR TND".split())
 _STRIPE_UNSUPPORTED = frozenset("BOV CHE CHW CLF COU MXV USN UYI UYW".split())
 STRIPE_MAX_DIGITS = 8
 
-PROVIDER_NAMES = {"stripe": "Stripe", "xero": "Xero", "salesforce": "Salesforce", "hubspot": "HubSpot"}
+PROVIDER_NAMES = {"stripe": "Stripe", "xero": "Xero", "salesforce": "Salesforce", "hubspot": "HubSpot",
+                  "quickbooks": "QuickBooks"}
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def rule(provider: str, currency: str) -> WireRule:
         return WireRule("salesforce", code, 2)
     if provider == "hubspot":
         return WireRule("hubspot", code, iso)  # number properties: the currency's own decimals
+    if provider == "quickbooks":  # QBO amounts: decimals, two places at most
+        return WireRule("quickbooks", code, 2)
     raise ValueError(f"no currency rules for provider {provider!r}")
 
 

@@ -15,6 +15,7 @@ PROVIDER_ENTITIES: dict[str, tuple[str, ...]] = {
     "stripe": ("customer", "product", "invoice", "payment", "refund", "subscription", "fee", "payout"),
     "xero": ("customer", "product", "invoice", "payment", "refund"),
     "hubspot": ("customer", "contact", "purchase_order"),
+    "quickbooks": ("customer", "product", "invoice", "payment", "refund"),
 }
 
 SaveCredentials = Callable[[dict[str, Any]], None]
@@ -42,4 +43,9 @@ def build_connector(connection: Connection, vault: Vault,
         from revhub.connectors.hubspot import HubSpotConnector
 
         return HubSpotConnector.from_connection(connection.name, credentials, settings, save)
+
+    if connection.provider == "quickbooks":
+        from revhub.connectors.quickbooks import QuickBooksConnector
+
+        return QuickBooksConnector.from_connection(connection.name, credentials, settings, save)
     raise ValueError(f"no connector for provider {connection.provider!r}")

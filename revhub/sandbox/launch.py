@@ -96,8 +96,28 @@ def _hubspot(home: Path, port: int, seed: int, clock: SandboxClock, options: dic
                           settings={"base_url": server.url, "portal_id": sandbox.portal_id})
 
 
+
+def _quickbooks(home: Path, port: int, seed: int, clock: SandboxClock, options: dict) -> RunningSandbox:
+    from revhub.sandbox.quickbooks import QuickBooksSandbox
+    from revhub.sandbox.quickbooks.sandbox import DEFAULT_VERIFIER_TOKEN
+    from revhub.sandbox.quickbooks.seeding import CLEARING_ACCOUNT
+
+    sandbox = QuickBooksSandbox(seed=seed, clock=clock, **options)
+    server = SandboxServer(sandbox, port=port).start()
+    # The consent step of a real install: the hub starts from a refresh token.
+    return RunningSandbox(
+        "quickbooks", sandbox, server,
+        credentials={"client_id": sandbox.authority.client_id, "client_secret": sandbox.authority.client_secret,
+                     "refresh_token": sandbox.issue_token()["refresh_token"],
+                     "verifier_token": DEFAULT_VERIFIER_TOKEN},
+        settings={"discovery_url": f"{server.url}/.well-known/openid_configuration/",
+                  "api_url": f"{server.url}/v3", "realm_id": sandbox.realm_id,
+                  # Stripe money is deposited to the clearing bank account, as the seed books it.
+                  "deposit_account_id": CLEARING_ACCOUNT})
+
+
 STARTERS: dict[str, Callable[..., RunningSandbox]] = {"salesforce": _salesforce, "stripe": _stripe, "xero": _xero,
-                                                      "hubspot": _hubspot}
+                                                      "hubspot": _hubspot, "quickbooks": _quickbooks}
 
 
 @dataclass

@@ -62,7 +62,7 @@ class EndpointDirectory:
         secrets = credentials.get("webhook_secrets") or []
         if isinstance(secrets, str):
             secrets = [secrets]
-        for single in ("webhook_secret", "webhook_key", "outbound_secret"):
+        for single in ("webhook_secret", "webhook_key", "outbound_secret", "verifier_token"):
             if credentials.get(single):
                 secrets = [*secrets, credentials[single]]
         if provider == "hubspot" and credentials.get("client_secret"):

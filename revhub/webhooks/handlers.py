@@ -8,6 +8,8 @@ from typing import Any
 from revhub.connectors.base import Change
 
 XERO_ENTITIES = {"CONTACT": "customer", "INVOICE": "invoice", "CREDITNOTE": "refund"}
+QUICKBOOKS_ENTITIES = {"Customer": "customer", "Item": "product", "Invoice": "invoice", "Payment": "payment",
+                       "CreditMemo": "refund"}
 SALESFORCE_ENTITIES = {"Account": "customer", "Contact": "contact", "Product2": "product",
                        "Purchase_Order__c": "purchase_order"}
 
@@ -30,6 +32,12 @@ def changes_for(provider: str, body: bytes, connector: Any) -> list[Change]:
             raise UnknownEvent(f"Xero event category {payload.get('eventCategory')!r} is not synced")
         change = connector.fetch(entity, payload["resourceId"])
         return [change] if change else []
+    if provider == "quickbooks":
+        # Thin notifications (entity, id, operation): the object is fetched, a deletion made here.
+        entity = QUICKBOOKS_ENTITIES.get(payload.get("name"))
+        if entity is None:
+            raise UnknownEvent(f"QuickBooks entity {payload.get('name')!r} is not synced")
+        return connector.changes_from_notification(entity, payload)
     if provider == "salesforce":
         entity = SALESFORCE_ENTITIES.get(payload.get("sobject"))
         if entity is None:

@@ -18,7 +18,12 @@ from revhub.webhooks import salesforce_auth, soap
 from revhub.webhooks.endpoints import Endpoint, EndpointDirectory
 from revhub.webhooks.hubspot_events import hubspot_incoming
 from revhub.webhooks.inbox import InboxUnavailable, IncomingEvent, store
-from revhub.webhooks.verify import hubspot_signature_valid, stripe_signature_valid, xero_signature_valid
+from revhub.webhooks.verify import (
+    hubspot_signature_valid,
+    intuit_signature_valid,
+    stripe_signature_valid,
+    xero_signature_valid,
+)
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 RETRY_AFTER_SECONDS = "30"
@@ -144,6 +149,66 @@ def hubspot_events(name: str):
     except InboxUnavailable as exc:
         return _unavailable(exc)
     return Response(status=204)
+
+
+@webhooks.post("/quickbooks/<name>")
+def quickbooks_event(name: str):
+    endpoint = _endpoint("quickbooks", name)
+    if endpoint is None:
+        return _problem(404, f"no QuickBooks connection named {name!r}")
+    raw = request.get_data(cache=False)
+    token = endpoint.secrets[0] if endpoint.secrets else ""
+    if not intuit_signature_valid(raw, request.headers.get("intuit-signature"), token):
+        return _problem(401, "invalid or missing intuit-signature")
+    try:
+        incoming = _quickbooks_incoming(parse_json(raw), str(endpoint.settings.get("realm_id", "")))
+    except BodyError as exc:
+        return _problem(exc.status, exc.message)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _problem(400, "body is not a QuickBooks webhook payload (eventNotifications)")
+    try:
+        store(_engine(), "quickbooks", endpoint.connection_id, incoming)
+    except InboxUnavailable as exc:
+        return _unavailable(exc)
+    return Response(status=200)
+
+
+# CloudEvents ``type`` verbs → the operations of the legacy envelope.
+_QBO_OPERATIONS = {"created": "Create", "updated": "Update", "deleted": "Delete", "voided": "Void",
+                   "merged": "Merge", "emailed": "Emailed"}
+_QBO_NAMES = {"creditmemo": "CreditMemo", "refundreceipt": "RefundReceipt", "salesreceipt": "SalesReceipt",
+              "journalentry": "JournalEntry"}
+
+
+def _quickbooks_incoming(payload: dict | list, realm_id: str) -> list[IncomingEvent]:
+    """One inbox event per changed entity of this connection's realm (others are not ours).
+
+    Intuit sends CloudEvents (a JSON array, ``type`` like ``qbo.invoice.updated.v1``; mandatory
+    since mid-2026) or, from apps not yet switched, the legacy ``eventNotifications`` envelope;
+    both are stored in one shape. https://blogs.intuit.com/2025/11/12/upcoming-change-to-webhooks-payload-structure
+    """
+    if isinstance(payload, list):
+        return [_quickbooks_cloudevent(event) for event in payload if str(event["intuitaccountid"]) == realm_id]
+    incoming = []
+    for notification in payload["eventNotifications"]:
+        realm = str(notification["realmId"])
+        if realm != realm_id:
+            continue
+        for entity in notification["dataChangeEvent"]["entities"]:
+            event = {"realmId": realm, **{k: str(entity[k]) for k in ("name", "id", "operation", "lastUpdated")}}
+            # QBO notifications carry no id; this tuple is what a redelivery repeats.
+            event_id = hashlib.sha256("|".join(event.values()).encode()).hexdigest()
+            incoming.append(IncomingEvent(event_id, f"{event['name']}.{event['operation']}",
+                                          json.dumps(event, sort_keys=True).encode()))
+    return incoming
+
+
+def _quickbooks_cloudevent(event: dict) -> IncomingEvent:
+    _, entity, verb, _ = str(event["type"]).split(".", 3)
+    name = _QBO_NAMES.get(entity, entity[:1].upper() + entity[1:])
+    body = {"realmId": str(event["intuitaccountid"]), "name": name, "id": str(event["intuitentityid"]),
+            "operation": _QBO_OPERATIONS.get(verb, verb.title()), "lastUpdated": str(event["time"])}
+    return IncomingEvent(str(event["id"]), f"{name}.{body['operation']}", json.dumps(body, sort_keys=True).encode())
 
 
 @webhooks.post("/salesforce/<name>")

@@ -67,6 +67,15 @@ def hubspot_signature_valid(method: str, uri: str, raw: bytes, signature: str | 
     return hmac.compare_digest(expected, _bytes(signature.strip()))
 
 
+def intuit_signature_valid(raw: bytes, header: str | None, verifier_token: str) -> bool:
+    """``intuit-signature``: base64 HMAC-SHA256 of the raw body with the app's verifier token.
+    https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks/managing-webhooks-notifications"""
+    if not header or not verifier_token:
+        return False
+    expected = base64.b64encode(hmac.new(verifier_token.encode(), raw, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, _bytes(header.strip()))
+
+
 def _bytes(text: str) -> bytes:
     # compare_digest refuses non-ASCII str; a header is attacker-controlled text.
     return text.encode("utf-8", "replace")
