@@ -33,6 +33,9 @@ class DemoSettingError(ValueError):
 
 # The CRMs a demo can run; REVHUB_DEMO_CRM picks one (Salesforce unless set).
 DEMO_CRMS = ("salesforce", "hubspot")
+# The demo keeps its books in Xero: its seeded ledger and the books check are Xero's. QuickBooks
+# runs beside the hub as its own sandbox (`revhub sandbox --provider quickbooks`), not in the demo.
+NOT_IN_DEMO = ("quickbooks",)
 
 
 def demo_providers(crm: str | None = None) -> tuple[str, ...]:
@@ -40,7 +43,7 @@ def demo_providers(crm: str | None = None) -> tuple[str, ...]:
     chosen = (crm or os.environ.get("REVHUB_DEMO_CRM") or "salesforce").strip().lower()
     if chosen not in DEMO_CRMS:
         raise DemoSettingError(f"REVHUB_DEMO_CRM must be one of {', '.join(DEMO_CRMS)}; got {chosen!r}")
-    return tuple(p for p in STARTERS if p not in DEMO_CRMS or p == chosen)
+    return tuple(p for p in STARTERS if (p not in DEMO_CRMS or p == chosen) and p not in NOT_IN_DEMO)
 
 
 class DemoStoreError(RuntimeError):
