@@ -57,11 +57,11 @@ def test_the_submitter_is_refused_then_an_approver_approves_from_the_queue(
     assert "Nakatomi <img src=x onerror=alert(1)>" in row.inner_text()  # hostile name, shown as text
     axe_check(page)
     row.get_by_role("link", name="Review and decide").click()
-    assert "dana" in page.locator("dl").inner_text()  # submitted by
+    assert "dana" in page.locator("dl", has_text="Status").inner_text()  # submitted by
     page.get_by_label("Note (optional)").fill("budget confirmed")
     page.get_by_role("button", name="Approve and invoice").click()
     assert "approved and invoiced" in page.get_by_role("status").inner_text()
-    assert "invoiced" in page.locator("dl").inner_text()
+    assert "invoiced" in page.locator("dl", has_text="Status").inner_text()
     timeline = page.locator("ol.timeline").inner_text()
     assert "PO received → approved" in timeline and "PO approved by console:erin — budget confirmed" in timeline
     assert "→ stripe: pending" in timeline
