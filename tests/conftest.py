@@ -62,11 +62,30 @@ def database_url(store_backend, tmp_path: Path) -> str:
         shutil.copy(template, path)
         return f"sqlite:///{path}"
     database = Database(template)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with database.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text(_EMPTY_USED_TABLES))
     database.dispose()
     return template
+
+
+# TRUNCATE swaps every table's files, about 0.5 s for the whole schema per test: only the
+# tables a test wrote to are truncated, and the id sequences it used are restarted, so each test
+# still starts from empty tables and ids from 1.
+_EMPTY_USED_TABLES = """DO $$
+DECLARE t text; used text[] := '{}'; seq record; found boolean;
+BEGIN
+  FOREACH t IN ARRAY %s LOOP
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %%I)', t) INTO found;
+    IF found THEN used := used || t; END IF;
+  END LOOP;
+  IF cardinality(used) > 0 THEN
+    EXECUTE 'TRUNCATE ' || (SELECT string_agg(quote_ident(x), ', ') FROM unnest(used) x) || ' CASCADE';
+  END IF;
+  FOR seq IN SELECT sequencename FROM pg_sequences
+             WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %%I RESTART', seq.sequencename);
+  END LOOP;
+END $$""" % ("ARRAY[" + ", ".join(f"'{t.name}'" for t in Base.metadata.sorted_tables) + "]::text[]")
 
 
 @pytest.fixture
