@@ -10,7 +10,6 @@ ranked, refreshed (not repeated) on the next run.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -18,11 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from revhub.connectors.base import Change
 from revhub.recon.matching import Allocation, Match, MatchResult, OpenInvoice, Receipt, Unmatched, match
-from revhub.store import Invoice, Link, Payment, PaymentAllocation, ReconMatch, Refund, SyncException, utcnow
-from revhub.sync.apply import apply_changes
+from revhub.store import Invoice, Payment, PaymentAllocation, ReconMatch, Refund, SyncException, utcnow
 from revhub.sync.context import REVHUB, revhub_context
+from revhub.sync.own_changes import apply_own_change
 
 EXCEPTION_KIND = "unmatched_receipt"
 # Invoices that can be paid or refunded against; drafts are not yet owed, voids never will be.
@@ -194,18 +192,7 @@ def _close_exception(session: Session, receipt_id: str, actor: str, why: str) ->
 
 def _write(session: Session, entity: str, record_id: uuid.UUID, fields: dict[str, Any],
            before: dict[str, Any], actor: str) -> None:
-    """revhub's own change to a record, through ``sync.apply``: revhub's link to the record
-    takes ``before`` as its base, so the change is "only revhub changed it", never a conflict."""
-    link = session.scalar(select(Link).where(Link.entity == entity, Link.system == REVHUB,
-                                             Link.canonical_id == record_id))
-    if link is None:
-        link = Link(entity=entity, canonical_id=record_id, system=REVHUB, external_id=f"record/{record_id}",
-                    remote_version="0", base_snapshot={})
-        session.add(link)
-    link.base_snapshot = {**(link.base_snapshot or {}), **before}
-    session.flush()
-    apply_changes(session, revhub_context(session, actor), [
-        Change(entity, link.external_id, f"{time.time_ns():020d}", fields, changed_at=utcnow().isoformat())])
+    apply_own_change(session, revhub_context(session, actor), entity, record_id, fields, before)
 
 
 def _str(value: Any) -> str | None:

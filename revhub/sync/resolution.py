@@ -12,20 +12,18 @@ listed as ``diverged``.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from revhub.connectors.base import Change
 from revhub.store import Conflict, Connection, Link, OutboxMessage, utcnow
 from revhub.store.base import jsonable
-from revhub.sync.apply import apply_changes, jsonable_value, outbox_rows
-from revhub.sync.context import REVHUB as SYSTEM
+from revhub.sync.apply import jsonable_value, outbox_rows
 from revhub.sync.context import WRITE_TARGETS, SyncContext, revhub_context
 from revhub.sync.entities import ENTITIES
 from revhub.sync.lookups import load_rows
+from revhub.sync.own_changes import apply_own_change
 
 CHOICES = ("current", "incoming", "base", "value")
 # Settled in the store and every writable system, while a system revhub does not write this
@@ -66,9 +64,8 @@ def resolve_conflict(session: Session, conflict_id: int, choice: str, *, actor: 
     if chosen == current:
         _announce(session, ctx, conflict, row["version"])
     else:
-        link = _revhub_link(session, conflict, current)
-        apply_changes(session, ctx, [Change(conflict.entity, link.external_id, f"{time.time_ns():020d}",
-                                            {conflict.field: chosen}, changed_at=utcnow().isoformat())])
+        apply_own_change(session, ctx, conflict.entity, conflict.record_id, {conflict.field: chosen},
+                         {conflict.field: current})
     kept = [system for system, held in read_only_values(session, conflict).items() if held != chosen]
     conflict.status = DIVERGED if kept else "resolved"
     conflict.resolved_by, conflict.resolved_at = actor, utcnow()
@@ -96,20 +93,6 @@ def read_only_notice(session: Session, conflict: Conflict) -> str | None:
     return (f"{', '.join(systems)} {'holds' if len(systems) == 1 else 'hold'} this {conflict.entity}, but revhub "
             f"does not write {conflict.entity}s there (read-only by policy): whatever you choose, "
             f"{'it keeps its' if len(systems) == 1 else 'they keep their'} own value until changed there")
-
-
-def _revhub_link(session: Session, conflict: Conflict, current: Any) -> Link:
-    """revhub's own link to the record, with the field's current value as its base, so the
-    resolution is "only revhub changed it" and never a conflict of its own."""
-    link = session.scalar(select(Link).where(Link.entity == conflict.entity, Link.system == SYSTEM,
-                                             Link.canonical_id == conflict.record_id))
-    if link is None:
-        link = Link(entity=conflict.entity, canonical_id=conflict.record_id, system=SYSTEM,
-                    external_id=f"record/{conflict.record_id}", remote_version="0", base_snapshot={})
-        session.add(link)
-    link.base_snapshot = {**(link.base_snapshot or {}), conflict.field: current}
-    session.flush()
-    return link
 
 
 def _announce(session: Session, ctx: SyncContext, conflict: Conflict, version: int) -> None:
