@@ -28,21 +28,31 @@ PUBLIC_PREFIXES = ("/login", "/invite/", "/static/", "/healthz", "/readyz", "/li
 
 # (label, candidate paths, least role): a link shows when one of its paths is a route of this
 # app, so pages land in the menu as their blueprints are registered.
+# The console's pages in the four jobs people come to it for; a group a role sees nothing of is left out.
 NAV = (
-    ("Overview", ("/",), "viewer"),
-    ("Search", ("/search",), "viewer"),
-    ("Queues", ("/queues", "/outbox"), "viewer"),
-    ("POs", ("/purchase-orders", "/po", "/pos"), "viewer"),
-    ("Conflicts", ("/conflicts",), "viewer"),
-    ("Exceptions", ("/exceptions",), "viewer"),
-    ("Ledger", ("/ledger",), "viewer"),
-    ("Recon", ("/recon/matches",), "viewer"),
-    ("Reports", ("/reports",), "viewer"),
-    ("Portal", ("/portal-invites",), "admin"),
-    ("Reminders", ("/reminders",), "viewer"), ("Thresholds", ("/approvals/thresholds",), "viewer"),
-    ("Mailbox", ("/mailbox",), "admin"),
-    ("Users", ("/users",), "admin"),
-    ("Alerts", ("/alerts",), "admin"),
+    ("Operate", (
+        ("Overview", ("/",), "viewer"),
+        ("Search", ("/search",), "viewer"),
+        ("Queues", ("/queues", "/outbox"), "viewer"),
+        ("Conflicts", ("/conflicts",), "viewer"),
+        ("Exceptions", ("/exceptions",), "viewer"),
+    )),
+    ("Orders", (
+        ("POs", ("/purchase-orders", "/po", "/pos"), "viewer"),
+        ("Thresholds", ("/approvals/thresholds",), "viewer"),
+        ("Portal", ("/portal-invites",), "admin"),
+        ("Reminders", ("/reminders",), "viewer"),
+    )),
+    ("Finance", (
+        ("Ledger", ("/ledger",), "viewer"),
+        ("Recon", ("/recon/matches",), "viewer"),
+        ("Reports", ("/reports",), "viewer"),
+    )),
+    ("Admin", (
+        ("Users", ("/users",), "admin"),
+        ("Alerts", ("/alerts",), "admin"),
+        ("Mailbox", ("/mailbox",), "admin"),
+    )),
 )
 
 
@@ -142,20 +152,25 @@ def _gate():
     return None
 
 
-def _nav_items() -> list[dict]:
+def _nav_groups() -> list[dict]:
+    """The groups of NAV the signed-in user may open, each with the links that are routed here."""
     user = current_user()
     if user is None:
         return []
     adapter = current_app.url_map.bind("localhost")
-    items = []
-    for label, paths, role in NAV:
-        if not role_allows(user.role, role):
-            continue
-        href = next((p for p in paths if _routed(adapter, p)), None)
-        if href:
-            current = request.path == href if href == "/" else request.path.startswith(href)
-            items.append({"label": label, "href": href, "current": current})
-    return items
+    groups = []
+    for group, entries in NAV:
+        items = []
+        for label, paths, role in entries:
+            if not role_allows(user.role, role):
+                continue
+            href = next((p for p in paths if _routed(adapter, p)), None)
+            if href:
+                current = request.path == href if href == "/" else request.path.startswith(href)
+                items.append({"label": label, "href": href, "current": current})
+        if items:
+            groups.append({"label": group, "items": items})
+    return groups
 
 
 def _routed(adapter, path: str) -> bool:
@@ -172,7 +187,7 @@ def _routed(adapter, path: str) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """The gate, the template context (``console_user``, ``nav_items``) and the invite page."""
+    """The gate, the template context (``console_user``, ``nav_groups``) and the invite page."""
     from revhub.console.users_page import users_page
 
     app.register_blueprint(auth)
@@ -189,4 +204,4 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _console_context():
         user = current_user() if request else None
-        return {"console_user": user, "nav_items": _nav_items() if user else []}
+        return {"console_user": user, "nav_groups": _nav_groups() if user else []}
