@@ -74,7 +74,8 @@ def test_a_sync_killed_at_each_step_is_taken_over_at_once_and_ends_complete(db, 
 
 def test_a_sync_running_elsewhere_makes_the_cli_exit_3_naming_the_holder(db, vault, sandboxes, revhub):
     running = sandboxes("stripe", companies=COMPANIES)
-    rule = fault(running, "stripe", kind="slow", delay=5.0, count=1, path="^/v1/customers")
+    # Held until calm(): a loaded machine can take seconds to start the second process.
+    rule = fault(running, "stripe", kind="slow", delay=120.0, count=1, path="^/v1/customers")
     first = revhub.spawn("sync", "--connection", "stripe", "--entity", "customer")
     deadline = time.monotonic() + 30
     while not fired(rule):
@@ -83,5 +84,6 @@ def test_a_sync_running_elsewhere_makes_the_cli_exit_3_naming_the_holder(db, vau
     second = revhub.run("sync", "--connection", "stripe", "--entity", "customer")
     assert second.returncode == 3, second.stdout + second.stderr
     assert "stripe/customer skipped: running in " in second.stderr and f":{first.pid} " in second.stderr
+    calm(running)
     out, err = first.communicate(timeout=30)
     assert first.returncode == 0, out + err
