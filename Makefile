@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/revhub demo
 
+# The tests spend much of their time waiting on sandboxes and subprocesses, so they run on
+# every core (pytest-xdist); PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 # The browser tests drive Debian's Chromium (never `playwright install`). Installed only when
 # absent; without root the browser tests skip and say so (.ci/run makes them mandatory).
