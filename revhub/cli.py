@@ -250,6 +250,10 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
 def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | None, metrics_port: int | None) -> None:
     """Scheduler and queue workers without the web server (run several to add capacity).
 
+    Scheduled jobs, each under a database lease: syncs per connection and entity, reminders in
+    business hours (REVHUB_REMINDERS_*), key figures to Salesforce (REVHUB_FIGURES_INTERVAL_SECONDS),
+    deferred-revenue journals to Xero (REVHUB_JOURNALS_INTERVAL_SECONDS); see README "Scheduled jobs".
+
     SIGTERM or Ctrl-C: no new work is taken, work in flight finishes, claims are handed back;
     exit status 0 when everything stopped within the grace period."""
     import os
