@@ -259,6 +259,7 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
     import os
 
     from revhub import logs, metrics
+    from revhub.config import ConfigError
     from revhub.serving import env_int
     from revhub.worker_process import WorkerProcess
 
@@ -272,7 +273,10 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
     _, database, vault = store_of(ctx)
     if metrics_port:
         metrics.serve_http(metrics_port, os.environ.get("REVHUB_WORKER_METRICS_HOST", "127.0.0.1"), database)
-    process = WorkerProcess(database, vault, schedule=not no_schedule, batch=batch, grace_seconds=grace)
+    try:
+        process = WorkerProcess(database, vault, schedule=not no_schedule, batch=batch, grace_seconds=grace)
+    except ConfigError as exc:  # a scheduled job's setting (REVHUB_REMINDERS_* ...) that cannot be read
+        ctx.fail(str(exc))
     ctx.exit(process.run())
 
 
