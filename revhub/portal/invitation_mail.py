@@ -66,8 +66,8 @@ def send_invitation(db: Database, invitation_id: uuid.UUID, url: str, deliver: C
         if invitation is None:
             raise InvitationMailError(f"no invitation {invitation_id}")
         if invitation.revoked_at is not None or invitation.expires_at <= (now or utcnow()):
-            raise InvitationMailError(f"invitation {invitation_id} is {'revoked' if invitation.revoked_at else 'expired'}"
-                                      "; create a new one")
+            state = "revoked" if invitation.revoked_at else "expired"
+            raise InvitationMailError(f"invitation {invitation_id} is {state}; create a new one")
         message = compose_invitation(s.get(Customer, invitation.customer_id), invitation, url)
     sent = SentInvitation(to=str(message["To"]), subject=str(message["Subject"]),
                           language=str(message["Content-Language"]))

@@ -36,7 +36,8 @@ class FinanceSchedule:
     def reminders_open(self, now: datetime) -> bool:
         """True when ``now`` falls in the business hours reminders go out in."""
         here = self.local(now)
-        return here.weekday() in self.reminders_days and self.reminders_from_hour <= here.hour < self.reminders_until_hour
+        in_hours = self.reminders_from_hour <= here.hour < self.reminders_until_hour
+        return here.weekday() in self.reminders_days and in_hours
 
     def reminders_day(self, now: datetime) -> date:
         """The day a reminder sent at ``now`` is dated, in the configured zone."""
