@@ -56,11 +56,12 @@ def changed(api: Any, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     sobject = records[0]["attributes"]["type"]
     fields = [k for k in records[0] if k not in ("attributes", "Id")]
+    entity = "customer" if sobject == "Account" else "purchase_order"
     now: dict[str, dict] = {}
     for start in range(0, len(records), CHUNK):
         ids = ", ".join(f"'{r['Id']}'" for r in records[start:start + CHUNK])
         body = api.request(lambda sf, ids=ids: sf.query_all(
-            f"SELECT Id, {', '.join(fields)} FROM {sobject} WHERE Id IN ({ids})"), entity="customer")
+            f"SELECT Id, {', '.join(fields)} FROM {sobject} WHERE Id IN ({ids})"), entity=entity)
         now.update({row["Id"]: row for row in body.get("records") or []})
     return [r for r in records if r["Id"] not in now
             or not all(_same(r[f], now[r["Id"]].get(f)) for f in fields)]

@@ -61,10 +61,12 @@ def send_scheduled(db: Database, vault: Vault, *, now: datetime | None = None,
         return ReminderRun(held=f"outside business hours ({schedule.reminders_zone})")
     paused = paused_payment_sources(db)
     if paused:
+        log.info("reminders held: %s paused, its payments may be unseen", ", ".join(paused))
         return ReminderRun(held=f"{', '.join(paused)} paused: payments may be unseen")
     try:
         sender = SmtpSender(smtp_settings())
     except ConfigError as exc:
+        log.warning("reminders not sent: %s", exc)
         return ReminderRun(held=str(exc))
     with lease(db, LEASE) as held:
         if not held:
