@@ -250,11 +250,16 @@ def sandbox(ctx: click.Context, companies: int, seed_value: int, providers, sale
 def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | None, metrics_port: int | None) -> None:
     """Scheduler and queue workers without the web server (run several to add capacity).
 
+    Scheduled jobs, each under a database lease: syncs per connection and entity, reminders in
+    business hours (REVHUB_REMINDERS_*), key figures to Salesforce (REVHUB_FIGURES_INTERVAL_SECONDS),
+    deferred-revenue journals to Xero (REVHUB_JOURNALS_INTERVAL_SECONDS); see README "Scheduled jobs".
+
     SIGTERM or Ctrl-C: no new work is taken, work in flight finishes, claims are handed back;
     exit status 0 when everything stopped within the grace period."""
     import os
 
     from revhub import logs, metrics
+    from revhub.config import ConfigError
     from revhub.serving import env_int
     from revhub.worker_process import WorkerProcess
 
@@ -268,7 +273,10 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
     _, database, vault = store_of(ctx)
     if metrics_port:
         metrics.serve_http(metrics_port, os.environ.get("REVHUB_WORKER_METRICS_HOST", "127.0.0.1"), database)
-    process = WorkerProcess(database, vault, schedule=not no_schedule, batch=batch, grace_seconds=grace)
+    try:
+        process = WorkerProcess(database, vault, schedule=not no_schedule, batch=batch, grace_seconds=grace)
+    except ConfigError as exc:  # a scheduled job's setting (REVHUB_REMINDERS_* ...) that cannot be read
+        ctx.fail(str(exc))
     ctx.exit(process.run())
 
 

@@ -17,12 +17,16 @@ def portal() -> None:
 
 @portal.command("invite")
 @click.argument("customer")
-@click.option("--email", help="Who the link is for (default: the customer's billing e-mail).")
+@click.option("--email", help="Who the link is for, e-mailed to them (default: the customer's billing e-mail, "
+                              "printed only).")
+@click.option("--send/--no-send", default=None, help="E-mail the link through REVHUB_SMTP_* (default: when --email "
+                                                     "is given).")
 @click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True, help="How long the link works.")
 @click.option("--base-url", help="The public address of revhub (default REVHUB_PUBLIC_URL or host:port).")
 @click.pass_context
-def invite_command(ctx, customer: str, email: str | None, days: int, base_url: str | None) -> None:
-    """Print a portal link for CUSTOMER (its revhub id, billing e-mail or exact name)."""
+def invite_command(ctx, customer: str, email: str | None, send: bool | None, days: int, base_url: str | None) -> None:
+    """Make a portal link for CUSTOMER (its revhub id, billing e-mail or exact name); print it, and
+    e-mail it in the customer's language when --email is given."""
     from revhub.portal.invitations import InvitationError, find_customer, invite, link
 
     config, database, _vault = store_of(ctx)
@@ -37,16 +41,66 @@ def invite_command(ctx, customer: str, email: str | None, days: int, base_url: s
                 raise click.BadParameter(f"customer {found.name!r} has no e-mail on file; give one",
                                          param_hint="--email")
             invitation = invite(s, found, email=to, actor=f"cli:{getpass.getuser()}", days=days)
-            url = base_url or os.environ.get("REVHUB_PUBLIC_URL") or f"http://{config.host}:{config.port}"
-            shown = link(url, config.secret_key, invitation)
-            expires = invitation.expires_at.isoformat(timespec="minutes")
+            shown = link(_public_url(config, base_url), config.secret_key, invitation)
+            expires, invitation_id = invitation.expires_at.isoformat(timespec="minutes"), invitation.id
+        click.echo(f"portal invitation {invitation_id} for {found.name} <{to}>, valid until {expires}:")
+        click.echo(f"  {shown}")
+        if send if send is not None else bool(email):
+            _mail(ctx, database, invitation_id, shown)
     except InvitationError as exc:
         field, _, message = str(exc).partition(": ")
         raise click.BadParameter(message or str(exc), param_hint=f"--{field}" if message else None) from None
     finally:
         database.dispose()
-    click.echo(f"portal invitation for {found.name} <{to}>, valid until {expires}:")
-    click.echo(f"  {shown}")
+
+
+@portal.command("send")
+@click.argument("invitation_id")
+@click.option("--base-url", help="The public address of revhub (default REVHUB_PUBLIC_URL or host:port).")
+@click.pass_context
+def send_command(ctx, invitation_id: str, base_url: str | None) -> None:
+    """E-mail an existing, live invitation again (e.g. after the mail server was down)."""
+    import uuid
+
+    from revhub.portal.invitations import link
+    from revhub.store import PortalInvitation
+
+    config, database, _vault = store_of(ctx)
+    try:
+        with database.session() as s:
+            try:
+                invitation = s.get(PortalInvitation, uuid.UUID(invitation_id))
+            except ValueError:
+                invitation = None
+            if invitation is None:
+                raise click.BadParameter(f"no invitation {invitation_id!r}", param_hint="INVITATION_ID")
+            shown, found_id = link(_public_url(config, base_url), config.secret_key, invitation), invitation.id
+        _mail(ctx, database, found_id, shown)
+    finally:
+        database.dispose()
+
+
+def _public_url(config, base_url: str | None) -> str:
+    return base_url or os.environ.get("REVHUB_PUBLIC_URL") or f"http://{config.host}:{config.port}"
+
+
+def _mail(ctx, database, invitation_id, url: str) -> None:
+    """E-mail the invitation; a failure says so and exits 1, the invitation is kept."""
+    from revhub.config import ConfigError
+    from revhub.mail import SmtpSender, smtp_settings
+    from revhub.portal.invitation_mail import InvitationMailError, send_invitation
+
+    keep = f"the invitation is kept: send it later with `revhub portal send {invitation_id}`"
+    try:
+        sender = SmtpSender(smtp_settings())
+        sent = send_invitation(database, invitation_id, url, sender.send, actor=f"cli:{getpass.getuser()}")
+    except ConfigError as exc:
+        click.echo(f"not e-mailed: {exc}; {keep}", err=True)
+        ctx.exit(1)
+    except InvitationMailError as exc:
+        click.echo(f"not e-mailed: {exc} (`revhub portal send {invitation_id}`)", err=True)
+        ctx.exit(1)
+    click.echo(f"e-mailed to {sent.to} ({sent.language}): {sent.subject}")
 
 
 @portal.command("push-documents")

@@ -41,7 +41,9 @@ def push_pending(db: Database, vault: Vault) -> ActivityReport:
     report = ActivityReport()
     with db.session() as s:
         connections = list(s.scalars(select(Connection).where(Connection.provider == "salesforce",
-                                                              Connection.enabled.is_(True))))
+                                                              Connection.enabled.is_(True),
+                                                              # paused: its Tasks wait until it is resumed
+                                                              Connection.paused_at.is_(None))))
         pending = list(s.execute(select(Reminder, Invoice).join(Invoice, Invoice.id == Reminder.invoice_id)
                                  .where(Reminder.status == "sent", Reminder.salesforce_task_id.is_(None))))
         s.expunge_all()

@@ -33,10 +33,27 @@ def invites():
                                values={}, new_link=None)
 
 
+def _mail(invitation_id: uuid.UUID, url: str) -> tuple[str, bool]:
+    """E-mail the invitation: (what to tell the admin, whether it left). It is kept either way."""
+    from revhub.config import ConfigError
+    from revhub.mail import SmtpSender, smtp_settings
+    from revhub.portal.invitation_mail import InvitationMailError, send_invitation
+
+    try:
+        sent = send_invitation(_db(), invitation_id, url, SmtpSender(smtp_settings()).send, actor=current_actor())
+    except ConfigError as exc:
+        return f"Not e-mailed: {exc}. The invitation is kept; send it from the list once mail is set up.", False
+    except InvitationMailError as exc:
+        return f"Not e-mailed: {exc}.", False
+    return f"E-mailed to {sent.to} ({sent.language}): {sent.subject}", True
+
+
 @portal_admin.post("/portal-invites")
 @require_role("admin")
 def create_invite():
     values = {k: (request.form.get(k) or "").strip() for k in ("customer", "email", "days")}
+    mail = request.form.get("send") == "on"
+    values["send"] = "on" if mail else ""
     errors: dict[str, str] = {}
     with _db().session(write=True) as s:
         try:
@@ -48,13 +65,34 @@ def create_invite():
                 invitation = invite(s, customer, email=values["email"] or customer.email or "",
                                     actor=current_actor(), days=days)
                 new_link = link(request.host_url, current_app.config["SECRET_KEY"], invitation)
-                return render_template("portal_invites.html", rows=_rows(s), now=utcnow(), errors={},
-                                       values={}, new_link=new_link)
+                created = invitation.id
         except InvitationError as exc:
             field, _, message = str(exc).partition(": ")
             errors[field if field in values else "customer"] = message or str(exc)
-        return render_template("portal_invites.html", rows=_rows(s), now=utcnow(), errors=errors,
-                               values=values, new_link=None), 422
+        if errors:
+            return render_template("portal_invites.html", rows=_rows(s), now=utcnow(), errors=errors,
+                                   values=values, new_link=None), 422
+    # The invitation is committed before the mail is tried: a mail server that is down loses nothing.
+    notice, _ = _mail(created, new_link) if mail else (None, False)
+    with _db().session() as s:
+        return render_template("portal_invites.html", rows=_rows(s), now=utcnow(), errors={}, values={},
+                               new_link=new_link, mail_notice=notice)
+
+
+@portal_admin.post("/portal-invites/<invitation_id>/send")
+@require_role("admin")
+def send_invite(invitation_id: str):
+    with _db().session() as s:
+        try:
+            invitation = s.get(PortalInvitation, uuid.UUID(invitation_id))
+        except ValueError:
+            invitation = None
+        if invitation is None:
+            abort(404)
+        url, found = link(request.host_url, current_app.config["SECRET_KEY"], invitation), invitation.id
+    notice, _ = _mail(found, url)
+    flash(notice)
+    return redirect(url_for("portal_admin.invites"), 303)
 
 
 @portal_admin.post("/portal-invites/<invitation_id>/revoke")

@@ -99,7 +99,9 @@ def describe(db: Database, name: str) -> str:
 
 
 def _ensure_row(db: Database, name: str) -> None:
-    with db.engine.begin() as conn:
+    # A write transaction from the start: on SQLite a deferred one that reads, then inserts,
+    # fails at once ("database is locked") when another process writes, instead of waiting.
+    with db.engine.execution_options(sqlite_immediate=True).begin() as conn:
         if conn.execute(select(JobLease.name).where(JobLease.name == name)).first() is None:
             try:
                 with conn.begin_nested():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
@@ -52,8 +52,51 @@ def _push_documents(db: Database, vault: Vault) -> None:
         log.exception("attaching PO documents failed")
 
 
+def _send_reminders(db: Database, vault: Vault) -> None:
+    from revhub.scheduled.reminders import send_scheduled
+
+    try:
+        send_scheduled(db, vault)
+    except Exception:  # the next tick tries again; each reminder's row keeps where it got to
+        log.exception("scheduled reminders failed")
+
+
+def _push_figures(db: Database, vault: Vault) -> None:
+    from revhub.scheduled.figures import push_changed_figures
+    from revhub.store import utcnow
+
+    try:
+        push_changed_figures(db, vault, on=utcnow().date())
+    except Exception:  # the next tick tries again; the scheduler must stay up
+        log.exception("scheduled key figures to Salesforce failed")
+
+
+def _post_journals(db: Database, vault: Vault) -> None:
+    from revhub.scheduled.journals import post_closed_months
+    from revhub.store import utcnow
+
+    try:
+        post_closed_months(db, vault, today=utcnow().date())
+    except Exception:  # the next tick tries again; what Xero holds decides what is still missing
+        log.exception("scheduled deferred revenue journals failed")
+
+
+def _add_finance_jobs(scheduler: BackgroundScheduler, db: Database, vault: Vault) -> None:
+    """Reminders, key figures and journals (revhub.scheduled), each off when its interval is 0."""
+    from revhub.scheduled.settings import finance_schedule
+
+    every = finance_schedule()
+    for job, seconds, func in (("dunning:send", every.reminders_every, _send_reminders),
+                               ("figures:salesforce", every.figures_every, _push_figures),
+                               ("journals:xero", every.journals_every, _post_journals)):
+        if seconds:
+            scheduler.add_job(func, "interval", seconds=seconds, args=(db, vault), id=job, replace_existing=True,
+                              next_run_time=datetime.now(UTC) + timedelta(seconds=min(seconds, 30)))
+
+
 def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
-    """A scheduler with one job per enabled connection and entity (not yet started)."""
+    """A scheduler with one job per enabled connection and entity, plus the housekeeping and
+    finance jobs (not yet started)."""
     scheduler = BackgroundScheduler(timezone=UTC,
                                     job_defaults={"coalesce": True, "max_instances": 1})
     with db.session() as s:
@@ -69,4 +112,5 @@ def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
     # PO documents go to their Xero invoice and Salesforce PO once each (revhub.documents.remote).
     scheduler.add_job(_push_documents, "interval", seconds=DOCUMENTS_INTERVAL_SECONDS, args=(db, vault),
                       id="documents:push", replace_existing=True)
+    _add_finance_jobs(scheduler, db, vault)
     return scheduler

@@ -42,7 +42,7 @@ def test_cli_prints_a_working_link_and_names_a_bad_customer(config, db, portal_c
     monkeypatch.setenv("REVHUB_ENCRYPTION_KEY", config.encryption_key)
     runner = CliRunner()
     result = runner.invoke(main, ["portal", "invite", "ap@dekroon.example", "--email", "buyer@dekroon.example",
-                                  "--base-url", "https://hub.example"])
+                                  "--no-send", "--base-url", "https://hub.example"])
     assert result.exit_code == 0, result.output
     token = re.search(r"https://hub\.example/portal/(\S+)", result.output).group(1)
     assert client.get(f"/portal/{token}").status_code == 200
