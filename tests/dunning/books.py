@@ -45,6 +45,7 @@ def dispute(db, ext="du_1", *, payment="ch_1", status="open", amount=123450, ver
             due_by="2026-12-20T23:59:59+00:00") -> None:
     """A chargeback on ``payment`` as the Stripe connector hands it to ``sync.apply``."""
     apply(db, "stripe", Change("dispute", ext, version, dict(
-        reference=ext, payment_id=Ref("payment", payment), amount_minor=amount, currency="EUR",
+        reference=ext, payment_id=Ref("payment", payment), customer_id=Ref("customer", "cus_1"),
+        amount_minor=amount, currency="EUR",
         reason="product_not_received", status=status, evidence_due_by=due_by,
         opened_at="2026-11-25T10:00:00+00:00")))
