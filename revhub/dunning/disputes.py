@@ -7,8 +7,8 @@ money: a reminder, or a "please update your card" mail, would chase money under 
 A lost dispute does not re-open the invoice in revhub. The invoice's status and amount paid
 belong to Stripe (and Xero), and Stripe keeps an invoice ``paid`` after a lost chargeback;
 revhub changing them alone would be undone by the next sync. Whether to invoice the customer
-again or write the loss off is a collector's decision: the plan names the lost dispute
-(``--all``), the ledger books the loss to chargeback losses, and the receivables report shows
+again or write the loss off is a collector's decision: the plan names the lost dispute,
+the ledger books the loss to chargeback losses, and the receivables report shows
 it per customer.
 """
 

@@ -61,11 +61,13 @@ def _ledger(currency: str, period: str, t: dict[tuple[str, str], int]) -> Ledger
     return Ledger(
         currency, period,
         stripe={"captured": t[("stripe", "payment")], "refunded": t[("stripe", "refund")],
-                "fees": t[("stripe", "fee")], "disputed": t[("stripe", "dispute")], "net": net("stripe"), "payouts": t[("stripe", "payout")],
+                "fees": t[("stripe", "fee")], "disputed": t[("stripe", "dispute")], "net": net("stripe"),
+                "payouts": t[("stripe", "payout")],
                 "in_transit": t[("stripe", "in_transit")],
                 "balance_change": t[("stripe", "balance")]},
         xero={"payments": t[("xero", "payment")], "refunds": t[("xero", "refund")], "fees": t[("xero", "fee")],
-              "disputes": t[("xero", "dispute")], "net": net("xero"), "transfers": t[("xero", "payout")], "clearing_movement": t[("xero", "balance")]},
+              "disputes": t[("xero", "dispute")], "net": net("xero"), "transfers": t[("xero", "payout")],
+              "clearing_movement": t[("xero", "balance")]},
         store={"payments": t[("store", "payment")], "refunds": t[("store", "refund")],
                "fees": t[("store", "fee")], "disputes": t[("store", "dispute")], "net": net("store"),
                "payouts": t[("store", "payout")]})

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from revhub.ledger.sources import run_check
 from revhub.money import to_decimal
-from revhub.store import AuditEntry, Connection, Dispute, Invoice, Link, OutboxMessage, Payment
+from revhub.store import AuditEntry, Connection, Dispute, Invoice, OutboxMessage, Payment
 from revhub.sync.jobs import plan, sync_all
 from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked, submit_po, xero_get

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from revhub.sandbox.stripe import listing as filters
 from revhub.sandbox.stripe import disputes_routes, routes_billing, routes_money, routes_platform, routes_search
+from revhub.sandbox.stripe import listing as filters
 
 
 def install(sb) -> None:
