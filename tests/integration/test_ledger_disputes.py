@@ -163,3 +163,30 @@ def test_the_books_check_names_a_dispute_xero_does_not_hold(db, vault, books):
     named = [d for d in report.differences if d.kind == "dispute"]
     assert not report.balanced and named, [d.message for d in report.differences]
     assert remote.id in named[0].message and named[0].sides == ["xero"]
+
+
+def test_fees_booked_per_payout_take_the_dispute_fee_with_the_payout_and_the_books_balance(db, vault, books):
+    with db.session(write=True) as s:
+        xero = s.scalars(select(Connection).where(Connection.name == "xero")).one()
+        xero.settings = {**xero.settings, "fee_treatment": "per_payout"}
+    disputed_invoice(db, vault, books, number="4500066004", unit="1000.00")  # funds: 1,000 in, 1,000 + fee out
+    po_id = submit_po(db, "ap@fjord.example", "EUR", 1, "3000.00", "3000.00", number="4500066005", terms="NET30")
+    drain(db, vault)
+    with db.session() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.purchase_order_id == po_id)).one()
+    stripe_client(books).v1.invoices.pay(linked(db, "invoice", invoice.id, "stripe"),
+                                         {"payment_method": "pm_card_visa"})
+    synced(db, vault, books)
+    drain(db, vault)
+    books.clock.advance(4 * 86400)  # available, paid out, landed
+    synced(db, vault, books)
+    drain(db, vault)
+
+    [payout] = stripe_client(books).v1.payouts.list().data
+    settled = stripe_client(books).v1.balance_transactions.list({"payout": payout.id}).data
+    assert "adjustment" in {t.type for t in settled}
+    [fees] = [t for t in bank_transactions(books, "SPEND") if payout.id in (t.get("Reference") or "")]
+    assert Decimal(str(fees["Total"])) == to_decimal(sum(t.fee for t in settled if t.type != "payout"), "EUR")
+    assert clearing_movement(books) == stripe_balance(books, "EUR")
+    report = run_check(db, vault)
+    assert report.balanced, [d.message for d in report.differences]
