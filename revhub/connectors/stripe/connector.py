@@ -193,7 +193,7 @@ class StripeConnector(StripeBalanceReader):
                  ) -> list[Change]:
         settled: dict[str, list[dict[str, Any]]] = {}
         if stream.entity == "dispute":
-            return self._dispute_changes(objects, version_of, seen_at or {})
+            return disputes.changes(self.api, objects, version_of, seen_at or {})
         if stream.entity in ("payment", "refund"):  # what each settled: its balance transaction
             self._expand_balance_transactions(objects)
         if stream.entity == "payment":
@@ -208,33 +208,6 @@ class StripeConnector(StripeBalanceReader):
             changes.append(Change(stream.entity, obj["id"], version_of(obj), record, deleted=gone,
                                   changed_at=normalize.iso_datetime(obj.get("created")),
                                   origin=(obj.get("metadata") or {}).get("revhub_id")))
-        return changes
-
-    def _dispute_changes(self, objects: list[dict[str, Any]], version_of: Callable[[dict], str],
-                         seen_at: dict[int, int]) -> list[Change]:
-        """Disputes with their customer (from the charge) and invoice (from the charge's
-        invoice payment): a dispute names neither. Disputes are few, so one read each."""
-        charges: dict[str, dict[str, Any]] = {}
-        for obj in objects:
-            charge = obj.get("charge")
-            if isinstance(charge, dict):
-                charges[charge["id"]] = charge
-            elif charge and charge not in charges:
-                charges[charge] = self.api.get(f"/v1/charges/{charge}", "dispute")
-        invoices: dict[str, str] = {}
-        for intent in {o.get("payment_intent") for o in objects if isinstance(o.get("payment_intent"), str)}:
-            body = self.api.get("/v1/invoice_payments", "dispute", limit=PAGE_LIMIT,
-                                payment={"type": "payment_intent", "payment_intent": intent})
-            paid = [p["invoice"] for p in body["data"] if p.get("status") == "paid"]
-            if paid:
-                invoices[intent] = paid[0]
-        changes = []
-        for obj in objects:
-            charge_id = obj["charge"]["id"] if isinstance(obj.get("charge"), dict) else obj.get("charge")
-            record = disputes.dispute(obj, charges.get(charge_id), invoices.get(obj.get("payment_intent") or ""),
-                                      seen_at.get(id(obj)))
-            changes.append(Change("dispute", obj["id"], version_of(obj), record,
-                                  changed_at=normalize.iso_datetime(obj.get("created"))))
         return changes
 
     def _normalize(self, entity: str, obj: dict[str, Any], allocations: dict[str, list],

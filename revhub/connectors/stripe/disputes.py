@@ -5,11 +5,14 @@ https://docs.stripe.com/api/disputes/object
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from revhub.connectors.base import Ref
+from revhub.connectors.base import Change, Ref
 from revhub.connectors.stripe.normalize import iso_datetime
 from revhub.currency_rules import stripe_minor
+
+PAGE_LIMIT = 100
 
 STATUSES = {"warning_needs_response": "open", "needs_response": "open", "warning_under_review": "under_review",
             "under_review": "under_review", "appeal_needs_response": "under_review",
@@ -73,3 +76,31 @@ def movements(txns: list[dict[str, Any]]) -> dict[str, Any]:
 
 def version_rank(obj: dict[str, Any]) -> int:
     return RANKS.get(obj.get("status") or "", 0)
+
+
+def changes(api: Any, objects: list[dict[str, Any]], version_of: Callable[[dict], str],
+            seen_at: dict[int, int]) -> list[Change]:
+    """Disputes as canonical changes, with their customer (from the charge) and invoice (from
+    the charge's invoice payment): a dispute names neither. Disputes are few, so one read each
+    where the charge is not expanded (events), and one invoice-payment read per intent.
+    https://docs.stripe.com/api/charges/retrieve, https://docs.stripe.com/api/invoice-payment/list"""
+    charges: dict[str, dict[str, Any]] = {}
+    for obj in objects:
+        charge = obj.get("charge")
+        if isinstance(charge, dict):
+            charges[charge["id"]] = charge
+        elif charge and charge not in charges:
+            charges[charge] = api.get(f"/v1/charges/{charge}", "dispute")
+    invoices: dict[str, str] = {}
+    for intent in {o.get("payment_intent") for o in objects if isinstance(o.get("payment_intent"), str)}:
+        body = api.get("/v1/invoice_payments", "dispute", limit=PAGE_LIMIT,
+                       payment={"type": "payment_intent", "payment_intent": intent})
+        paid = [p["invoice"] for p in body["data"] if p.get("status") == "paid"]
+        if paid:
+            invoices[intent] = paid[0]
+    out = []
+    for obj in objects:
+        record = dispute(obj, charges.get(_id(obj.get("charge")) or ""), invoices.get(obj.get("payment_intent") or ""),
+                         seen_at.get(id(obj)))
+        out.append(Change("dispute", obj["id"], version_of(obj), record, changed_at=iso_datetime(obj.get("created"))))
+    return out
