@@ -83,17 +83,26 @@ def report() -> None:
 @_FORMAT
 @click.pass_context
 def report_ageing(ctx: click.Context, as_of, fmt: str) -> None:
-    """Outstanding amounts per customer and currency by days past due."""
-    from revhub.reports.receivables import BUCKETS, ageing
-    from revhub.reports.store_inputs import customer_names, receivables
+    """Outstanding amounts per customer and currency by days past due, and the amounts in
+    dispute: undecided (``disputed``) and lost (``lost_in_disputes``) by that day."""
+    from revhub.reports.receivables import BUCKETS, ageing, disputed
+    from revhub.reports.store_inputs import customer_names, disputes, receivables
 
     on = as_of.date() if as_of else date.today()
     _, database, _ = store_of(ctx)
     with database.session() as s:
-        rows, names = ageing(receivables(s), on), customer_names(s)
-    _emit([{"customer": names.get(r.customer, r.customer), "currency": r.currency,
-            **{b: _money(r.buckets[b], r.currency) for b in BUCKETS}, "total": _money(r.total, r.currency)}
-           for r in rows], fmt)
+        rows, names, held = ageing(receivables(s), on), customer_names(s), disputed(disputes(s), on)
+    owed = {(r.customer, r.currency): r for r in rows}
+    argued = {(d.customer, d.currency): d for d in held}
+    out = []
+    for customer, currency in sorted(owed.keys() | argued.keys(), key=lambda k: (names.get(k[0], k[0]), k[1])):
+        r, d = owed.get((customer, currency)), argued.get((customer, currency))
+        out.append({"customer": names.get(customer, customer), "currency": currency,
+                    **{b: _money(r.buckets[b] if r else 0, currency) for b in BUCKETS},
+                    "total": _money(r.total if r else 0, currency),
+                    "disputed": _money(d.open_minor if d else 0, currency),
+                    "lost_in_disputes": _money(d.lost_minor if d else 0, currency)})
+    _emit(out, fmt)
 
 
 @report.command("dso")

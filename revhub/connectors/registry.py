@@ -12,7 +12,8 @@ from revhub.store import Connection
 # What each provider's connector can pull, in dependency order (see sync.entities.SYNC_ORDER).
 PROVIDER_ENTITIES: dict[str, tuple[str, ...]] = {
     "salesforce": ("customer", "contact", "product", "purchase_order"),
-    "stripe": ("customer", "product", "invoice", "payment", "refund", "subscription", "fee", "payout"),
+    "stripe": ("customer", "product", "invoice", "payment", "refund", "subscription", "fee", "payout",
+               "dispute"),
     "xero": ("customer", "product", "invoice", "payment", "refund"),
     "hubspot": ("customer", "contact", "purchase_order"),
     "quickbooks": ("customer", "product", "invoice", "payment", "refund"),

@@ -56,6 +56,7 @@ class RecordView:
     history: list[AuditEntry] = field(default_factory=list)
     outbox: list[OutboxMessage] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)  # child rows: PO and invoice lines, allocations
+    disputes: list[Any] = field(default_factory=list)  # an invoice's or payment's chargebacks
     children_field: str | None = None
     history_total: int = 0
     outbox_total: int = 0
@@ -90,6 +91,8 @@ def load_record(session: Session, entity: str, record_id: uuid.UUID) -> RecordVi
             select(child).where(child.c[spec.children.parent_key] == record_id).order_by(order)
             .limit(RECENT * 10)).mappings()]
     view.ids = system_ids(session, entity, record_id)
+    if entity in ("invoice", "payment"):
+        view.disputes = disputes_on(session, entity, record_id)
     view.history = list(session.scalars(history_query(entity, record_id).limit(RECENT)))
     view.outbox = list(session.scalars(outbox_query(entity, record_id).limit(RECENT)))
     view.history_total = session.scalar(select(func.count()).where(
@@ -97,6 +100,18 @@ def load_record(session: Session, entity: str, record_id: uuid.UUID) -> RecordVi
     view.outbox_total = session.scalar(select(func.count()).where(
         OutboxMessage.entity == entity, OutboxMessage.record_id == record_id)) or 0
     return view
+
+
+def disputes_on(session: Session, entity: str, record_id: uuid.UUID) -> list[Any]:
+    """The disputes on a payment, or on an invoice (named by it, or on a payment allocated to it)."""
+    from revhub.dunning.disputes import disputes_of
+    from revhub.store import Dispute, Invoice
+
+    if entity == "payment":
+        return list(session.scalars(select(Dispute).where(Dispute.payment_id == record_id,
+                                                          Dispute.deleted_at.is_(None)).order_by(Dispute.opened_at)))
+    invoice = session.get(Invoice, record_id)
+    return disputes_of(session, invoice) if invoice is not None else []
 
 
 def history_query(entity: str, record_id: uuid.UUID):

@@ -11,9 +11,9 @@ from revhub.console.access import require_role
 from revhub.console.report_tables import Cell, Table, answer, arg, as_of, link, major, money_cell, month_arg, period
 from revhub.reports import drilldown
 from revhub.reports.mrr import mrr
-from revhub.reports.receivables import BUCKETS, ageing, dso, on_time_rate, outstanding
+from revhub.reports.receivables import BUCKETS, ageing, disputed, dso, on_time_rate, outstanding
 from revhub.reports.recognition import schedule
-from revhub.reports.store_inputs import customer_names, receivables, recurring, service_lines
+from revhub.reports.store_inputs import customer_names, disputes, receivables, recurring, service_lines
 
 reports_pages = Blueprint("reports_pages", __name__)
 
@@ -46,6 +46,47 @@ def ageing_page():
         return table, chart, {}
     return answer("Receivables ageing", build, "ageing", form={"as_of": "Age on (YYYY-MM-DD)"},
                   intro="Outstanding per customer and currency by days past due. Open a figure for its invoices.")
+
+
+@reports_pages.get("/reports/disputes")
+@require_role("viewer")
+def disputes_page():
+    def build(s):
+        on, names = as_of(), customer_names(s)
+        table = Table(["Customer", "Currency", "Disputed (undecided)", "Lost in disputes"])
+        for r in disputed(disputes(s), on):
+            drill = {part: link("/reports/disputes/list", customer=r.customer, currency=r.currency, part=part,
+                                as_of=on.isoformat()) for part in ("open", "lost")}
+            table.rows.append([Cell(names.get(r.customer, r.customer), href=f"/records/customer/{r.customer}"),
+                               Cell(r.currency), money_cell(r.open_minor, r.currency, drill["open"]),
+                               money_cell(r.lost_minor, r.currency, drill["lost"])])
+        return table, None, {}
+    return answer("Disputed amounts", build, "disputes", form={"as_of": "On (YYYY-MM-DD)"},
+                  intro="Payments customers' banks took back, per customer and currency: still undecided on the "
+                        "day, and lost by then. Open a figure for its disputes.")
+
+
+@reports_pages.get("/reports/disputes/list")
+@require_role("viewer")
+def disputes_list():
+    def build(s):
+        on, customer, currency, part = as_of(), arg("customer"), arg("currency"), arg("part", ("open", "lost"))
+        found = disputes(s)
+        row = next((r for r in disputed(found, on) if (r.customer, r.currency) == (customer, currency)), None)
+        ids = set((row.open_ids if part == "open" else row.lost_ids) if row else ())
+        behind = sorted((d for d in found if d.id in ids), key=lambda d: (d.opened_on, d.reference))
+        names = customer_names(s)
+        table = Table(["Dispute", "Customer", "Opened", "Decided", "Amount", "Currency"])
+        for d in behind:
+            table.rows.append([Cell(d.reference, href=f"/records/dispute/{d.id}"),
+                               Cell(names.get(d.customer, d.customer)), Cell(d.opened_on.isoformat()),
+                               Cell(d.closed_on.isoformat() if d.closed_on else "—"),
+                               money_cell(d.amount_minor, d.currency), Cell(d.currency)])
+        if behind:
+            table.rows.append([Cell("Total"), Cell(""), Cell(""), Cell(""),
+                               money_cell(sum(d.amount_minor for d in behind), currency), Cell(currency)])
+        return table, None, {}
+    return answer("Disputes behind a disputed amount", build, "disputes-list", opened_from="/reports/disputes")
 
 
 @reports_pages.get("/reports/ageing/invoices")

@@ -28,11 +28,12 @@ SEARCHED: dict[str, tuple[str, ...]] = {
 LABELS: dict[str, tuple[str, ...]] = {
     "customer": ("name", "email"), "contact": ("name", "email"), "purchase_order": ("po_number",),
     "invoice": ("number", "po_number"), "payment": ("reference",), "refund": ("reference",),
-    "product": ("name", "sku"), "subscription": ("status",),
+    "product": ("name", "sku"), "subscription": ("status",), "dispute": ("reference", "status"),
 }
 ENTITY_NAMES = {"customer": "Customer", "contact": "Contact", "purchase_order": "Purchase order",
                 "invoice": "Invoice", "payment": "Payment", "refund": "Refund / credit note",
-                "product": "Product", "subscription": "Subscription", "fee": "Fee", "payout": "Payout"}
+                "product": "Product", "subscription": "Subscription", "fee": "Fee", "payout": "Payout",
+                "dispute": "Dispute"}
 MAX_QUERY = 200
 PER_ENTITY = 50
 

@@ -1,7 +1,7 @@
 """Why a reminder is held back. Each rule returns a reason, or None when it does not apply.
 
-Not modelled: disputes. revhub keeps no dispute record (Stripe disputes are on charges, not
-synced), so "a dispute is open" cannot be checked; an admin pauses the customer instead.
+Disputes (revhub.dunning.disputes): no reminder while a dispute on the invoice's payment is
+undecided; a paid invoice whose payment was lost in a dispute is named, not re-opened.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from revhub.dunning.disputes import disputes_of, lost_dispute_reason, open_dispute_reason
 from revhub.store import Customer, Invoice, Payment, PaymentAllocation
 
 
@@ -19,10 +20,14 @@ def hold_reason(session: Session, invoice: Invoice, customer: Customer | None, *
         return "the invoice was deleted"
     if invoice.status == "void":
         return "the invoice is voided"
+    disputes = disputes_of(session, invoice)
+    disputed = open_dispute_reason(disputes)
     if invoice.status == "paid" or (invoice.amount_due_minor <= 0 < invoice.total_minor):
-        return "the invoice is paid"
+        return disputed or lost_dispute_reason(disputes) or "the invoice is paid"
     if invoice.status in ("draft", "uncollectible"):
         return f"the invoice is {invoice.status}"
+    if disputed:
+        return disputed
     if need_due_date and invoice.due_date is None:
         return "the invoice has no due date"
     if customer is None:

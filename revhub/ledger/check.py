@@ -19,13 +19,14 @@ from revhub.money import to_decimal_string
 
 __all__ = ["KINDS", "ROWS", "SIDES", "Difference", "Entry", "Ledger", "Report", "compare", "period_of"]
 
-KINDS = ("payment", "refund", "fee", "payout")
+KINDS = ("payment", "refund", "fee", "payout", "dispute")
 # What each side calls a record of each kind, for the messages.
 NOUNS = {
     ("stripe", "payment"): "charge", ("stripe", "refund"): "refund", ("stripe", "fee"): "fee",
     ("stripe", "payout"): "payout", ("xero", "payment"): "payment", ("xero", "refund"): "refund payment",
     ("xero", "fee"): "fee bank transaction", ("xero", "payout"): "bank transfer",
     ("store", "payment"): "payment", ("store", "refund"): "refund", ("store", "fee"): "payment fee",
+    ("stripe", "dispute"): "dispute", ("xero", "dispute"): "dispute bank transaction", ("store", "dispute"): "dispute",
 }
 @dataclass(frozen=True)
 class Entry:

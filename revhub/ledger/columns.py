@@ -21,6 +21,8 @@ ROWS = (
     ("net", "net", "net", "net"),
     ("payouts", "payouts", "transfers", "payouts"),
     ("payouts in transit", "in_transit", None, None),
+    # Disputes withdrawn less reinstated (net already takes them off).
+    ("disputes", "disputed", "disputes", "disputes"),
     ("clearing balance change", "balance_change", "clearing_movement", None),
 )
 
@@ -54,18 +56,21 @@ def ledgers(groups: list[list[Entry]], period_of: Callable[[list[Entry]], str]) 
 
 def _ledger(currency: str, period: str, t: dict[tuple[str, str], int]) -> Ledger:
     def net(side: str) -> int:
-        return t[(side, "payment")] - t[(side, "refund")] - t[(side, "fee")]
+        return t[(side, "payment")] - t[(side, "refund")] - t[(side, "fee")] - t[(side, "dispute")]
 
     return Ledger(
         currency, period,
         stripe={"captured": t[("stripe", "payment")], "refunded": t[("stripe", "refund")],
-                "fees": t[("stripe", "fee")], "net": net("stripe"), "payouts": t[("stripe", "payout")],
+                "fees": t[("stripe", "fee")], "disputed": t[("stripe", "dispute")], "net": net("stripe"),
+                "payouts": t[("stripe", "payout")],
                 "in_transit": t[("stripe", "in_transit")],
                 "balance_change": t[("stripe", "balance")]},
         xero={"payments": t[("xero", "payment")], "refunds": t[("xero", "refund")], "fees": t[("xero", "fee")],
-              "net": net("xero"), "transfers": t[("xero", "payout")], "clearing_movement": t[("xero", "balance")]},
+              "disputes": t[("xero", "dispute")], "net": net("xero"), "transfers": t[("xero", "payout")],
+              "clearing_movement": t[("xero", "balance")]},
         store={"payments": t[("store", "payment")], "refunds": t[("store", "refund")],
-               "fees": t[("store", "fee")], "net": net("store"), "payouts": t[("store", "payout")]})
+               "fees": t[("store", "fee")], "disputes": t[("store", "dispute")], "net": net("store"),
+               "payouts": t[("store", "payout")]})
 
 
 def ledger_json(ledger: Ledger) -> dict:

@@ -1,5 +1,5 @@
-"""The canonical store's side of the books check: payments, refunds, fees and payouts as
-revhub holds them.
+"""The canonical store's side of the books check: payments, refunds, fees, payouts and
+disputes as revhub holds them.
 
 Each record carries the ids its links give it in every system (a Stripe charge id, a Xero
 payment or credit note id) and its processor reference, which is how it meets the other
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from revhub.ledger.check import Entry
-from revhub.store import Fee, Link, Payment, Payout, Refund
+from revhub.store import Dispute, Fee, Link, Payment, Payout, Refund
 from revhub.sync.lookups import chunks
 
 _CAPTURED = ("succeeded", "reversed")  # a payment refunded later was still received
@@ -78,6 +78,24 @@ def read_store(session: Session, stripe_systems: set[str], since: date | None, u
     entries += [Entry("store", "payout", str(p.id), p.currency, p.amount_minor, _day(p.initiated_at),
                       _keys(p, transferred.get(p.id, {})), under_way=p.status in _UNDER_WAY)
                 for p in payouts]
+    return entries + _disputes(session, since, until)
+
+
+def _disputes(session: Session, since: date | None, until: date | None) -> list[Entry]:
+    """Each dispute's money in the settlement currency: withdrawn less reinstated, and the dispute
+    fee less any fee given back; keyed by the processor's dispute id (``du_…``)."""
+    disputes = list(session.scalars(select(Dispute).where(
+        Dispute.deleted_at.is_(None), Dispute.withdrawn_minor.is_not(None), Dispute.settled_currency.is_not(None),
+        *_bounds(Dispute.opened_at, since, until))))
+    linked = _links(session, "dispute", [d.id for d in disputes])
+    entries = []
+    for d in disputes:
+        keys = _keys(d, linked.get(d.id, {}))
+        entries.append(Entry("store", "dispute", str(d.id), d.settled_currency,
+                             d.withdrawn_minor - (d.reinstated_minor or 0), _day(d.opened_at), keys))
+        fee = (d.fee_minor or 0) - (d.fee_returned_minor or 0)
+        if d.fee_minor:
+            entries.append(Entry("store", "fee", f"{d.id}:fee", d.settled_currency, fee, _day(d.opened_at), keys))
     return entries
 
 

@@ -18,6 +18,8 @@ from revhub.ledger.check import Entry
 PAGE_LIMIT = 100
 _KINDS = {"charge": "payment", "payment": "payment", "refund": "refund", "payment_refund": "refund",
           "payout": "payout", "payout_failure": "payout", "payout_cancel": "payout", "stripe_fee": "fee"}
+# Adjustments for disputes: the chargeback's withdrawal and, when it is won, its reversal.
+DISPUTE_CATEGORIES = ("dispute", "dispute_reversal")
 # A payout on its way to the bank: Xero books the transfer only once it has arrived.
 _UNDER_WAY = ("pending", "in_transit")
 
@@ -60,9 +62,11 @@ def settled_by_payouts(api: StripeAPI, txns: list[dict[str, Any]]) -> dict[str, 
 def entries_of(txn: dict[str, Any], payout: str | None = None) -> list[Entry]:
     """A balance transaction as ledger entries: the movement itself, and its fee if any (with
     ``payout``, the payout that settled the transaction, if any)."""
+    if txn.get("type") == "adjustment" and txn.get("reporting_category") in DISPUTE_CATEGORIES:
+        return dispute_entries(txn, payout)
     kind = _KINDS.get(txn.get("type") or "")
     if kind is None:
-        return []  # adjustments, transfers, reserves: outside what revhub books
+        return []  # other adjustments, transfers, reserves: outside what revhub books
     source = txn.get("source")
     source_id = source.get("id") if isinstance(source, dict) else source
     day = datetime.fromtimestamp(txn["created"], UTC).date()
@@ -85,6 +89,25 @@ def entries_of(txn: dict[str, Any], payout: str | None = None) -> list[Entry]:
     if txn.get("fee"):
         found.append(Entry("stripe", "fee", txn["id"], currency, stripe_minor(abs(txn["fee"]), currency), day,
                            frozenset(k for k in (own_id, intent) if k), (own_id,), payout=payout))
+    return found
+
+
+def dispute_entries(txn: dict[str, Any], payout: str | None = None) -> list[Entry]:
+    """A dispute's withdrawal (positive: money out of the balance) or reinstatement (negative),
+    and its fee (negative when given back); all keyed by the dispute id, so a dispute's
+    movements are one record, whatever the other sides split them into."""
+    source = txn.get("source")
+    dispute = source.get("id") if isinstance(source, dict) else source
+    currency = txn["currency"].upper()
+    day = datetime.fromtimestamp(txn["created"], UTC).date()
+    moved = stripe_minor(abs(txn["amount"]), currency)
+    out = moved if txn["amount"] < 0 else -moved
+    keys = frozenset(k for k in (dispute, txn["id"]) if k)
+    found = [Entry("stripe", "dispute", dispute or txn["id"], currency, out, day, keys, (txn["id"],))]
+    if txn.get("fee"):
+        fee = stripe_minor(abs(txn["fee"]), currency) * (1 if txn["fee"] > 0 else -1)
+        found.append(Entry("stripe", "fee", txn["id"], currency, fee, day, keys, (dispute or txn["id"],),
+                           payout=payout))
     return found
 
 

@@ -26,9 +26,11 @@ PAGE_SIZE = 1000  # the largest page Xero serves (pageSize 1-1000)
 # refunded in cash in a later one, and its reference (the Stripe refund id) is still needed.
 CREDIT_NOTE_LOOKBACK = timedelta(days=366)
 # Ids another system may be quoted by in a Xero reference: Stripe objects and revhub records.
-QUOTED_ID = re.compile(r"\b(?:(?:ch|py|pi|re|pyr|txn|po)_[A-Za-z0-9]+"
+QUOTED_ID = re.compile(r"\b(?:(?:ch|py|pi|re|pyr|txn|po|du)_[A-Za-z0-9]+"
                        r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
 _CASH_IN = {"ACCRECPAYMENT": "payment"}
+# Bookings of disputes quote this (revhub.connectors.xero.push_disputes).
+DISPUTE_PREFIX = "Stripe dispute "
 _CASH_OUT = {"ARCREDITPAYMENT": "refund", "AROVERPAYMENTPAYMENT": "refund"}
 
 
@@ -39,6 +41,7 @@ class LedgerAccounts:
     clearing: str
     fee: str
     bank: str
+    dispute: str = "615"
 
 
 def ledger_accounts(settings: dict[str, Any]) -> LedgerAccounts:
@@ -46,7 +49,7 @@ def ledger_accounts(settings: dict[str, Any]) -> LedgerAccounts:
     them (``mappings.ledger_settings``, the one place the setting names and defaults live)."""
     chosen = ledger_settings(settings)
     return LedgerAccounts(clearing=chosen.clearing_account_code, fee=chosen.fee_account_code,
-                          bank=chosen.bank_account_code)
+                          bank=chosen.bank_account_code, dispute=chosen.dispute_account_code)
 
 
 def quoted_ids(*texts: str | None) -> frozenset[str]:
@@ -147,6 +150,8 @@ class XeroLedgerReader:
                           _day(t.get("Date")), keys, via_stripe=clearing or bool(keys), clearing=clearing,
                           **self._banked(t, currency))]
         fee_lines = [line for line in lines if line.get("AccountCode") == self.accounts.fee]
+        if (t.get("Reference") or "").startswith(DISPUTE_PREFIX):
+            return self._dispute(t, currency, keys, clearing, fee_lines)
         if t.get("Type") != "SPEND" or not fee_lines:
             return []
         taxed = t.get("LineAmountTypes") == "Exclusive"
@@ -154,6 +159,21 @@ class XeroLedgerReader:
                      + (_minor(line.get("TaxAmount"), currency) if taxed else 0) for line in fee_lines)
         return [Entry("xero", "fee", t["BankTransactionID"], currency, amount, _day(t.get("Date")), keys,
                       clearing=clearing)]
+
+    def _dispute(self, t: dict[str, Any], currency: str, keys: frozenset[str], clearing: bool,
+                 fee_lines: list[dict[str, Any]]) -> list[Entry]:
+        """A dispute's withdrawal (SPEND) or reinstatement (RECEIVE, negative), and its fee lines."""
+        sign = -1 if t.get("Type") == "RECEIVE" else 1
+        moved = [line for line in t.get("LineItems") or [] if line.get("AccountCode") == self.accounts.dispute]
+        day = _day(t.get("Date"))
+        found = [Entry("xero", "dispute", t["BankTransactionID"], currency,
+                       sign * sum(_minor(line.get("LineAmount"), currency) for line in moved), day, keys,
+                       clearing=clearing)]
+        if fee_lines:
+            found.append(Entry("xero", "fee", f"{t['BankTransactionID']}:fee", currency,
+                               sign * sum(_minor(line.get("LineAmount"), currency) for line in fee_lines), day, keys,
+                               clearing=clearing))
+        return found
 
     def _banked(self, t: dict[str, Any], currency: str) -> dict[str, Any]:
         """What a foreign-currency bank transaction moved in its (base-currency) bank account:

@@ -173,3 +173,46 @@ def unapplied(cash: Iterable[Cash], on: date) -> dict[str, int]:
         if not c.refund and c.received_on <= on and c.amount_minor > c.applied_minor:
             out[c.currency] += c.amount_minor - c.applied_minor
     return dict(sorted(out.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Disputed:
+    """A dispute (chargeback) on a customer's payment, as the receivables report reads it."""
+
+    id: str
+    reference: str
+    customer: str
+    currency: str
+    amount_minor: int
+    opened_on: date
+    closed_on: date | None = None   # decided (won, lost or closed) on this day
+    outcome: str | None = None      # won | lost | closed, once decided
+
+
+@dataclass(frozen=True, slots=True)
+class DisputedRow:
+    customer: str
+    currency: str
+    open_minor: int   # undecided on the day: the bank holds it back
+    lost_minor: int   # decided against us by the day
+    open_ids: tuple[str, ...]
+    lost_ids: tuple[str, ...]
+
+
+def disputed(disputes: Iterable[Disputed], on: date) -> list[DisputedRow]:
+    """Disputed amounts per customer and currency on ``on``: those still undecided that day,
+    and those lost by then (a won or otherwise closed dispute counts in neither)."""
+    open_: dict[tuple[str, str], list[Disputed]] = defaultdict(list)
+    lost: dict[tuple[str, str], list[Disputed]] = defaultdict(list)
+    for d in disputes:
+        if d.opened_on > on:
+            continue
+        key = (d.customer, d.currency)
+        if d.closed_on is None or d.closed_on > on:
+            open_[key].append(d)
+        elif d.outcome == "lost":
+            lost[key].append(d)
+    return [DisputedRow(c, cur, sum(d.amount_minor for d in open_[(c, cur)]),
+                        sum(d.amount_minor for d in lost[(c, cur)]),
+                        tuple(d.id for d in open_[(c, cur)]), tuple(d.id for d in lost[(c, cur)]))
+            for c, cur in sorted(open_.keys() | lost.keys())]

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from revhub.reports.mrr import Recurring, monthly_value
-from revhub.reports.receivables import Cash, Receivable
+from revhub.reports.receivables import Cash, Disputed, Receivable
 from revhub.reports.recognition import ServiceLine
 from revhub.store import (
     Customer,
+    Dispute,
     Invoice,
     InvoiceLine,
     Payment,
@@ -73,6 +74,18 @@ def cash(session: Session) -> list[Cash]:
     out += [Cash((r.issued_at or r.created_at).date(), r.currency, r.amount_minor, refund=True)
             for r in session.scalars(select(Refund).where(Refund.deleted_at.is_(None), Refund.kind == "refund",
                                                           Refund.status == "succeeded"))]
+    return out
+
+
+def disputes(session: Session) -> list[Disputed]:
+    """Every dispute with a customer. One decided without a known closing time (read from a full
+    list, not an event) counts as decided when the record last changed."""
+    out = []
+    for d in session.scalars(select(Dispute).where(Dispute.deleted_at.is_(None), Dispute.customer_id.is_not(None))):
+        decided = d.status not in ("open", "under_review")
+        closed = (d.closed_at or d.updated_at).date() if decided else None
+        out.append(Disputed(str(d.id), d.reference, str(d.customer_id), d.currency, d.amount_minor,
+                            (d.opened_at or d.created_at).date(), closed, d.status if decided else None))
     return out
 
 

@@ -32,6 +32,7 @@ from revhub.store.commerce import (
     Subscription,
 )
 from revhub.store.db import Database, make_engine
+from revhub.store.disputes import Dispute
 from revhub.store.dunning import ApprovalThreshold, DunningStep, Reminder
 from revhub.store.ledger import Fee, Payout
 from revhub.store.people import ApiToken, ConsoleSession, SignInFailure, User
@@ -43,7 +44,7 @@ __all__ = [
     "AlertDelivery", "AlertLog", "AlertMark",
     "ApprovalThreshold", "DunningStep", "Reminder",
     "ApiToken", "ConsoleSession", "SignInFailure", "User",
-    "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Fee",
+    "ApiBudget", "AuditEntry", "Base", "Conflict", "Connection", "Contact", "Customer", "Database", "Dispute", "Fee",
     "InboxEvent", "Invoice", "InvoiceLine", "JobLease", "Link", "OutboxMessage", "Payment",
     "DocumentPush", "PortalInvitation",
     "PaymentAllocation", "Payout", "Policy", "Product", "PurchaseOrder", "PurchaseOrderApproval",

@@ -9,7 +9,7 @@ from typing import Any
 # Which canonical entities each provider takes writes for (the write-back path).
 WRITE_TARGETS: dict[str, frozenset[str]] = {
     "stripe": frozenset({"customer", "invoice"}),
-    "xero": frozenset({"customer", "invoice", "payment", "refund", "fee", "payout"}),
+    "xero": frozenset({"customer", "invoice", "payment", "refund", "fee", "payout", "dispute"}),
     "quickbooks": frozenset({"customer", "invoice", "payment", "refund"}),
     # The CRM hears about POs and their invoicing and payment (on the PO record); it is not
     # sent customers made in billing systems.

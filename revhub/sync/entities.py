@@ -14,6 +14,7 @@ from sqlalchemy import Table, TypeDecorator
 from revhub.store import (
     Contact,
     Customer,
+    Dispute,
     Fee,
     Invoice,
     InvoiceLine,
@@ -105,13 +106,19 @@ ENTITIES: dict[str, EntitySpec] = {s.name: s for s in (
     # The processor's fee on a charge, in its settlement currency; booked per the connection's fee treatment.
     _spec("fee", Fee, "reference payment_id amount_minor currency incurred_at", {"payment_id": "payment"},
           natural_keys=(("reference",),), wait_for=("payment_id",)),
+    # A chargeback on a payment; the invoice is the one the payment settled (if any).
+    _spec("dispute", Dispute, "reference payment_id invoice_id customer_id amount_minor currency reason status "
+          "evidence_due_by opened_at closed_at settled_currency withdrawn_minor reinstated_minor fee_minor "
+          "fee_returned_minor",
+          {"payment_id": "payment", "invoice_id": "invoice", "customer_id": "customer"},
+          natural_keys=(("reference",),), wait_for=("payment_id",)),
     _spec("payout", Payout, "reference amount_minor fee_minor currency status initiated_at arrival_date",
           natural_keys=(("reference",),)),
 )}
 
 # Parents before children, so references resolve in one pass of a full sync.
 SYNC_ORDER = ("customer", "contact", "product", "purchase_order", "invoice", "payment", "refund",
-              "subscription", "fee", "payout")
+              "subscription", "fee", "payout", "dispute")
 
 
 def _to_date(value: Any) -> date | None:

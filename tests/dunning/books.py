@@ -39,3 +39,13 @@ def payment_failed_event(db, *, invoice="in_1", attempt=1, next_attempt=None, ev
     with db.session(write=True) as s:
         s.add(InboxEvent(provider="stripe", event_id=body["id"], event_type=body["type"],
                          body=json.dumps(body).encode(), status="ignored"))
+
+
+def dispute(db, ext="du_1", *, payment="ch_1", status="open", amount=123450, version="1",
+            due_by="2026-12-20T23:59:59+00:00") -> None:
+    """A chargeback on ``payment`` as the Stripe connector hands it to ``sync.apply``."""
+    apply(db, "stripe", Change("dispute", ext, version, dict(
+        reference=ext, payment_id=Ref("payment", payment), customer_id=Ref("customer", "cus_1"),
+        amount_minor=amount, currency="EUR",
+        reason="product_not_received", status=status, evidence_due_by=due_by,
+        opened_at="2026-11-25T10:00:00+00:00")))

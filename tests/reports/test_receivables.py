@@ -3,7 +3,17 @@
 from datetime import date
 from decimal import Decimal
 
-from revhub.reports.receivables import Cash, Receivable, ageing, cash_collected, dso, on_time_rate, unapplied
+from revhub.reports.receivables import (
+    Cash,
+    Disputed,
+    Receivable,
+    ageing,
+    cash_collected,
+    disputed,
+    dso,
+    on_time_rate,
+    unapplied,
+)
 
 D = date
 # Acme (EUR): INV-1 121,000.00 issued 1 Jan due 31 Jan, 50,000.00 paid 10 Feb, the rest open;
@@ -59,3 +69,33 @@ def test_cash_collected_and_unapplied_cash_per_currency():
     assert cash_collected(cash, D(2026, 3, 1), D(2026, 3, 31)) == {
         "EUR": {"received": 1_250_000, "refunded": 40_000, "net": 1_210_000}}
     assert unapplied(cash, D(2026, 3, 31)) == {"EUR": 40_000}
+
+
+# Disputes, worked out by hand:
+# Acme (EUR): du_a 12,100.00 opened 28 Mar, lost 20 Apr; du_b 500.00 opened 1 Apr, still open.
+# Globex (EUR): du_c 6,050.00 opened 5 Apr, won 25 Apr.
+# Initech (USD): du_d 990.00 opened 2 May (after the day asked about below).
+DISPUTES = [
+    Disputed("d1", "du_a", "acme", "EUR", 1_210_000, D(2026, 3, 28), D(2026, 4, 20), "lost"),
+    Disputed("d2", "du_b", "acme", "EUR", 50_000, D(2026, 4, 1)),
+    Disputed("d3", "du_c", "globex", "EUR", 605_000, D(2026, 4, 5), D(2026, 4, 25), "won"),
+    Disputed("d4", "du_d", "initech", "USD", 99_000, D(2026, 5, 2)),
+]
+
+
+def test_disputed_amounts_per_customer_and_currency_open_and_lost_on_a_day():
+    # 22 Apr: Acme has 500.00 undecided and 12,100.00 lost; Globex's 6,050.00 is still undecided.
+    rows = {(r.customer, r.currency): r for r in disputed(DISPUTES, D(2026, 4, 22))}
+    assert set(rows) == {("acme", "EUR"), ("globex", "EUR")}
+    acme, globex = rows[("acme", "EUR")], rows[("globex", "EUR")]
+    assert (acme.open_minor, acme.lost_minor, acme.open_ids, acme.lost_ids) == (50_000, 1_210_000, ("d2",), ("d1",))
+    assert (globex.open_minor, globex.lost_minor) == (605_000, 0)
+
+
+def test_a_won_dispute_counts_in_neither_figure_once_decided():
+    rows = {(r.customer, r.currency): r for r in disputed(DISPUTES, D(2026, 5, 2))}
+    # 2 May: Globex won (gone), Initech's opened that day; Acme unchanged since 20 Apr.
+    assert ("globex", "EUR") not in rows
+    assert (rows[("initech", "USD")].open_minor, rows[("acme", "EUR")].open_minor) == (99_000, 50_000)
+    before = {(r.customer, r.currency): r for r in disputed(DISPUTES, D(2026, 4, 10))}
+    assert before[("acme", "EUR")].open_minor == 1_260_000 and before[("acme", "EUR")].lost_minor == 0

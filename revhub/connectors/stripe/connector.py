@@ -8,7 +8,7 @@ from itertools import groupby, islice
 from typing import Any
 
 from revhub.connectors.base import Change, Page
-from revhub.connectors.stripe import balance, normalize
+from revhub.connectors.stripe import balance, disputes, normalize
 from revhub.connectors.stripe.balance_reads import StripeBalanceReader
 from revhub.connectors.stripe.client import NotFound, StripeAPI, retry_policy
 from revhub.connectors.stripe.streams import ENTITY_OF_EVENT, STREAMS, StripeStream
@@ -29,6 +29,7 @@ _RANKS = {
     "payout": {"pending": 0, "in_transit": 1, "paid": 2, "failed": 2, "canceled": 2},
     "subscription": {"incomplete": 0, "trialing": 1, "active": 2, "past_due": 3, "unpaid": 4,
                      "paused": 4, "canceled": 5, "incomplete_expired": 5},
+    "dispute": disputes.RANKS,
 }
 
 
@@ -182,14 +183,17 @@ class StripeConnector(StripeBalanceReader):
             def version_of(obj, entity=entity, created=created):
                 return version(entity, created[id(obj)], obj)
 
-            changes.extend(self._changes(stream, objects, version_of, deleted))
+            changes.extend(self._changes(stream, objects, version_of, deleted, seen_at=created))
         return changes
 
     # -- normalizing -----------------------------------------------------------------
     def _changes(self, stream: StripeStream, objects: list[dict[str, Any]],
                  version_of: Callable[[dict], str], deleted: set[int] = frozenset(),
-                 allocations: dict[str, list] | None = None) -> list[Change]:
+                 allocations: dict[str, list] | None = None, seen_at: dict[int, int] | None = None
+                 ) -> list[Change]:
         settled: dict[str, list[dict[str, Any]]] = {}
+        if stream.entity == "dispute":
+            return disputes.changes(self.api, objects, version_of, seen_at or {})
         if stream.entity in ("payment", "refund"):  # what each settled: its balance transaction
             self._expand_balance_transactions(objects)
         if stream.entity == "payment":

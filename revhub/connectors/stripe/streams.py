@@ -40,6 +40,11 @@ STREAMS: dict[str, StripeStream] = {s.entity: s for s in (
     # Balance transactions have no events; they never change their amounts, so they are
     # listed by creation time (``created[gte]``) from the newest one seen.
     _s("fee", "balance_transaction", "/v1/balance_transactions", ()),
+    # Disputes change state without their charge changing: their own events, the charge expanded
+    # for its customer (https://docs.stripe.com/api/events/types#event_types-charge.dispute.created).
+    _s("dispute", "dispute", "/v1/disputes",
+       ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed",
+        "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated"), ("data.charge",)),
     _s("payout", "payout", "/v1/payouts",
        ("payout.created", "payout.updated", "payout.paid", "payout.failed", "payout.canceled",
         "payout.reconciliation_completed")),

@@ -16,6 +16,7 @@ from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import NotFound, XeroAPI
 from revhub.connectors.xero.exact_json import exact
+from revhub.connectors.xero.push_disputes import XeroDisputePusher
 from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
 from revhub.mappings.ledger_settings import ledger_settings
@@ -28,7 +29,7 @@ from revhub.tax.mapping import TaxMappingError, xero_tax_types
 BATCH = 50
 
 
-class XeroPusher(XeroMoneyPusher):
+class XeroPusher(XeroMoneyPusher, XeroDisputePusher):
     def __init__(self, api: XeroAPI, settings: dict[str, Any] | None = None) -> None:
         settings = settings or {}
         self.api = api
@@ -89,6 +90,8 @@ class XeroPusher(XeroMoneyPusher):
             return {"CreditNotes": [self._credit_note(item, {"Contact": {"ContactID": "<the refunded payment's>"}})]}
         if entity in ("fee", "payout"):
             return self._describe_ledger(entity, item)
+        if entity == "dispute":
+            return self._describe_dispute(item)
         return {}
 
     def _describe_ledger(self, entity: str, item: WriteItem) -> dict[str, Any]:
@@ -111,7 +114,8 @@ class XeroPusher(XeroMoneyPusher):
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
         handler = {"customer": self._push_customers, "invoice": self._push_invoices,
                    "payment": self._push_payments, "refund": self._push_refunds,
-                   "fee": self._push_fees, "payout": self._push_payouts}.get(entity)
+                   "fee": self._push_fees, "payout": self._push_payouts,
+                   "dispute": self._push_disputes}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
         results: list[WriteResult] = []

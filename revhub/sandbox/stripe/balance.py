@@ -25,7 +25,7 @@ EUR_RATES = {"eur": Decimal(1), "usd": Decimal("0.92"), "gbp": Decimal("1.17"), 
              "chf": Decimal("1.05"), "sek": Decimal("0.087"), "nok": Decimal("0.085"), "dkk": Decimal("0.134"),
              "pln": Decimal("0.23"), "cad": Decimal("0.67"), "aud": Decimal("0.60"), "kwd": Decimal("2.98"),
              "bhd": Decimal("2.44"), "isk": Decimal("0.0066"), "huf": Decimal("0.0025"), "mga": Decimal("0.0002")}
-REPORTING = {"charge": "charge", "refund": "refund", "payout": "payout"}
+REPORTING = {"charge": "charge", "refund": "refund", "payout": "payout", "adjustment": "other_adjustment"}
 
 
 def _round(value: Decimal) -> int:
@@ -69,17 +69,20 @@ class Balance:
         return _round(settled * percent) + fixed
 
     def record(self, amount: int, currency: str, source: str, kind: str, created: int, *,
-               charge_fee: bool = False) -> dict[str, Any]:
-        """A balance transaction for ``amount`` (presentment currency) moved by ``source``."""
+               charge_fee: bool = False, fixed_fee: int | None = None, category: str | None = None,
+               description: str | None = None) -> dict[str, Any]:
+        """A balance transaction for ``amount`` (presentment currency) moved by ``source``;
+        ``fixed_fee`` is a fee already in the settlement currency (a dispute fee, or its refund)."""
         settled, target, rate = self.convert(amount, currency)
-        fee = self.fee(settled, target, rate is not None) if charge_fee else 0
+        fee = self.fee(settled, target, rate is not None) if charge_fee else (fixed_fee or 0)
         available = (created // DAY + 1 + AVAILABLE_AFTER_DAYS) * DAY if kind != "payout" else created
         txn = {"id": new_id("balance_transaction"), "object": "balance_transaction", "amount": settled,
                "available_on": available, "balance_type": "payments", "created": created, "currency": target,
-               "description": None, "exchange_rate": float(rate) if rate is not None else None, "fee": fee,
+               "description": description, "exchange_rate": float(rate) if rate is not None else None, "fee": fee,
                "fee_details": [{"amount": fee, "application": None, "currency": target,
-                                "description": "Stripe processing fees", "type": "stripe_fee"}] if fee else [],
-               "net": settled - fee, "reporting_category": REPORTING[kind], "source": source,
+                                "description": "Stripe processing fees" if charge_fee else "Dispute fee",
+                                "type": "stripe_fee"}] if fee else [],
+               "net": settled - fee, "reporting_category": category or REPORTING[kind], "source": source,
                "status": "available" if available <= created else "pending", "type": kind, "_payout": None}
         self.store["balance_transaction"].add(txn)
         if kind != "payout":

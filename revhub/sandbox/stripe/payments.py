@@ -16,6 +16,8 @@ DECLINED_METHODS = {"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"}
 class Payments:
     def __init__(self, store: Store, now: Callable[[], int], emit: Callable[..., None], balance: Balance) -> None:
         self.store, self.now, self.emit, self.balance = store, now, emit, balance
+        # Told of every charge made (the disputes, to open one for the disputing test card).
+        self.after_charge: Callable[[dict[str, Any]], None] = lambda charge: None
 
     def intent(self, amount: int, currency: str, customer: str | None, *, description: str | None = None,
                metadata: dict | None = None, created: int | None = None, object_id: str | None = None
@@ -88,6 +90,7 @@ class Payments:
             charge["balance_transaction"] = txn["id"]
         self.store["charge"].add(charge)
         self.emit("charge.failed" if failed else "charge.succeeded", charge)
+        self.after_charge(charge)
         return charge
 
     def refund(self, charge: dict[str, Any], amount: int | None, reason: str | None,
@@ -98,6 +101,9 @@ class Payments:
         if charge["status"] != "succeeded":
             raise StripeError(400, f"Charge {charge['id']} has not succeeded and cannot be refunded.",
                               code="charge_not_refundable", param="charge")
+        if charge["disputed"] and not self._refundable_in_dispute(charge):
+            raise StripeError(400, f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+                              code="charge_disputed", param="charge")
         if amount <= 0 or amount > remaining:
             raise StripeError(400, f"Refund amount ({amount}) is greater than unrefunded amount on charge "
                                    f"({remaining})", code="amount_too_large", param="amount")
@@ -120,6 +126,10 @@ class Payments:
         self.emit("refund.created", refund)
         self.emit("charge.refunded", charge, before)
         return refund
+
+
+    def _refundable_in_dispute(self, charge: dict[str, Any]) -> bool:
+        return all(d["is_charge_refundable"] for d in self.store.all("dispute") if d["charge"] == charge["id"])
 
 
 def _card_destination(created: int) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from revhub.sandbox.stripe import disputes_routes, routes_billing, routes_money, routes_platform, routes_search
 from revhub.sandbox.stripe import listing as filters
-from revhub.sandbox.stripe import routes_billing, routes_money, routes_platform, routes_search
 
 
 def install(sb) -> None:
@@ -25,7 +25,7 @@ def install(sb) -> None:
         return store[kind].page(q, url or f"/v1/{kind}s",
                                 (lambda o: matches(o) and extra(o)) if extra else matches)
 
-    for module in (routes_billing, routes_money, routes_platform, routes_search):
+    for module in (routes_billing, routes_money, routes_platform, routes_search, disputes_routes):
         module.install(sb, route, listing)
 
     @app.errorhandler(404)

@@ -20,6 +20,7 @@ from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.stripe import fields, schema, versions
 from revhub.sandbox.stripe import params as p
 from revhub.sandbox.stripe.balance import Balance
+from revhub.sandbox.stripe.disputes import Disputes
 from revhub.sandbox.stripe.errors import StripeError
 from revhub.sandbox.stripe.invoices import Invoices
 from revhub.sandbox.stripe.payments import Payments
@@ -64,6 +65,8 @@ class StripeSandbox(Sandbox):
                                tuple(settlement_currencies))
         self.payments = Payments(self.store, self.now, self.emit, self.balance)
         self.invoices = Invoices(self.store, self.now, self.emit, self.payments)
+        self.disputes = Disputes(self.store, self.now, self.emit, self.balance)
+        self.payments.after_charge = self.disputes.after_charge
         self._idempotency: dict[str, tuple[float, str, str, int, bytes]] = {}
         self._request_id = threading.local()
         self.deliveries = Deliveries(self.clock, lambda: self.store.all("webhook_endpoint"), self._delivered,
@@ -157,6 +160,7 @@ class StripeSandbox(Sandbox):
         with self.lock:
             self.store.clear()
             self.balance.clear()
+            self.disputes.clear()
             self._idempotency.clear()
 
     def close(self) -> None:
@@ -202,7 +206,8 @@ class StripeSandbox(Sandbox):
     def _call(self, fn, params: dict, kwargs: dict, expand: list[str]) -> tuple[int, bytes]:
         # Serialized under the lock: the body reads live store objects, which other requests mutate.
         with self.lock:
-            self.balance.settle(self.now())  # the clock's work first: funds available, payouts made
+            self.disputes.settle(self.now())  # the clock's work first: disputes decided,
+            self.balance.settle(self.now())   # funds available, payouts made
             result = fn(params, **kwargs)
             if isinstance(result, dict) and result.get("object") in ("list", "search_result"):
                 inner = [e.removeprefix("data.") for e in expand if e.startswith("data.")]

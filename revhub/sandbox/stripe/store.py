@@ -15,7 +15,7 @@ PREFIXES = {"customer": "cus", "product": "prod", "price": "price", "invoice": "
             "invoiceitem": "ii", "invoice_payment": "inpay", "payment_intent": "pi", "charge": "ch",
             "balance_transaction": "txn", "refund": "re", "event": "evt", "webhook_endpoint": "we",
             "subscription": "sub", "subscription_item": "si", "payment_method": "pm", "tax_rate": "txr",
-            "payout": "po"}
+            "payout": "po", "dispute": "du"}
 KIND_OF_PREFIX = {v: k for k, v in PREFIXES.items()}
 LABELS = {"invoice_payment": "invoice payment", "payment_intent": "payment_intent",
           "balance_transaction": "balance transaction", "webhook_endpoint": "webhook endpoint",

@@ -2,7 +2,8 @@
 
 Seeded as a Dutch SaaS company's chart would look on Xero's GLOBAL version: an operating
 bank account, a Stripe clearing account (a BANK account, so payments and payouts can be
-booked to it), sales at 21 % BTW by default, bank fees (exempt), VAT, deferred revenue.
+booked to it), sales at 21 % BTW by default, bank fees (exempt), VAT, deferred revenue, and
+the two accounts chargebacks move through (disputed payments, chargeback losses).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ DEFAULT_CHART = (
     ("260", "Other Revenue", "REVENUE", "REVENUE", "OUTPUT", False, None),
     ("310", "Cost of Goods Sold", "DIRECTCOSTS", "EXPENSE", "INPUT", False, None),
     ("404", "Bank Fees", "EXPENSE", "EXPENSE", "NONE", False, None),
+    ("497", "Chargeback Losses", "EXPENSE", "EXPENSE", "NONE", False, None),
     ("610", "Accounts Receivable", "CURRENT", "ASSET", "NONE", False, "DEBTORS"),
+    ("615", "Disputed Payments", "CURRENT", "ASSET", "NONE", False, None),
     ("800", "Accounts Payable", "CURRLIAB", "LIABILITY", "NONE", False, "CREDITORS"),
     ("820", "BTW (VAT)", "CURRLIAB", "LIABILITY", "NONE", False, "GST"),
     ("835", "Deferred Revenue", "CURRLIAB", "LIABILITY", "NONE", False, None),
