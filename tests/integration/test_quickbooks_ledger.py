@@ -172,3 +172,18 @@ def test_the_console_ledger_page_names_quickbooks_as_the_books(app, db, vault, s
     text = page.get_data(as_text=True)
     assert "<th class=\"num\">Stripe</th><th class=\"num\">QuickBooks</th><th class=\"num\">Store</th>" in text
     assert "The books balance" in text
+
+
+def test_with_xero_and_quickbooks_both_enabled_the_check_refuses_naming_why(db, vault, sandboxes, revhub):
+    sandboxes("stripe", "xero", "quickbooks", companies=None)
+
+    result = revhub("ledger", "check")
+    assert result.exit_code == 3, result.output
+    assert "both a Xero and a QuickBooks connection" in result.output
+
+
+def test_fee_settings_that_cannot_be_booked_are_refused_when_saved_naming_the_setting(revhub):
+    result = revhub("connections", "add", "qbo", "--provider", "quickbooks", "--credential", "client_id=x",
+                    "--setting", "realm_id=1", "--setting", "fee_treatment=per_charge",
+                    "--setting", "deposit_account_id=92")
+    assert result.exit_code != 0 and "bank_account_id" in result.output and "fee_account_id" in result.output
