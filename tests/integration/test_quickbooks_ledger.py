@@ -5,6 +5,7 @@ balanced, and names a difference made by hand in QuickBooks."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from decimal import Decimal
@@ -15,9 +16,10 @@ from sqlalchemy import delete, select, update
 
 from revhub.cli import main
 from revhub.ledger.sources import run_check
+from revhub.mappings.outbox import OutboxWorker
 from revhub.money import to_decimal
 from revhub.sandbox.quickbooks.seeding import BANK_ACCOUNT, CLEARING_ACCOUNT, FEE_ACCOUNT
-from revhub.store import Fee, Link, OutboxMessage, Payout
+from revhub.store import Connection, Fee, Link, OutboxMessage, Payout
 from tests.integration.clients import drain, stripe_client
 from tests.integration.purchase_orders import linked
 from tests.integration.quickbooks_books import (
@@ -29,6 +31,7 @@ from tests.integration.quickbooks_books import (
     qbo,
     settle,
     stripe_balance,
+    synced,
 )
 from tests.sandbox.quickbooks.qbo_models import realm_misfits
 from tests.signin import sign_in
@@ -187,3 +190,44 @@ def test_fee_settings_that_cannot_be_booked_are_refused_when_saved_naming_the_se
                     "--setting", "realm_id=1", "--setting", "fee_treatment=per_charge",
                     "--setting", "deposit_account_id=92")
     assert result.exit_code != 0 and "bank_account_id" in result.output and "fee_account_id" in result.output
+
+
+def test_an_over_payment_whose_batch_answers_are_lost_is_written_once_with_its_excess_unapplied(
+        db, vault, sandboxes):
+    running = books(db, vault, sandboxes, "per_charge")
+    po_id = invoice_po(db, vault, "450018009", "300.00")
+    intent = pay(db, running, po_id, 35_000)
+    sandbox = running["quickbooks"].sandbox
+    original, lost = sandbox.wsgi, []
+
+    def lose_payment_answers(environ, start_response):
+        # QBO writes the payment, its answers never arrive, and the outbox tries again later, when
+        # QBO says the invoice is paid: capped anew, the payment must still be the same request.
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        answer = original(environ, start_response)
+        if environ["PATH_INFO"].endswith("/batch") and b'"Payment"' in body and len(lost) < 100:
+            lost.append(True)
+            list(answer)
+            raise ConnectionResetError("answer lost")
+        return answer
+
+    sandbox.wsgi = lose_payment_answers
+    with db.session(write=True) as s:
+        row = s.scalar(select(Connection).where(Connection.name == "quickbooks"))
+        row.settings = {**row.settings, "retry_max_backoff_seconds": 0.01, "timeout_seconds": 1}
+    synced(db, vault, running)
+    OutboxWorker(db, vault, "w").drain()
+    with db.session() as s:
+        [waiting] = s.scalars(select(OutboxMessage).where(OutboxMessage.entity == "payment")).all()
+    assert lost and waiting.status == "failed"
+
+    sandbox.wsgi = original
+    with db.session(write=True) as s:  # its backoff has run out
+        s.execute(update(OutboxMessage).where(OutboxMessage.status == "failed").values(next_attempt_at=None))
+    drain(db, vault)
+
+    [payment] = [p for p in qbo(running).query("select * from Payment") if p["PrivateNote"].startswith(intent)]
+    assert (payment["TotalAmt"], payment["UnappliedAmt"], payment["Line"][0]["Amount"]) == (350, 50, 300)
+    assert run_check(db, vault).balanced

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from revhub.connectors.errors import ConfigError, ConnectorError, RetriableError
@@ -227,9 +226,14 @@ class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher):
     def _capped(self, items: list[WriteItem]) -> list[dict[str, Any]]:
         """Each payment applied up to what its invoices still owe in QBO (one query per batch);
         the rest of an over-payment stays unapplied, as the customer's credit."""
-        wanted = {a["invoice_external_id"] for i in items for a in i.record.get("allocations") or ()}
-        owed = {k: normalize.minor(v.get("Balance"), (v.get("CurrencyRef") or {}).get("value") or "USD")
-                for k, v in self._current([_Linked(w) for w in sorted(wanted)], "Invoice").items()} if wanted else {}
+        wanted = sorted({a["invoice_external_id"] for i in items for a in i.record.get("allocations") or ()})
+        owed: dict[str, int] = {}
+        if wanted:
+            ids = ", ".join(f"'{w}'" for w in wanted)
+            body = self.api.call(lambda qb: qb.query(f"SELECT * FROM Invoice WHERE Id IN ({ids}) MAXRESULTS 1000"),
+                                 "payment")
+            owed = {v["Id"]: normalize.minor(v.get("Balance"), (v.get("CurrencyRef") or {}).get("value") or "USD")
+                    for v in (body.get("QueryResponse") or {}).get("Invoice") or ()}
         operations = []
         for item in items:
             asked = [(a["invoice_external_id"], a["amount_minor"]) for a in item.record.get("allocations") or ()]
@@ -268,13 +272,6 @@ class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher):
         quoted = ", ".join(f"'{i}'" for i in sorted(ids))
         body = self.api.call(lambda qb: qb.query(f"SELECT * FROM {remote} WHERE Id IN ({quoted})"))
         return {o["Id"]: o["CustomerRef"]["value"] for o in (body.get("QueryResponse") or {}).get(remote) or ()}
-
-
-@dataclass(frozen=True)
-class _Linked:
-    """Just an external id, for ``_current``'s query."""
-
-    external_id: str
 
 
 def _uuid(value: str):
