@@ -32,6 +32,8 @@ NOUNS = {
 LEDGER_NAMES = {"xero": "Xero", "quickbooks": "QuickBooks"}
 # The books systems that can fill the ledger column (its slot is named "xero" in the figures).
 LEDGERS = ("xero", "quickbooks")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One money movement as one side holds it; ``amount_minor`` is its size (negative only for

@@ -61,3 +61,10 @@ def test_the_reader_keeps_fee_lines_and_transfers_of_the_configured_accounts_onl
                                                                                   frozenset({"po_1"}))
     assert reader._transfer({"Id": "10", "TxnDate": "2026-11-06", "Amount": 5, "FromAccountRef": {"value": "35"},
                              "ToAccountRef": {"value": "92"}}) == []
+
+
+def test_the_books_alert_names_quickbooks_as_the_ledger_that_disagrees():
+    from revhub.alerts.check import books_alert
+
+    alert = books_alert(compare([e for e in paid() if e.side != "xero"], ledger="quickbooks"))
+    assert alert.text.startswith("Stripe, QuickBooks and the store disagree.") and "none in quickbooks" in alert.text
