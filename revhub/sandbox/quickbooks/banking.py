@@ -28,9 +28,19 @@ DEPOSITABLE = ("Bank", "Other Current Asset")
 _SERVER_SET = ("Id", "SyncToken", "MetaData", "sparse", "TotalAmt")
 
 
+def _value(body: dict, key: str) -> str | None:
+    """A reference's ``value`` (``{"value": …}``), or QBO's invalid-property error naming ``key``."""
+    ref = body.get(key)
+    if ref is None:
+        return None
+    if not isinstance(ref, dict):
+        raise invalid(f"{key} must be a reference object with a value", key)
+    return str(ref["value"]) if ref.get("value") not in (None, "") else None
+
+
 def account(realm: Realm, body: dict, key: str, kinds: tuple[str, ...] | None = None) -> dict:
     """The account ``body[key]`` names, as a reference; QBO's errors when absent or of another type."""
-    ident = (body.get(key) or {}).get("value") if isinstance(body.get(key), dict) else None
+    ident = _value(body, key)
     if not ident:
         raise invalid(f"Required parameter {key} is missing in the request", key)
     found = realm.get("Account", str(ident))
@@ -48,7 +58,7 @@ def _ref(found: dict) -> dict:
 
 def _currency(body: dict, paid_from: dict, key: str) -> str:
     currency = (paid_from.get("CurrencyRef") or {}).get("value") or "USD"
-    given = (body.get("CurrencyRef") or {}).get("value")
+    given = _value(body, "CurrencyRef")
     if given and given != currency:
         raise business(f"The currency of the transaction ({given}) must match the currency of the account "
                        f"in {key} ({currency}).")
@@ -65,7 +75,12 @@ def purchase(realm: Realm, body: dict, today: date) -> dict:
     paid_from = account(realm, body, "AccountRef", PAYMENT_TYPES[kind])
     currency = _currency(body, paid_from, "AccountRef")
     lines, total = [], Decimal(0)
-    for n, line in enumerate(body.get("Line") or ()):
+    given = body.get("Line") or []
+    if not isinstance(given, list) or not all(isinstance(line, dict) for line in given):
+        raise invalid("Line must be a list of line objects", "Line")
+    for n, line in enumerate(given):
+        if not isinstance(line.get(EXPENSE_DETAIL) or {}, dict):
+            raise invalid(f"Line.{EXPENSE_DETAIL} must be an object", f"Line.{EXPENSE_DETAIL}")
         if line.get("DetailType") != EXPENSE_DETAIL:
             raise invalid(f"Line DetailType {line.get('DetailType')!r} is not supported; use {EXPENSE_DETAIL}",
                           "Line.DetailType")
@@ -111,6 +126,6 @@ def transfer(realm: Realm, body: dict, today: date) -> dict:
 
 def deposit_account(realm: Realm, body: dict) -> dict | None:
     """A payment's or refund receipt's ``DepositToAccountRef`` as a reference (None if not given)."""
-    if not (body.get("DepositToAccountRef") or {}).get("value"):
+    if not _value(body, "DepositToAccountRef"):
         return None
     return _ref(account(realm, body, "DepositToAccountRef", DEPOSITABLE))

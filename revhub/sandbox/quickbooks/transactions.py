@@ -105,9 +105,10 @@ def sales_document(realm: Realm, entity: str, body: dict, today: date, own_id: s
         out.setdefault("LinkedTxn", [])
         out.update(EmailStatus=body.get("EmailStatus", "NotSet"), PrintStatus=body.get("PrintStatus", "NotSet"))
     if entity == "RefundReceipt":
-        if not (body.get("DepositToAccountRef") or {}).get("value"):
+        deposited = deposit_account(realm, body)
+        if deposited is None:
             raise invalid("Required parameter DepositToAccountRef is missing in the request", "DepositToAccountRef")
-        out["DepositToAccountRef"] = deposit_account(realm, body)
+        out["DepositToAccountRef"] = deposited
         out["Balance"] = 0
     return out
 

@@ -151,3 +151,20 @@ def test_a_purchase_and_a_transfer_can_be_deleted_and_cdc_says_so(qbo, qb):
     gone = [(name, o["Id"], o.get("status")) for part in answer["CDCResponse"][0]["QueryResponse"]
             for name, objects in part.items() if isinstance(objects, list) for o in objects]
     assert gone == [("Purchase", fee.Id, "Deleted"), ("Transfer", transfer.Id, "Deleted")]
+
+
+@pytest.mark.parametrize("lines", ["not a list", ["not an object"],
+                                   [{"DetailType": "AccountBasedExpenseLineDetail", "Amount": 1,
+                                     "AccountBasedExpenseLineDetail": "93"}]])
+def test_malformed_purchase_lines_are_a_400_naming_the_field_not_a_500(qb, lines):
+    body = {"PaymentType": "Cash", "AccountRef": {"value": CLEARING_ACCOUNT}, "Line": lines}
+    with pytest.raises(QuickbooksException) as err:
+        qb.create_object("Purchase", json.dumps(body))
+    assert err.value.error_code == 2010 and "Line" in err.value.detail
+
+
+def test_a_reference_that_is_not_an_object_is_a_400_naming_it(qb):
+    body = {"FromAccountRef": CLEARING_ACCOUNT, "ToAccountRef": {"value": BANK_ACCOUNT}, "Amount": 5}
+    with pytest.raises(QuickbooksException) as err:
+        qb.create_object("Transfer", json.dumps(body))
+    assert err.value.error_code == 2010 and "FromAccountRef" in err.value.detail
