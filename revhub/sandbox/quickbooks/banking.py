@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from revhub.sandbox.quickbooks.amounts import dec, rounded
-from revhub.sandbox.quickbooks.faults import business, invalid
+from revhub.sandbox.quickbooks.faults import business, invalid, not_found
 from revhub.sandbox.quickbooks.store import Realm
 
 PAYMENT_TYPES = {"Cash": ("Bank",), "Check": ("Bank",), "CreditCard": ("Credit Card",)}
@@ -73,6 +73,9 @@ def purchase(realm: Realm, body: dict, today: date) -> dict:
     if kind not in PAYMENT_TYPES:
         raise invalid(f"PaymentType {kind!r} is not one of {', '.join(PAYMENT_TYPES)}", "PaymentType")
     paid_from = account(realm, body, "AccountRef", PAYMENT_TYPES[kind])
+    payee = _value(body, "EntityRef")
+    if payee:
+        raise not_found("Vendor", payee)  # the sandbox's companies have no vendors (nor employees)
     currency = _currency(body, paid_from, "AccountRef")
     lines, total = [], Decimal(0)
     given = body.get("Line") or []

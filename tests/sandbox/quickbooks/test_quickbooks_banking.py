@@ -168,3 +168,9 @@ def test_a_reference_that_is_not_an_object_is_a_400_naming_it(qb):
     with pytest.raises(QuickbooksException) as err:
         qb.create_object("Transfer", json.dumps(body))
     assert err.value.error_code == 2010 and "FromAccountRef" in err.value.detail
+
+
+def test_an_expense_naming_a_payee_the_company_does_not_have_is_not_found(qb):
+    purchase = _fee()
+    purchase.EntityRef = _ref("56")
+    assert _refused(purchase, qb).error_code == 610
