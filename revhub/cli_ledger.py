@@ -56,13 +56,13 @@ def ledger_check(ctx: click.Context, period: str | None, currency: str | None, f
 
 def render_table(report) -> str:
     """The report as text: one side-by-side block per currency and period, then the differences."""
-    from revhub.ledger.check import ROWS
+    from revhub.ledger.check import LEDGER_NAMES, ROWS
     from revhub.money import to_decimal_string
 
     out: list[str] = []
     for ledger_ in report.ledgers:
         out.append(f"{ledger_.currency} {ledger_.period}")
-        out.append(f"  {'':26}{'Stripe':>18}{'Xero':>18}{'store':>18}")
+        out.append(f"  {'':26}{'Stripe':>18}{LEDGER_NAMES[report.ledger]:>18}{'store':>18}")
         for label, *names in ROWS:
             cells = [to_decimal_string(getattr(ledger_, side)[name], ledger_.currency) if name else "-"
                      for side, name in zip(("stripe", "xero", "store"), names, strict=True)]

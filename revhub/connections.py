@@ -30,6 +30,14 @@ class SettingsError(ValueError):
 def check_settings(provider: str, settings: dict[str, Any] | None) -> None:
     """Refuse settings a connector or pusher could not be built from, when they are saved
     (not at the first sync or outbox drain, where one bad setting would hold up the queue)."""
+    if provider == "quickbooks":
+        from revhub.connectors.quickbooks.ledger_settings import quickbooks_ledger
+
+        try:
+            quickbooks_ledger(settings)  # fee treatment and its account ids
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        return
     if provider != "xero":
         return
     from revhub.mappings.ledger_settings import ledger_settings

@@ -33,17 +33,28 @@ class DemoSettingError(ValueError):
 
 # The CRMs a demo can run; REVHUB_DEMO_CRM picks one (Salesforce unless set).
 DEMO_CRMS = ("salesforce", "hubspot")
-# The demo keeps its books in Xero: its seeded ledger and the books check are Xero's. QuickBooks
-# runs beside the hub as its own sandbox (`revhub sandbox --provider quickbooks`), not in the demo.
-NOT_IN_DEMO = ("quickbooks",)
+# The books a demo can keep; REVHUB_DEMO_LEDGER picks one (Xero unless set). The seeded ledger,
+# the write-back of Stripe's fees and payouts and the books check all use the chosen one.
+DEMO_LEDGERS = ("xero", "quickbooks")
+# A QuickBooks company keeping its books in EUR, the demo's Stripe account's settlement currency
+# (so the clearing account follows Stripe's balance), its seeded refunds paid out of the clearing
+# account as refund receipts.
+QUICKBOOKS_DEMO_COMPANY = {"home_currency": "EUR", "refund_document": "RefundReceipt"}
 
 
-def demo_providers(crm: str | None = None) -> tuple[str, ...]:
-    """The sandboxes a demo starts: every provider, with one CRM (``crm`` or REVHUB_DEMO_CRM)."""
-    chosen = (crm or os.environ.get("REVHUB_DEMO_CRM") or "salesforce").strip().lower()
-    if chosen not in DEMO_CRMS:
-        raise DemoSettingError(f"REVHUB_DEMO_CRM must be one of {', '.join(DEMO_CRMS)}; got {chosen!r}")
-    return tuple(p for p in STARTERS if (p not in DEMO_CRMS or p == chosen) and p not in NOT_IN_DEMO)
+def _chosen(value: str | None, setting: str, default: str, allowed: tuple[str, ...]) -> str:
+    chosen = (value or os.environ.get(setting) or default).strip().lower()
+    if chosen not in allowed:
+        raise DemoSettingError(f"{setting} must be one of {', '.join(allowed)}; got {chosen!r}")
+    return chosen
+
+
+def demo_providers(crm: str | None = None, ledger: str | None = None) -> tuple[str, ...]:
+    """The sandboxes a demo starts: Stripe, one CRM (``crm`` or REVHUB_DEMO_CRM) and one ledger
+    (``ledger`` or REVHUB_DEMO_LEDGER)."""
+    crm = _chosen(crm, "REVHUB_DEMO_CRM", "salesforce", DEMO_CRMS)
+    ledger = _chosen(ledger, "REVHUB_DEMO_LEDGER", "xero", DEMO_LEDGERS)
+    return tuple(p for p in STARTERS if (p not in DEMO_CRMS or p == crm) and (p not in DEMO_LEDGERS or p == ledger))
 
 
 class DemoStoreError(RuntimeError):
@@ -70,7 +81,12 @@ def prepare(config: Config, companies: int = 20, seed: int = 1) -> tuple[Databas
     db = Database(f"sqlite:///{path}")
     upgrade(db.engine)
     vault = Vault(config.encryption_key)
-    sandboxes = SandboxSet(config.home / "sandboxes", seed=seed).start(providers)
+    sandboxes = SandboxSet(config.home / "sandboxes", seed=seed).start(
+        providers, options={"quickbooks": QUICKBOOKS_DEMO_COMPANY})
+    if "quickbooks" in sandboxes.running:
+        from revhub.sandbox.quickbooks.seeding import LEDGER_SETTINGS
+
+        sandboxes["quickbooks"].settings.update(LEDGER_SETTINGS)
     dataset = generate(companies, seed=seed)
     add_recon_cases(dataset)  # revhub.demo_recon: the reconciliation cases the console shows
     sandboxes.load(dataset)

@@ -47,7 +47,14 @@ def books_alert(report, period: str | None = None) -> Alert | None:
     scope = f" for {period}" if period else ""
     first = getattr(report.differences[0], "message", "") or str(report.differences[0])
     return Alert("books", f"books:{period or 'all'}", f"Books check{scope}: {n} difference{'s' * (n != 1)}",
-                 f"Stripe, Xero and the store disagree. First: {first}"[:2000], "critical")
+                 f"Stripe, {_books(report)} and the store disagree. First: {first}"[:2000], "critical")
+
+
+def _books(report) -> str:
+    """The name of the books system the check compared (Xero or QuickBooks)."""
+    from revhub.ledger.check import LEDGER_NAMES
+
+    return LEDGER_NAMES.get(getattr(report, "ledger", "xero"), "Xero")
 
 
 def scheduled_check(db: Database, vault: Vault) -> None:

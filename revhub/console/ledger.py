@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from revhub.connectors.errors import ConnectorError
 from revhub.console.admin import signed_in
-from revhub.ledger.check import ROWS, SIDES
+from revhub.ledger.check import LEDGER_NAMES, ROWS, SIDES
 from revhub.ledger.sources import PeriodError, run_check
 from revhub.mappings.ledger_settings import LedgerSettingsError
 from revhub.money import MoneyError, to_decimal_string
@@ -39,4 +39,5 @@ def ledger():
 
 def _page(report, period: str, currency: str | None, error: str | None, status: int):
     return render_template("ledger.html", report=report, period=period, currency=currency or "",
-                           error=error, rows=ROWS, sides=SIDES, money=to_decimal_string), status
+                           error=error, rows=ROWS, sides=SIDES, money=to_decimal_string,
+                           books=LEDGER_NAMES[getattr(report, "ledger", "xero")]), status

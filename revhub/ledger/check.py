@@ -27,7 +27,14 @@ NOUNS = {
     ("xero", "fee"): "fee bank transaction", ("xero", "payout"): "bank transfer",
     ("store", "payment"): "payment", ("store", "refund"): "refund", ("store", "fee"): "payment fee",
     ("stripe", "dispute"): "dispute", ("xero", "dispute"): "dispute bank transaction", ("store", "dispute"): "dispute",
+    ("quickbooks", "payment"): "payment", ("quickbooks", "refund"): "refund receipt",
+    ("quickbooks", "fee"): "fee purchase", ("quickbooks", "payout"): "transfer",
 }
+LEDGER_NAMES = {"xero": "Xero", "quickbooks": "QuickBooks"}
+# The books systems that can fill the ledger column (its slot is named "xero" in the figures).
+LEDGERS = ("xero", "quickbooks")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One money movement as one side holds it; ``amount_minor`` is its size (negative only for
@@ -80,6 +87,7 @@ class Report:
     differences: list[Difference]
     period: str | None = None
     currency: str | None = None
+    ledger: str = "xero"  # which books system the ledger column holds
 
     @property
     def balanced(self) -> bool:
@@ -87,8 +95,8 @@ class Report:
 
     def as_json(self) -> dict:
         """JSON-ready; amounts as exact decimal strings in major units, never floats."""
-        return {"period": self.period, "currency": self.currency, "balanced": self.balanced,
-                "ledgers": [ledger_json(x) for x in self.ledgers],
+        return {"period": self.period, "currency": self.currency, "balanced": self.balanced, "ledger": self.ledger,
+                "ledgers": [ledger_json(x, self.ledger) for x in self.ledgers],
                 "differences": [difference_json(d) for d in self.differences]}
 
 
@@ -97,14 +105,17 @@ def period_of(day: date) -> str:
 
 
 def compare(entries: list[Entry], period: str | None = None, currency: str | None = None,
-            fees_per_payout: bool = False) -> Report:
+            fees_per_payout: bool = False, ledger: str = "xero") -> Report:
     """The ledgers and the differences of ``entries``, for one period and currency if given.
 
     A group counts in the period of its Stripe date (else the store's, else Xero's), so a
     payment Xero dates a day after Stripe is one record, not two differences. With
     ``fees_per_payout`` (the Xero connection books each payout's fees as one booking quoting
-    it), fees meet the booking of the payout that settled them.
+    it), fees meet the booking of the payout that settled them. ``ledger`` names the books
+    system (Xero or QuickBooks) whose entries fill the ledger column, as the differences say.
     """
+    # The ledger column's slot is "xero"; another books system's entries take it, named as themselves.
+    entries = [replace(e, side="xero") if e.side in LEDGERS else e for e in entries]
     if fees_per_payout:
         entries = _fees_with_payouts(entries)
     groups = [g for kind in KINDS for g in _groups([e for e in entries if e.kind == kind])]
@@ -116,12 +127,12 @@ def compare(entries: list[Entry], period: str | None = None, currency: str | Non
     for group in groups:
         if id(group) in pooled:
             continue
-        difference = _difference(group)
+        difference = _difference(group, ledger)
         if difference:
             differences.append(difference)
     differences.sort(key=lambda d: (d.currency, d.period, KINDS.index(d.kind), d.message))
     found = [x for x in ledgers(groups, _period) if currency is None or x.currency == currency]
-    return Report(found, differences, period, currency)
+    return Report(found, differences, period, currency, ledger)
 
 
 def _fees_with_payouts(entries: list[Entry]) -> list[Entry]:
@@ -192,7 +203,7 @@ def _balanced_fee_pools(groups: list[list[Entry]]) -> set[int]:
     return balanced
 
 
-def _difference(group: list[Entry]) -> Difference | None:
+def _difference(group: list[Entry], ledger: str = "xero") -> Difference | None:
     sums = _sums(group)
     expected = _expected(group)
     missing = [s for s in expected if sums[s] is None]
@@ -217,10 +228,11 @@ def _difference(group: list[Entry]) -> Difference | None:
     first = min(group, key=lambda e: SIDES.index(e.side))
     records = {s: sorted({e.record_id for e in group if e.side == s} | {r for e in group if e.side == s
                                                                           for r in e.refs}) for s in SIDES}
-    return Difference(first.kind, problem, sides, first.currency, _period(group),
-                      {s: sums[s] for s in SIDES if s in expected or sums[s] is not None},
-                      {s: ids for s, ids in records.items() if ids},
-                      _message(group, problem, sides, sums))
+    named = {"xero": ledger}
+    return Difference(first.kind, problem, [named.get(s, s) for s in sides], first.currency, _period(group),
+                      {named.get(s, s): sums[s] for s in SIDES if s in expected or sums[s] is not None},
+                      {named.get(s, s): ids for s, ids in records.items() if ids},
+                      _message(group, problem, sides, sums, ledger))
 
 
 def _settled_apart(group: list[Entry]) -> bool:
@@ -252,10 +264,14 @@ def _booked_twice(group: list[Entry], present: list[str], sums: dict[str, int | 
     return found
 
 
-def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str, int | None]) -> str:
+def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str, int | None],
+             ledger: str = "xero") -> str:
     kind = group[0].kind
+    named = {"xero": ledger}
+    sides = [named.get(s, s) for s in sides]
     described = "; ".join(
-        f"{side} {NOUNS.get((side, kind), kind)} {', '.join(sorted({e.record_id for e in group if e.side == side}))}"
+        f"{named.get(side, side)} {NOUNS.get((named.get(side, side), kind), kind)} "
+        f"{', '.join(sorted({e.record_id for e in group if e.side == side}))}"
         f" {_money(sums[side] or 0, next(e.currency for e in group if e.side == side))}"
         for side in SIDES if sums[side] is not None)
     if problem == "missing":
@@ -265,7 +281,7 @@ def _message(group: list[Entry], problem: str, sides: list[str], sums: dict[str,
     if problem == "settled_differs":
         stripe = _moved([e for e in group if e.side == "stripe"])
         xero = _moved([e for e in group if e.side == "xero" and e.clearing])
-        return (f"{described}: Stripe's balance moved {_amounts(stripe)}, Xero's clearing account "
+        return (f"{described}: Stripe's balance moved {_amounts(stripe)}, {LEDGER_NAMES[ledger]}'s clearing account "
                 f"{_amounts(xero)}")
     if problem == "currency_differs":
         return f"{described}: held in another currency by {' and '.join(sides)}"

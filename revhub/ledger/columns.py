@@ -73,11 +73,14 @@ def _ledger(currency: str, period: str, t: dict[tuple[str, str], int]) -> Ledger
                "payouts": t[("store", "payout")]})
 
 
-def ledger_json(ledger: Ledger) -> dict:
-    """A ledger with its figures as exact decimal strings."""
+def ledger_json(ledger: Ledger, books: str = "xero") -> dict:
+    """A ledger with its figures as exact decimal strings; the ledger column under the name of
+    the books system it holds (``books``: xero or quickbooks)."""
     out = asdict(ledger)
     for side in SIDES:
         out[side] = {name: to_decimal_string(v, ledger.currency) for name, v in out[side].items()}
+    if books != "xero":
+        out[books] = out.pop("xero")
     return out
 
 

@@ -13,12 +13,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from revhub.connections import Vault, update_credentials
+from revhub.connectors.quickbooks.ledger_settings import quickbooks_ledger
 from revhub.connectors.registry import build_connector
-from revhub.ledger.check import Entry, Report, compare
+from revhub.ledger.check import LEDGERS, Entry, Report, compare
 from revhub.ledger.sources_store import read_store
 from revhub.ledger.sources_stripe import read_stripe
 from revhub.ledger.sources_xero import XeroLedgerReader, ledger_accounts
-from revhub.mappings.ledger_settings import ledger_settings
+from revhub.mappings.ledger_settings import LedgerSettingsError, ledger_settings
 from revhub.money import normalize_currency
 from revhub.store import Connection, Database
 
@@ -49,11 +50,11 @@ def read_window(period: str | None) -> tuple[date | None, date | None]:
 
 
 def gather(db: Database, vault: Vault, period: str | None = None) -> list[Entry]:
-    """Entries from every enabled Stripe and Xero connection, and from the store."""
+    """Entries from every enabled Stripe and books (Xero or QuickBooks) connection, and from the store."""
     since, until = read_window(period)
     with db.session() as s:
         connections = s.scalars(select(Connection).where(Connection.enabled.is_(True),
-                                                         Connection.provider.in_(("stripe", "xero")))
+                                                         Connection.provider.in_(("stripe", *LEDGERS)))
                                 .order_by(Connection.name)).all()
         stripe_systems = {c.name for c in connections if c.provider == "stripe"}
         entries = read_store(s, stripe_systems, since, until)
@@ -61,6 +62,11 @@ def gather(db: Database, vault: Vault, period: str | None = None) -> list[Entry]
         connector = build_connector(connection, vault, _saver(db, vault, connection.name))
         if connection.provider == "stripe":
             entries += read_stripe(connector.api, since, until)
+        elif connection.provider == "quickbooks":
+            from revhub.ledger.sources_quickbooks import QuickBooksLedgerReader
+
+            books = QuickBooksLedgerReader(connector.api, quickbooks_ledger(connection.settings))
+            entries += books.entries(since, until)
         else:
             reader = XeroLedgerReader(connector.api, ledger_accounts(connection.settings or {}))
             entries += reader.entries(since, until)
@@ -81,7 +87,20 @@ def run_check(db: Database, vault: Vault, period: str | None = None, currency: s
     if period is not None:
         month_bounds(period)  # refuse a malformed period before any provider is called
     wanted = normalize_currency(currency) if currency else None
-    return compare(gather(db, vault, period), period, wanted, fees_per_payout=_fees_per_payout(db))
+    books = ledger_of(db)
+    return compare(gather(db, vault, period), period, wanted, fees_per_payout=_fees_per_payout(db), ledger=books)
+
+
+def ledger_of(db: Database) -> str:
+    """The books system the check compares (xero unless QuickBooks is the enabled one); one only:
+    two books systems side by side would each be read as the whole ledger."""
+    with db.session() as s:
+        providers = set(s.scalars(select(Connection.provider).where(Connection.enabled.is_(True),
+                                                                    Connection.provider.in_(LEDGERS))).all())
+    if len(providers) > 1:
+        raise LedgerSettingsError("both a Xero and a QuickBooks connection are enabled: the books check compares "
+                                  "one ledger; disable one of them")
+    return providers.pop() if providers else "xero"
 
 
 def _fees_per_payout(db: Database) -> bool:
@@ -89,4 +108,7 @@ def _fees_per_payout(db: Database) -> bool:
     with db.session() as s:
         settings = s.scalars(select(Connection.settings).where(Connection.enabled.is_(True),
                                                                Connection.provider == "xero")).all()
-    return any(ledger_settings(chosen).fee_treatment == "per_payout" for chosen in settings)
+        books = s.scalars(select(Connection.settings).where(Connection.enabled.is_(True),
+                                                            Connection.provider == "quickbooks")).all()
+    return any(ledger_settings(chosen).fee_treatment == "per_payout" for chosen in settings) or any(
+        quickbooks_ledger(chosen).fee_treatment == "per_payout" for chosen in books)

@@ -214,7 +214,8 @@ def test_the_console_page_answers_json_for_machines_and_refuses_a_malformed_mont
     sign_in(client, db)
 
     out = client.get("/ledger?period=all&format=json").get_json()
-    assert set(out) == {"period", "currency", "balanced", "ledgers", "differences"}
+    assert set(out) == {"period", "currency", "balanced", "ledger", "ledgers", "differences"}
+    assert out["ledger"] == "xero"  # the books system the ledger column holds
     assert all(isinstance(v, str) for x in out["ledgers"] for v in x["stripe"].values())
     refused = client.get("/ledger?period=2026-13")
     assert refused.status_code == 400 and "YYYY-MM" in refused.get_data(as_text=True)

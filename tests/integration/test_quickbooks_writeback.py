@@ -119,14 +119,15 @@ def test_a_stripe_payment_and_refund_are_booked_in_quickbooks(db, vault, sandbox
                             .where(PaymentAllocation.invoice_id == invoice.id)).one()
         refund = s.scalars(select(Refund).where(Refund.payment_id == payment.id)).one()
     [qbo_payment] = other.query(f"select * from Payment where Id = '{linked(db, 'payment', payment.id, 'quickbooks')}'")
-    assert qbo_payment["DepositToAccountRef"] == {"value": CLEARING_ACCOUNT}
+    # QBO answers a reference with the account's name beside its id.
+    assert qbo_payment["DepositToAccountRef"] == {"value": CLEARING_ACCOUNT, "name": "Stripe Clearing"}
     assert qbo_payment["TotalAmt"] == 500 and qbo_payment["Line"][0]["LinkedTxn"][0]["TxnId"] == qbo_invoice
     assert payment.reference in qbo_payment["PrivateNote"]
     [memo] = other.query(f"select * from {document} where Id = '{linked(db, 'refund', refund.id, 'quickbooks')}'")
     assert memo["TotalAmt"] == 75.5 and refund.reference in memo["PrivateNote"]
     assert memo["CustomerRef"]["value"] == remote["CustomerRef"]["value"]
     if document == "RefundReceipt":  # paid back out of the clearing account
-        assert memo["DepositToAccountRef"] == {"value": CLEARING_ACCOUNT} and memo["Balance"] == 0
+        assert memo["DepositToAccountRef"]["value"] == CLEARING_ACCOUNT and memo["Balance"] == 0
     assert realm_misfits(running["quickbooks"].sandbox) == {}  # what the hub wrote fits the SDK's classes
 
 

@@ -56,6 +56,10 @@ class QuickBooksConnector:
     def __init__(self, api: QuickBooksAPI, name: str = "quickbooks", settings: dict[str, Any] | None = None) -> None:
         self.api, self.name, self.settings = api, name, dict(settings or {})
         self.po_field_id = str(self.settings.get("po_custom_field_id", normalize.PO_FIELD_ID))
+        # Refunds are read from the document the connection books them as (refund_document):
+        # credit memos, or refund receipts (money paid back out), so what it writes it reads back.
+        if self.settings.get("refund_document") == "RefundReceipt":
+            self.streams = {**STREAMS, "refund": _s("refund", "RefundReceipt", normalize.refund)}
         self._tax: tuple[dict[str, str], dict[str, Decimal]] | None = None
 
     @classmethod
@@ -68,7 +72,7 @@ class QuickBooksConnector:
     # ----- pull ---------------------------------------------------------------------------
     def pull(self, entity: str, cursor: dict[str, Any] | None, full: bool = False) -> Iterator[Page]:
         """Everything (first run, ``full``, or a cursor past CDC's 30 days), else CDC since ``cursor``."""
-        stream = STREAMS[entity]
+        stream = self.streams[entity]
         cursor = None if full else cursor
         if cursor and "listing" in cursor:
             yield from self._list(stream, cursor["listing"], note="resumed an interrupted full list")
@@ -181,7 +185,7 @@ class QuickBooksConnector:
 
     def fetch(self, entity: str, external_id: str) -> Change | None:
         """The object as QBO has it now; None when QBO does not know it (deleted or never made)."""
-        stream = STREAMS[entity]
+        stream = self.streams[entity]
         try:
             body = self.api.call(lambda qb: qb.get_single_object(stream.remote, external_id), entity)
         except NotFound:

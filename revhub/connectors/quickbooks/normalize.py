@@ -151,12 +151,13 @@ def payment(obj: QBOObject) -> dict[str, Any]:
 
 
 def refund(obj: QBOObject) -> dict[str, Any]:
-    """A credit memo as a canonical credit note (the Stripe refund id it quotes, if any)."""
+    """A credit memo as a canonical credit note, a refund receipt (money paid back out of its
+    ``DepositToAccountRef``) as a refund; with the Stripe refund id either quotes, if any."""
     currency = (obj.get("CurrencyRef") or {}).get("value") or "USD"
     note = obj.get("PrivateNote") or obj.get("CustomerMemo", {}).get("value") or None
     found = _REFUND_ID.search(note or "")
     return {
-        "kind": "credit_note",
+        "kind": "refund" if obj.get("DepositToAccountRef") else "credit_note",
         "amount_minor": minor(obj.get("TotalAmt"), currency),
         "currency": currency,
         "reason": note,

@@ -69,12 +69,15 @@ class QuickBooksPayloads:
         return {"DetailType": "SalesItemLineDetail", "Description": line.get("description") or "Item",
                 "Amount": _number(line.get("amount_minor") or 0, currency), "SalesItemLineDetail": detail}
 
-    def _payment(self, item: WriteItem) -> dict[str, Any]:
+    def _payment(self, item: WriteItem, applied: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+        """A payment applied to its invoices; ``applied`` (invoice id, minor units) when capped at what
+        the invoices still owe in QBO: an over-payment's excess stays unapplied, the customer's credit."""
         record = item.record
         currency = record["currency"]
-        lines = [{"Amount": _number(a["amount_minor"], currency),
-                  "LinkedTxn": [{"TxnId": a["invoice_external_id"], "TxnType": "Invoice"}]}
-                 for a in record.get("allocations") or ()]
+        if applied is None:
+            applied = [(a["invoice_external_id"], a["amount_minor"]) for a in record.get("allocations") or ()]
+        lines = [{"Amount": _number(amount, currency), "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
+                 for invoice_id, amount in applied if amount]
         body = {"CustomerRef": {"value": item.refs.get("customer")}, "CurrencyRef": {"value": currency},
                 "TotalAmt": _number(record["amount_minor"], currency), "TxnDate": (record.get("received_at") or "")[:10]
                 or None, "Line": lines,

@@ -19,7 +19,11 @@ from typing import Any
 from revhub.connectors.errors import ConfigError, ConnectorError, RetriableError
 from revhub.connectors.quickbooks import normalize
 from revhub.connectors.quickbooks.client import QuickBooksAPI
+from revhub.connectors.quickbooks.ledger_settings import quickbooks_ledger
 from revhub.connectors.quickbooks.payloads import QuickBooksPayloads
+from revhub.connectors.quickbooks.push_ledger import QuickBooksLedgerPusher
+from revhub.connectors.xero.allocation import split_payment
+from revhub.mappings.ledger_settings import LedgerSettingsError
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.tax.codes import TAX_CODES
 
@@ -41,12 +45,16 @@ def _fault(answer: dict[str, Any]) -> tuple[str, str] | None:
     return str(error.get("code")), f"{error.get('Message')} [{error.get('code')}]: {error.get('Detail')}"
 
 
-class QuickBooksPusher(QuickBooksPayloads):
+class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher):
     def __init__(self, api: QuickBooksAPI, settings: dict[str, Any] | None = None) -> None:
         settings = settings or {}
         self.api = api
         self.po_field_id = str(settings.get("po_custom_field_id", normalize.PO_FIELD_ID))
         self.deposit_account = settings.get("deposit_account_id")
+        try:
+            self.ledger = quickbooks_ledger(settings)
+        except LedgerSettingsError as exc:
+            raise ConfigError(str(exc), provider="quickbooks") from None
         given = settings.get("tax_codes") or {}
         unknown = sorted(set(given) - set(TAX_CODES)) if isinstance(given, dict) else ["(not an object)"]
         if unknown:
@@ -71,12 +79,15 @@ class QuickBooksPusher(QuickBooksPayloads):
             return {"Payment": self._payment(item)}
         if entity == "refund":
             return {self.refund_document: self._refund_body(item, "<the refunded invoice's customer>")}
+        if entity in ("fee", "payout"):
+            return self.describe_ledger(entity, item)
         return {}
 
     # -- pushing -------------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
         handler = {"customer": self._push_customers, "invoice": self._push_invoices,
-                   "payment": self._push_payments, "refund": self._push_refunds}.get(entity)
+                   "payment": self._push_payments, "refund": self._push_refunds,
+                   "fee": self._push_fees, "payout": self._push_payouts}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
         results: list[WriteResult] = []
@@ -91,10 +102,12 @@ class QuickBooksPusher(QuickBooksPayloads):
                 results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in chunk]
         return results
 
-    def _batch(self, items: list[WriteItem], what: str, operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """One batch request; the answers in the order of ``operations`` (matched by bId)."""
+    def _batch(self, items: list[WriteItem], what: str, operations: list[dict[str, Any]],
+               key_body: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """One batch request; the answers in the order of ``operations`` (matched by bId). The
+        request id is of ``key_body`` when given (what was asked, before any capping)."""
         body = {"BatchItemRequest": [{"bId": str(n), **op} for n, op in enumerate(operations)]}
-        rid = request_id(items, what, body)
+        rid = request_id(items, what, body if key_body is None else key_body)
 
         def send(qb):
             return qb.post(f"{qb.api_url}/company/{qb.company_id}/batch", json.dumps(body), request_id=rid)
@@ -203,10 +216,32 @@ class QuickBooksPusher(QuickBooksPayloads):
             else:
                 ready.append(item)
         if ready:
-            answers = self._batch(ready, "payments", [{"operation": "create", "Payment": self._payment(i)}
-                                                      for i in ready])
+            # The request id is of the payments as asked, not as capped: a retry after a lost answer
+            # (the invoices now owing less) is still the same request, answered as the first was.
+            asked = [{"operation": "create", "Payment": self._payment(i)} for i in ready]
+            answers = self._batch(ready, "payments", self._capped(ready), key_body=asked)
             results += [self._result(i, a, "Payment") for i, a in zip(ready, answers, strict=True)]
         return results
+
+    def _capped(self, items: list[WriteItem]) -> list[dict[str, Any]]:
+        """Each payment applied up to what its invoices still owe in QBO (one query per batch);
+        the rest of an over-payment stays unapplied, as the customer's credit."""
+        wanted = sorted({a["invoice_external_id"] for i in items for a in i.record.get("allocations") or ()})
+        owed: dict[str, int] = {}
+        if wanted:
+            ids = ", ".join(f"'{w}'" for w in wanted)
+            body = self.api.call(lambda qb: qb.query(f"SELECT * FROM Invoice WHERE Id IN ({ids}) MAXRESULTS 1000"),
+                                 "payment")
+            owed = {v["Id"]: normalize.minor(v.get("Balance"), (v.get("CurrencyRef") or {}).get("value") or "USD")
+                    for v in (body.get("QueryResponse") or {}).get("Invoice") or ()}
+        operations = []
+        for item in items:
+            asked = [(a["invoice_external_id"], a["amount_minor"]) for a in item.record.get("allocations") or ()]
+            split = split_payment(item.record["amount_minor"], asked, owed)
+            for invoice_id, amount in split.applied:
+                owed[invoice_id] -= amount  # a second payment in this batch sees what the first left
+            operations.append({"operation": "create", "Payment": self._payment(item, split.applied)})
+        return operations
 
     def _push_refunds(self, items: list[WriteItem]) -> list[WriteResult]:
         results, ready = [], []

@@ -8,8 +8,6 @@ from revhub.sandbox.quickbooks.amounts import dec
 from revhub.sandbox.quickbooks.faults import QBOFault, invalid
 from revhub.sandbox.quickbooks.store import Realm
 
-HOME_CURRENCY = "USD"
-
 
 def _duplicate(name: str) -> QBOFault:
     return QBOFault(400, "6240", "Duplicate Name Exists Error",
@@ -28,7 +26,7 @@ def customer(realm: Realm, body: dict, own_id: str | None = None) -> dict:
     if not name:
         raise invalid("Required parameter DisplayName is missing in the request", "DisplayName")
     _unique(realm, "Customer", "DisplayName", name, own_id)
-    currency = (body.get("CurrencyRef") or {}).get("value") or HOME_CURRENCY
+    currency = (body.get("CurrencyRef") or {}).get("value") or realm.home_currency
     out = {**body, "DisplayName": name, "FullyQualifiedName": name, "PrintOnCheckName": name,
            "Active": body.get("Active", True), "Job": False, "BillWithParent": False, "Taxable": True,
            "CurrencyRef": {"value": currency, "name": currency}, "PreferredDeliveryMethod": "Email"}

@@ -29,7 +29,8 @@ DEFAULT_CLIENT_ID = "ABrevhubSandboxQuickBooksClientId0000000000000000"
 DEFAULT_CLIENT_SECRET = "revhub-sandbox-qbo-client-secret"
 DEFAULT_REALM_ID = "9341452161234567"
 DEFAULT_VERIFIER_TOKEN = "revhub-sandbox-qbo-verifier-token"
-_SETTINGS = {"client_id", "client_secret", "realm_id", "per_minute", "concurrent"}
+_SETTINGS = {"client_id", "client_secret", "realm_id", "per_minute", "concurrent", "home_currency",
+             "refund_document"}
 
 
 class QuickBooksSandbox(Sandbox):
@@ -48,6 +49,12 @@ class QuickBooksSandbox(Sandbox):
         self.throttle = Throttle(self.clock, settings.get("per_minute", 500), settings.get("concurrent", 10))
         self.webhooks = WebhookDispatcher()
         self.realm_id = settings.get("realm_id", DEFAULT_REALM_ID)
+        # The company's home currency (its accounts' currency), and how the seed's feed booked
+        # Stripe's refunds: credit memos, or refund receipts paid out of the clearing account.
+        self.home_currency = str(settings.get("home_currency", "USD")).upper()
+        self.refund_document = settings.get("refund_document", "CreditMemo")
+        if self.refund_document not in ("CreditMemo", "RefundReceipt"):
+            raise TypeError("refund_document must be CreditMemo or RefundReceipt")
         self.realms: dict[str, Realm] = {}
         self.minorversions: list[str] = []
         self._answers: dict[tuple[str, str], tuple[int, bytes]] = {}  # (realm, requestid) → answer
@@ -56,7 +63,7 @@ class QuickBooksSandbox(Sandbox):
 
     # ----- public surface ---------------------------------------------------------------
     def _new_realm(self) -> None:
-        self.realms[self.realm_id] = Realm(self.realm_id, "Revhub Demo Company (US)")
+        self.realms[self.realm_id] = Realm(self.realm_id, "Revhub Demo Company", self.home_currency)
         seeding.company(self.operations())
 
     def operations(self, realm_id: str | None = None) -> Operations:
@@ -71,7 +78,7 @@ class QuickBooksSandbox(Sandbox):
 
     def load_dataset(self, ds) -> None:
         with self.lock:
-            seeding.load(self.operations(), ds)
+            seeding.load(self.operations(), ds, self.refund_document)
 
     def configure_webhooks(self, url: str, verifier_token: str = DEFAULT_VERIFIER_TOKEN, legacy: bool = False) -> None:
         """Send notifications to ``url``: CloudEvents, or the older envelope with ``legacy``."""

@@ -5,19 +5,29 @@ Mapping: products → Service items (``Sku`` = revhub sku); companies → custom
 currency; invoices → invoices whose custom field 1 "PO Number" holds the customer's PO (QBO has
 no PO field on sales forms); voided ones voided; Stripe charges → payments applied up to the
 balance, any excess left unapplied (customer credit), the Stripe PaymentIntent id in
-``PrivateNote`` (``PaymentRefNum`` holds 21 characters, too few for it); refunds → credit memos
-quoting the Stripe refund id in ``PrivateNote``.
+``PrivateNote`` (``PaymentRefNum`` holds 21 characters, too few for it), deposited to the Stripe
+clearing account at the rate Stripe settled them (``ExchangeRate``, home units per unit, when the
+payment is in another currency than the company's); refunds → credit memos, or (``refund_document``
+RefundReceipt) refund receipts paid out of the clearing account, quoting the Stripe refund id in
+``PrivateNote``. Stripe's fees and payouts are not seeded: the hub books them from Stripe under
+the connection's fee treatment (``LEDGER_SETTINGS``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from revhub.money import to_decimal
-from revhub.sandbox.dataset import PRODUCTS, Dataset, unit_price
+from revhub.sandbox.dataset import PRODUCTS, Dataset, Settlement, unit_price
 from revhub.sandbox.quickbooks.api import Operations
 
 SALES_ACCOUNT, UNDEPOSITED_ACCOUNT, CLEARING_ACCOUNT, BANK_ACCOUNT, FEE_ACCOUNT = "79", "4", "92", "35", "93"
+# How a connection books Stripe money in this chart (revhub.connectors.quickbooks.ledger_settings):
+# payments and refund receipts through the clearing account, each charge's fee a Purchase to Bank
+# Charges, each landed payout a Transfer from clearing to Checking.
+LEDGER_SETTINGS = {"fee_treatment": "per_charge", "deposit_account_id": CLEARING_ACCOUNT,
+                   "bank_account_id": BANK_ACCOUNT, "fee_account_id": FEE_ACCOUNT, "refund_document": "RefundReceipt"}
+RATE_PLACES = Decimal("1e-10")
 # Tax codes as a Dutch (VAT) company on QBO's global edition has them: a code per rate, each
 # naming its TaxRate (ids as a fresh company numbers them).
 TAX_RATES = (("3", "21% BTW hoog", Decimal(21)), ("4", "9% BTW laag", Decimal(9)), ("5", "0% BTW", Decimal(0)))
@@ -32,7 +42,8 @@ def company(ops: Operations) -> None:
                               (BANK_ACCOUNT, "Checking", "Bank"), (CLEARING_ACCOUNT, "Stripe Clearing", "Bank"),
                               (FEE_ACCOUNT, "Bank Charges", "Expense")):
         realm.objects["Account"][ident] = {"Id": ident, "Name": name, "AccountType": kind, "Active": True,
-                                           "CurrencyRef": {"value": "USD"}, "SyncToken": "0", "domain": "QBO"}
+                                           "CurrencyRef": {"value": realm.home_currency}, "SyncToken": "0",
+                                           "domain": "QBO"}
     for ident, name, rate in TAX_RATES:
         realm.objects["TaxRate"][ident] = {"Id": ident, "Name": name, "RateValue": rate, "Active": True,
                                            "SyncToken": "0", "domain": "QBO"}
@@ -48,7 +59,16 @@ def company(ops: Operations) -> None:
     realm.next_id = 100
 
 
-def load(ops: Operations, ds: Dataset) -> None:
+def exchange_rate(home: str, amount: int, currency: str, settled: Settlement) -> dict:
+    """``ExchangeRate`` (home units per unit of ``currency``) at which Stripe settled ``amount``,
+    when it is in another currency and Stripe settled it in the home currency."""
+    if currency == home or settled.currency != home or not amount:
+        return {}
+    rate = to_decimal(abs(settled.amount), home) / to_decimal(amount, currency)
+    return {"ExchangeRate": rate.quantize(RATE_PLACES, ROUND_HALF_UP)}
+
+
+def load(ops: Operations, ds: Dataset, refund_document: str = "CreditMemo") -> None:
     items = {}
     for sku, name, _, _ in PRODUCTS:
         items[sku] = ops.save("Item", {"Name": name[:100], "Sku": sku, "Type": "Service",
@@ -88,15 +108,19 @@ def load(ops: Operations, ds: Dataset) -> None:
         ops.save("Payment", {"CustomerRef": invoice["CustomerRef"], "TotalAmt": total,
                              "TxnDate": pay.paid_at.date().isoformat(), "PrivateNote": pay.processor_id,
                              "DepositToAccountRef": {"value": CLEARING_ACCOUNT},
+                             **exchange_rate(ops.realm.home_currency, pay.amount, pay.currency, pay.settled),
                              "Line": [{"Amount": applied, "LinkedTxn": [{"TxnId": invoice["Id"],
                                                                           "TxnType": "Invoice"}]}]})
     payments = {p.key: p for p in ds.payments}
     for refund in ds.refunds:
         pay = payments[refund.payment]
         invoice = ops.read("Invoice", invoices[pay.invoice])
-        ops.save("CreditMemo", {
+        paid_out = {"DepositToAccountRef": {"value": CLEARING_ACCOUNT},
+                    **exchange_rate(ops.realm.home_currency, refund.amount, refund.currency, refund.settled)
+                    } if refund_document == "RefundReceipt" else {}
+        ops.save(refund_document, {
             "CustomerRef": invoice["CustomerRef"], "TxnDate": refund.refunded_at.date().isoformat(),
             "PrivateNote": f"Refund {refund.processor_id} of {invoice['DocNumber']}",
-            "GlobalTaxCalculation": "NotApplicable",
+            "GlobalTaxCalculation": "NotApplicable", **paid_out,
             "Line": [{"DetailType": "SalesItemLineDetail", "Description": f"Refund of {invoice['DocNumber']}",
                       "SalesItemLineDetail": {"Qty": 1, "UnitPrice": to_decimal(refund.amount, refund.currency)}}]})

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from revhub.sandbox.quickbooks.faults import not_found, stale
 
 ENTITIES = ("Customer", "Item", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "TaxCode", "TaxRate",
-            "Account")
+            "Account", "Purchase", "Transfer")
 
 
 def meta_time(epoch: float) -> str:
@@ -33,6 +33,7 @@ class Tombstone:
 class Realm:
     realm_id: str
     name: str
+    home_currency: str = "USD"
     objects: dict[str, dict[str, dict]] = field(default_factory=lambda: {e: {} for e in ENTITIES})
     updated: dict[tuple[str, str], float] = field(default_factory=dict)
     tombstones: list[Tombstone] = field(default_factory=list)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from revhub.sandbox.quickbooks.amounts import dec, rounded
+from revhub.sandbox.quickbooks.banking import deposit_account
 from revhub.sandbox.quickbooks.faults import QBOFault, business, invalid
 from revhub.sandbox.quickbooks.store import Realm
 
@@ -104,7 +105,10 @@ def sales_document(realm: Realm, entity: str, body: dict, today: date, own_id: s
         out.setdefault("LinkedTxn", [])
         out.update(EmailStatus=body.get("EmailStatus", "NotSet"), PrintStatus=body.get("PrintStatus", "NotSet"))
     if entity == "RefundReceipt":
-        _ref(realm, "Account", body, "DepositToAccountRef")
+        deposited = deposit_account(realm, body)
+        if deposited is None:
+            raise invalid("Required parameter DepositToAccountRef is missing in the request", "DepositToAccountRef")
+        out["DepositToAccountRef"] = deposited
         out["Balance"] = 0
     return out
 
@@ -171,7 +175,9 @@ def payment(realm: Realm, body: dict, today: date, own_id: str | None = None) ->
         lines.append({"Amount": amount, "LinkedTxn": linked})
     if applied > total:
         raise business("The payment's lines apply more than its TotalAmt.")
+    deposited = deposit_account(realm, body)
     return {**{k: v for k, v in body.items() if k not in ("Id", "SyncToken", "MetaData", "sparse")},
+            **({"DepositToAccountRef": deposited} if deposited else {}),
             "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
             "CurrencyRef": {"value": currency, "name": currency}, "TxnDate": body.get("TxnDate") or today.isoformat(),
             "TotalAmt": total, "UnappliedAmt": total - applied, "Line": lines,

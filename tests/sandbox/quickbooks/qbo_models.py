@@ -58,12 +58,14 @@ def realm_misfits(sandbox) -> dict[str, list[str]]:
     from quickbooks.objects.invoice import Invoice
     from quickbooks.objects.item import Item
     from quickbooks.objects.payment import Payment
+    from quickbooks.objects.purchase import Purchase
     from quickbooks.objects.refundreceipt import RefundReceipt
+    from quickbooks.objects.transfer import Transfer
 
     from revhub.sandbox.quickbooks.amounts import wire
 
     out: dict[str, list[str]] = {}
-    for cls in (Customer, Item, Invoice, Payment, CreditMemo, RefundReceipt):
+    for cls in (Customer, Item, Invoice, Payment, CreditMemo, RefundReceipt, Purchase, Transfer):
         for realm in sandbox.realms.values():
             for obj in realm.objects[cls.qbo_object_name].values():
                 bad = unknown_fields(cls, wire(obj))
