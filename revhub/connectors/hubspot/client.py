@@ -25,6 +25,7 @@ from revhub.connectors.resilience import Limits, RetryPolicy, call, limiter_for
 
 API_ERRORS = (ObjectsApiException, AssociationsApiException, PropertiesApiException)
 DEFAULT_RETRY = RetryPolicy()
+EXPIRY_MARGIN_SECONDS = 60
 
 
 class NotFound(Exception):
@@ -81,13 +82,19 @@ class HubSpotAPI:
 
     @property
     def client(self) -> HubSpot:
-        if self._client is None:
-            if not self.credentials.get("access_token"):
+        if self._client is None or self._expired():
+            if not self.credentials.get("access_token") or self._expired():
                 self.refresh()
             # The SDK's own urllib3 retries are off: retries live once, in revhub's layer.
             self._client = HubSpot(access_token=self.credentials["access_token"], host=self.base_url,
                                    retry=urllib3.Retry(0, read=False))
         return self._client
+
+    def _expired(self) -> bool:
+        """An OAuth access token past its ``expires_in`` (less a minute): HubSpot says a 401 is not
+        the sign to refresh, the token's lifetime is; the 401 path stays as a fallback."""
+        expires_at = self.credentials.get("expires_at")
+        return self.oauth and expires_at is not None and time.time() >= float(expires_at) - EXPIRY_MARGIN_SECONDS
 
     def refresh(self) -> None:
         """A new access token from the OAuth app's refresh token, saved the moment it arrives.

@@ -21,6 +21,7 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
+from revhub.sandbox.hubspot.oauth import APP_SCOPES, TOKEN_SECONDS, install_oauth_routes
 from revhub.sandbox.hubspot.properties import PROPERTIES
 from revhub.sandbox.hubspot.routes_batch import install_batch_and_association_routes
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
@@ -35,7 +36,6 @@ from revhub.sandbox.hubspot.store import (
 from revhub.sandbox.hubspot.webhooks import WebhookDeliveries
 
 SEARCH_PER_SECOND = 4
-TOKEN_SECONDS = 1800
 LIST_MAX = 100
 BATCH_MAX = 100
 
@@ -44,15 +44,20 @@ class HubSpotSandbox(Sandbox):
     provider = "hubspot"
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None,
-                 max_search_results: int = MAX_RESULTS, search_per_second: int = SEARCH_PER_SECOND) -> None:
+                 max_search_results: int = MAX_RESULTS, search_per_second: int = SEARCH_PER_SECOND,
+                 rotate_refresh_tokens: bool = False) -> None:
         super().__init__(seed=seed, clock=clock)
         self.portal_id = 40_000_000 + seed
         self.access_token = "pat-na1-" + secrets.token_hex(16)
         self.client_secret = secrets.token_hex(18)
-        # An OAuth app's side: its client id, one installed portal's refresh token (HubSpot's
-        # refresh tokens do not rotate), and the access tokens issued, with their expiry.
+        # An OAuth app's side: its client id, one installed portal's refresh token (HubSpot's v1
+        # refresh tokens do not rotate unless asked to here), the codes of the install URL, and
+        # the access tokens issued, with their expiry.
         self.client_id = str(uuid.uuid4())
         self.refresh_token = str(uuid.uuid4())
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.scope = " ".join(sorted(APP_SCOPES))
+        self.codes: dict[str, tuple[str, str, float]] = {}
         self.issued: dict[str, float] = {}
         self.max_search_results, self.search_per_second = max_search_results, search_per_second
         self.store = HubSpotStore(now=self.clock.now)
@@ -118,7 +123,7 @@ class HubSpotSandbox(Sandbox):
 
         @app.before_request
         def authenticate():
-            if request.path.startswith("/__sandbox/") or request.path == "/oauth/v1/token":
+            if request.path.startswith(("/__sandbox/", "/oauth/")):
                 return None
             if not self._authorised():
                 return errors.error(401, "INVALID_AUTHENTICATION",
@@ -126,19 +131,6 @@ class HubSpotSandbox(Sandbox):
                                     "authentication and you can find more details at "
                                     "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
             return None
-
-        @app.post("/oauth/v1/token")
-        def token():
-            """https://developers.hubspot.com/docs/api/oauth/tokens (refresh only)"""
-            form = request.form
-            if form.get("grant_type") != "refresh_token":
-                return errors.error(400, "BAD_GRANT_TYPE", "grant_type must be refresh_token here")
-            if not (secrets.compare_digest(form.get("client_id", ""), self.client_id)
-                    and secrets.compare_digest(form.get("client_secret", ""), self.client_secret)):
-                return errors.error(400, "BAD_CLIENT_ID", "missing or unknown client id or secret")
-            if not secrets.compare_digest(form.get("refresh_token", ""), self.refresh_token):
-                return errors.error(400, "BAD_REFRESH_TOKEN", "missing or unknown refresh token")
-            return jsonify(self.issue_token())
 
         @app.get("/crm/v3/objects/<object_type>")
         def list_objects(object_type: str):
@@ -249,6 +241,7 @@ class HubSpotSandbox(Sandbox):
             return jsonify(answer)
 
         install_batch_and_association_routes(self)
+        install_oauth_routes(self)
 
         @app.errorhandler(_UnknownType)
         def unknown_type(exc: _UnknownType):
