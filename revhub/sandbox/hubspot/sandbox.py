@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from typing import Any
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
@@ -23,6 +23,7 @@ from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
 from revhub.sandbox.hubspot.oauth import APP_SCOPES, TOKEN_SECONDS, install_oauth_routes
 from revhub.sandbox.hubspot.properties import PROPERTIES
+from revhub.sandbox.hubspot.ratelimit import INTERVAL_MS, OAUTH_APP_BURST, PRIVATE_APP_BURST, BurstWindow
 from revhub.sandbox.hubspot.routes_batch import install_batch_and_association_routes
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
 from revhub.sandbox.hubspot.store import (
@@ -45,7 +46,8 @@ class HubSpotSandbox(Sandbox):
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None,
                  max_search_results: int = MAX_RESULTS, search_per_second: int = SEARCH_PER_SECOND,
-                 rotate_refresh_tokens: bool = False) -> None:
+                 rotate_refresh_tokens: bool = False, burst_max: int | None = None,
+                 burst_interval_ms: int = INTERVAL_MS, daily_max: int = errors.DAILY_MAX) -> None:
         super().__init__(seed=seed, clock=clock)
         self.portal_id = 40_000_000 + seed
         self.access_token = "pat-na1-" + secrets.token_hex(16)
@@ -59,6 +61,9 @@ class HubSpotSandbox(Sandbox):
         self.scope = " ".join(sorted(APP_SCOPES))
         self.codes: dict[str, tuple[str, str, float]] = {}
         self.issued: dict[str, float] = {}
+        # One burst window per app: the private app's (told its day too) and the OAuth app's.
+        self.windows = {"private": BurstWindow(burst_max or PRIVATE_APP_BURST, burst_interval_ms, daily_max),
+                        "oauth": BurstWindow(burst_max or OAUTH_APP_BURST, burst_interval_ms)}
         self.max_search_results, self.search_per_second = max_search_results, search_per_second
         self.store = HubSpotStore(now=self.clock.now)
         self.webhooks = WebhookDeliveries(self.portal_id, 1_234_567, lambda: int(self.clock.time() * 1000))
@@ -93,12 +98,13 @@ class HubSpotSandbox(Sandbox):
         self.webhooks.subscribe(target_url, self.client_secret)
 
     # -- request pipeline -------------------------------------------------------------
-    def _authorised(self) -> bool:
+    def _app(self) -> str | None:
+        """Which app's token the request carries ("private", "oauth"), or None (no valid token)."""
         header = request.headers.get("Authorization", "")
         if secrets.compare_digest(header.encode(), f"Bearer {self.access_token}".encode()):
-            return True  # the private app's token
+            return "private"
         expires = self.issued.get(header.removeprefix("Bearer "))
-        return expires is not None and self.clock.time() < expires
+        return "oauth" if expires is not None and self.clock.time() < expires else None
 
     def issue_token(self) -> dict:
         """What POST /oauth/v1/token answers a good refresh: a 30-minute access token."""
@@ -125,12 +131,27 @@ class HubSpotSandbox(Sandbox):
         def authenticate():
             if request.path.startswith(("/__sandbox/", "/oauth/")):
                 return None
-            if not self._authorised():
+            app_kind = self._app()
+            if app_kind is None:
                 return errors.error(401, "INVALID_AUTHENTICATION",
                                     "Authentication credentials not found. This API supports OAuth 2.0 "
                                     "authentication and you can find more details at "
                                     "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
+            if request.path.endswith("/search"):
+                return None  # the search's own per-second limit, without these headers
+            window = self.windows[app_kind]
+            allowed, g.rate_limit_headers = window.take()
+            if not allowed:
+                status, headers, payload = errors.rate_limited(window.policy(), headers=True,
+                                                               limits=g.rate_limit_headers)
+                return payload, status, headers
             return None
+
+        @app.after_request
+        def rate_limit_headers(response):
+            for name, value in getattr(g, "rate_limit_headers", ()):
+                response.headers.setdefault(name, value)
+            return response
 
         @app.get("/crm/v3/objects/<object_type>")
         def list_objects(object_type: str):
