@@ -184,3 +184,61 @@ def test_a_customer_only_the_ledger_knows_makes_no_company(db, vault, crm_and_bo
 
     assert result.dead == 0 and result.skipped >= 1, result
     assert len(running["hubspot"].sandbox.store.live("companies")) == companies
+
+
+def _settle_names(db, vault, running, names: dict[str, str]) -> None:
+    """Each named customer renamed in Xero while HubSpot renamed it too; the admin takes Xero's."""
+    _ask_for(db, "customer.name")
+    running.clock.advance(600)
+    for hubspot_id, xero_id in names.items():
+        _sdk(running).crm.companies.basic_api.update(hubspot_id, {"properties": {"name": f"CRM {hubspot_id}"}})
+        _rename_in_xero(running, xero_id, f"Books {xero_id}")
+    sync_all(db, vault, plan(db, entity="customer"))
+    with db.session(write=True) as s:
+        for conflict in s.scalars(select(Conflict).where(Conflict.field == "name", Conflict.status == "open")):
+            take = "incoming" if str(conflict.incoming_value).startswith("Books") else "current"
+            resolve_conflict(s, conflict.id, take, actor="test:admin")
+
+
+def _both(db) -> dict[str, str]:
+    with db.session() as s:
+        rows = s.execute(select(Link.canonical_id, Link.system, Link.external_id).where(
+            Link.entity == "customer")).all()
+    by_customer: dict = {}
+    for canonical_id, system, external_id in rows:
+        by_customer.setdefault(canonical_id, {})[system] = external_id
+    return {ids["hubspot"]: ids["xero"] for ids in by_customer.values() if {"hubspot", "xero"} <= set(ids)}
+
+
+def test_the_dry_run_lists_the_company_properties_without_writing(db, vault, crm_and_books):
+    from revhub.mappings.outbox import plan as outbox_plan
+
+    running = crm_and_books
+    names = _both(db)
+    _settle_names(db, vault, running, names)
+    patches = {hid: _company_patches(running, hid) for hid in names}
+
+    entries = [e for e in outbox_plan(db, vault, target="hubspot") if e["entity"] == "customer"]
+
+    assert {e["external_id"] for e in entries} == set(names)
+    for entry in entries:
+        assert entry["payload"] == {"name": f"Books {names[entry['external_id']]}"}
+    assert {hid: _company_patches(running, hid) for hid in names} == patches
+
+
+def test_a_company_archived_in_hubspot_is_its_own_dead_letter_and_the_others_are_written(db, vault, crm_and_books):
+    running = crm_and_books
+    names = _both(db)
+    assert len(names) >= 2
+    _settle_names(db, vault, running, names)
+    gone, *kept = sorted(names, key=int)
+    running["hubspot"].sandbox.store.archive("companies", gone)
+
+    result = OutboxWorker(db, vault, "w").drain(target="hubspot")
+
+    assert result.dead == 1, result
+    with db.session() as s:
+        dead = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "dead")).one()
+        assert dead.entity == "customer" and "HubSpot answered 404" in dead.last_error
+    for hubspot_id in kept:
+        assert _company(running, hubspot_id)["name"] == f"Books {names[hubspot_id]}"
