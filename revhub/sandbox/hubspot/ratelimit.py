@@ -14,6 +14,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from flask import g, request
+
+from revhub.sandbox.hubspot import errors
+
+if TYPE_CHECKING:
+    from revhub.sandbox.hubspot.sandbox import HubSpotSandbox
 
 PRIVATE_APP_BURST = 190
 OAUTH_APP_BURST = 110
@@ -52,3 +60,26 @@ class BurstWindow:
     def policy(self) -> str:
         """The policy a refused call broke."""
         return "DAILY" if self.daily_max is not None and self._daily >= self.daily_max else "TEN_SECONDLY_ROLLING"
+
+
+def install_rate_limits(sb: HubSpotSandbox) -> None:
+    """Count each authenticated CRM call against its app's window (registered after the
+    authentication hook, so a refused token is a 401, not a count)."""
+    app = sb.flask
+
+    @app.before_request
+    def count():
+        if request.path.startswith(("/__sandbox/", "/oauth/")) or request.path.endswith("/search"):
+            return None  # control, OAuth, and search's own per-second limit (without these headers)
+        window = sb.windows[sb.app_kind() or "private"]
+        allowed, g.rate_limit_headers = window.take()
+        if not allowed:
+            status, headers, payload = errors.rate_limited(window.policy(), headers=True, limits=g.rate_limit_headers)
+            return payload, status, headers
+        return None
+
+    @app.after_request
+    def rate_limit_headers(response):
+        for name, value in getattr(g, "rate_limit_headers", ()):
+            response.headers.setdefault(name, value)
+        return response

@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import jsonify, request
 
 from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
@@ -23,7 +23,13 @@ from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
 from revhub.sandbox.hubspot.oauth import APP_SCOPES, TOKEN_SECONDS, install_oauth_routes
 from revhub.sandbox.hubspot.properties import PROPERTIES
-from revhub.sandbox.hubspot.ratelimit import INTERVAL_MS, OAUTH_APP_BURST, PRIVATE_APP_BURST, BurstWindow
+from revhub.sandbox.hubspot.ratelimit import (
+    INTERVAL_MS,
+    OAUTH_APP_BURST,
+    PRIVATE_APP_BURST,
+    BurstWindow,
+    install_rate_limits,
+)
 from revhub.sandbox.hubspot.routes_batch import install_batch_and_association_routes
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
 from revhub.sandbox.hubspot.store import (
@@ -98,7 +104,7 @@ class HubSpotSandbox(Sandbox):
         self.webhooks.subscribe(target_url, self.client_secret)
 
     # -- request pipeline -------------------------------------------------------------
-    def _app(self) -> str | None:
+    def app_kind(self) -> str | None:
         """Which app's token the request carries ("private", "oauth"), or None (no valid token)."""
         header = request.headers.get("Authorization", "")
         if secrets.compare_digest(header.encode(), f"Bearer {self.access_token}".encode()):
@@ -131,27 +137,14 @@ class HubSpotSandbox(Sandbox):
         def authenticate():
             if request.path.startswith(("/__sandbox/", "/oauth/")):
                 return None
-            app_kind = self._app()
-            if app_kind is None:
+            if self.app_kind() is None:
                 return errors.error(401, "INVALID_AUTHENTICATION",
                                     "Authentication credentials not found. This API supports OAuth 2.0 "
                                     "authentication and you can find more details at "
                                     "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
-            if request.path.endswith("/search"):
-                return None  # the search's own per-second limit, without these headers
-            window = self.windows[app_kind]
-            allowed, g.rate_limit_headers = window.take()
-            if not allowed:
-                status, headers, payload = errors.rate_limited(window.policy(), headers=True,
-                                                               limits=g.rate_limit_headers)
-                return payload, status, headers
             return None
 
-        @app.after_request
-        def rate_limit_headers(response):
-            for name, value in getattr(g, "rate_limit_headers", ()):
-                response.headers.setdefault(name, value)
-            return response
+        install_rate_limits(self)
 
         @app.get("/crm/v3/objects/<object_type>")
         def list_objects(object_type: str):
