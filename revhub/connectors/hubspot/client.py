@@ -55,7 +55,10 @@ def classify(exc: Exception, entity: str | None = None) -> Exception:
         if status == 404:
             return NotFound(message)
         if status in (401, 403):
-            return ConfigError(f"not authorised: {message}", **kwargs)
+            needed = [s for e in body.get("errors") or [] if isinstance(e, dict)
+                      for s in (e.get("context") or {}).get("requiredGranularScopes") or []]
+            return ConfigError(f"not authorised: {message}" + (f" (missing scope: {', '.join(needed)})"
+                                                                if needed else ""), **kwargs)
         return FatalError(f"{body.get('category') or 'refused'}: {message}"[:500], **kwargs)
     if isinstance(exc, urllib3.exceptions.HTTPError):
         return RetriableError(f"connection failed: {type(exc).__name__}", **kwargs)

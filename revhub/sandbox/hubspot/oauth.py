@@ -28,9 +28,30 @@ CODE_SECONDS = 300
 # What the sandbox's app is configured with: the install URL may ask for no other scope.
 APP_SCOPES = frozenset({
     "oauth", "crm.objects.companies.read", "crm.objects.companies.write", "crm.objects.contacts.read",
-    "crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.line_items.read",
+    "crm.objects.contacts.write", "crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.line_items.read",
     "crm.objects.line_items.write", "crm.schemas.deals.read", "crm.schemas.companies.read",
     "crm.schemas.line_items.read"})
+
+
+def required_scope(method: str, path: str) -> str | None:
+    """The object scope a CRM call needs (``crm.objects.<type>.read`` or ``.write``), or None.
+    https://developers.hubspot.com/docs/apps/legacy-apps/authentication/scopes"""
+    parts = path.strip("/").split("/")
+    if len(parts) < 4 or parts[0] != "crm" or parts[2] not in ("objects", "associations"):
+        return None
+    reads = method == "GET" or parts[-1] in ("search", "read")
+    return f"crm.objects.{parts[3]}.{'read' if reads else 'write'}"
+
+
+def missing_scopes(scope: str) -> Response:
+    """HubSpot's 403 for a token without a scope the call needs."""
+    body = {"status": "error", "message": "This app hasn't been granted all required scopes to make this call. "
+                                          "Read more about required scopes here: https://developers.hubspot.com/scopes.",
+            "correlationId": str(uuid.uuid4()),
+            "errors": [{"message": "One or more of the following scopes are required.",
+                        "context": {"requiredGranularScopes": [scope]}}],
+            "links": {"scopes": "https://developers.hubspot.com/scopes"}, "category": "MISSING_SCOPES"}
+    return Response(json.dumps(body), status=403, mimetype="application/json")
 
 
 def token_error(status: str, message: str) -> Response:
@@ -74,7 +95,7 @@ def install_oauth_routes(sb: HubSpotSandbox) -> None:
                 return token_error("BAD_AUTH_CODE", "missing or unknown auth code")
             if form.get("redirect_uri") != held[0]:
                 return token_error("BAD_REDIRECT_URI", "redirect_uri does not match the one the code was issued to")
-            sb.scope = held[1]
+            sb.scope = held[1]  # what this installation granted: every token it issues carries it
             return jsonify(sb.issue_token())
         if grant == "refresh_token":
             if not secrets.compare_digest(form.get("refresh_token", ""), sb.refresh_token):

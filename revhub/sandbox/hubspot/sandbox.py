@@ -21,7 +21,13 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
-from revhub.sandbox.hubspot.oauth import APP_SCOPES, TOKEN_SECONDS, install_oauth_routes
+from revhub.sandbox.hubspot.oauth import (
+    APP_SCOPES,
+    TOKEN_SECONDS,
+    install_oauth_routes,
+    missing_scopes,
+    required_scope,
+)
 from revhub.sandbox.hubspot.properties import PROPERTIES
 from revhub.sandbox.hubspot.ratelimit import (
     INTERVAL_MS,
@@ -53,7 +59,8 @@ class HubSpotSandbox(Sandbox):
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None,
                  max_search_results: int = MAX_RESULTS, search_per_second: int = SEARCH_PER_SECOND,
                  rotate_refresh_tokens: bool = False, burst_max: int | None = None,
-                 burst_interval_ms: int = INTERVAL_MS, daily_max: int = errors.DAILY_MAX) -> None:
+                 burst_interval_ms: int = INTERVAL_MS, daily_max: int = errors.DAILY_MAX,
+                 private_app_scopes: frozenset[str] | None = None) -> None:
         super().__init__(seed=seed, clock=clock)
         self.portal_id = 40_000_000 + seed
         self.access_token = "pat-na1-" + secrets.token_hex(16)
@@ -65,6 +72,8 @@ class HubSpotSandbox(Sandbox):
         self.refresh_token = str(uuid.uuid4())
         self.rotate_refresh_tokens = rotate_refresh_tokens
         self.scope = " ".join(sorted(APP_SCOPES))
+        # What the private app was given in its Scopes tab (by default everything revhub needs).
+        self.private_app_scopes = frozenset(APP_SCOPES if private_app_scopes is None else private_app_scopes)
         self.codes: dict[str, tuple[str, str, float]] = {}
         self.issued: dict[str, float] = {}
         # One burst window per app: the private app's (told its day too) and the OAuth app's.
@@ -137,12 +146,15 @@ class HubSpotSandbox(Sandbox):
         def authenticate():
             if request.path.startswith(("/__sandbox/", "/oauth/")):
                 return None
-            if self.app_kind() is None:
+            kind = self.app_kind()
+            if kind is None:
                 return errors.error(401, "INVALID_AUTHENTICATION",
                                     "Authentication credentials not found. This API supports OAuth 2.0 "
                                     "authentication and you can find more details at "
                                     "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
-            return None
+            needed = required_scope(request.method, request.path)
+            granted = self.private_app_scopes if kind == "private" else set(self.scope.split())
+            return missing_scopes(needed) if needed and needed not in granted else None
 
         install_rate_limits(self)
 
