@@ -62,6 +62,25 @@ class BurstWindow:
         return "DAILY" if self.daily_max is not None and self._daily >= self.daily_max else "TEN_SECONDLY_ROLLING"
 
 
+@dataclass
+class SearchWindow:
+    """At most ``per_second`` searches in any second (per token), as HubSpot enforces."""
+
+    per_second: int
+    _calls: deque[float] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            while self._calls and now - self._calls[0] >= 1.0:
+                self._calls.popleft()
+            if len(self._calls) >= self.per_second:
+                return False
+            self._calls.append(now)
+            return True
+
+
 def install_rate_limits(sb: HubSpotSandbox) -> None:
     """Count each authenticated CRM call against its app's window (registered after the
     authentication hook, so a refused token is a 401, not a count)."""

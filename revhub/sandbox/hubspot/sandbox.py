@@ -9,10 +9,7 @@ https://developers.hubspot.com/docs/api/crm/understanding-the-crm
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 import uuid
-from collections import deque
 from typing import Any
 
 from flask import jsonify, request
@@ -34,6 +31,7 @@ from revhub.sandbox.hubspot.ratelimit import (
     OAUTH_APP_BURST,
     PRIVATE_APP_BURST,
     BurstWindow,
+    SearchWindow,
     install_rate_limits,
 )
 from revhub.sandbox.hubspot.routes_batch import install_batch_and_association_routes
@@ -83,8 +81,7 @@ class HubSpotSandbox(Sandbox):
         self.store = HubSpotStore(now=self.clock.now)
         self.webhooks = WebhookDeliveries(self.portal_id, 1_234_567, lambda: int(self.clock.time() * 1000))
         self.store.on_change = self.webhooks.emit
-        self._searches: deque[float] = deque()
-        self._search_lock = threading.Lock()
+        self.search_window = SearchWindow(search_per_second)
         self._routes()
 
     # -- control --------------------------------------------------------------------
@@ -127,17 +124,6 @@ class HubSpotSandbox(Sandbox):
         self.issued[token] = self.clock.time() + TOKEN_SECONDS
         return {"token_type": "bearer", "access_token": token, "refresh_token": self.refresh_token,
                 "expires_in": TOKEN_SECONDS}
-
-    def _search_allowed(self) -> bool:
-        """At most ``search_per_second`` searches in any second (per token), as HubSpot enforces."""
-        now = time.monotonic()
-        with self._search_lock:
-            while self._searches and now - self._searches[0] >= 1.0:
-                self._searches.popleft()
-            if len(self._searches) >= self.search_per_second:
-                return False
-            self._searches.append(now)
-            return True
 
     def _routes(self) -> None:
         app = self.flask
@@ -249,7 +235,7 @@ class HubSpotSandbox(Sandbox):
         @app.post("/crm/v3/objects/<object_type>/search")
         def search_objects(object_type: str):
             self.check_type(object_type)
-            if not self._search_allowed():
+            if not self.search_window.take():
                 status, headers, payload = errors.rate_limited("SECONDLY", headers=False)
                 return payload, status, headers
             body = request.get_json(silent=True)
