@@ -14,13 +14,15 @@ PRO = {"X-HubSpot-RateLimit-Max": "190", "X-HubSpot-RateLimit-Remaining": "150",
 
 def test_the_pace_keeps_a_tenth_of_the_window_back_and_follows_its_length():
     assert rate_limits.pace(PRO, 5) == Limits(171, 10.5, 5)
+    assert rate_limits.pace({**PRO, "X-HubSpot-RateLimit-Interval-Milliseconds": "1000"}, 5).window_seconds == 1.05
     assert rate_limits.pace({**PRO, "X-HubSpot-RateLimit-Max": "100"}, 5).per_window == 90
     assert rate_limits.pace({}, 5) is None
 
 
 def test_a_nearly_spent_window_is_waited_out():
     assert rate_limits.pause(PRO) == 0.0
-    assert rate_limits.pause({**PRO, "X-HubSpot-RateLimit-Remaining": "2"}) == 10.0
+    assert rate_limits.pause({**PRO, "X-HubSpot-RateLimit-Remaining": "2"}) == 0.0  # revhub's own pace stops here
+    assert rate_limits.pause({**PRO, "X-HubSpot-RateLimit-Remaining": "1"}) == 10.0
 
 
 def test_each_policy_waits_its_own_window():

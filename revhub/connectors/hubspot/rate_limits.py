@@ -21,10 +21,10 @@ MAX = "X-HubSpot-RateLimit-Max"
 REMAINING = "X-HubSpot-RateLimit-Remaining"
 DAILY = "X-HubSpot-RateLimit-Daily"
 DAILY_REMAINING = "X-HubSpot-RateLimit-Daily-Remaining"
-# Calls left in the window at which revhub waits the window out rather than spend the last ones.
+# Calls of the window revhub leaves unspent (at least): below this many left, it waits it out.
 RESERVE = 2
-# The server counts a call on arrival, revhub's limiter on departure: a little longer window.
-WINDOW_SLACK_SECONDS = 0.5
+# The server counts a call on arrival, revhub's limiter on departure: a window 5 % longer.
+WINDOW_SLACK = 0.05
 
 
 def pace(headers: Any, concurrent: int) -> Limits | None:
@@ -33,13 +33,14 @@ def pace(headers: Any, concurrent: int) -> Limits | None:
     most, interval = header_int(headers, MAX), header_int(headers, INTERVAL)
     if not most or not interval:
         return None
-    return Limits(max(1, most - max(RESERVE, most // 10)), interval / 1000 + WINDOW_SLACK_SECONDS, concurrent)
+    return Limits(max(1, most - max(RESERVE, most // 10)), interval / 1000 * (1 + WINDOW_SLACK), concurrent)
 
 
 def pause(headers: Any) -> float:
-    """Seconds to wait before the next call: the window's length when it is nearly spent."""
+    """Seconds to wait before the next call: the window's length when fewer than RESERVE calls
+    are left (revhub's own pace never gets there: another process of the app did)."""
     remaining, interval = header_int(headers, REMAINING), header_int(headers, INTERVAL)
-    if remaining is None or interval is None or remaining > RESERVE:
+    if remaining is None or interval is None or remaining >= RESERVE:
         return 0.0
     return interval / 1000
 
