@@ -2,7 +2,9 @@
 
 A private app's access token (or an OAuth access token) is the bearer; each connection gets
 its own SDK client (never a module-global one). Search calls are paced at HubSpot's 4/s, the
-rest under the portal's burst limit; 429s and 5xx are retried by the shared retry layer.
+rest under the app's burst window as each answer's ``X-HubSpot-RateLimit-*`` headers state it
+(read through the SDK's ``api_factory``; ``rate_limits``); 429s and 5xx are retried by the
+shared retry layer after the wait the 429's policy names.
 """
 
 from __future__ import annotations
