@@ -117,7 +117,7 @@ def _connection(database, vault, name: str):
 
 
 @connections.command("authorize")
-@click.argument("provider", type=click.Choice(["xero", "salesforce"]))
+@click.argument("provider", type=click.Choice(["xero", "salesforce", "hubspot"]))
 @click.argument("name")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Loopback port of the redirect http://127.0.0.1:PORT/callback (register exactly this URI "

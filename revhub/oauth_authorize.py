@@ -71,6 +71,13 @@ def endpoints(provider: str, settings: dict[str, Any]) -> OAuthEndpoints:
         token_url = str(settings.get("token_url") or f"{login}/services/oauth2/token")
         return OAuthEndpoints(f"{login}/services/oauth2/authorize", token_url,
                               SALESFORCE_SCOPES, pkce=True, basic_auth=False, verify=verify)
+    if provider == "hubspot":  # the install URL is on app.hubspot.com; tokens come from the API host
+        from revhub.connectors.hubspot import oauth as hubspot
+
+        app = str(settings.get("app_url") or hubspot.APP_URL).rstrip("/")
+        api = str(settings.get("base_url") or hubspot.API_URL).rstrip("/")
+        return OAuthEndpoints(f"{app}/oauth/authorize", f"{api}/oauth/v1/token", " ".join(hubspot.SCOPES),
+                              pkce=False, basic_auth=False, verify=verify)
     raise AuthorizeError(f"{provider} connections are not authorised by OAuth (Stripe takes an API key)")
 
 
@@ -159,7 +166,8 @@ def _exchange(ends: OAuthEndpoints, credentials: dict[str, Any], code: str, redi
     except ValueError:
         body = {}
     if response.status_code != 200 or "access_token" not in body:
-        reason = body.get("error_description") or body.get("error") or f"HTTP {response.status_code}"
+        reason = (body.get("error_description") or body.get("error") or body.get("message")  # HubSpot: message
+                  or f"HTTP {response.status_code}")
         raise AuthorizeError(f"the token endpoint refused the code: {reason}")
     if not body.get("refresh_token"):
         raise AuthorizeError(f"no refresh token was granted: the app must allow the scopes {ends.scope!r}")
@@ -229,6 +237,8 @@ def grant_of(provider: str, token: dict[str, Any], settings: dict[str, Any], ten
     if provider == "xero":
         grant.credentials["expires_at"] = time.time() + int(token.get("expires_in") or 1800)
         grant.settings["tenant_id"] = xero_tenant(token, settings, tenant_id)
+    elif provider == "hubspot":
+        _hubspot_grant(grant, token, settings)
     else:
         grant.settings["instance_url"] = token["instance_url"]
         # The identity URL ends in /id/<org id>/<user id>: the org outbound messages must come from.
@@ -236,3 +246,17 @@ def grant_of(provider: str, token: dict[str, Any], settings: dict[str, Any], ten
         if len(parts) >= 2 and parts[-2].startswith("00D") and not settings.get("organization_id"):
             grant.settings["organization_id"] = parts[-2]
     return grant
+
+
+def _hubspot_grant(grant: Grant, token: dict[str, Any], settings: dict[str, Any]) -> None:
+    """The portal the user installed the app in (revhub paces per portal) and the scopes granted,
+    from the token's metadata (HubSpot's token answer names neither)."""
+    from revhub.connectors.hubspot import oauth as hubspot
+
+    grant.credentials["expires_at"] = time.time() + int(token.get("expires_in") or 1800)
+    try:
+        info = hubspot.token_info(token["access_token"], str(settings.get("base_url") or hubspot.API_URL))
+    except LookupError as exc:
+        raise AuthorizeError(f"the new token's metadata could not be read ({exc}); nothing stored") from None
+    grant.scope = grant.credentials["scope"] = " ".join(info.get("scopes") or [])
+    grant.settings["portal_id"] = info["hub_id"]

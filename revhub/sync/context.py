@@ -16,8 +16,9 @@ WRITE_TARGETS: dict[str, frozenset[str]] = {
     "salesforce": frozenset({"customer", "purchase_order", "invoice"}),
     # ...but it is sent changes to the customers it holds (a settled conflict, a billing
     # system's edit): its pusher updates linked Accounts and skips the others.
-    # HubSpot, the other CRM, hears of POs and their invoicing and payment (on the deal).
-    "hubspot": frozenset({"purchase_order", "invoice"}),
+    # HubSpot, the other CRM, hears of POs and their invoicing and payment (on the deal), and,
+    # as Salesforce, of changes to the customers it holds (linked companies; others skipped).
+    "hubspot": frozenset({"customer", "purchase_order", "invoice"}),
 }
 
 

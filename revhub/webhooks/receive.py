@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from revhub.web_json import BodyError, parse_json
 from revhub.webhooks import salesforce_auth, soap
@@ -70,52 +73,73 @@ def _endpoint(provider: str, name: str) -> Endpoint | None:
     return _directory().get(provider, name)
 
 
-@webhooks.post("/stripe/<name>")
-def stripe_event(name: str):
-    endpoint = _endpoint("stripe", name)
-    if endpoint is None:
-        return _problem(404, f"no Stripe connection named {name!r}")
-    raw = request.get_data(cache=False)
-    if not stripe_signature_valid(raw, request.headers.get("Stripe-Signature"), endpoint.secrets):
-        return _problem(401, "invalid or missing Stripe-Signature")
-    try:
-        event = parse_json(raw)
-    except BodyError as exc:
-        return _problem(exc.status, exc.message)
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
-        return _problem(400, "body is not a Stripe event (id and type required)")
-    try:
-        new = store(_engine(), "stripe", endpoint.connection_id, [IncomingEvent(event["id"], event["type"], raw)])
-    except InboxUnavailable as exc:
-        return _unavailable(exc)
-    return Response(_STRIPE_ACK[not new], status=200, mimetype="application/json")
+# What a payload converter raises on a body of the wrong shape (a BodyError is answered before).
+_NOT_A_PAYLOAD = (ValueError, KeyError, TypeError, AttributeError)
+_LABELS = {"stripe": "Stripe", "xero": "Xero", "hubspot": "HubSpot", "quickbooks": "QuickBooks"}
 
 
-@webhooks.post("/xero/<name>")
-def xero_event(name: str):
-    endpoint = _endpoint("xero", name)
+def _verify_parse_store(provider: str, name: str, *, signed: Callable[[bytes, Endpoint], bool],
+                        refused: Callable[[], ResponseReturnValue],
+                        to_events: Callable[[bytes, Any, Endpoint], list[IncomingEvent]], not_a_payload: str,
+                        answer: Callable[[int], ResponseReturnValue]) -> ResponseReturnValue:
+    """The shape every JSON webhook shares: 404 for an unknown connection, ``refused()`` for a bad
+    signature, 400/413 for a body that is not JSON or not the provider's payload, 503 when the
+    inbox cannot store it, else ``answer(how many events were new)``. Nothing is stored on a refusal.
+    """
+    endpoint = _endpoint(provider, name)
     if endpoint is None:
-        return _problem(404, f"no Xero connection named {name!r}")
+        return _problem(404, f"no {_LABELS[provider]} connection named {name!r}")
     raw = request.get_data(cache=False)
-    key = endpoint.secrets[0] if endpoint.secrets else ""
-    if not xero_signature_valid(raw, request.headers.get("x-xero-signature"), key):
-        return Response(status=401)  # Xero's intent-to-receive expects an empty 401
+    if not signed(raw, endpoint):
+        return refused()
     try:
         payload = parse_json(raw)
     except BodyError as exc:
         return _problem(exc.status, exc.message)
     try:
-        events = payload["events"]
-        if not isinstance(events, list):
-            raise TypeError
-        incoming = [_xero_incoming(e) for e in events]
-    except (ValueError, KeyError, TypeError):
-        return _problem(400, "body is not a Xero webhook payload")
+        incoming = to_events(raw, payload, endpoint)
+    except _NOT_A_PAYLOAD:
+        return _problem(400, not_a_payload)
     try:
-        store(_engine(), "xero", endpoint.connection_id, incoming)
+        new = store(_engine(), provider, endpoint.connection_id, incoming)
     except InboxUnavailable as exc:
         return _unavailable(exc)
-    return Response(status=200)  # Xero wants an empty body
+    return answer(new)
+
+
+@webhooks.post("/stripe/<name>")
+def stripe_event(name: str):
+    return _verify_parse_store(
+        "stripe", name,
+        signed=lambda raw, endpoint: stripe_signature_valid(raw, request.headers.get("Stripe-Signature"),
+                                                            endpoint.secrets),
+        refused=lambda: _problem(401, "invalid or missing Stripe-Signature"),
+        to_events=_stripe_incoming, not_a_payload="body is not a Stripe event (id and type required)",
+        answer=lambda new: Response(_STRIPE_ACK[not new], status=200, mimetype="application/json"))
+
+
+def _stripe_incoming(raw: bytes, event: Any, _endpoint: Endpoint) -> list[IncomingEvent]:
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise TypeError("a Stripe event has a string id and type")
+    return [IncomingEvent(event["id"], event["type"], raw)]  # stored as signed
+
+
+@webhooks.post("/xero/<name>")
+def xero_event(name: str):
+    return _verify_parse_store(
+        "xero", name,
+        signed=lambda raw, endpoint: xero_signature_valid(raw, request.headers.get("x-xero-signature"),
+                                                          endpoint.secrets[0] if endpoint.secrets else ""),
+        refused=lambda: Response(status=401),  # Xero's intent-to-receive expects an empty 401
+        to_events=_xero_events, not_a_payload="body is not a Xero webhook payload",
+        answer=lambda _new: Response(status=200))  # Xero wants an empty body
+
+
+def _xero_events(_raw: bytes, payload: Any, _endpoint: Endpoint) -> list[IncomingEvent]:
+    events = payload["events"]
+    if not isinstance(events, list):
+        raise TypeError("Xero's events are a list")
+    return [_xero_incoming(e) for e in events]
 
 
 def _xero_incoming(event: dict) -> IncomingEvent:
@@ -128,49 +152,33 @@ def _xero_incoming(event: dict) -> IncomingEvent:
 
 @webhooks.post("/hubspot/<name>")
 def hubspot_events(name: str):
-    endpoint = _endpoint("hubspot", name)
-    if endpoint is None:
-        return _problem(404, f"no HubSpot connection named {name!r}")
-    raw = request.get_data(cache=False)
+    return _verify_parse_store(
+        "hubspot", name, signed=_hubspot_signed,
+        refused=lambda: _problem(401, "invalid, missing or expired X-HubSpot-Signature-v3"),
+        to_events=lambda _raw, payload, _endpoint: hubspot_incoming(payload),
+        not_a_payload="body is not a HubSpot webhook payload (a list of events)",
+        answer=lambda _new: Response(status=204))
+
+
+def _hubspot_signed(raw: bytes, endpoint: Endpoint) -> bool:
     # HubSpot signs the URL it called; behind a proxy that is the connection's public webhook_url.
     uri = endpoint.settings.get("webhook_url") or request.url
-    if not any(hubspot_signature_valid(request.method, uri, raw, request.headers.get("X-HubSpot-Signature-v3"),
+    return any(hubspot_signature_valid(request.method, uri, raw, request.headers.get("X-HubSpot-Signature-v3"),
                                        request.headers.get("X-HubSpot-Request-Timestamp"), secret)
-               for secret in endpoint.secrets):
-        return _problem(401, "invalid, missing or expired X-HubSpot-Signature-v3")
-    try:
-        incoming = hubspot_incoming(parse_json(raw))
-    except BodyError as exc:
-        return _problem(exc.status, exc.message)
-    except (KeyError, TypeError, ValueError):
-        return _problem(400, "body is not a HubSpot webhook payload (a list of events)")
-    try:
-        store(_engine(), "hubspot", endpoint.connection_id, incoming)
-    except InboxUnavailable as exc:
-        return _unavailable(exc)
-    return Response(status=204)
+               for secret in endpoint.secrets)
 
 
 @webhooks.post("/quickbooks/<name>")
 def quickbooks_event(name: str):
-    endpoint = _endpoint("quickbooks", name)
-    if endpoint is None:
-        return _problem(404, f"no QuickBooks connection named {name!r}")
-    raw = request.get_data(cache=False)
-    token = endpoint.secrets[0] if endpoint.secrets else ""
-    if not intuit_signature_valid(raw, request.headers.get("intuit-signature"), token):
-        return _problem(401, "invalid or missing intuit-signature")
-    try:
-        incoming = _quickbooks_incoming(parse_json(raw), str(endpoint.settings.get("realm_id", "")))
-    except BodyError as exc:
-        return _problem(exc.status, exc.message)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return _problem(400, "body is not a QuickBooks webhook payload (eventNotifications)")
-    try:
-        store(_engine(), "quickbooks", endpoint.connection_id, incoming)
-    except InboxUnavailable as exc:
-        return _unavailable(exc)
-    return Response(status=200)
+    return _verify_parse_store(
+        "quickbooks", name,
+        signed=lambda raw, endpoint: intuit_signature_valid(raw, request.headers.get("intuit-signature"),
+                                                            endpoint.secrets[0] if endpoint.secrets else ""),
+        refused=lambda: _problem(401, "invalid or missing intuit-signature"),
+        to_events=lambda _raw, payload, endpoint: _quickbooks_incoming(
+            payload, str(endpoint.settings.get("realm_id", ""))),
+        not_a_payload="body is not a QuickBooks webhook payload (eventNotifications)",
+        answer=lambda _new: Response(status=200))
 
 
 # CloudEvents ``type`` verbs → the operations of the legacy envelope.

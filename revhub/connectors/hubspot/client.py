@@ -2,12 +2,15 @@
 
 A private app's access token (or an OAuth access token) is the bearer; each connection gets
 its own SDK client (never a module-global one). Search calls are paced at HubSpot's 4/s, the
-rest under the portal's burst limit; 429s and 5xx are retried by the shared retry layer.
+rest under the app's burst window as each answer's ``X-HubSpot-RateLimit-*`` headers state it
+(read through the SDK's ``api_factory``; ``rate_limits``); 429s and 5xx are retried by the
+shared retry layer after the wait the 429's policy names.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,14 +20,17 @@ from hubspot import HubSpot
 from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
 from hubspot.crm.objects.exceptions import ApiException as ObjectsApiException
 from hubspot.crm.properties.exceptions import ApiException as PropertiesApiException
+from hubspot.discovery.discovery_base import DiscoveryBase
 from hubspot.oauth.exceptions import ApiException as OAuthApiException
 
+from revhub.connectors.budget import BudgetReading
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
-from revhub.connectors.hubspot import settings
-from revhub.connectors.resilience import Limits, RetryPolicy, call, limiter_for
+from revhub.connectors.hubspot import rate_limits, settings
+from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
 
 API_ERRORS = (ObjectsApiException, AssociationsApiException, PropertiesApiException)
 DEFAULT_RETRY = RetryPolicy()
+EXPIRY_MARGIN_SECONDS = 60
 
 
 class NotFound(Exception):
@@ -42,9 +48,8 @@ def classify(exc: Exception, entity: str | None = None) -> Exception:
             body = {}
         kwargs.update(status=status, request_id=body.get("correlationId"))
         message = body.get("message") or exc.reason or "error"
-        if status == 429:
-            # HubSpot sends no Retry-After; its windows are one second (search) or ten.
-            wait = 1.0 if body.get("policyName") == "SECONDLY" else 10.0
+        if status == 429:  # no Retry-After: the policy and the window's headers say how long
+            wait = rate_limits.retry_after(body.get("policyName"), exc.headers)
             return RetriableError(f"rate limited ({body.get('policyName') or 'unknown policy'})",
                                   retry_after=wait, **kwargs)
         if status >= 500:
@@ -52,7 +57,10 @@ def classify(exc: Exception, entity: str | None = None) -> Exception:
         if status == 404:
             return NotFound(message)
         if status in (401, 403):
-            return ConfigError(f"not authorised: {message}", **kwargs)
+            needed = [s for e in body.get("errors") or [] if isinstance(e, dict)
+                      for s in (e.get("context") or {}).get("requiredGranularScopes") or []]
+            return ConfigError(f"not authorised: {message}" + (f" (missing scope: {', '.join(needed)})"
+                                                                if needed else ""), **kwargs)
         return FatalError(f"{body.get('category') or 'refused'}: {message}"[:500], **kwargs)
     if isinstance(exc, urllib3.exceptions.HTTPError):
         return RetriableError(f"connection failed: {type(exc).__name__}", **kwargs)
@@ -72,22 +80,54 @@ class HubSpotAPI:
                               "and refresh_token (an OAuth app's)", provider="hubspot")
         self.base_url, self.timeout, self.retry, self.save = base_url.rstrip("/"), timeout, retry, save
         tenant = portal or self.base_url
-        self.limiter = limiter_for("hubspot", tenant, Limits(settings.PER_TEN_SECONDS, 10.0, concurrent=5))
+        # Each app has its own burst window in a portal; the answers' headers then set the pace.
+        burst = settings.OAUTH_PER_TEN_SECONDS if self.oauth else settings.PER_TEN_SECONDS
+        self.limiter = limiter_for("hubspot", f"{tenant}:{'oauth' if self.oauth else 'private'}",
+                                   Limits(burst, 10.0, concurrent=5))
         # A little over a second per window: the server counts on arrival, the limiter on departure.
         self.search_limiter = limiter_for("hubspot-search", tenant, Limits(settings.SEARCH_PER_SECOND, 1.1,
                                                                            concurrent=1))
         self.calls = 0
+        self.budget: BudgetReading | None = None
         self._client: HubSpot | None = None
+        self._made = threading.local()  # the SDK ApiClient of this thread's current call
 
     @property
     def client(self) -> HubSpot:
-        if self._client is None:
-            if not self.credentials.get("access_token"):
+        if self._client is None or self._expired():
+            if not self.credentials.get("access_token") or self._expired():
                 self.refresh()
             # The SDK's own urllib3 retries are off: retries live once, in revhub's layer.
             self._client = HubSpot(access_token=self.credentials["access_token"], host=self.base_url,
-                                   retry=urllib3.Retry(0, read=False))
+                                   retry=urllib3.Retry(0, read=False), api_factory=self._api)
         return self._client
+
+    def _api(self, package: Any, api_name: str, config: dict[str, Any]) -> Any:
+        """The SDK's own API factory, keeping the ApiClient so the answer's headers can be read."""
+        api = DiscoveryBase._default_api_factory(package, api_name, config)
+        self._made.api_client = api.api_client
+        return api
+
+    def _heed(self, limiter: RateLimiter) -> None:
+        """After an answer: its rate-limit headers set the pace, pause a spent window and update
+        the day's budget (search answers carry none)."""
+        response = getattr(getattr(self._made, "api_client", None), "last_response", None)
+        headers = response.getheaders() if response is not None else None
+        if not headers or limiter is self.search_limiter:
+            return
+        limits = rate_limits.pace(headers, self.limiter.limits.concurrent)
+        if limits is not None and limits != self.limiter.limits:
+            self.limiter.limits = limits
+        self.budget = rate_limits.reading(headers) or self.budget
+        wait = rate_limits.pause(headers)
+        if wait:
+            self.limiter.pause(wait)
+
+    def _expired(self) -> bool:
+        """An OAuth access token past its ``expires_in`` (less a minute): HubSpot says a 401 is not
+        the sign to refresh, the token's lifetime is; the 401 path stays as a fallback."""
+        expires_at = self.credentials.get("expires_at")
+        return self.oauth and expires_at is not None and time.time() >= float(expires_at) - EXPIRY_MARGIN_SECONDS
 
     def refresh(self) -> None:
         """A new access token from the OAuth app's refresh token, saved the moment it arrives.
@@ -124,8 +164,9 @@ class HubSpotAPI:
             nonlocal refreshed
             client = self.client
             self.calls += 1
+            self._made.api_client = None
             try:
-                return fn(client)
+                answer = fn(client)
             except (*API_ERRORS, urllib3.exceptions.HTTPError) as exc:
                 error = classify(exc, entity)
                 if getattr(error, "status", None) == 401 and self.oauth and not refreshed:
@@ -134,8 +175,11 @@ class HubSpotAPI:
                     raise RetriableError("access token expired; refreshed", provider="hubspot",
                                          retry_after=0) from None
                 raise error from exc
+            self._heed(limiter)
+            return answer
 
-        return call(attempt, self.retry, self.search_limiter if search else self.limiter)
+        limiter = self.search_limiter if search else self.limiter
+        return call(attempt, self.retry, limiter)
 
     def search(self, object_type: str, body: dict[str, Any], entity: str) -> dict[str, Any]:
         """One page of a CRM search, as a plain dict.

@@ -1,5 +1,5 @@
-"""Write-back to HubSpot: purchase orders onto deals, and their invoicing and payment
-(invoice number, amount paid) onto the deal the PO is.
+"""Write-back to HubSpot: customers onto the companies they are linked to, purchase orders onto
+deals, and their invoicing and payment (invoice number, amount paid) onto the deal the PO is.
 
 A PO revhub created is upserted by the deal's ``revhub_id`` (a unique-value property), its lines
 by ``revhub_line_id``: HubSpot takes no idempotency keys, and a retried create then finds the
@@ -14,9 +14,10 @@ from typing import Any
 
 from revhub.connectors.errors import FatalError, RetriableError
 from revhub.connectors.hubspot.client import HubSpotAPI, NotFound
-from revhub.connectors.hubspot.mapping import DEAL, DEAL_INVOICE
+from revhub.connectors.hubspot.mapping import COMPANY, DEAL, DEAL_INVOICE
 from revhub.connectors.salesforce.push import superseded
 from revhub.mappings import engine
+from revhub.mappings.tables import FieldMapping
 from revhub.mappings.writes import WriteItem, WriteResult
 from revhub.money import to_decimal_string
 
@@ -29,13 +30,26 @@ def _text(fields: dict[str, Any]) -> dict[str, str]:
     return {k: "" if v is None else format(v, "f") if isinstance(v, Decimal) else str(v) for k, v in fields.items()}
 
 
+def _changes(table: tuple[FieldMapping, ...], item: WriteItem, currency: str | None) -> dict[str, str]:
+    """The properties of ``table``'s fields that differ from what HubSpot last had (a field
+    cleared in revhub is sent as the empty string, which clears it)."""
+    record, base = item.record, item.base or {}
+    changed = {m.field for m in table if m.field in record and record[m.field] != base.get(m.field)}
+    fields = engine.write(table, record, currency, only=changed)
+    fields.update({m.path: None for m in table if m.field in changed and record[m.field] is None})
+    return _text(fields)
+
+
 def deal_changes(item: WriteItem) -> dict[str, str]:
     """The deal properties of the PO fields that differ from what HubSpot last had."""
-    record, base = item.record, item.base or {}
-    changed = {m.field for m in DEAL if m.field in record and record[m.field] != base.get(m.field)}
-    fields = engine.write(DEAL, record, record.get("currency"), only=changed)
-    fields.update({m.path: None for m in DEAL if m.field in changed and record[m.field] is None})
-    return _text(fields)
+    return _changes(DEAL, item, item.record.get("currency"))
+
+
+def company_changes(item: WriteItem) -> dict[str, str]:
+    """The company properties of the customer fields that differ from what HubSpot last had:
+    name, the address (``address``, ``address2``, ``city``, ``state``, ``zip``, ``country``) and
+    the custom ``billing_email`` (AP mailbox) and ``tax_id`` (VAT number)."""
+    return _changes(COMPANY, item, None)
 
 
 def line_properties(record_id: str, position: int, line: dict[str, Any], currency: str) -> dict[str, str]:
@@ -66,6 +80,8 @@ class HubSpotPusher:
         """The deal properties this item would send (the dry run's diff)."""
         if entity == "invoice":
             return _text(engine.write(DEAL_INVOICE, item.record, item.record.get("currency")))
+        if entity == "customer":
+            return company_changes(item) if item.external_id else {}
         if entity == "purchase_order":
             return deal_changes(item) if item.external_id else self._new_deal(item)
         return {}
@@ -79,12 +95,26 @@ class HubSpotPusher:
                 return self._purchase_order(item)
             if entity == "invoice":
                 return self._invoice(item)
+            if entity == "customer":
+                return self._customer(item)
         except RetriableError as exc:
             return WriteResult(item.message_id, "retry", error=str(exc), retry_after=exc.retry_after)
         except (FatalError, NotFound) as exc:
             error = f"HubSpot answered 404 ({exc})" if isinstance(exc, NotFound) else str(exc)
             return WriteResult(item.message_id, "dead", error=error)
         return WriteResult(item.message_id, "skipped")
+
+    def _customer(self, item: WriteItem) -> WriteResult:
+        """A customer's changes onto the company it is linked to, one PATCH per company (customer
+        edits are few, and each gets HubSpot's own verdict). revhub makes no companies: a
+        customer only a billing system knows is not the CRM's (skipped), as with Salesforce.
+        https://developers.hubspot.com/docs/api/crm/companies#update-companies"""
+        if not item.external_id:
+            return WriteResult(item.message_id, "skipped")
+        changes = company_changes(item)
+        if changes:  # the company already holds every value: no write, no new hs_lastmodifieddate
+            self.api.update("companies", item.external_id, changes, "customer")
+        return WriteResult(item.message_id, "sent", external_id=item.external_id)
 
     def _invoice(self, item: WriteItem) -> WriteResult:
         """The invoice number and amount paid onto the PO's deal.

@@ -11,5 +11,8 @@ SEARCH_MAX_RESULTS = 10_000
 SEARCH_PER_SECOND = 4
 BATCH_READ = 100          # ids per batch read (objects and associations)
 LIST_PAGE = 100           # records per page of a list (the archived bin)
-# A private app on a Professional portal: 190 requests per 10 seconds. Paced a little under.
+# The pace before HubSpot's first answer says the app's window (X-HubSpot-RateLimit-Max): a
+# private app has 100 (Free, Starter) or 190 (Professional, Enterprise) per 10 seconds, an OAuth
+# app 110 per portal; a Free private app is slowed on the first answer.
 PER_TEN_SECONDS = 150
+OAUTH_PER_TEN_SECONDS = 100

@@ -23,13 +23,17 @@ def error(status: int, category: str, message: str, **extra) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def rate_limited(policy: str, *, headers: bool) -> tuple[int, list[tuple[str, str]], bytes]:
-    """The 429 HubSpot gives when ``policy`` (SECONDLY, TEN_SECONDLY_ROLLING, DAILY) is spent."""
+def rate_limited(policy: str, *, headers: bool, limits: list[tuple[str, str]] | None = None,
+                 ) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The 429 HubSpot gives when ``policy`` (SECONDLY, TEN_SECONDLY_ROLLING, DAILY) is spent;
+    ``limits`` are the window's own rate-limit headers (else a spent Professional window's)."""
     body = {"status": "error", "message": f"You have reached your {policy.lower().replace('_', ' ')} limit.",
             "errorType": "RATE_LIMIT", "correlationId": str(uuid.uuid4()), "policyName": policy,
             "groupName": "publicapi:private-app"}
     extra = [("Content-Type", "application/json;charset=utf-8")]
-    if headers:
+    if limits is not None:
+        extra += limits
+    elif headers:
         extra += [("X-HubSpot-RateLimit-Interval-Milliseconds", "10000"),
                   ("X-HubSpot-RateLimit-Max", str(BURST_MAX)), ("X-HubSpot-RateLimit-Remaining", "0"),
                   ("X-HubSpot-RateLimit-Daily", str(DAILY_MAX)),

@@ -9,10 +9,7 @@ https://developers.hubspot.com/docs/api/crm/understanding-the-crm
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 import uuid
-from collections import deque
 from typing import Any
 
 from flask import jsonify, request
@@ -21,7 +18,22 @@ from revhub.sandbox.clock import SandboxClock
 from revhub.sandbox.common import FaultResponse, Sandbox
 from revhub.sandbox.dataset import Dataset
 from revhub.sandbox.hubspot import errors
+from revhub.sandbox.hubspot.oauth import (
+    APP_SCOPES,
+    TOKEN_SECONDS,
+    install_oauth_routes,
+    missing_scopes,
+    required_scope,
+)
 from revhub.sandbox.hubspot.properties import PROPERTIES
+from revhub.sandbox.hubspot.ratelimit import (
+    INTERVAL_MS,
+    OAUTH_APP_BURST,
+    PRIVATE_APP_BURST,
+    BurstWindow,
+    SearchWindow,
+    install_rate_limits,
+)
 from revhub.sandbox.hubspot.routes_batch import install_batch_and_association_routes
 from revhub.sandbox.hubspot.search import MAX_RESULTS, SearchError, search
 from revhub.sandbox.hubspot.store import (
@@ -35,7 +47,6 @@ from revhub.sandbox.hubspot.store import (
 from revhub.sandbox.hubspot.webhooks import WebhookDeliveries
 
 SEARCH_PER_SECOND = 4
-TOKEN_SECONDS = 1800
 LIST_MAX = 100
 BATCH_MAX = 100
 
@@ -44,22 +55,33 @@ class HubSpotSandbox(Sandbox):
     provider = "hubspot"
 
     def __init__(self, *, seed: int = 0, clock: SandboxClock | None = None,
-                 max_search_results: int = MAX_RESULTS, search_per_second: int = SEARCH_PER_SECOND) -> None:
+                 max_search_results: int = MAX_RESULTS, search_per_second: int = SEARCH_PER_SECOND,
+                 rotate_refresh_tokens: bool = False, burst_max: int | None = None,
+                 burst_interval_ms: int = INTERVAL_MS, daily_max: int = errors.DAILY_MAX,
+                 private_app_scopes: frozenset[str] | None = None) -> None:
         super().__init__(seed=seed, clock=clock)
         self.portal_id = 40_000_000 + seed
         self.access_token = "pat-na1-" + secrets.token_hex(16)
         self.client_secret = secrets.token_hex(18)
-        # An OAuth app's side: its client id, one installed portal's refresh token (HubSpot's
-        # refresh tokens do not rotate), and the access tokens issued, with their expiry.
+        # An OAuth app's side: its client id, one installed portal's refresh token (HubSpot's v1
+        # refresh tokens do not rotate unless asked to here), the codes of the install URL, and
+        # the access tokens issued, with their expiry.
         self.client_id = str(uuid.uuid4())
         self.refresh_token = str(uuid.uuid4())
+        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.scope = " ".join(sorted(APP_SCOPES))
+        # What the private app was given in its Scopes tab (by default everything revhub needs).
+        self.private_app_scopes = frozenset(APP_SCOPES if private_app_scopes is None else private_app_scopes)
+        self.codes: dict[str, tuple[str, str, float]] = {}
         self.issued: dict[str, float] = {}
+        # One burst window per app: the private app's (told its day too) and the OAuth app's.
+        self.windows = {"private": BurstWindow(burst_max or PRIVATE_APP_BURST, burst_interval_ms, daily_max),
+                        "oauth": BurstWindow(burst_max or OAUTH_APP_BURST, burst_interval_ms)}
         self.max_search_results, self.search_per_second = max_search_results, search_per_second
         self.store = HubSpotStore(now=self.clock.now)
         self.webhooks = WebhookDeliveries(self.portal_id, 1_234_567, lambda: int(self.clock.time() * 1000))
         self.store.on_change = self.webhooks.emit
-        self._searches: deque[float] = deque()
-        self._search_lock = threading.Lock()
+        self.search_window = SearchWindow(search_per_second)
         self._routes()
 
     # -- control --------------------------------------------------------------------
@@ -88,12 +110,13 @@ class HubSpotSandbox(Sandbox):
         self.webhooks.subscribe(target_url, self.client_secret)
 
     # -- request pipeline -------------------------------------------------------------
-    def _authorised(self) -> bool:
+    def app_kind(self) -> str | None:
+        """Which app's token the request carries ("private", "oauth"), or None (no valid token)."""
         header = request.headers.get("Authorization", "")
         if secrets.compare_digest(header.encode(), f"Bearer {self.access_token}".encode()):
-            return True  # the private app's token
+            return "private"
         expires = self.issued.get(header.removeprefix("Bearer "))
-        return expires is not None and self.clock.time() < expires
+        return "oauth" if expires is not None and self.clock.time() < expires else None
 
     def issue_token(self) -> dict:
         """What POST /oauth/v1/token answers a good refresh: a 30-minute access token."""
@@ -102,43 +125,24 @@ class HubSpotSandbox(Sandbox):
         return {"token_type": "bearer", "access_token": token, "refresh_token": self.refresh_token,
                 "expires_in": TOKEN_SECONDS}
 
-    def _search_allowed(self) -> bool:
-        """At most ``search_per_second`` searches in any second (per token), as HubSpot enforces."""
-        now = time.monotonic()
-        with self._search_lock:
-            while self._searches and now - self._searches[0] >= 1.0:
-                self._searches.popleft()
-            if len(self._searches) >= self.search_per_second:
-                return False
-            self._searches.append(now)
-            return True
-
     def _routes(self) -> None:
         app = self.flask
 
         @app.before_request
         def authenticate():
-            if request.path.startswith("/__sandbox/") or request.path == "/oauth/v1/token":
+            if request.path.startswith(("/__sandbox/", "/oauth/")):
                 return None
-            if not self._authorised():
+            kind = self.app_kind()
+            if kind is None:
                 return errors.error(401, "INVALID_AUTHENTICATION",
                                     "Authentication credentials not found. This API supports OAuth 2.0 "
                                     "authentication and you can find more details at "
                                     "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
-            return None
+            needed = required_scope(request.method, request.path)
+            granted = self.private_app_scopes if kind == "private" else set(self.scope.split())
+            return missing_scopes(needed) if needed and needed not in granted else None
 
-        @app.post("/oauth/v1/token")
-        def token():
-            """https://developers.hubspot.com/docs/api/oauth/tokens (refresh only)"""
-            form = request.form
-            if form.get("grant_type") != "refresh_token":
-                return errors.error(400, "BAD_GRANT_TYPE", "grant_type must be refresh_token here")
-            if not (secrets.compare_digest(form.get("client_id", ""), self.client_id)
-                    and secrets.compare_digest(form.get("client_secret", ""), self.client_secret)):
-                return errors.error(400, "BAD_CLIENT_ID", "missing or unknown client id or secret")
-            if not secrets.compare_digest(form.get("refresh_token", ""), self.refresh_token):
-                return errors.error(400, "BAD_REFRESH_TOKEN", "missing or unknown refresh token")
-            return jsonify(self.issue_token())
+        install_rate_limits(self)
 
         @app.get("/crm/v3/objects/<object_type>")
         def list_objects(object_type: str):
@@ -231,7 +235,7 @@ class HubSpotSandbox(Sandbox):
         @app.post("/crm/v3/objects/<object_type>/search")
         def search_objects(object_type: str):
             self.check_type(object_type)
-            if not self._search_allowed():
+            if not self.search_window.take():
                 status, headers, payload = errors.rate_limited("SECONDLY", headers=False)
                 return payload, status, headers
             body = request.get_json(silent=True)
@@ -249,6 +253,7 @@ class HubSpotSandbox(Sandbox):
             return jsonify(answer)
 
         install_batch_and_association_routes(self)
+        install_oauth_routes(self)
 
         @app.errorhandler(_UnknownType)
         def unknown_type(exc: _UnknownType):
