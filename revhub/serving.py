@@ -140,8 +140,9 @@ def _gunicorn_logging() -> dict[str, Any]:
     }
 
 
-def serve(options: ServeOptions) -> None:
-    """Run until SIGTERM/SIGINT (graceful) or SIGQUIT (immediate)."""
+def serve(options: ServeOptions, server: type[RevhubServer] = RevhubServer) -> None:
+    """Run until SIGTERM/SIGINT (graceful) or SIGQUIT (immediate). ``server`` may be a subclass
+    serving another app with the same settings (the webhook benchmark's)."""
     prepare_metrics_dir()
     logs.configure()
-    RevhubServer(options).run()
+    server(options).run()
