@@ -285,6 +285,11 @@ def main() -> None:
             admin.dispose()
             url = f"{pg}{'&' if '?' in pg else '?'}options={quote(f'-csearch_path={schema}')}"
         r = run(url, args.seconds, home, args.workers, args.threads, args.rounds, args.rate)
+        if pg is not None:
+            admin = Database(pg)
+            with admin.engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
         loads.append(os.getloadavg()[0])
         ratios, cpu_ratios = [], []
         for number, round_ in enumerate(r["rounds"], 1):

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy import event as sa_event
 
 _COLUMNS = "provider, connection_id, event_id, event_type, body, received_at, status, attempts"
-_PLACEHOLDER = {"sqlite": "?", "postgresql": "%s"}
+_PG_FORMATS = [0, 0, 0, 0, 1, 0]  # libpq parameter formats per row: text, but the body binary
 # Rows per INSERT statement: far under SQLite's 32,766 bound parameters (six per row).
 _CHUNK = 200
 
@@ -72,6 +72,7 @@ class _GroupCommit:
         self._queue: list[_Waiter] = []
         self._writing = False
         self._connection = None  # the leader's; only the current leader touches it
+        self._prepared: set[int] = set()  # batch sizes with a statement prepared on _connection
         self.pid = os.getpid()
 
     def submit(self, waiter: _Waiter) -> int:
@@ -145,6 +146,7 @@ class _GroupCommit:
         if self.engine.dialect.name == "postgresql":
             connection.autocommit = True
             connection.execute("SET synchronous_commit TO on")
+            connection.execute("SET client_encoding TO 'UTF8'")  # the encoding _row's parameters are in
         else:
             connection.execute("PRAGMA synchronous=FULL")
         return connection
@@ -152,32 +154,15 @@ class _GroupCommit:
     def _insert(self, rows: list[tuple]) -> set[tuple[str, str]]:
         if self._connection is None:
             self._connection = self._connect()
+            self._prepared = set()
         connection, dialect = self._connection, self.engine.dialect.name
-        # One statement on PostgreSQL, alone in autocommit, is one atomic and durable round
-        # trip. Several statements, and every write on SQLite, get an explicit transaction.
-        explicit = dialect == "sqlite" or len(rows) > _CHUNK
         try:
-            postgres = dialect == "postgresql"
-            # On PostgreSQL: binary parameters (the body travels as bytes, not hex) and a
-            # statement prepared from the first use (measured: a fifth less client CPU per event).
-            cursor = connection.cursor(binary=True) if postgres else connection.cursor()
-            if explicit:
-                cursor.execute("BEGIN IMMEDIATE" if dialect == "sqlite" else "BEGIN")
-            inserted: set[tuple[str, str]] = set()
-            for start in range(0, len(rows), _CHUNK):
-                chunk = rows[start:start + _CHUNK]
-                params = [value for row in chunk for value in row]
-                if postgres:
-                    cursor.execute(_sql(dialect, len(chunk)), params, prepare=True)
-                else:
-                    cursor.execute(_sql(dialect, len(chunk)), params)
-                inserted.update((provider, event_id) for provider, event_id in cursor.fetchall())
-            if explicit:
-                connection.commit()
-            return inserted
+            if dialect == "postgresql":
+                return self._insert_postgres(connection, rows)
+            return self._insert_sqlite(connection, rows)
         except BaseException as exc:
-            dbapi_error = isinstance(exc, self.engine.dialect.loaded_dbapi.Error)
-            if dbapi_error and self.engine.dialect.is_disconnect(exc, connection, None):
+            dbapi = self.engine.dialect.loaded_dbapi
+            if isinstance(exc, dbapi.Error) and _disconnected(self.engine, exc, connection):
                 self.close()
                 self.engine.dispose()  # after a server restart every pooled connection is dead too
                 raise _Dropped() from exc
@@ -186,6 +171,50 @@ class _GroupCommit:
             except Exception:  # noqa: BLE001 - a connection that cannot roll back is not reused
                 self.close()
             raise
+
+    def _insert_sqlite(self, connection, rows: list[tuple]) -> set[tuple[str, str]]:
+        cursor = connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        inserted: set[tuple[str, str]] = set()
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            cursor.execute(_sql("sqlite", len(chunk)), [value for row in chunk for value in row])
+            inserted.update((provider, event_id) for provider, event_id in cursor.fetchall())
+        connection.commit()
+        return inserted
+
+    def _insert_postgres(self, connection, rows: list[tuple]) -> set[tuple[str, str]]:
+        """The batch through libpq itself: a statement prepared once per batch size, text
+        parameters encoded here and the body as binary bytea.
+
+        psycopg's cursor (adaptation, prepared-statement bookkeeping, its wait loop) cost
+        ~50 µs of CPU more per statement, measured, than the round trip needs; libpq releases
+        the GIL while it waits for the commit, so the worker's other threads keep running.
+        """
+        pgconn = connection.pgconn
+        # One statement alone in autocommit is one atomic and durable round trip; a batch of
+        # several statements gets an explicit transaction.
+        explicit = len(rows) > _CHUNK
+        if explicit:
+            _checked(pgconn.exec_(b"BEGIN"))
+        inserted: set[tuple[str, str]] = set()
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            name = self._statement(pgconn, len(chunk))
+            result = _checked(pgconn.exec_prepared(name, [value for row in chunk for value in row],
+                                                   _PG_FORMATS * len(chunk)))
+            for i in range(result.ntuples):
+                inserted.add((result.get_value(i, 0).decode(), result.get_value(i, 1).decode()))
+        if explicit:
+            _checked(pgconn.exec_(b"COMMIT"))
+        return inserted
+
+    def _statement(self, pgconn, count: int) -> bytes:
+        name = b"revhub_inbox_%d" % count
+        if count not in self._prepared:
+            _checked(pgconn.prepare(name, _sql("postgresql", count).encode()))
+            self._prepared.add(count)
+        return name
 
 
 _committers_lock = threading.Lock()
@@ -223,14 +252,41 @@ def _row(dialect: str, provider: str, connection_id: uuid.UUID | None, event: In
         # As sqlalchemy.Uuid and revhub's UTCDateTime store them on SQLite.
         return (provider, connection_id.hex if connection_id else None, event.event_id, event.event_type,
                 event.body, now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
-    return provider, connection_id, event.event_id, event.event_type, event.body, now
+    # libpq parameters: text in the connection's encoding (UTF-8, set in _connect), the body binary.
+    return (provider.encode(), str(connection_id).encode() if connection_id else None, event.event_id.encode(),
+            event.event_type.encode() if event.event_type is not None else None, event.body,
+            now.isoformat().encode())
 
 
 def _sql(dialect: str, count: int) -> str:
-    p = _PLACEHOLDER[dialect]
-    values = ", ".join([f"({p}, {p}, {p}, {p}, {p}, {p}, 'pending', 0)"] * count)
+    if dialect == "sqlite":
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, 'pending', 0)"] * count)
+    else:
+        values = ", ".join(f"(${n + 1}, ${n + 2}, ${n + 3}, ${n + 4}, ${n + 5}, ${n + 6}, 'pending', 0)"
+                           for n in range(0, 6 * count, 6))
     return (f"INSERT INTO inbox_events ({_COLUMNS}) VALUES {values} "
             "ON CONFLICT (provider, event_id) DO NOTHING RETURNING provider, event_id")
+
+
+def _checked(result):
+    """``result``, or the psycopg error it carries (a DB-API error, as the cursor would raise)."""
+    from psycopg import errors, pq
+
+    if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        return result
+    raise errors.error_from_result(result, encoding="utf-8")
+
+
+def _disconnected(engine: Engine, exc: BaseException, connection) -> bool:
+    if engine.dialect.is_disconnect(exc, connection, None):
+        return True
+    # libpq calls made directly leave psycopg's own "broken" flag unset: ask libpq.
+    pgconn = getattr(connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    from psycopg import pq
+
+    return pgconn.status == pq.ConnStatus.BAD
 
 
 class _Dropped(Exception):
