@@ -1,13 +1,15 @@
 """The inbox: provider events stored durably, once, before they are acknowledged.
 
-This is the hot path of every webhook. Requests that arrive while another request's insert is
-being committed wait and are then written together, in one statement and one commit (group
-commit): under load the database's per-transaction cost and its flush to disk are shared,
-and a lone request is written at once, without waiting for company. Every caller still gets
-its answer only after its own events are durable.
+This is the hot path of every webhook. Requests that arrive while every connection of the
+inbox is busy committing wait and are then written together, in one statement and one commit
+(group commit): under load the database's per-transaction cost and its flush to disk are
+shared, and a lone request is written at once, without waiting for company. Every caller
+still gets its answer only after the commit holding its events has returned (SQLite
+synchronous=FULL, PostgreSQL synchronous_commit on: on disk).
 
-The insert runs on the DB-API connection (one round trip), with values laid out exactly as the
-SQLAlchemy column types store them; the rest of revhub reads these rows through the ORM.
+The insert runs on the DB-API connection (on PostgreSQL through libpq itself; one round trip),
+with values laid out exactly as the SQLAlchemy column types store them; the rest of revhub
+reads these rows through the ORM.
 """
 
 from __future__ import annotations
@@ -56,36 +58,52 @@ class _Waiter:
     events: list[IncomingEvent]
     new: int = 0
     error: BaseException | None = None
+    taken: bool = False  # in a batch being written
     done: bool = False
 
 
-class _GroupCommit:
-    """Leader/follower group commit: whoever finds no write in progress writes everything queued.
+# PostgreSQL flushes the WAL of concurrent commits together: with a second connection a batch
+# starts while the previous one's commit is still on its way to disk, instead of waiting for it
+# (under load the wait for the disk, not the CPU, bounded the acknowledgements per second).
+# SQLite has one writer at a time, so one connection.
+_POSTGRES_WRITERS = 2
 
-    Writes are serialized, so one DB-API connection per process serves them all, kept out of
-    the pool: no checkout, ping or autocommit switch per webhook.
+
+class _GroupCommit:
+    """Leader/follower group commit: whoever finds a connection free writes everything queued.
+
+    Each connection is kept out of the pool: no checkout, ping or autocommit switch per webhook.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cond = threading.Condition()
         self._queue: list[_Waiter] = []
-        self._writing = False
-        self._connection = None  # the leader's; only the current leader touches it
-        self._prepared: set[int] = set()  # batch sizes with a statement prepared on _connection
+        count = _POSTGRES_WRITERS if engine.dialect.name == "postgresql" else 1
+        self._writers = [_Writer(engine) for _ in range(count)]
+        # Last in, first out: at low load the first connection serves alone, kept warm.
+        self._idle = list(reversed(self._writers))
         self.pid = os.getpid()
+
+    @property
+    def _connection(self):
+        """The first writer's DB-API connection (None before the first write)."""
+        return self._writers[0].connection
 
     def submit(self, waiter: _Waiter) -> int:
         with self._cond:
             self._queue.append(waiter)
-            while self._writing and not waiter.done:
+            while not waiter.done and (waiter.taken or not self._idle):
                 self._cond.wait()
             leader = not waiter.done
             if leader:
-                batch, self._queue, self._writing = self._queue, [], True
+                writer = self._idle.pop()
+                batch, self._queue = self._queue, []
+                for member in batch:
+                    member.taken = True
         if leader:
             try:
-                self._write(batch)
+                self._write(writer, batch)
             except BaseException as exc:  # every waiter of the batch must hear of it, not only the leader
                 for member in batch:
                     member.error = exc
@@ -93,7 +111,7 @@ class _GroupCommit:
                 with self._cond:
                     for member in batch:
                         member.done = True
-                    self._writing = False
+                    self._idle.append(writer)
                     self._cond.notify_all()
         if waiter.error is not None:
             if isinstance(waiter.error, (_Dropped, *_engine_errors(self.engine))):
@@ -104,15 +122,11 @@ class _GroupCommit:
 
     def close(self) -> None:
         if self.pid != os.getpid():
-            return  # a forked child's copy: the connection is the parent's to close
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception:  # noqa: BLE001 - closing a connection that is already broken
-                pass
+            return  # a forked child's copy: the connections are the parent's to close
+        for writer in self._writers:
+            writer.close()
 
-    def _write(self, batch: list[_Waiter]) -> None:
+    def _write(self, writer: _Writer, batch: list[_Waiter]) -> None:
         """Insert every waiter's events in one transaction and count, per waiter, the new ones."""
         dialect = self.engine.dialect.name
         now = datetime.now(UTC)
@@ -128,14 +142,31 @@ class _GroupCommit:
                 rows.append(_row(dialect, waiter.provider, waiter.connection_id, event, now))
                 owners.append((waiter, key))
         try:
-            inserted = self._insert(rows)
+            inserted = writer.insert(rows)
         except _Dropped:
             # Nothing pings this connection (a round trip per webhook); one the server dropped
             # (a restart) has been discarded, and the insert is tried once on a new one.
-            inserted = self._insert(rows)
+            inserted = writer.insert(rows)
         for waiter, key in owners:
             if key in inserted:
                 waiter.new += 1
+
+
+class _Writer:
+    """One connection of the group commit; only the leader holding it touches it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.connection = None
+        self._prepared: set[int] = set()  # batch sizes with a statement prepared on this connection
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - closing a connection that is already broken
+                pass
 
     def _connect(self):
         raw = self.engine.raw_connection()  # through the pool once, so its connect hooks run
@@ -151,11 +182,11 @@ class _GroupCommit:
             connection.execute("PRAGMA synchronous=FULL")
         return connection
 
-    def _insert(self, rows: list[tuple]) -> set[tuple[str, str]]:
-        if self._connection is None:
-            self._connection = self._connect()
+    def insert(self, rows: list[tuple]) -> set[tuple[str, str]]:
+        if self.connection is None:
+            self.connection = self._connect()
             self._prepared = set()
-        connection, dialect = self._connection, self.engine.dialect.name
+        connection, dialect = self.connection, self.engine.dialect.name
         try:
             if dialect == "postgresql":
                 return self._insert_postgres(connection, rows)
