@@ -25,6 +25,7 @@ from sqlalchemy import event as sa_event
 
 _COLUMNS = "provider, connection_id, event_id, event_type, body, received_at, status, attempts"
 _PG_FORMATS = [0, 0, 0, 0, 1, 0]  # libpq parameter formats per row: text, but the body binary
+_PG_SUCCESS = (1, 2)  # libpq's PGRES_COMMAND_OK and PGRES_TUPLES_OK (psycopg.pq.ExecStatus), without importing psycopg
 # Rows per INSERT statement: far under SQLite's 32,766 bound parameters (six per row).
 _CHUNK = 200
 
@@ -301,10 +302,10 @@ def _sql(dialect: str, count: int) -> str:
 
 def _checked(result):
     """``result``, or the psycopg error it carries (a DB-API error, as the cursor would raise)."""
-    from psycopg import errors, pq
-
-    if result.status in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+    if result.status in _PG_SUCCESS:
         return result
+    from psycopg import errors
+
     raise errors.error_from_result(result, encoding="utf-8")
 
 
