@@ -1,15 +1,20 @@
-"""Webhook acknowledgement under load: gunicorn (2 workers) on loopback, wrk posting signed
-Stripe events; the verified-and-stored endpoint next to a bare 200 endpoint, same app.
+"""Webhook acknowledgement under load: ``revhub serve``'s gunicorn settings on loopback, wrk
+posting signed Stripe events; the verified-and-stored endpoint next to a bare 200 endpoint,
+same app, same server, same workers and threads.
 
-    .venv/bin/python -m bench.bench_webhooks [--postgres-url URL] [--seconds 10]
+    .venv/bin/python -m bench.bench_webhooks [--postgres-url URL] [--seconds 6]
 
-Needs the Debian package ``wrk``. Prints requests/s and p50/p99 for both endpoints, their
-ratio, and p99 of the real endpoint at about 200 requests/s.
+Needs the Debian package ``wrk``. Prints, for SQLite and PostgreSQL in one run: requests/s
+and p50/p99 of both endpoints at full load (alternating rounds), their ratio (and the ratio of
+CPU per request, steadier on a shared machine), and p50/p95/p99 of the real endpoint at a
+constant 200 requests/s (``bench/constant_rate.py``, open loop), with the machine's load.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -69,14 +75,13 @@ def _event_head(i: int) -> str:
     return json.dumps(event)[:-1] + ', "id": "'
 
 
-def _lua(path: str, delay_ms: int | None, nonce: str, templates: int = 16) -> str:
+def _lua(path: str, nonce: str, templates: int = 16) -> str:
     """A wrk script posting a new, correctly signed event on every request: nothing is a redelivery.
 
     The bare endpoint gets the same script (it ignores the body), so the load generator does the
     same work on both sides of the comparison.
     """
     heads = ",\n".join(json.dumps(_event_head(i)) for i in range(templates))
-    delay = f"function delay() return {delay_ms} end\n" if delay_ms else ""
     return f"""
 local signer = dofile({json.dumps(str(ROOT / "bench" / "stripe_signer.lua"))}).signer
 local timestamp = "{int(time.time())}"
@@ -96,7 +101,6 @@ request = function()
   return wrk.format("POST", "{path}", {{["Content-Type"] = "application/json", ["Stripe-Signature"] = signature}},
                     heads[n] .. tail)
 end
-{delay}
 """
 
 
@@ -116,46 +120,74 @@ def _wrk(url: str, script: Path, seconds: int, threads: int, connections: int) -
             "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
-def _cpu_by_process() -> dict[str, float]:
-    """CPU seconds used so far by the processes that share the machine in this benchmark."""
+def _cpu_by_pid() -> dict[int, tuple[int, float]]:
+    """CPU seconds used so far by every process, with its process group."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"hub": 0.0, "postgres": 0.0, "wrk": 0.0}
+    used = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        used = (int(fields[11]) + int(fields[12])) / tick
-        if "gunicorn" in cmdline:
-            totals["hub"] += used
-        elif name.startswith("postgres"):
-            totals["postgres"] += used
-    return totals
+        used[int(entry.name)] = (int(fields[2]), (int(fields[11]) + int(fields[12])) / tick)
+    return used
 
 
-def _measured(url: str, script: Path, seconds: int, threads: int, connections: int) -> dict:
-    """wrk's figures plus the CPU each party spent per request (ms), wrk's own included."""
-    before = _cpu_by_process()
+def _measured(url: str, script: Path, seconds: int, threads: int, connections: int, group: int,
+              backends: Callable[[], set[int]]) -> dict:
+    """wrk's figures plus the CPU each party spent per request (ms): the server (its process
+    group), the database (the backends serving this benchmark's database; other users of the
+    same PostgreSQL are not counted) and wrk."""
+    before = _cpu_by_pid()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = _wrk(url, script, seconds, threads, connections)
-    after = _cpu_by_process()
+    after = _cpu_by_pid()
     done = resource.getrusage(resource.RUSAGE_CHILDREN)
-    # wrk has exited by now: its CPU is in this process's children's usage, not in /proc.
-    after["wrk"] = before["wrk"] + (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)
+
+    def spent(pids) -> float:
+        return sum(after[pid][1] - before.get(pid, (0, 0.0))[1] for pid in pids if pid in after)
+
+    cpu = {"hub": spent(pid for pid, (pgrp, _) in after.items() if pgrp == group), "postgres": spent(backends()),
+           # wrk has exited by now: its CPU is in this process's children's usage, not in /proc.
+           "wrk": (done.ru_utime + done.ru_stime) - (children.ru_utime + children.ru_stime)}
     requests_done = max(result["requests"], 1)
-    result["cpu_ms"] = {k: (after[k] - before[k]) * 1000 / requests_done for k in after}
+    result["cpu_ms"] = {k: v * 1000 / requests_done for k, v in cpu.items()}
     return result
 
 
-def run(database_url: str, label: str, seconds: int, home: Path, threads: int = 1, rounds: int = 3) -> dict:
+def _signed_events(nonce: str, templates: int = 16):
+    """Request ``i`` for the constant-rate client: a new event, signed as Stripe signs it."""
+    timestamp = str(int(time.time()))
+    heads = [_event_head(i).encode() for i in range(templates)]
+    states = [hmac.new(SECRET.encode(), timestamp.encode() + b"." + head, hashlib.sha256) for head in heads]
+
+    def make(i: int) -> tuple[bytes, dict[str, str]]:
+        tail = f'evt_{nonce}c{i}"}}'.encode()
+        mac = states[i % templates].copy()
+        mac.update(tail)
+        return heads[i % templates] + tail, {"Content-Type": "application/json",
+                                             "Stripe-Signature": f"t={timestamp},v1={mac.hexdigest()}"}
+
+    return make
+
+
+def _start_server(env: dict, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    with log.open("ab") as sink:
+        return subprocess.Popen([sys.executable, "-m", "bench.webhook_app", "--port", str(port), "--workers",
+                                 str(workers), "--threads", str(threads)], cwd=ROOT, env=env,
+                                stdout=sink, stderr=sink, start_new_session=True)
+
+
+def run(database_url: str, seconds: int, home: Path, workers: int, threads: int, rounds: int = 3,
+        rate: float = 200) -> dict:
     env = {**os.environ, "REVHUB_HOME": str(home), "REVHUB_DATABASE_URL": database_url,
-           "REVHUB_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT)}
+           "REVHUB_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT), "PROMETHEUS_MULTIPROC_DIR": str(home / "metrics")}
     sys.path.insert(0, str(ROOT))
+    from bench.constant_rate import constant_rate
+    from bench.webhook_app import BARE_PATH
     from revhub.config import load_config
     from revhub.connections import Vault, save_connection
     from revhub.store import Database
@@ -168,54 +200,77 @@ def run(database_url: str, label: str, seconds: int, home: Path, threads: int = 
         save_connection(s, Vault(config.encryption_key), name="stripe", provider="stripe",
                         credentials={"api_key": "sk_test_bench", "webhook_secrets": [SECRET]}, settings={})
     port = _free_port()
-    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "--threads", str(threads),
-                                 "-b", f"127.0.0.1:{port}",
-                                 "--log-level", "warning", "bench.webhook_app:app"], cwd=ROOT, env=env,
-                                start_new_session=True)
+    server = _start_server(env, port, workers, threads, home / "server.log")
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        for _ in range(600):
             try:
-                requests.post(f"{base}/bench/bare", timeout=10)
+                requests.post(f"{base}{BARE_PATH}", timeout=10)
                 break
             except (requests.ConnectionError, requests.Timeout):  # a loaded machine starts workers slowly
+                if server.poll() is not None:
+                    raise RuntimeError(f"the server exited: see {home / 'server.log'}") from None
                 time.sleep(0.1)
         scripts = home / "scripts"
         scripts.mkdir()
 
-        def measure(name: str, path: str, delay: int | None = None, connections: int = 16) -> dict:
-            script = scripts / f"{name}-{uuid.uuid4().hex[:8]}.lua"
-            script.write_text(_lua(path, delay, nonce=script.stem.rsplit("-", 1)[1]))
-            return _measured(base, script, seconds, 2, connections)
+        def backends() -> set[int]:
+            if db.dialect != "postgresql":
+                return set()
+            with db.engine.connect() as conn:
+                return set(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                             "AND pid <> pg_backend_pid()")).scalars())
 
+        def measure(name: str, path: str, connections: int = 16) -> dict:
+            script = scripts / f"{name}-{uuid.uuid4().hex[:8]}.lua"
+            script.write_text(_lua(path, nonce=script.stem.rsplit("-", 1)[1]))
+            return _measured(base, script, seconds, 2, connections, server.pid, backends)
+
+        # Both endpoints once, unmeasured: each worker's first requests connect to the database,
+        # read the endpoint's secrets and compile statements.
+        for path in (BARE_PATH, "/webhooks/stripe/stripe"):
+            script = scripts / f"warm-{uuid.uuid4().hex[:8]}.lua"
+            script.write_text(_lua(path, nonce=script.stem.rsplit("-", 1)[1]))
+            _wrk(base, script, 2, 2, 16)
         # Bare and real alternate, round after round, so a noisy neighbour slowing the machine
         # for a while weighs on both sides of a round's ratio rather than on one endpoint.
-        results = {"rounds": [{"bare": measure("bare", "/bench/bare"),
-                               "stripe": measure("stripe", "/webhooks/stripe/stripe")} for _ in range(rounds)],
-                   "paced": measure("paced", "/webhooks/stripe/stripe", delay=20, connections=4)}
+        results = {"rounds": [{"bare": measure("bare", BARE_PATH),
+                               "stripe": measure("stripe", "/webhooks/stripe/stripe")} for _ in range(rounds)]}
+        paced = constant_rate(f"{base}/webhooks/stripe/stripe", rate, seconds, _signed_events(uuid.uuid4().hex[:8]))
+        results["paced"] = paced
         with db.engine.connect() as conn:
             results["stored"] = conn.execute(text("SELECT count(*) FROM inbox_events")).scalar()
         return results
     finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(timeout=20)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
         db.dispose()
 
 
 def main() -> None:
+    from revhub.serving import ServeOptions
+
+    defaults = ServeOptions(host="127.0.0.1", port=0)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres-url", default=os.environ.get("REVHUB_TEST_POSTGRES_URL"))
-    parser.add_argument("--seconds", type=int, default=6, help="per endpoint and round")
+    parser.add_argument("--seconds", type=int, default=6, help="per endpoint and round, and of the paced run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating bare/real rounds")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads per gunicorn worker (gthread when > 1)")
+    parser.add_argument("--workers", type=int, default=defaults.workers, help="gunicorn workers (revhub serve's)")
+    parser.add_argument("--threads", type=int, default=defaults.threads,
+                        help="threads per worker (revhub serve's default; gthread when > 1)")
+    parser.add_argument("--rate", type=float, default=200, help="requests/s of the paced run")
+    parser.add_argument("--skip-sqlite", action="store_true", help="PostgreSQL only (profiling)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (or run `make bench`, which installs it)")
-    engines = [("SQLite", None)]
+    engines = [] if args.skip_sqlite else [("SQLite", None)]
     if args.postgres_url:
         engines.append(("PostgreSQL", args.postgres_url))
+    print(f"revhub serve settings on both endpoints: {args.workers} workers x {args.threads} threads; "
+          f"wrk 2 threads, 16 connections, {args.seconds} s per endpoint and round")
     print(f"{'engine':11} {'endpoint':9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")
+    loads = [os.getloadavg()[0]]
+    summary = []
     for label, pg in engines:
         home = Path(tempfile.mkdtemp(prefix="revhub-bench-"))
         if pg is None:
@@ -227,24 +282,47 @@ def main() -> None:
             admin = Database(pg)
             with admin.engine.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
+            admin.dispose()
             url = f"{pg}{'&' if '?' in pg else '?'}options={quote(f'-csearch_path={schema}')}"
-        r = run(url, label, args.seconds, home, args.threads, args.rounds)
-        ratios = []
+        r = run(url, args.seconds, home, args.workers, args.threads, args.rounds, args.rate)
+        if pg is not None:
+            admin = Database(pg)
+            with admin.engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        loads.append(os.getloadavg()[0])
+        ratios, cpu_ratios = [], []
         for number, round_ in enumerate(r["rounds"], 1):
             for name in ("bare", "stripe"):
                 _print_line(label, f"{name} #{number}", round_[name])
             ratios.append(round_["stripe"]["rps"] / round_["bare"]["rps"])
-        _print_line(label, "paced", r["paced"])
-        print(f"{label:11} ratio real/bare req/s, median of {len(ratios)} rounds: {statistics.median(ratios):.2f} "
-              f"({', '.join(f'{x:.2f}' for x in ratios)}; target >= 0.50); paced p99 {r['paced']['p99']:.1f} ms "
-              f"at {r['paced']['rps']:.0f} req/s (target < 50 ms at ~200); events stored: {r['stored']} "
-              f"of {sum(x['stripe']['requests'] for x in r['rounds']) + r['paced']['requests']} real requests")
+            bare_cpu, real = round_["bare"]["cpu_ms"], round_["stripe"]["cpu_ms"]
+            # What the throughput ratio would be on a machine whose two cores do nothing else:
+            # the CPU a bare request costs over what a stored one costs (server and database).
+            cpu_ratios.append((bare_cpu["hub"] + bare_cpu["postgres"]) / (real["hub"] + real["postgres"]))
+        paced = r["paced"]
+        print(f"{label:11} paced     {paced.line()}")
+        requests_sent = sum(x["stripe"]["requests"] for x in r["rounds"]) + len(paced.latencies_ms)
+        summary.append(
+            f"{label:11} real/bare req/s, median of {len(ratios)} rounds: {statistics.median(ratios):.2f} "
+            f"({', '.join(f'{x:.2f}' for x in ratios)}; target >= 0.50); by CPU per request (hub + database): "
+            f"{statistics.median(cpu_ratios):.2f}; at {paced.rate:.0f} req/s p50 {paced.percentile(50):.1f} ms, "
+            f"p95 {paced.percentile(95):.1f} ms, p99 {paced.percentile(99):.1f} ms (target p99 < 50 ms); "
+            f"events stored {r['stored']} of {requests_sent} real requests")
+    print()
+    for line in summary:
+        print(line)
+    print(f"Machine load (1-minute load average, {os.cpu_count()} CPUs) during the run: "
+          + " -> ".join(f"{x:.1f}" for x in loads)
+          + ". A load above the CPU count means neighbours took CPU from server, database and load generator"
+            " alike; the CPU-per-request ratio is the steadier figure then.")
 
 
 def _print_line(label: str, name: str, m: dict) -> None:
     cpu = "  ".join(f"{k} {v:.3f}" for k, v in m.get("cpu_ms", {}).items())
     print(f"{label:11} {name:9} {m['rps']:8.0f} {m['p50']:7.2f} {m['p99']:7.2f} {m['errors']:8d}"
           + (f"   CPU ms/request: {cpu}" if cpu else ""))
+
 
 if __name__ == "__main__":
     main()

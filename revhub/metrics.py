@@ -73,9 +73,17 @@ def webhook_answered(provider: str, status: int, started: float) -> None:
     """A delivery was answered with ``status``; ``started`` is its ``time.perf_counter()``."""
     outcome = {200: "accepted", 401: "unauthorized", 404: "unknown_connection", 413: "too_large",
                503: "unavailable"}.get(status, "rejected" if 400 <= status < 500 else "error")
-    m = _metrics()
-    m["webhooks"].labels(provider, outcome).inc()
-    m["webhook_latency"].labels(provider).observe(time.perf_counter() - started)
+    children = _webhook_children.get((provider, outcome))
+    if children is None:
+        # labels() validates and locks on every call; each delivery's pair is looked up once.
+        m = _metrics()
+        children = _webhook_children.setdefault(
+            (provider, outcome), (m["webhooks"].labels(provider, outcome), m["webhook_latency"].labels(provider)))
+    children[0].inc()
+    children[1].observe(time.perf_counter() - started)
+
+
+_webhook_children: dict[tuple[str, str], tuple[Any, Any]] = {}
 
 
 def outbox_result(target: str, result: str, count: int = 1) -> None:

@@ -10,6 +10,7 @@ oversized body is 413), never a 500.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Request
@@ -17,6 +18,8 @@ from flask import Request
 # Far deeper than any provider's event or a purchase order (a dozen levels), far shallower
 # than the interpreter's recursion limit, so that no later recursive walk can overflow.
 MAX_DEPTH = 64
+# The only way a lone surrogate gets into a str parsed from valid UTF-8: a \\uD800-\\uDFFF escape.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 
 class BodyError(ValueError):
@@ -43,7 +46,10 @@ def parse_json(raw: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
         raise BodyError(f"JSON nested too deeply (at most {max_depth} levels)") from None
     except json.JSONDecodeError as exc:
         raise BodyError(f"body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    _check_shape(value, max_depth)
+    # The walk costs more than the parse; it is skipped when the raw bytes already rule out
+    # both faults: fewer brackets than the depth limit, and no surrogate escape.
+    if raw.count(b"{") + raw.count(b"[") > max_depth or _SURROGATE_ESCAPE.search(raw):
+        _check_shape(value, max_depth)
     return value
 
 

@@ -1,5 +1,6 @@
-"""Browser-facing protections: security headers on every response, the session cookie's flags,
-and redirect targets that cannot leave the site."""
+"""Browser-facing protections: security headers on every response to a browser-facing route
+(not on provider callbacks, ``MACHINE_PREFIXES``), the session cookie's flags, and redirect
+targets that cannot leave the site."""
 
 from __future__ import annotations
 
@@ -32,8 +33,18 @@ HEADERS = {
 }
 
 
+# Provider callbacks: a server calls them, never a browser, so there is no session to open and
+# no page to protect; they are also the hottest routes (every webhook delivery).
+MACHINE_PREFIXES = ("/webhooks/",)
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed cookie, marked Secure whenever the request came over https."""
+
+    def open_session(self, app: Flask, request: Request):
+        if request.path.startswith(MACHINE_PREFIXES):
+            return self.make_null_session(app)  # no cookie read, no signer built
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
@@ -48,6 +59,8 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def _headers(response):
+        if request.path.startswith(MACHINE_PREFIXES):
+            return response  # browser protections mean nothing to a provider's HTTP client
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
         if request.is_secure:
