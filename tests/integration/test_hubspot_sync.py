@@ -5,6 +5,9 @@ changed, archived records as tombstones, and a backfill that walks past the sear
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -121,13 +124,26 @@ def test_a_backfill_walks_time_windows_past_the_search_result_cap(db, vault, san
 
 
 def test_searches_refused_with_429_secondly_are_retried_and_every_record_arrives(db, vault, sandboxes):
-    # A portal whose search allowance is half of what the hub paces for: HubSpot answers 429.
+    # Another integration on the same token keeps the search allowance spent until the hub has
+    # met HubSpot's SECONDLY 429 (however fast or slow this machine runs the hub's pages).
     running = sandboxes("hubspot", companies=None, options={"hubspot": {"search_per_second": 2}})
     hs = running["hubspot"].sandbox
     for n in range(1000):
         hs.store.create("companies", {"name": f"Throttled {n:04d} Ltd"})
+    stop = threading.Event()
 
-    summary = sync_one(db, vault, "hubspot", "customer")
+    def spend_until_refused() -> None:
+        while not stop.is_set() and 429 not in [r.status for r in _searches(running["hubspot"])]:
+            hs.search_window.take()
+            time.sleep(0.005)
+
+    elsewhere = threading.Thread(target=spend_until_refused, daemon=True)
+    elsewhere.start()
+    try:
+        summary = sync_one(db, vault, "hubspot", "customer")
+    finally:
+        stop.set()
+        elsewhere.join()
 
     assert summary.status == "succeeded", summary.note
     assert summary.counts.created == 1000
