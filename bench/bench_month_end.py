@@ -73,6 +73,7 @@ class Phases:
         self.running = running
         self.calls: Counter[tuple[str, str, str]] = Counter()   # (system, phase kind, "METHOD /path")
         self.throttled: Counter[str] = Counter()
+        self.refused: Counter[tuple[str, int]] = Counter()  # the hub's calls answered 4xx/5xx
         self.xero_writes: Counter[tuple[str, str]] = Counter()  # (phase, "METHOD /path")
         self.hub_cpu = 0.0
         self.rows: list[tuple[str, str, float, float, float]] = []
@@ -95,6 +96,8 @@ class Phases:
                     self.xero_writes[(name, kind)] += 1
                 if r.status == 429:
                     self.throttled[system] += 1
+                if r.status >= 400 and who == "hub":
+                    self.refused[(system, r.status)] += 1
         return result
 
 
@@ -298,7 +301,8 @@ def _report(args, n_customers, period, phases: Phases, kinds, xero_counts, repor
                                and not kind.startswith("GET"))
     print(f"  Stripe invoice writes {stripe_invoice_calls:,} against a minimum of {4 * n:,} "
           f"(one object per call: create, add_lines, finalize, send)")
-    print(f"  429s answered: {dict(phases.throttled) or 0}")
+    print(f"  429s answered: {dict(phases.throttled) or 0}; the hub's calls answered >= 400: "
+          f"{dict(phases.refused) or 'none'}")
     print(f"  wall: {wall / 60:.1f} real min, {box / 60:.1f} sandbox min in the phases (the days the clock "
           f"was moved on left out); hub CPU {phases.hub_cpu:.1f} s = {phases.hub_cpu / n * 1000:.2f} ms per invoice")
     print(f"  ledger check {period}: {'balanced' if not report.differences else 'DIFFERENCES'}, "
