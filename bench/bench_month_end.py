@@ -305,6 +305,8 @@ def _report(args, n_customers, period, phases: Phases, kinds, xero_counts, repor
           f"{dict(phases.refused) or 'none'}")
     print(f"  wall: {wall / 60:.1f} real min, {box / 60:.1f} sandbox min in the phases (the days the clock "
           f"was moved on left out); hub CPU {phases.hub_cpu:.1f} s = {phases.hub_cpu / n * 1000:.2f} ms per invoice")
+    print(f"  peak RSS of the process (hub, sandboxes and their data): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"  ledger check {period}: {'balanced' if not report.differences else 'DIFFERENCES'}, "
           f"{len(report.differences)} differences")
     for d in report.differences[:20]:
