@@ -40,6 +40,24 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(limits.concurrent)
         self.waited = 0.0
+        self._held_until: float | None = None
+
+    def hold(self, seconds: float) -> None:
+        """The provider refuses every call for ``seconds`` (a spent daily allowance): none is
+        to be asked of it until then."""
+        with self._lock:
+            self._held_until = self._clock() + seconds
+
+    def held_for(self) -> float | None:
+        """Seconds left of a ``hold``, or None when calls may be made."""
+        with self._lock:
+            if self._held_until is None:
+                return None
+            left = self._held_until - self._clock()
+            if left <= 0:
+                self._held_until = None
+                return None
+            return left
 
     def acquire(self) -> None:
         """Block until one more call fits in the window."""
@@ -77,6 +95,13 @@ def forget_limiters() -> None:
     """Drop every shared limiter (a test that starts fresh provider sandboxes starts fresh windows)."""
     with _limiters_lock:
         _limiters.clear()
+
+
+def install_limiter(provider: str, tenant: str, limiter: RateLimiter) -> None:
+    """Use ``limiter`` for (provider, tenant) in this process: a benchmark whose sandboxes run on a
+    scaled clock paces the hub on that clock, as the provider counts it."""
+    with _limiters_lock:
+        _limiters[(provider, tenant)] = limiter
 
 
 def limiter_for(provider: str, tenant: str, limits: Limits) -> RateLimiter:

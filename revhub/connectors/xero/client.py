@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -166,6 +167,12 @@ class XeroAPI:
 
         def attempt() -> dict[str, Any]:
             nonlocal refreshed
+            held = self.limiter.held_for()
+            if held is not None:
+                # Xero said the tenant's day is spent: every call before it resets would be
+                # another 429 (and Xero counts calls made over a limit against the app).
+                raise RetriableError("rate limit (day): the tenant's daily allowance is spent", provider="xero",
+                                     entity=entity, status=429, retry_after=math.ceil(held))
             self.calls += 1
             try:
                 response = getattr(self.accounting, method)(
@@ -180,9 +187,20 @@ class XeroAPI:
                     refreshed = True
                     raise RetriableError("access token rejected; refreshed", provider="xero",
                                          entity=entity, status=401, retry_after=0) from None
+                self._note_day_limit(exc)
                 raise classify(exc, entity) from exc
 
         return call(metrics.counted("xero", attempt), self.retry, self.limiter)
+
+    def _note_day_limit(self, exc: Exception) -> None:
+        """A 429 for the daily limit holds this tenant's calls until its ``Retry-After``.
+        https://developer.xero.com/documentation/guides/oauth2/limits/"""
+        if not isinstance(exc, ApiException) or exc.status != 429:
+            return
+        headers = exc.headers or {}
+        retry_after = header_int(headers, "Retry-After")
+        if headers.get("X-Rate-Limit-Problem", "").lower() == "day" and retry_after:
+            self.limiter.hold(retry_after)
 
     def _pace(self, headers: Any) -> None:
         # Kept for the console: the tenant's minute and day allowance as Xero counts them.

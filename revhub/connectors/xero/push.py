@@ -27,6 +27,11 @@ from revhub.tax.codes import invoice_notes
 from revhub.tax.mapping import TaxMappingError, xero_tax_types
 
 BATCH = 50
+# Canonical billing fields → Xero Address fields.
+# https://developer.xero.com/documentation/api/accounting/types#addresses
+_ADDRESS_FIELDS = (("billing_line1", "AddressLine1"), ("billing_line2", "AddressLine2"), ("billing_city", "City"),
+                   ("billing_region", "Region"), ("billing_postal_code", "PostalCode"),
+                   ("billing_country", "Country"))
 
 
 class XeroPusher(XeroMoneyPusher, XeroDisputePusher):
@@ -47,6 +52,11 @@ class XeroPusher(XeroMoneyPusher, XeroDisputePusher):
         body = engine.write(mapping_for("xero", "customer", self.overrides), customer, None)
         if contact_id:
             body["ContactID"] = contact_id
+        address = {name: customer.get(field) for field, name in _ADDRESS_FIELDS if customer.get(field)}
+        if address:
+            # The billing address the contact is read back with (normalize.customer): a contact
+            # written without it would read back as "address removed" and erase it in the store.
+            body["Addresses"] = [{"AddressType": "POBOX", **address}]
         return body
 
     def _invoice(self, item: WriteItem, contact_id: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from revhub.money import to_decimal
 
 FEE_PREFIX, PAYOUT_FEES_PREFIX, PAYOUT_PREFIX = "Stripe fee ", "Stripe fees of ", "Stripe payout "
 PAGE = 100
+WHERE_CHARS = 1200  # before URL-encoding (quotes, = and spaces grow it by about a half)
 
 
 def fee_reference(item: WriteItem) -> str:
@@ -118,7 +119,7 @@ class XeroLedgerPusher:
                body: Callable[[WriteItem], dict[str, Any]], step: str, prefix: str) -> list[WriteResult]:
         if not items:
             return []
-        booked = self._existing("get_bank_transactions", "BankTransactions", "BankTransactionID", prefix)
+        booked = self._booked_as({reference(i) for i in items})
         results = [WriteResult(i.message_id, "sent", external_id=booked[reference(i)])
                    for i in items if reference(i) in booked]
         new = [i for i in items if reference(i) not in booked]
@@ -132,6 +133,23 @@ class XeroLedgerPusher:
             else:
                 results.append(WriteResult(item.message_id, "sent", external_id=element["BankTransactionID"]))
         return results
+
+    def _booked_as(self, references: set[str]) -> dict[str, str]:
+        """Reference → id of the bank transactions Xero holds under exactly these references: a
+        read per few dozen references (a where clause of ``Reference==…`` joined by OR), so the
+        look-ups grow with the batch, not with every booking ever made under the prefix."""
+        found: dict[str, str] = {}
+        for where in _any_of("Reference", sorted(references)):
+            page = 1
+            while True:
+                rows = self.api.call("get_bank_transactions", "banktransactions", where=where,
+                                     page=page).get("BankTransactions") or []
+                found.update({r["Reference"]: r["BankTransactionID"] for r in rows
+                              if r.get("Reference") in references and r.get("Status") not in ("DELETED", "VOIDED")})
+                if len(rows) < PAGE:
+                    break
+                page += 1
+        return found
 
     def _existing(self, method: str, collection: str, id_field: str, prefix: str) -> dict[str, str]:
         """Reference → id of the bookings Xero already holds under ``prefix`` (paged)."""
@@ -147,6 +165,23 @@ class XeroLedgerPusher:
             if method != "get_bank_transactions" or len(rows) < PAGE:
                 return found
             page += 1
+
+
+def _any_of(field: str, values: list[str]) -> list[str]:
+    """``field=="a" OR field=="b" …`` clauses, each short enough for a URL's query string (Xero
+    refuses long ones: ``IDs`` stops at about 50 GUIDs, ~2,000 characters)."""
+    clauses: list[str] = []
+    terms: list[str] = []
+    for value in values:
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        term = f'{field}=="{escaped}"'
+        if terms and sum(len(t) + 4 for t in terms) + len(term) > WHERE_CHARS:
+            clauses.append(" OR ".join(terms))
+            terms = []
+        terms.append(term)
+    if terms:
+        clauses.append(" OR ".join(terms))
+    return clauses
 
 
 def _xero_date(value: str | date | None) -> str | None:

@@ -1,11 +1,11 @@
 """The subset of Xero's ``where`` and ``order`` syntax the sandbox understands.
 
-Supported: terms joined by ``AND`` / ``&&``, each ``Field OP value`` with OP one of
-``== != >= <= > <`` (Contacts also accept ``=``), values ``"text"``, ``Guid("…")``,
-``DateTime(yyyy,mm,dd)``, numbers, ``true``/``false``; and ``Field.Contains("x")``,
-``Field.StartsWith("x")``, ``Field.EndsWith("x")``. Fields may be dotted (``Contact.ContactID``)
-and must be known for the resource. Anything else (OR, parentheses, unknown fields) is a
-400 ``QueryParseException`` — never ignored.
+Supported: terms joined by ``AND`` / ``&&``, groups of them joined by ``OR`` / ``||`` (AND
+binds tighter), each ``Field OP value`` with OP one of ``== != >= <= > <`` (Contacts also
+accept ``=``), values ``"text"``, ``Guid("…")``, ``DateTime(yyyy,mm,dd)``, numbers,
+``true``/``false``; and ``Field.Contains("x")``, ``Field.StartsWith("x")``, ``Field.EndsWith("x")``.
+Fields may be dotted (``Contact.ContactID``) and must be known for the resource. Anything else
+(parentheses, unknown fields) is a 400 ``QueryParseException`` — never ignored.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _METHOD = re.compile(
     r'^\s*([A-Za-z][\w.]*)\.(Contains|StartsWith|EndsWith)\(\s*("(?:[^"\\]|\\.)*")\s*\)\s*$'
 )
 _SPLIT = re.compile(r"\s+AND\s+|\s*&&\s*", re.IGNORECASE)
+_OR = re.compile(r"\s+OR\s+|\s*\|\|\s*", re.IGNORECASE)
 
 
 def compile_where(
@@ -37,22 +38,35 @@ def compile_where(
     if not _only_call_parens(text or ""):
         raise BadRequest(
             f"The where clause '{text}' is not supported by the sandbox "
-            "(only AND-joined simple comparisons)",
+            "(only simple comparisons joined by AND and OR, without parentheses)",
             query=True,
         )
-    terms = [t for t in _SPLIT.split(text.strip()) if t.strip()]
-    if not terms:
-        raise BadRequest("The where clause is empty", query=True)
-    return _all([_term(t, fields, type_name, single_equals) for t in terms])
+    groups = []
+    # AND binds tighter than OR, as in Xero's filter language; no parentheses.
+    for group in _split_outside_quotes(_OR, text.strip()):
+        terms = [t for t in _split_outside_quotes(_SPLIT, group) if t.strip()]
+        if not terms:
+            raise BadRequest("The where clause is empty", query=True)
+        groups.append(_all([_term(t, fields, type_name, single_equals) for t in terms]))
+    return groups[0] if len(groups) == 1 else (lambda data: any(g(data) for g in groups))
+
+
+def _split_outside_quotes(pattern: re.Pattern, text: str) -> list[str]:
+    """``text`` split at ``pattern`` wherever it is not inside a quoted value."""
+    quoted: list[str] = []
+
+    def hide(match: re.Match) -> str:
+        quoted.append(match.group(0))
+        return f"\x00{len(quoted) - 1}\x00"
+
+    hidden = re.sub(r'"(?:[^"\\]|\\.)*"', hide, text)
+    return [re.sub(r"\x00(\d+)\x00", lambda m: quoted[int(m.group(1))], part) for part in pattern.split(hidden)]
 
 
 def _only_call_parens(text: str) -> bool:
     stripped = re.sub(r"(Guid|DateTime|Contains|StartsWith|EndsWith)\([^)]*\)", "", text)
-    return (
-        "(" not in stripped
-        and ")" not in stripped
-        and not re.search(r"\sOR\s|\|\|", stripped, re.I)
-    )
+    stripped = re.sub(r'"(?:[^"\\]|\\.)*"', '""', stripped)
+    return "(" not in stripped and ")" not in stripped
 
 
 def _all(predicates: list[Predicate]) -> Predicate:

@@ -236,8 +236,17 @@ def test_where_on_dates_and_amounts(accounting, tenant, customer):
 
 def test_unsupported_where_clause_is_rejected_not_ignored(accounting, tenant):
     with pytest.raises(AccountingBadRequestException) as caught:
-        accounting.get_invoices(tenant, where='Status=="DRAFT" OR Status=="PAID"')
+        accounting.get_invoices(tenant, where='(Status=="DRAFT" OR Status=="PAID") AND Total>0')
     assert caught.value.error_data["Type"] == "QueryParseException"
+
+
+def test_where_joins_and_groups_with_or_and_binding_tighter(accounting, tenant, customer):
+    create(accounting, tenant, sales_invoice(customer.contact_id, quantity=1))
+    assert accounting.get_invoices(tenant, where='Status=="DRAFT" OR Status=="AUTHORISED"').invoices
+    assert accounting.get_invoices(tenant, where='Status=="PAID" || Status=="AUTHORISED" && AmountDue>500').invoices
+    assert not accounting.get_invoices(tenant, where='Status=="PAID" OR Status=="AUTHORISED" AND AmountDue<0').invoices
+    # " OR " inside a quoted value is text, not the operator
+    assert not accounting.get_invoices(tenant, where='Reference=="A OR Status==" OR Status=="PAID"').invoices
 
 
 def test_where_on_an_unknown_field_is_rejected(accounting, tenant):
