@@ -64,6 +64,40 @@ def backend_cpu(db, application_name: str) -> dict[int, float]:
     return cpu
 
 
+class AutoAnalyze:
+    """PostgreSQL's autovacuum analyzes a table once 50 rows + 10 % of it have changed. Where
+    the server runs with autovacuum off (as this machine's does), a first full sync into an
+    empty store plans every link look-up from no statistics: the ``IN (page of ids)`` becomes a
+    filter over all of the entity's links, and the server's CPU per record grows with the store.
+    This stands in for autoanalyze's default rule, between pages, so the figures are those of a
+    server as shipped."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+
+        # Its own connection, not counted with the sync's backends (autovacuum has its own too).
+        self.engine = create_engine(url.replace("application_name=revhub-scale-", "application_name=analyze-"))
+        self.analyzed, self.runs = 0, 0
+
+    def __call__(self, _summary) -> None:
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            links = conn.execute(text("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'links' "
+                                      "AND schemaname = current_schema()")).scalar_one()
+            if links - self.analyzed >= 50 + 0.1 * self.analyzed:
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+                self.analyzed, self.runs = links, self.runs + 1
+
+
+def autovacuum_on(db) -> bool:
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        return conn.execute(text("SHOW autovacuum")).scalar_one() == "on"
+
+
 def worker(url: str | None, sandbox_url: str, api_key: str) -> dict:
     """One full sync into a new store; its figures as a dict (printed as JSON)."""
     from bench.bench_sync_stripe import ApplyTimer, fresh_database
@@ -94,8 +128,9 @@ def worker(url: str | None, sandbox_url: str, api_key: str) -> dict:
     postgres = db.dialect == "postgresql"
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     server_before = backend_cpu(db, application_name) if postgres else {}
+    analyze = AutoAnalyze(url) if postgres and not autovacuum_on(db) else None
     wall, cpu = time.perf_counter(), time.process_time()
-    results = sync_all(db, vault, plan(db, connection="stripe"))
+    results = sync_all(db, vault, plan(db, connection="stripe"), on_page=analyze)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     server_after = backend_cpu(db, application_name) if postgres else {}
     failed = [(r.entity, r.note) for r in results if r.status != "succeeded"]
@@ -104,7 +139,8 @@ def worker(url: str | None, sandbox_url: str, api_key: str) -> dict:
             "apply_cpu": timer.cpu, "rss_before_mb": rss_before,
             "rss_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "server_cpu": (sum(server_after.values()) - sum(server_before.get(p, 0.0) for p in server_after)
-                           if postgres else None)}
+                           if postgres else None),
+            "analyzes": analyze.runs if analyze else None}
 
 
 def run_worker(url: str | None, box: dict) -> dict:
@@ -151,6 +187,8 @@ def main() -> None:
 def line(r: dict) -> str:
     n = r["records"]
     server = "" if r["server_cpu"] is None else f", PostgreSQL server CPU {r['server_cpu'] * 1000 / n:.3f} ms/record"
+    if r.get("analyzes") is not None:
+        server += f" (server's autovacuum off: {r['analyzes']} ANALYZEs as autoanalyze would)"
     return (f"  {r['store']:<10} {n:>8,} records (sandbox seeded in {r['seeded_s']:.0f} s): "
             f"{n / r['wall']:,.0f} records/s, revhub CPU {r['cpu'] * 1000 / n:.3f} ms/record "
             f"(sync.apply {r['apply_cpu'] * 1000 / n:.3f}){server}, peak RSS {r['rss_peak_mb']:.0f} MB "
