@@ -30,15 +30,15 @@ from revhub.sync import runner  # noqa: E402
 from revhub.sync.jobs import plan, sync_all  # noqa: E402
 
 
-def serve_sandbox(invoices: int, ready) -> None:
+def serve_sandbox(invoices: int, ready, seed: int = 3) -> None:
     """The child process: a Stripe sandbox holding ``invoices`` invoices, until killed."""
     from revhub.sandbox.dataset import generate
     from revhub.sandbox.server import SandboxServer
     from revhub.sandbox.stripe import StripeSandbox
 
-    sample = generate(500, seed=3)
+    sample = generate(500, seed=seed)
     companies = int(500 * invoices / len(sample.invoices)) + 1
-    dataset = generate(companies, seed=3)
+    dataset = generate(companies, seed=seed)
     sandbox = StripeSandbox()
     sandbox.load_dataset(dataset)
     server = SandboxServer(sandbox).start()
@@ -91,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--invoices", type=int, default=50_000)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=3, help="the data set (give each round a new one)")
     parser.add_argument("--database-url", default=None,
                         help="the store (default: a new SQLite file); a PostgreSQL URL gets a fresh schema")
     parser.add_argument("--requests-per-second", type=float, default=80.0,
@@ -98,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
 
     ours, theirs = multiprocessing.Pipe()
-    child = multiprocessing.Process(target=serve_sandbox, args=(args.invoices, theirs), daemon=True)
+    child = multiprocessing.Process(target=serve_sandbox, args=(args.invoices, theirs, args.seed), daemon=True)
     started = time.perf_counter()
     child.start()
     stripe_box = ours.recv()

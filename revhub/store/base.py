@@ -40,6 +40,23 @@ class UTCDateTime(TypeDecorator):
         # SQLite has no timezone type: store UTC wall time, restore tzinfo on read.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect):
+        process = super().bind_processor(dialect)
+        last: list[tuple[Any, Any]] = [(None, None)]
+
+        def remembering(value):
+            # A page of sync writes stamps hundreds of rows with the same datetime object:
+            # convert it once. The (value, result) pair is swapped whole, so threads sharing
+            # this processor never see one value's result for another.
+            seen, result = last[0]
+            if value is seen and value is not None:
+                return result
+            result = process(value) if process else self.process_bind_param(value, dialect)
+            last[0] = (value, result)
+            return result
+
+        return remembering
+
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,8 +18,28 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_SYNCHRONOUS = "FULL"
 
 
+def json_dumps(value: Any) -> str:
+    """JSON column text (orjson: the standard encoder was ~6 % of a full sync's CPU).
+
+    Anything orjson refuses (an integer beyond 64 bits) is written as the standard library
+    would write it, so what a column accepts does not change."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)  # NaN, Infinity or a huge integer written by the standard encoder
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine with revhub's connection settings for the URL's backend."""
+    kwargs.setdefault("json_serializer", json_dumps)
+    kwargs.setdefault("json_deserializer", json_loads)
     if url.startswith("sqlite"):
         _private_store_file(make_url(url).database)
         kwargs.setdefault("connect_args", {}).update(check_same_thread=False, timeout=30)

@@ -372,11 +372,14 @@ def outbox_rows(ctx: SyncContext, entity: str, record_id: uuid.UUID, version: in
     """
     suffix = f":{reason}" if reason else ""
     targets = ctx.targets_for(entity) if targets is None else targets
-    return [dict(target_system=target.name, connection_id=target.connection_id, entity=entity,
-                 record_id=record_id, record_version=version, operation=operation,
-                 payload={"source": ctx.system, **({"reason": reason} if reason else {})},
-                 idempotency_key=f"{entity}:{record_id}:v{version}:{target.name}{suffix}",
-                 status="pending", attempts=0, created_at=now)
+    if not targets:
+        return []
+    payload = {"source": ctx.system, **({"reason": reason} if reason else {})}  # read only: shared
+    key = f"{entity}:{record_id}:v{version}:"
+    return [{"target_system": target.name, "connection_id": target.connection_id, "entity": entity,
+             "record_id": record_id, "record_version": version, "operation": operation, "payload": payload,
+             "idempotency_key": f"{key}{target.name}{suffix}", "status": "pending", "attempts": 0,
+             "created_at": now}
             for target in targets]
 
 
@@ -393,7 +396,9 @@ def jsonable_value(value: Any) -> Any:
     if value.__class__ in _PLAIN:  # nearly every value: skip the conversions below
         return value
     if isinstance(value, list):
-        return [{k: jsonable(v) for k, v in item.items()} if isinstance(item, dict) else jsonable(item)
+        plain = _PLAIN
+        return [{k: v if v.__class__ in plain else jsonable(v) for k, v in item.items()}
+                if isinstance(item, dict) else jsonable(item)
                 for item in value]
     return jsonable(value)
 

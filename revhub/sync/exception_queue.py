@@ -126,6 +126,12 @@ def close_placed(session: Session, links: list[dict[str, Any]]) -> None:
         wanted[(link["system"], link["entity"])].append(link["external_id"])
     table = SyncException.__table__
     for (system, entity), external_ids in wanted.items():
+        # Nearly always nothing waits: one small probe instead of an UPDATE ... IN (page of ids)
+        # per page (on PostgreSQL psycopg parses a statement of over 50 parameters anew each time).
+        waiting = select(table.c.id).where(table.c.status == "open", table.c.kind.in_(HOLDS_CHANGE),
+                                           table.c.system == system, table.c.entity == entity).limit(1)
+        if session.execute(waiting).first() is None:
+            continue
         for part in chunks(external_ids):
             session.execute(update(table).where(
                 table.c.status == "open", table.c.kind.in_(HOLDS_CHANGE), table.c.system == system,

@@ -18,6 +18,7 @@ from revhub.connectors.errors import ConnectorError
 from revhub.store import Database, SyncCursor, SyncRun, utcnow
 from revhub.sync.apply import ApplyResult, apply_changes
 from revhub.sync.context import context_for
+from revhub.sync.gc_scope import fewer_gc_passes
 from revhub.sync.lease import Lease, LeaseLost
 from revhub.sync.parking import take_ready
 from revhub.sync.store_retry import DROPPED, reconnecting
@@ -98,11 +99,12 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
 
     try:
         reconnecting(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
-        for page in connector.pull(entity, cursor, full=full):
-            pending.append(page)
-            if sum(len(p.changes) for p in pending) >= GROUP_RECORDS:
-                commit_pending()
-        commit_pending()
+        with fewer_gc_passes():
+            for page in connector.pull(entity, cursor, full=full):
+                pending.append(page)
+                if sum(len(p.changes) for p in pending) >= GROUP_RECORDS:
+                    commit_pending()
+            commit_pending()
         summary.status = "succeeded"
     except ConnectorError as exc:
         summary.status = "failed"

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from revhub.connectors.base import Ref
-from revhub.connectors.stripe.normalize import iso_date, iso_datetime
-from revhub.currency_rules import stripe_minor
+from revhub.connectors.stripe.normalize import iso_date, iso_datetime, stripe_minor
 
 # Balance transactions that carry a processing fee on money received.
 FEE_TYPES = ("charge", "payment")

@@ -2,14 +2,19 @@
 
 Reads go through the SDK's raw-request facility (auth, API version, error mapping) and are
 normalized from the parsed JSON: building the SDK's object tree per record costs more than
-the network and the parsing together (PERF-NOTES.md).
+the network and the parsing together (PERF-NOTES.md). The body of a successful answer is
+parsed with orjson: stripe-python's ``StripeResponse`` parses every page with the standard
+library into ``OrderedDict``s, the largest single CPU cost of a full sync (bench/PROFILE.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import stripe
+from stripe._request_options import extract_options_from_dict
+from stripe._util import get_api_mode
 
 from revhub import metrics
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
@@ -92,11 +97,28 @@ class StripeAPI:
         def attempt() -> dict[str, Any]:
             self.calls += 1
             try:
-                return self.client.raw_request(method, path, **params).data
+                return self._raw(method, path, params)
             except stripe.StripeError as exc:
                 raise classify(exc, entity) from exc
 
         return call(metrics.counted("stripe", attempt), self.retry, self.limiter)
+
+    def _raw(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``StripeClient.raw_request`` (stripe-python 16.1, pinned) with the body parsed by
+        orjson: the same request options, headers and error mapping; only a 2xx body is
+        parsed here, any other answer goes through the SDK's own error reading."""
+        options, params = extract_options_from_dict(dict(params))
+        api_mode = get_api_mode(path)
+        requestor = self.client._requestor
+        body, code, headers = requestor.request_raw(method, path, params=params, options=options,
+                                                    base_address="api", api_mode=api_mode,
+                                                    usage=["raw_request"])
+        if 200 <= code < 300:
+            try:
+                return orjson.loads(body)
+            except orjson.JSONDecodeError:
+                pass  # the SDK says "Invalid response body from API" with the body
+        return requestor._interpret_response(body, code, headers, api_mode).data
 
     def get(self, path: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
         return self.request("get", path, entity, **params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any
 
 from revhub.sandbox.stripe import lines
@@ -32,15 +33,27 @@ def create_pending(store: Store, q: dict[str, Any], customer: dict[str, Any], de
     currency = (p.string(q, "currency") or customer["currency"] or default_currency).lower()
     holder = {"id": None, "status": "draft", "currency": currency, "customer": customer["id"]}
     line = lines.build(store, holder, {k: v for k, v in q.items() if k not in ("customer", "currency")}, "", now)
-    return from_line(store, line, holder, now)
+    item = from_line(store, line, holder, now)
+    _pending.setdefault(store["invoiceitem"], {})[item["id"]] = None
+    return item
+
+
+# Ids of the items made pending, per collection, oldest first: an invoice looks through these
+# only, not through every invoice item (a scan per invoice made seeding quadratic).
+_pending: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def take_pending(store: Store, invoice: dict[str, Any]) -> list[dict[str, Any]]:
     """The customer's pending items in the invoice's currency, now on ``invoice`` (its lines)."""
     rows = []
-    for item in store.all("invoiceitem"):
-        if item["invoice"] is None and item["customer"] == invoice["customer"] \
-                and item["currency"] == invoice["currency"]:
+    pending = _pending.get(store["invoiceitem"], {})
+    for item_id in list(pending):
+        item = store["invoiceitem"].objects.get(item_id)
+        if item is None or item["invoice"] is not None:
+            del pending[item_id]  # deleted, or taken
+            continue
+        if item["customer"] == invoice["customer"] and item["currency"] == invoice["currency"]:
             item["invoice"] = item["_line"]["invoice"] = invoice["id"]
             rows.append(item["_line"])
+            del pending[item_id]
     return rows

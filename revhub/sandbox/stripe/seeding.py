@@ -20,8 +20,12 @@ def load(sb, ds: Dataset) -> None:
     """Customers, products, invoices with PO numbers, payments (full, partial, over), refunds."""
     actions: list[tuple[int, int, Callable[[], None]]] = []
     state: dict[str, Any] = {"customers": {}, "products": {}, "invoices": {}, "charges": {}, "prices": {}}
-    first_use = {c.key: min((i.issue_date for i in ds.invoices if i.company == c.key), default=date.today())
-                 for c in ds.companies}
+    # One pass over the invoices (a scan per company was quadratic: minutes at 200k records).
+    first_issue: dict[str, date] = {}
+    for i in ds.invoices:
+        if i.company not in first_issue or i.issue_date < first_issue[i.company]:
+            first_issue[i.company] = i.issue_date
+    first_use = {c.key: first_issue.get(c.key, date.today()) for c in ds.companies}
     order = 0
 
     def at(ts: int, fn: Callable[[], None]) -> None:
