@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from revhub.store import Database
-from revhub.store import migrate, schema_version
+from revhub.store import Database, migrate, schema_version
 
 
 def test_the_head_read_from_the_scripts_is_alembics():
@@ -40,3 +39,9 @@ def test_scripts_that_are_not_one_plain_chain_are_left_to_alembic(tmp_path):
     # A revision computed at import time cannot be read without running the script.
     (tmp_path / "9999_x.py").write_text("revision = make_revision()\ndown_revision = '9999_m'\n")
     assert schema_version._parsed_head(tmp_path) is None
+
+
+def test_the_current_revision_of_the_test_store_is_alembics_on_either_engine(db):
+    # The test store: SQLite, or a PostgreSQL schema reached through search_path in CI.
+    assert schema_version.current_revision(db.engine) == migrate.current_revision(db.engine) \
+        == schema_version.head_revision()
