@@ -3,18 +3,17 @@
 Each command imports what it needs when it runs: a scheduled ``revhub sync`` pays for the
 store and one provider's SDK, not for the console, the alerts or every other provider
 (tests/test_cli_imports.py holds that line). The command groups kept in ``cli_*`` modules
-are registered by name below and imported only when one of them is invoked or listed.
+are registered by name below and imported only when one of them is invoked or listed
+(cli_root.py).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import gc
-import importlib
 
 import click
 
+from revhub.cli_root import RevhubGroup, started
 from revhub.cli_support import config_of, shown_url, store_of
 
 # name -> "module:attribute" of the command groups living in their own modules.
@@ -37,68 +36,7 @@ LAZY_GROUPS = {
 }
 
 
-class LazyGroup(click.Group):
-    """A group that imports a subcommand's module only when that subcommand is looked up
-    (invoked, or listed by ``--help``); the commands and their help are the modules' own."""
-
-    def __init__(self, *args, lazy: dict[str, str], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.lazy = dict(lazy)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy and cmd_name not in self.commands:
-            module, _, attribute = self.lazy[cmd_name].partition(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
-        return super().get_command(ctx, cmd_name)
-
-
-# Commands that say themselves when their start-up (imports, store check) is over.
-ENDS_OWN_START_UP = {"sync"}
-_starting: list[bool] = []
-
-
-def _start_up() -> None:
-    """The collector rests while a command's process starts, and skips the exit's collection.
-
-    Start-up builds some 100,000 objects that live as long as the process (modules, classes,
-    SQLAlchemy mappers and compiled statements); collecting while they are made walks them
-    over and over, and the collections of interpreter shutdown walk them all again only to free
-    memory the operating system takes back anyway: about 0.3 s of CPU in a 0.8 s no-op
-    ``revhub sync`` (bench/PROFILE.md). Open connections are closed before exit by their
-    commands (cli_support.store_of), not by the collector."""
-    gc.disable()
-    _starting.append(True)
-    atexit.register(gc.freeze)  # runs before the modules are torn down and collected
-
-
-def started() -> None:
-    """Start-up is over: what it built is set aside from later collections, which resume."""
-    if _starting:
-        _starting.clear()
-        gc.freeze()
-        gc.enable()
-
-
-class RevhubGroup(LazyGroup):
-    """The root group: lazy subcommands, and when run as this process's own command line (no
-    ``args`` given: the ``revhub`` script, ``python -m revhub``), a cheaper start and exit."""
-
-    def main(self, args=None, *rest, **kwargs):
-        if args is None:
-            _start_up()
-        return super().main(args, *rest, **kwargs)
-
-    def resolve_command(self, ctx: click.Context, args: list[str]):
-        name, command, rest = super().resolve_command(ctx, args)
-        if command is None or command.name not in ENDS_OWN_START_UP:
-            started()
-        return name, command, rest
-
-
-@click.group(cls=RevhubGroup, lazy=LAZY_GROUPS)
+@click.group(cls=RevhubGroup, lazy=LAZY_GROUPS, ends_own_start_up={"sync"})
 @click.version_option(package_name="revhub")
 def main() -> None:
     """revhub keeps Salesforce, Stripe and Xero in step through one canonical store."""

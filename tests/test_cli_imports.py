@@ -26,21 +26,29 @@ NOT_IN_STRIPE_SYNC = ("flask", "werkzeug", "jinja2", "starlette", "gunicorn", "a
                       "revhub.connectors.quickbooks", "revhub.webhooks", "revhub.ledger", "revhub.recon",
                       "revhub.dunning", "revhub.portal", "revhub.orders")
 
-# Runs the CLI in this interpreter, then prints the modules it imported (even when it exits).
+# Runs the CLI as the process's own command line, then prints the modules it imported and
+# whether the garbage collector runs (even when the command exits).
 PROBE = """
-import atexit, json, sys
-atexit.register(lambda: print("\\nMODULES " + json.dumps(sorted(sys.modules))))
+import atexit, gc, json, sys
+atexit.register(lambda: print("\\nMODULES " + json.dumps([gc.isenabled(), sorted(sys.modules)])))
 from revhub.cli import main
-main(sys.argv[1:], prog_name="revhub")
+main(prog_name="revhub")
 """
 
 
 def imported(args: list[str], env: dict[str, str] | None = None) -> tuple[set[str], str]:
+    modules, out, _ = probe(args, env)
+    return modules, out
+
+
+def probe(args: list[str], env: dict[str, str] | None = None) -> tuple[set[str], str, bool]:
+    """(modules imported, standard output, collector enabled at exit) of one CLI process."""
     proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, env=env,
                           timeout=120)
-    head, _, modules = proc.stdout.rpartition("MODULES ")
-    assert modules, proc.stderr[-2000:]
-    return set(json.loads(modules)), head
+    head, _, tail = proc.stdout.rpartition("MODULES ")
+    assert tail, proc.stderr[-2000:]
+    collecting, modules = json.loads(tail)
+    return set(modules), head, collecting
 
 
 def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -86,11 +94,12 @@ def test_a_stripe_sync_imports_stripe_and_the_store_but_no_other_provider_nor_th
         with database.session(write=True) as s:
             save_connection(s, Vault(config.encryption_key), name="stripe", provider="stripe",
                             credentials={"api_key": sandbox.api_key}, settings={"base_url": server.url})
-        modules, out = imported(["sync", "--connection", "stripe"], env)
+        modules, out, collecting = probe(["sync", "--connection", "stripe"], env)
     finally:
         server.stop()
         database.engine.dispose()
     assert "stripe       customer" in out  # it did sync
+    assert collecting  # the collector rests only while the process starts
     assert {"stripe", "sqlalchemy.orm", "revhub.store", "revhub.connectors.stripe"} <= modules
     assert loaded(modules, NOT_IN_STRIPE_SYNC) == []
 
@@ -106,3 +115,9 @@ def test_the_lazy_command_groups_are_the_modules_own_under_their_own_names():
         assert command.name == name
         assert main.get_command(None, name) is command
     assert set(LAZY_GROUPS) <= set(main.list_commands(None))
+
+
+def test_a_long_running_command_collects_garbage_once_started():
+    # `serve` and `worker` run for days: the collector's rest ends when they are looked up.
+    _, out, collecting = probe(["serve", "--help"])
+    assert "Usage: revhub serve" in out and collecting
