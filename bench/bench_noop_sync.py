@@ -37,7 +37,7 @@ from revhub.store.migrate import upgrade  # noqa: E402
 
 PROVIDERS = ("stripe", "xero", "salesforce")
 TARGET_S = 0.3
-# With the collector treated as revhub.cli treats it, so that only the imports are left.
+# With the collector treated as revhub/cli_root.py treats it, so that only the imports are left.
 FLOOR = ("import atexit, gc; gc.disable(); atexit.register(gc.freeze); "
          "import click, sqlalchemy.orm, revhub.store, revhub.connectors.stripe.connector")
 # A running worker has started already: the same no-op syncs in one process, after a first one.
