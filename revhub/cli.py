@@ -1,22 +1,42 @@
-"""The ``revhub`` command line."""
+"""The ``revhub`` command line.
+
+Each command imports what it needs when it runs: a scheduled ``revhub sync`` pays for the
+store and one provider's SDK, not for the console, the alerts or every other provider
+(tests/test_cli_imports.py holds that line). The command groups kept in ``cli_*`` modules
+are registered by name below and imported only when one of them is invoked or listed
+(cli_root.py).
+"""
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
-from revhub.cli_admin import conflicts, exceptions, purchase_orders, webhooks
-from revhub.cli_alerts import alerts
-from revhub.cli_connections import connections
-from revhub.cli_dunning import GROUPS as dunning_groups
-from revhub.cli_ledger import ledger
-from revhub.cli_outbox import outbox
-from revhub.cli_portal import portal
-from revhub.cli_reports import recon, report
+from revhub.cli_root import RevhubGroup, started
 from revhub.cli_support import config_of, shown_url, store_of
-from revhub.cli_users import demo_admin, tokens, users
+
+# name -> "module:attribute" of the command groups living in their own modules.
+LAZY_GROUPS = {
+    "alerts": "revhub.cli_alerts:alerts",
+    "approvals": "revhub.cli_dunning:approvals",
+    "conflicts": "revhub.cli_admin:conflicts",
+    "connections": "revhub.cli_connections:connections",
+    "exceptions": "revhub.cli_admin:exceptions",
+    "ledger": "revhub.cli_ledger:ledger",
+    "outbox": "revhub.cli_outbox:outbox",
+    "po": "revhub.cli_admin:purchase_orders",
+    "portal": "revhub.cli_portal:portal",
+    "recon": "revhub.cli_reports:recon",
+    "reminders": "revhub.cli_dunning:reminders",
+    "report": "revhub.cli_reports:report",
+    "tokens": "revhub.cli_users:tokens",
+    "users": "revhub.cli_users:users",
+    "webhooks": "revhub.cli_admin:webhooks",
+}
 
 
-@click.group()
+@click.group(cls=RevhubGroup, lazy=LAZY_GROUPS, ends_own_start_up={"sync"})
 @click.version_option(package_name="revhub")
 def main() -> None:
     """revhub keeps Salesforce, Stripe and Xero in step through one canonical store."""
@@ -104,6 +124,7 @@ def demo(ctx: click.Context, companies: int) -> None:
     import logging
 
     from revhub.app import create_app
+    from revhub.cli_users import demo_admin
     from revhub.demo import DemoSettingError, DemoStoreError, demo_database, prepare, start_background
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -135,7 +156,7 @@ def demo(ctx: click.Context, companies: int) -> None:
 @click.pass_context
 def sync(ctx: click.Context, connection: str | None, entity: str | None, full: bool) -> None:
     """Run syncs now, with progress on a terminal and a summary at the end."""
-    from revhub.cli_progress import SyncProgress
+    from revhub.cli_progress import SyncProgress, may_draw
     from revhub.sync.jobs import plan, sync_all
 
     _, database, vault = store_of(ctx)
@@ -143,7 +164,9 @@ def sync(ctx: click.Context, connection: str | None, entity: str | None, full: b
         pairs = plan(database, connection, entity)
     except LookupError as exc:
         ctx.fail(str(exc))
-    with SyncProgress(pairs) as progress:  # drawn on stderr when it is a terminal
+    started()
+    # Drawn on stderr when it is a terminal; a scheduled run has none, and skips rich altogether.
+    with SyncProgress(pairs) if may_draw() else contextlib.nullcontext() as progress:
         results = sync_all(database, vault, pairs, full=full, on_page=progress)
     header = f"{'connection':12} {'entity':15} {'mode':11} {'status':9} {'fetched':>8} {'created':>8} " \
              f"{'updated':>8} {'unchanged':>9} {'deleted':>8} {'conflicts':>9} {'stale':>6} {'calls':>6} {'secs':>6}"
@@ -279,7 +302,3 @@ def worker(ctx: click.Context, no_schedule: bool, batch: int, grace: float | Non
         ctx.fail(str(exc))
     ctx.exit(process.run())
 
-
-for _group in (connections, webhooks, outbox, conflicts, exceptions, purchase_orders, ledger, users, tokens,
-               report, recon, alerts, portal, *dunning_groups):
-    main.add_command(_group)

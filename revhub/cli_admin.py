@@ -10,7 +10,6 @@ import click
 
 from revhub.cli_support import store_of
 from revhub.sync.entities import SYNC_ORDER as ENTITY_NAMES
-from revhub.web_json import parse_json
 
 
 @click.group()
@@ -121,6 +120,7 @@ def conflicts_resolve(ctx: click.Context, conflict_id: int, take: str, raw_value
 
     from revhub.store import Conflict
     from revhub.sync.resolution import ResolutionError, read_only_notice, resolve_conflict
+    from revhub.web_json import parse_json
 
     value = None
     if take == "value":
@@ -204,6 +204,7 @@ def po_submit(ctx: click.Context, file, actor: str) -> None:
     """Submit the purchase order in FILE (JSON; '-' for standard input)."""
     from revhub.orders import service
     from revhub.orders.validation import validate
+    from revhub.web_json import parse_json
 
     _, database, _ = store_of(ctx)
     try:

@@ -10,7 +10,6 @@ import click
 
 from revhub.cli_credentials import credential_pairs, credentials_file
 from revhub.cli_support import store_of
-from revhub.web_json import parse_json
 
 PROVIDERS = ("stripe", "xero", "salesforce", "hubspot", "quickbooks")
 
@@ -23,6 +22,8 @@ def connections() -> None:
 def _settings(values: tuple[str, ...]) -> dict[str, Any]:
     """NAME=VALUE settings; a value written as a JSON object or list (tax_types={"NL_VAT_9": "TAX005"})
     is read as one."""
+    from revhub.web_json import parse_json  # Flask's Request type: only when JSON is read
+
     out: dict[str, Any] = {}
     for item in values:
         key, sep, value = item.partition("=")

@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from revhub.redaction import is_secret_name
-from revhub.web_json import parse_json
 
 
 def _from_file(name: str, path: str, option: str) -> str:
@@ -47,6 +46,8 @@ def credential_pairs(values: tuple[str, ...], option: str = "--credential") -> d
 
 def credentials_file(path: str | None) -> dict[str, Any]:
     """The JSON object of credentials in ``path`` (none when no file is given)."""
+    from revhub.web_json import parse_json  # Flask's Request type: only when JSON is read
+
     if path is None:
         return {}
     try:

@@ -3,26 +3,48 @@ only when it is a terminal, so piped output and logs stay clean."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+if TYPE_CHECKING:  # rich is imported when a bar is made: a scheduled run has no terminal to draw on
+    from rich.console import Console
+    from rich.progress import Progress
+
+
+def may_draw() -> bool:
+    """False when rich would certainly find standard error no terminal (no TTY_COMPATIBLE=1, no
+    FORCE_COLOR, not a tty: cron, pipes, logs), so that such a run need not import rich to learn it."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible == "0":
+        return False
+    if compatible == "1" or "FORCE_COLOR" in os.environ:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):  # no stream, or a closed one: rich says "no terminal" too
+        return False
 
 
 def terminal() -> Console:
     """The console bars are drawn on: standard error (a terminal, or FORCE_COLOR/TTY_COMPATIBLE set)."""
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
 def _bar(console: Console) -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),

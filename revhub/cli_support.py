@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from revhub.config import ConfigError, load_config
 
@@ -31,6 +29,8 @@ def config_of(ctx: click.Context):
 
 def shown_url(url: str) -> str:
     """The database URL fit to print: the password hidden."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - an unparsable URL is shown by its scheme only
@@ -39,6 +39,8 @@ def shown_url(url: str) -> str:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (None for in-memory or other engines)."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
@@ -47,7 +49,9 @@ def sqlite_path(url: str) -> Path | None:
 
 def check_store(database) -> None:
     """Raise StoreNotReady unless ``database`` is reachable and at the newest revision."""
-    from revhub.store.migrate import current_revision, head_revision
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from revhub.store.schema_version import current_revision, head_revision
 
     where = shown_url(database.url)
     try:
@@ -75,5 +79,7 @@ def store_of(ctx: click.Context):
         raise StoreNotReady(f"no store at {path}: {UPGRADE_HINT} (or `make demo`; REVHUB_HOME and "
                             f"REVHUB_DATABASE_URL choose the store)")
     database = Database(config.database_url)
+    # Closed when the command ends, not left to the collector at exit (which cli.py skips).
+    ctx.call_on_close(database.engine.dispose)
     check_store(database)
     return config, database, Vault(config.encryption_key)

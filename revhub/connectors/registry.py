@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from revhub.connections import Vault
-from revhub.connectors.base import Connector
-from revhub.store import Connection
+if TYPE_CHECKING:  # the table of entities is read without the store; a provider's module (and
+    # its SDK) is imported only when a connection of that provider is built
+    from revhub.connections import Vault
+    from revhub.connectors.base import Connector
+    from revhub.store import Connection
 
 # What each provider's connector can pull, in dependency order (see sync.entities.SYNC_ORDER).
 PROVIDER_ENTITIES: dict[str, tuple[str, ...]] = {
