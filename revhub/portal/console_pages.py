@@ -79,16 +79,22 @@ def create_invite():
                                new_link=new_link, mail_notice=notice)
 
 
+def _invitation_or_404(s, invitation_id: str) -> PortalInvitation:
+    """The invitation the URL names; 404 for an unknown or malformed id."""
+    try:
+        invitation = s.get(PortalInvitation, uuid.UUID(invitation_id))
+    except ValueError:
+        invitation = None
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
 @portal_admin.post("/portal-invites/<invitation_id>/send")
 @require_role("admin")
 def send_invite(invitation_id: str):
     with _db().session() as s:
-        try:
-            invitation = s.get(PortalInvitation, uuid.UUID(invitation_id))
-        except ValueError:
-            invitation = None
-        if invitation is None:
-            abort(404)
+        invitation = _invitation_or_404(s, invitation_id)
         url, found = link(request.host_url, current_app.config["SECRET_KEY"], invitation), invitation.id
     notice, _ = _mail(found, url)
     flash(notice)
@@ -99,12 +105,7 @@ def send_invite(invitation_id: str):
 @require_role("admin")
 def revoke_invite(invitation_id: str):
     with _db().session(write=True) as s:
-        try:
-            invitation = s.get(PortalInvitation, uuid.UUID(invitation_id))
-        except ValueError:
-            invitation = None
-        if invitation is None:
-            abort(404)
+        invitation = _invitation_or_404(s, invitation_id)
         revoke(s, invitation, actor=current_actor())
     flash("Invitation revoked; its link no longer opens the portal.")
     return redirect(url_for("portal_admin.invites"), 303)
