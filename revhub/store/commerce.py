@@ -187,7 +187,8 @@ class Invoice(CanonicalRecord, Base):
         _one_of("status", INVOICE_STATUSES, "status"),
     )
 
-    number: Mapped[str | None] = mapped_column(String(64))
+    # Indexed on its own: the (customer_id, number) constraint cannot serve a look-up by number.
+    number: Mapped[str | None] = mapped_column(String(64), index=True)
     po_number: Mapped[str | None] = mapped_column(String(64), index=True)
     purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase_orders.id"))
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), index=True)
