@@ -55,7 +55,9 @@ def classify(exc: Exception, entity: str | None = None) -> Exception:
     if isinstance(exc, ObjectNotFoundException):
         return NotFound(str(exc))
     if isinstance(exc, QuickbooksException):
-        return FatalError(f"{exc.message} [{exc.error_code}]: {exc.detail}"[:500], status=400, **kwargs)
+        element = getattr(exc, "element", None)  # set by HubQuickBooks: which field QBO refused
+        where = f" (element {element})" if element else ""
+        return FatalError(f"{exc.message} [{exc.error_code}]{where}: {exc.detail}"[:500], status=400, **kwargs)
     if isinstance(exc, requests.RequestException):
         return RetriableError(f"connection failed: {type(exc).__name__}", **kwargs)
     raise exc

@@ -14,6 +14,7 @@ from typing import Any
 import requests
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
 
 # Pinned: QBO answers with the fields of this minor version (75 is the lowest Intuit serves).
 # https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/minor-versions
@@ -28,6 +29,15 @@ class HubQuickBooks(QuickBooks):
     http: requests.Session
     timeout: float = 30.0
     on_response: Callable[[requests.Response], None] = staticmethod(lambda response: None)
+
+    @staticmethod
+    def handle_exceptions(results):
+        """The SDK's exception, keeping the ``element`` QBO names (the SDK drops it)."""
+        try:
+            QuickBooks.handle_exceptions(results)
+        except QuickbooksException as exc:
+            exc.element = next((e.get("element") for e in results.get("Error") or () if e.get("element")), None)
+            raise
 
     def process_request(self, request_type, url, headers="", params="", data=""):
         headers = dict(headers or {})

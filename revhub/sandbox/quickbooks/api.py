@@ -126,8 +126,9 @@ class Operations:
             raise invalid(f"changedSince {changed_since!r} is not a valid date-time", "changedSince") from None
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         if since < self.now - timedelta(days=CDC_DAYS):
-            raise QBOFault(400, "4001", "Invalid query",
-                           f"changedSince must be within the last {CDC_DAYS} days", element="changedSince")
+            # QBO's own words (it does not say how many days): https://github.com/Wish-Org/QuickBooksSharp/issues/19
+            raise QBOFault(400, "4001", "Invalid query", f"Operation cdc with changedSince date {changed_since} "
+                           "which is older than fixed days is not supported.", element="changedSince")
         names = [n.strip() for n in (entities or "").split(",") if n.strip()]
         if not names:
             raise invalid("Required parameter entities is missing in the request", "entities")

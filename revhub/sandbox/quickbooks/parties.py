@@ -10,8 +10,10 @@ from revhub.sandbox.quickbooks.store import Realm
 
 
 def _duplicate(name: str) -> QBOFault:
+    # QBO's detail does not repeat the name (it is unique across customers, vendors and employees).
     return QBOFault(400, "6240", "Duplicate Name Exists Error",
-                    f"The name supplied already exists. : {name}")
+                    "The name supplied already exists. : Another customer, vendor or employee is already using "
+                    "this name. Please use a different name.")
 
 
 def _unique(realm: Realm, entity: str, field: str, value: str, own_id: str | None) -> None:
