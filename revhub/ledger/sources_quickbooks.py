@@ -22,8 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from revhub.connectors.quickbooks.client import QuickBooksAPI
-from revhub.connectors.quickbooks.push_disputes import REINSTATED, WITHDRAWN
 from revhub.connectors.quickbooks.ledger_settings import QuickBooksLedger
+from revhub.connectors.quickbooks.push_disputes import REINSTATED, WITHDRAWN
 from revhub.ledger.check import Entry
 from revhub.ledger.sources_xero import quoted_ids
 from revhub.money import exponent, to_minor
@@ -129,7 +129,8 @@ class QuickBooksLedgerReader:
                        _day(obj), keys, clearing=clearing)]
         if fees:
             found.append(Entry(SIDE, "fee", f"{obj['Id']}:fee", currency,
-                               sum(_minor(x.get("Amount"), currency) for x in fees), _day(obj), keys, clearing=clearing))
+                               sum(_minor(x.get("Amount"), currency) for x in fees), _day(obj), keys,
+                               clearing=clearing))
         return found
 
     def _reinstated(self, obj: dict[str, Any]) -> list[Entry]:
@@ -141,10 +142,9 @@ class QuickBooksLedgerReader:
         keys = quoted_ids(obj.get("PrivateNote"), *(line.get("Description") for line in obj.get("Line") or ()))
         debits = _on(obj, JOURNAL, self.ledger.clearing_account_id, "Debit")
         clearing = bool(debits)
-        found = [Entry(SIDE, "dispute", str(obj["Id"]), currency,
-                       -sum(_minor(x.get("Amount"), currency) for x in _on(obj, JOURNAL, self.ledger.dispute_account_id,
-                                                                            "Credit")), _day(obj), keys,
-                       clearing=clearing)]
+        back = _on(obj, JOURNAL, self.ledger.dispute_account_id, "Credit")
+        found = [Entry(SIDE, "dispute", str(obj["Id"]), currency, -sum(_minor(x.get("Amount"), currency) for x in back),
+                       _day(obj), keys, clearing=clearing)]
         fees = _on(obj, JOURNAL, self.ledger.fee_account_id, "Credit")
         if fees:
             found.append(Entry(SIDE, "fee", f"{obj['Id']}:fee", currency,

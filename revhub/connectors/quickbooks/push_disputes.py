@@ -49,6 +49,10 @@ def lost_note(item: WriteItem) -> str:
     return f"{LOST}{item.record['reference']}"
 
 
+def _decided(item: WriteItem) -> Any:
+    return item.record.get("closed_at") or item.record.get("opened_at")
+
+
 def _journal_line(amount: int, currency: str, posting: str, account: str | None, what: str) -> dict[str, Any]:
     return {"DetailType": JOURNAL, "Amount": _number(amount, currency), "Description": what[:4000],
             JOURNAL: {"PostingType": posting, "AccountRef": {"value": account}}}
@@ -127,15 +131,15 @@ class QuickBooksDisputePusher:
         results = [WriteResult(i.message_id, "skipped", external_id=i.external_id) for i in items if i not in wanted]
         if not wanted:
             return results
-        closed = lambda i: i.record.get("closed_at") or i.record.get("opened_at")  # noqa: E731
         steps = [self._book(wanted, "Purchase", withdrawn_note, self._withdrawal, "dispute-withdrawn",
                             lambda i: i.record.get("opened_at"))]
         withdrawn = {r.message_id for r in steps[0] if r.status == "sent"}  # nothing comes back before it left
         wanted_after = [i for i in wanted if i.message_id in withdrawn]
         won = [i for i in wanted_after if i.record.get("reinstated_minor")]
-        steps.append(self._book(won, "JournalEntry", reinstated_note, self._reinstatement, "dispute-reinstated", closed))
+        steps.append(self._book(won, "JournalEntry", reinstated_note, self._reinstatement, "dispute-reinstated",
+                                _decided))
         lost = [i for i in wanted_after if i.record.get("status") == "lost"]
-        steps.append(self._book(lost, "JournalEntry", lost_note, self._loss, "dispute-lost", closed))
+        steps.append(self._book(lost, "JournalEntry", lost_note, self._loss, "dispute-lost", _decided))
         by_item: dict[int, list[WriteResult]] = {}
         for step in steps:
             for result in step:

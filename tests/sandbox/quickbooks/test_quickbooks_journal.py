@@ -54,15 +54,16 @@ def test_a_balanced_journal_entry_totals_its_debits_and_reads_back_as_the_sdks_c
     again = JournalEntry.get(saved.Id, qb=qb)
     assert (Decimal(str(again.TotalAmt)), again.CurrencyRef.value) == (Decimal("265"), "USD")
     assert [(line.JournalEntryLineDetail.PostingType, line.JournalEntryLineDetail.AccountRef.value)
-            for line in again.Line] == [("Debit", CLEARING_ACCOUNT), ("Credit", DISPUTE_ACCOUNT), ("Credit", FEE_ACCOUNT)]
+            for line in again.Line] == [("Debit", CLEARING_ACCOUNT), ("Credit", DISPUTE_ACCOUNT),
+                                        ("Credit", FEE_ACCOUNT)]
     assert [j.Id for j in JournalEntry.filter(TxnDate="2026-11-20", qb=qb)] == [saved.Id]
     held = qbo.realms[qbo.realm_id].objects["JournalEntry"][saved.Id]
     assert unknown_fields(JournalEntry, wire(held)) == []
 
 
 def test_debits_that_do_not_equal_the_credits_are_refused_with_a_business_validation_error(qb):
-    error = _refused(_journal(("Debit", CHARGEBACK_ACCOUNT, Decimal("100")), ("Credit", DISPUTE_ACCOUNT, Decimal("99"))),
-                     qb)
+    unbalanced = _journal(("Debit", CHARGEBACK_ACCOUNT, Decimal("100")), ("Credit", DISPUTE_ACCOUNT, Decimal("99")))
+    error = _refused(unbalanced, qb)
     assert error.error_code == 6000 and "debits" in error.detail and "credits" in error.detail
     one_sided = _refused(_journal(("Debit", CHARGEBACK_ACCOUNT, Decimal("0"))), qb)
     assert one_sided.error_code == 6000
