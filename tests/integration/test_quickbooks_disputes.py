@@ -161,3 +161,26 @@ def test_dispute_accounts_that_cannot_be_booked_are_refused_when_saved_naming_th
     args += [x for key, value in change.items() for x in ("--setting", f"{key}={value}")]
     result = revhub(*args)
     assert result.exit_code != 0 and named in result.output, result.output
+
+
+def test_fees_booked_per_payout_take_the_dispute_fee_with_the_payout_and_the_books_balance(db, vault, sandboxes):
+    running = books(db, vault, sandboxes, "per_payout")
+    with db.session(write=True) as s:
+        row = s.scalars(select(Connection).where(Connection.name == "quickbooks")).one()
+        row.settings = {**row.settings, "dispute_account_id": DISPUTE_ACCOUNT,
+                        "chargeback_account_id": CHARGEBACK_ACCOUNT}
+    dispute = disputed_payment(db, vault, running, "450019004", "1000.00")  # 1,000 in, 1,000 + fee out
+    po_id = invoice_po(db, vault, "450019006", "3000.00")
+    stripe_client(running).v1.invoices.pay(stripe_invoice_id(db, po_id), {"payment_method": "pm_card_visa"})
+    settle(db, vault, running)
+    running.clock.advance(4 * 86400)  # available, paid out, landed
+    settle(db, vault, running)
+
+    [withdrawal], _ = dispute_bookings(running, dispute.id)
+    assert [line[EXPENSE]["AccountRef"]["value"] for line in withdrawal["Line"]] == [DISPUTE_ACCOUNT]
+    [payout] = stripe_client(running).v1.payouts.list().data
+    assert "adjustment" in {t.type for t in stripe_client(running).v1.balance_transactions.list(
+        {"payout": payout.id}).data}
+    assert qbo_clearing(running) == stripe_balance(running)
+    report = run_check(db, vault)
+    assert report.balanced, [d.message for d in report.differences]
