@@ -29,6 +29,7 @@ NOUNS = {
     ("stripe", "dispute"): "dispute", ("xero", "dispute"): "dispute bank transaction", ("store", "dispute"): "dispute",
     ("quickbooks", "payment"): "payment", ("quickbooks", "refund"): "refund receipt",
     ("quickbooks", "fee"): "fee purchase", ("quickbooks", "payout"): "transfer",
+    ("quickbooks", "dispute"): "dispute purchase or journal entry",
 }
 LEDGER_NAMES = {"xero": "Xero", "quickbooks": "QuickBooks"}
 # The books systems that can fill the ledger column (its slot is named "xero" in the figures).

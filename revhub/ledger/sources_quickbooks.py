@@ -4,7 +4,11 @@ filtered by ``TxnDate``.
 Cash in: payments (``TotalAmt``, over-payments included: the unapplied part is cash received
 too). Cash out: refund receipts (money paid back out of their ``DepositToAccountRef``; a credit
 memo alone moves no money and is not counted). Fees: purchases with lines on the fee expense
-account. Payouts: transfers out of the Stripe clearing account. Each entry carries the ids
+account. Payouts: transfers out of the Stripe clearing account. Disputes
+(:mod:`revhub.connectors.quickbooks.push_disputes`): a purchase quoting ``Stripe dispute`` is
+the money withdrawn (its Disputed Payments lines) and its fee; a journal entry quoting ``Stripe
+dispute reversal`` the money given back (negative); a lost dispute's journal moves no cash and
+is not read. Each entry carries the ids
 quoted in its ``PrivateNote`` (Stripe ids, revhub record ids), which is how it meets Stripe's
 and the store's records; the store meets it by its link too.
 https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/data-queries
@@ -19,13 +23,14 @@ from typing import Any
 
 from revhub.connectors.quickbooks.client import QuickBooksAPI
 from revhub.connectors.quickbooks.ledger_settings import QuickBooksLedger
+from revhub.connectors.quickbooks.push_disputes import REINSTATED, WITHDRAWN
 from revhub.ledger.check import Entry
 from revhub.ledger.sources_xero import quoted_ids
 from revhub.money import exponent, to_minor
 
 SIDE = "quickbooks"
 PAGE_SIZE = 1000  # MAXRESULTS ceiling of the query language
-EXPENSE = "AccountBasedExpenseLineDetail"
+EXPENSE, JOURNAL = "AccountBasedExpenseLineDetail", "JournalEntryLineDetail"
 
 
 def _where(since: date | None, until: date | None) -> str:
@@ -47,6 +52,8 @@ class QuickBooksLedgerReader:
         found += [self._payment(r, "refund") for r in self._paged("RefundReceipt", since, until)]
         found += [e for p in self._paged("Purchase", since, until) for e in self._fee(p)]
         found += [e for t in self._paged("Transfer", since, until) for e in self._transfer(t)]
+        if self.ledger.books_disputes:
+            found += [e for j in self._paged("JournalEntry", since, until) for e in self._reinstated(j)]
         return found
 
     def _paged(self, remote: str, since: date | None, until: date | None) -> Iterator[dict[str, Any]]:
@@ -97,10 +104,12 @@ class QuickBooksLedgerReader:
         return {"settled_currency": held, "settled_minor": _minor(moved, held)}
 
     def _fee(self, obj: dict[str, Any]) -> list[Entry]:
-        """A purchase's lines on the fee expense account are a processor fee."""
-        lines = [line for line in obj.get("Line") or () if line.get("DetailType") == EXPENSE
-                 and str(((line.get(EXPENSE) or {}).get("AccountRef") or {}).get("value")) == str(
-                     self.ledger.fee_account_id)]
+        """A purchase's lines on the fee expense account are a processor fee; a dispute's
+        purchase is its withdrawal too."""
+        if self.ledger.books_disputes and (obj.get("PrivateNote") or "").startswith(WITHDRAWN) \
+                and not (obj.get("PrivateNote") or "").startswith(REINSTATED):
+            return self._withdrawn(obj)
+        lines = _on(obj, EXPENSE, self.ledger.fee_account_id)
         if not lines:
             return []
         currency = (obj.get("CurrencyRef") or {}).get("value") or "USD"
@@ -109,6 +118,40 @@ class QuickBooksLedgerReader:
         return [Entry(SIDE, "fee", str(obj["Id"]), currency, amount, _day(obj), keys,
                       clearing=self._is_clearing(obj.get("AccountRef")))]
 
+    def _withdrawn(self, obj: dict[str, Any]) -> list[Entry]:
+        """A dispute's withdrawal: its Disputed Payments lines, and its fee lines."""
+        currency = (obj.get("CurrencyRef") or {}).get("value") or "USD"
+        clearing = self._is_clearing(obj.get("AccountRef"))
+        keys = quoted_ids(obj.get("PrivateNote"), *(line.get("Description") for line in obj.get("Line") or ()))
+        moved = _on(obj, EXPENSE, self.ledger.dispute_account_id)
+        fees = _on(obj, EXPENSE, self.ledger.fee_account_id)
+        found = [Entry(SIDE, "dispute", str(obj["Id"]), currency, sum(_minor(x.get("Amount"), currency) for x in moved),
+                       _day(obj), keys, clearing=clearing)]
+        if fees:
+            found.append(Entry(SIDE, "fee", f"{obj['Id']}:fee", currency,
+                               sum(_minor(x.get("Amount"), currency) for x in fees), _day(obj), keys,
+                               clearing=clearing))
+        return found
+
+    def _reinstated(self, obj: dict[str, Any]) -> list[Entry]:
+        """A won dispute's journal: the credits to Disputed Payments and the fee account came back
+        into the clearing account (negative entries, as Stripe's reversal is)."""
+        if not (obj.get("PrivateNote") or "").startswith(REINSTATED):
+            return []
+        currency = (obj.get("CurrencyRef") or {}).get("value") or "USD"
+        keys = quoted_ids(obj.get("PrivateNote"), *(line.get("Description") for line in obj.get("Line") or ()))
+        debits = _on(obj, JOURNAL, self.ledger.clearing_account_id, "Debit")
+        clearing = bool(debits)
+        back = _on(obj, JOURNAL, self.ledger.dispute_account_id, "Credit")
+        found = [Entry(SIDE, "dispute", str(obj["Id"]), currency, -sum(_minor(x.get("Amount"), currency) for x in back),
+                       _day(obj), keys, clearing=clearing)]
+        fees = _on(obj, JOURNAL, self.ledger.fee_account_id, "Credit")
+        if fees:
+            found.append(Entry(SIDE, "fee", f"{obj['Id']}:fee", currency,
+                               -sum(_minor(x.get("Amount"), currency) for x in fees), _day(obj), keys,
+                               clearing=clearing))
+        return found
+
     def _transfer(self, obj: dict[str, Any]) -> list[Entry]:
         """A transfer out of the clearing account is a Stripe payout reaching the bank."""
         if not self._is_clearing(obj.get("FromAccountRef")):
@@ -116,6 +159,13 @@ class QuickBooksLedgerReader:
         currency = self._account_currency(obj.get("FromAccountRef")) or "USD"
         return [Entry(SIDE, "payout", str(obj["Id"]), currency, _minor(obj.get("Amount"), currency), _day(obj),
                       quoted_ids(obj.get("PrivateNote")), clearing=True)]
+
+
+def _on(obj: dict[str, Any], detail: str, account: str | None, posting: str | None = None) -> list[dict[str, Any]]:
+    """The lines of ``obj`` on ``account`` (of one posting type, for journal lines)."""
+    return [line for line in obj.get("Line") or () if line.get("DetailType") == detail
+            and str(((line.get(detail) or {}).get("AccountRef") or {}).get("value")) == str(account)
+            and (posting is None or (line.get(detail) or {}).get("PostingType") == posting)]
 
 
 def _minor(amount: Any, currency: str) -> int:

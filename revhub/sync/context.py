@@ -10,7 +10,7 @@ from typing import Any
 WRITE_TARGETS: dict[str, frozenset[str]] = {
     "stripe": frozenset({"customer", "invoice"}),
     "xero": frozenset({"customer", "invoice", "payment", "refund", "fee", "payout", "dispute"}),
-    "quickbooks": frozenset({"customer", "invoice", "payment", "refund", "fee", "payout"}),
+    "quickbooks": frozenset({"customer", "invoice", "payment", "refund", "fee", "payout", "dispute"}),
     # The CRM hears about POs and their invoicing and payment (on the PO record); it is not
     # sent customers made in billing systems.
     "salesforce": frozenset({"customer", "purchase_order", "invoice"}),

@@ -21,6 +21,7 @@ from revhub.connectors.quickbooks import normalize
 from revhub.connectors.quickbooks.client import QuickBooksAPI
 from revhub.connectors.quickbooks.ledger_settings import quickbooks_ledger
 from revhub.connectors.quickbooks.payloads import QuickBooksPayloads
+from revhub.connectors.quickbooks.push_disputes import QuickBooksDisputePusher
 from revhub.connectors.quickbooks.push_ledger import QuickBooksLedgerPusher
 from revhub.connectors.xero.allocation import split_payment
 from revhub.mappings.ledger_settings import LedgerSettingsError
@@ -45,7 +46,7 @@ def _fault(answer: dict[str, Any]) -> tuple[str, str] | None:
     return str(error.get("code")), f"{error.get('Message')} [{error.get('code')}]: {error.get('Detail')}"
 
 
-class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher):
+class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher, QuickBooksDisputePusher):
     def __init__(self, api: QuickBooksAPI, settings: dict[str, Any] | None = None) -> None:
         settings = settings or {}
         self.api = api
@@ -81,13 +82,16 @@ class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher):
             return {self.refund_document: self._refund_body(item, "<the refunded invoice's customer>")}
         if entity in ("fee", "payout"):
             return self.describe_ledger(entity, item)
+        if entity == "dispute":
+            return self.describe_dispute(item)
         return {}
 
     # -- pushing -------------------------------------------------------------------------
     def push(self, entity: str, items: list[WriteItem]) -> list[WriteResult]:
         handler = {"customer": self._push_customers, "invoice": self._push_invoices,
                    "payment": self._push_payments, "refund": self._push_refunds,
-                   "fee": self._push_fees, "payout": self._push_payouts}.get(entity)
+                   "fee": self._push_fees, "payout": self._push_payouts,
+                   "dispute": self._push_disputes}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
         results: list[WriteResult] = []

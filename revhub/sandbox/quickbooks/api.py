@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from revhub.sandbox.quickbooks import banking, parties, query, transactions
+from revhub.sandbox.quickbooks import banking, journal, parties, query, transactions
 from revhub.sandbox.quickbooks.faults import QBOFault, invalid
 from revhub.sandbox.quickbooks.store import Realm
 
 # URL path segment → entity name, for the entities the sandbox serves.
 PATHS = {"customer": "Customer", "item": "Item", "invoice": "Invoice", "payment": "Payment",
          "creditmemo": "CreditMemo", "refundreceipt": "RefundReceipt", "taxcode": "TaxCode",
-         "taxrate": "TaxRate", "account": "Account", "purchase": "Purchase", "transfer": "Transfer"}
-WRITABLE = ("Customer", "Item", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "Purchase", "Transfer")
+         "taxrate": "TaxRate", "account": "Account", "purchase": "Purchase", "transfer": "Transfer",
+         "journalentry": "JournalEntry"}
+WRITABLE = ("Customer", "Item", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "Purchase", "Transfer",
+            "JournalEntry")
 CDC_DAYS = 30            # changedSince may go back at most 30 days
 CDC_MAX_PER_ENTITY = 1000
 BATCH_MAX = 30
@@ -41,6 +43,8 @@ class Operations:
             return banking.purchase(self.realm, body, today)
         if entity == "Transfer":
             return banking.transfer(self.realm, body, today)
+        if entity == "JournalEntry":
+            return journal.journal_entry(self.realm, body, today)
         return transactions.sales_document(self.realm, entity, body, today, own_id)
 
     def save(self, entity: str, body: dict, operation: str | None = None) -> dict:

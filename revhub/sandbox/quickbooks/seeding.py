@@ -22,11 +22,14 @@ from revhub.sandbox.dataset import PRODUCTS, Dataset, Settlement, unit_price
 from revhub.sandbox.quickbooks.api import Operations
 
 SALES_ACCOUNT, UNDEPOSITED_ACCOUNT, CLEARING_ACCOUNT, BANK_ACCOUNT, FEE_ACCOUNT = "79", "4", "92", "35", "93"
+DISPUTE_ACCOUNT, CHARGEBACK_ACCOUNT = "94", "95"
 # How a connection books Stripe money in this chart (revhub.connectors.quickbooks.ledger_settings):
 # payments and refund receipts through the clearing account, each charge's fee a Purchase to Bank
-# Charges, each landed payout a Transfer from clearing to Checking.
+# Charges, each landed payout a Transfer from clearing to Checking; a dispute's withdrawn money
+# waits in Disputed Payments and, lost, moves to Chargeback Losses.
 LEDGER_SETTINGS = {"fee_treatment": "per_charge", "deposit_account_id": CLEARING_ACCOUNT,
-                   "bank_account_id": BANK_ACCOUNT, "fee_account_id": FEE_ACCOUNT, "refund_document": "RefundReceipt"}
+                   "bank_account_id": BANK_ACCOUNT, "fee_account_id": FEE_ACCOUNT, "refund_document": "RefundReceipt",
+                   "dispute_account_id": DISPUTE_ACCOUNT, "chargeback_account_id": CHARGEBACK_ACCOUNT}
 RATE_PLACES = Decimal("1e-10")
 # Tax codes as a Dutch (VAT) company on QBO's global edition has them: a code per rate, each
 # naming its TaxRate (ids as a fresh company numbers them).
@@ -40,7 +43,9 @@ def company(ops: Operations) -> None:
     for ident, name, kind in ((SALES_ACCOUNT, "Sales of Product Income", "Income"),
                               (UNDEPOSITED_ACCOUNT, "Undeposited Funds", "Other Current Asset"),
                               (BANK_ACCOUNT, "Checking", "Bank"), (CLEARING_ACCOUNT, "Stripe Clearing", "Bank"),
-                              (FEE_ACCOUNT, "Bank Charges", "Expense")):
+                              (FEE_ACCOUNT, "Bank Charges", "Expense"),
+                              (DISPUTE_ACCOUNT, "Disputed Payments", "Other Current Asset"),
+                              (CHARGEBACK_ACCOUNT, "Chargeback Losses", "Expense")):
         realm.objects["Account"][ident] = {"Id": ident, "Name": name, "AccountType": kind, "Active": True,
                                            "CurrencyRef": {"value": realm.home_currency}, "SyncToken": "0",
                                            "domain": "QBO"}

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from revhub.sandbox.quickbooks.faults import not_found, stale
 
 ENTITIES = ("Customer", "Item", "Invoice", "Payment", "CreditMemo", "RefundReceipt", "TaxCode", "TaxRate",
-            "Account", "Purchase", "Transfer")
+            "Account", "Purchase", "Transfer", "JournalEntry")
 
 
 def meta_time(epoch: float) -> str:
