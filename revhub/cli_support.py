@@ -52,10 +52,11 @@ def check_store(database) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from revhub.store.schema_version import current_revision, head_revision
+    from revhub.sync.store_retry import reconnecting
 
     where = shown_url(database.url)
-    try:
-        current = current_revision(database.engine)
+    try:  # a connection dropped under the read (a restart, a failover) is tried again
+        current = reconnecting(lambda: current_revision(database.engine), "reading the store's revision")
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise StoreNotReady(f"cannot open the store at {where}: {reason}") from None

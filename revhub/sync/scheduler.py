@@ -14,6 +14,7 @@ from revhub.store import Connection, Database
 from revhub.sync.jobs import job_id, plan, sync_one
 from revhub.sync.lease import lease
 from revhub.sync.reaping import reap_runs
+from revhub.sync.store_retry import reconnecting
 
 log = logging.getLogger(__name__)
 DEFAULT_INTERVAL_SECONDS = 300
@@ -94,14 +95,18 @@ def _add_finance_jobs(scheduler: BackgroundScheduler, db: Database, vault: Vault
                               next_run_time=datetime.now(UTC) + timedelta(seconds=min(seconds, 30)))
 
 
+def _intervals(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        return {c.name: int((c.settings or {}).get("sync_interval_seconds", DEFAULT_INTERVAL_SECONDS))
+                for c in s.scalars(select(Connection))}
+
+
 def build_scheduler(db: Database, vault: Vault) -> BackgroundScheduler:
     """A scheduler with one job per enabled connection and entity, plus the housekeeping and
     finance jobs (not yet started)."""
     scheduler = BackgroundScheduler(timezone=UTC,
                                     job_defaults={"coalesce": True, "max_instances": 1})
-    with db.session() as s:
-        intervals = {c.name: int((c.settings or {}).get("sync_interval_seconds", DEFAULT_INTERVAL_SECONDS))
-                     for c in s.scalars(select(Connection))}
+    intervals = reconnecting(lambda: _intervals(db), "reading the connections' sync intervals")
     for connection, entity in plan(db):
         scheduler.add_job(_run, "interval", seconds=intervals[connection], args=(db, vault, connection, entity),
                           id=job_id(connection, entity), replace_existing=True)

@@ -41,7 +41,7 @@ def test_two_workers_on_one_database_never_overlap_and_write_once(db, vault, san
     while time.monotonic() < deadline or (not terminated and time.monotonic() < deadline + 60):
         time.sleep(1.0)
         terminated += terminate_backends(db, workers[0].app_name)
-        assert all(w.poll() is None for w in workers), [w.communicate() for w in workers]
+        _fail_if_one_exited(workers)
     _settled(db, OutboxMessage, ("sent", "skipped", "superseded"))
     for worker in workers:
         worker.send_signal(signal.SIGINT)
@@ -69,3 +69,16 @@ def test_two_workers_on_one_database_never_overlap_and_write_once(db, vault, san
     unlinked = {key: ids - {e for (sy, en, e) in links if (sy, en) == key}
                 for key, ids in provider_ids(db, vault).items()}
     assert {key: ids for key, ids in unlinked.items() if ids} == {}
+
+
+def _fail_if_one_exited(workers) -> None:
+    """A worker must survive its connections being cut; if one exits, say how (the other is still
+    running, so its output can only be read after it is stopped)."""
+    exited = [w for w in workers if w.poll() is not None]
+    if not exited:
+        return
+    for worker in workers:
+        if worker.poll() is None:
+            worker.kill()
+    pytest.fail("a worker exited while its connections were cut: " + "; ".join(
+        f"pid {w.pid} status {w.returncode}: {w.communicate(timeout=30)[1][-3000:]}" for w in exited))
