@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,3 +44,23 @@ class Pusher(Protocol):
     def describe(self, entity: str, item: WriteItem) -> dict[str, Any]:
         """The provider payload this item would send (for the dry run)."""
         ...
+
+
+def push_in_batches(items: list[WriteItem], size: int,
+                    handler: Callable[[list[WriteItem]], list[WriteResult]]) -> list[WriteResult]:
+    """``items`` through ``handler`` ``size`` at a time (a provider's batch limit). A batch whose
+    call failed as a whole fails alone: retried later when the error is retriable, dead
+    otherwise; the other batches stand."""
+    from revhub.connectors.errors import ConnectorError, RetriableError
+
+    results: list[WriteResult] = []
+    for start in range(0, len(items), size):
+        batch = items[start:start + size]
+        try:
+            results += handler(batch)
+        except RetriableError as exc:
+            results += [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after)
+                        for i in batch]
+        except ConnectorError as exc:
+            results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in batch]
+    return results

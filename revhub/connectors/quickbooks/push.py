@@ -16,7 +16,7 @@ import hashlib
 import json
 from typing import Any
 
-from revhub.connectors.errors import ConfigError, ConnectorError, RetriableError
+from revhub.connectors.errors import ConfigError
 from revhub.connectors.quickbooks import normalize
 from revhub.connectors.quickbooks.client import QuickBooksAPI
 from revhub.connectors.quickbooks.ledger_settings import quickbooks_ledger
@@ -25,7 +25,7 @@ from revhub.connectors.quickbooks.push_disputes import QuickBooksDisputePusher
 from revhub.connectors.quickbooks.push_ledger import QuickBooksLedgerPusher
 from revhub.connectors.xero.allocation import split_payment
 from revhub.mappings.ledger_settings import LedgerSettingsError
-from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.mappings.writes import WriteItem, WriteResult, push_in_batches
 from revhub.tax.codes import TAX_CODES
 
 BATCH = 30  # QBO's most operations in one batch request
@@ -94,17 +94,7 @@ class QuickBooksPusher(QuickBooksPayloads, QuickBooksLedgerPusher, QuickBooksDis
                    "dispute": self._push_disputes}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
-        results: list[WriteResult] = []
-        for start in range(0, len(items), BATCH):
-            chunk = items[start:start + BATCH]
-            try:
-                results += handler(chunk)
-            except RetriableError as exc:
-                results += [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after)
-                            for i in chunk]
-            except ConnectorError as exc:
-                results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in chunk]
-        return results
+        return push_in_batches(items, BATCH, handler)
 
     def _batch(self, items: list[WriteItem], what: str, operations: list[dict[str, Any]],
                key_body: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from revhub.connectors.errors import ConfigError, ConnectorError, FatalError, RetriableError
+from revhub.connectors.errors import ConfigError, FatalError
 from revhub.connectors.xero.batches import batch_key as _key
 from revhub.connectors.xero.batches import element_errors as _errors
 from revhub.connectors.xero.client import NotFound, XeroAPI
@@ -21,7 +21,7 @@ from revhub.connectors.xero.push_money import XeroMoneyPusher
 from revhub.mappings import engine
 from revhub.mappings.ledger_settings import ledger_settings
 from revhub.mappings.loader import mapping_for
-from revhub.mappings.writes import WriteItem, WriteResult
+from revhub.mappings.writes import WriteItem, WriteResult, push_in_batches
 from revhub.money import to_decimal
 from revhub.tax.codes import invoice_notes
 from revhub.tax.mapping import TaxMappingError, xero_tax_types
@@ -128,19 +128,14 @@ class XeroPusher(XeroMoneyPusher, XeroDisputePusher):
                    "dispute": self._push_disputes}.get(entity)
         if handler is None:
             return [WriteResult(i.message_id, "skipped") for i in items]
-        results: list[WriteResult] = []
-        for start in range(0, len(items), BATCH):
-            batch = items[start:start + BATCH]
+
+        def one_batch(batch: list[WriteItem]) -> list[WriteResult]:
             try:
-                results += handler(batch)
-            except RetriableError as exc:
-                results += [WriteResult(i.message_id, "retry", error=str(exc), retry_after=exc.retry_after)
-                            for i in batch]
-            except ConnectorError as exc:
-                results += [WriteResult(i.message_id, "dead", error=str(exc)) for i in batch]
+                return handler(batch)
             except NotFound as exc:  # a whole call answered 404: its own items fail, the other batches stand
-                results += [WriteResult(i.message_id, "dead", error=f"not found in Xero (404): {exc}") for i in batch]
-        return results
+                raise FatalError(f"not found in Xero (404): {exc}") from exc
+
+        return push_in_batches(items, BATCH, one_batch)
 
     def _push_customers(self, items: list[WriteItem]) -> list[WriteResult]:
         """https://developer.xero.com/documentation/api/accounting/contacts#post-contacts"""
