@@ -31,6 +31,16 @@ BOOKS = {"fee_treatment": "per_payout", "clearing_account_code": "091", "bank_ac
          "fee_account_code": "404"}
 
 
+def start_of_next_month(clock) -> str:
+    """Move a sandbox clock to the first of next month, 09:00 UTC; returns 'YYYY-MM'. A scenario
+    that moves the clock on by days starts here, so its activity stays in one period whatever
+    day the tests run."""
+    now = clock.now()
+    first = (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=9, minute=0, second=0, microsecond=0)
+    clock.advance((first - now).total_seconds())
+    return first.strftime("%Y-%m")
+
+
 class Month:
     """The hub (store, vault) and the running sandboxes, with the moves of a working month."""
 
@@ -47,10 +57,7 @@ class Month:
     # -- the clock -----------------------------------------------------------------------
     def start_of_next_month(self) -> str:
         """Move the sandboxes' clock to the first of next month, 09:00 UTC; returns 'YYYY-MM'."""
-        now = self.running.clock.now()
-        first = (now.replace(day=1) + timedelta(days=32)).replace(day=1, hour=9, minute=0, second=0, microsecond=0)
-        self.running.clock.advance((first - now).total_seconds())
-        return first.strftime("%Y-%m")
+        return start_of_next_month(self.running.clock)
 
     def days_pass(self, days: float) -> None:
         self.running.clock.advance(days * DAY)

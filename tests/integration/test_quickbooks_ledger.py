@@ -21,6 +21,7 @@ from revhub.money import to_decimal
 from revhub.sandbox.quickbooks.seeding import BANK_ACCOUNT, CLEARING_ACCOUNT, FEE_ACCOUNT
 from revhub.store import Connection, Fee, Link, OutboxMessage, Payout
 from tests.integration.clients import drain, stripe_client
+from tests.integration.month_scenario import start_of_next_month
 from tests.integration.purchase_orders import linked
 from tests.integration.quickbooks_books import (
     DAY,
@@ -46,7 +47,9 @@ def revhub(database_url, config):
 
 
 def a_month(db, vault, running) -> dict[str, str]:
-    """Full, partial and over-payments, a partial refund, and the payout days later."""
+    """Full, partial and over-payments, a partial refund, and the payout days later, all in one
+    month (from its first day, so the payout four days on does not fall in the next one)."""
+    start_of_next_month(running.clock)
     full, partial, over = (invoice_po(db, vault, f"45001800{n}", unit) for n, unit in
                            ((1, "1000.00"), (2, "800.00"), (3, "300.00")))
     intents = {"full": pay(db, running, full), "partial": pay(db, running, partial, 50_000),
