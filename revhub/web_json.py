@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from flask import Request
 
 # Far deeper than any provider's event or a purchase order (a dozen levels), far shallower
@@ -20,6 +21,12 @@ from flask import Request
 MAX_DEPTH = 64
 # The only way a lone surrogate gets into a str parsed from valid UTF-8: a \\uD800-\\uDFFF escape.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+# orjson turns an integer beyond 64 bits into a float (the standard parser keeps it exact): a
+# body with a run of 19 or more digits anywhere takes the standard parser. Found by mapping
+# every digit to 9 and everything else to a space, then a substring search: a tenth of the
+# cost of the regular expression \d{19}.
+_DIGIT_MAP = bytes(57 if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_DIGIT_RUN = b"9" * 19
 
 
 class BodyError(ValueError):
@@ -36,6 +43,32 @@ def _no_constant(name: str) -> Any:
 
 def parse_json(raw: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """The JSON value of ``raw`` (UTF-8, RFC 8259), or :class:`BodyError` saying what is wrong."""
+    value = _fast_parse(raw)
+    if value is _REFUSED:
+        return _standard_parse(raw, max_depth)
+    # orjson refuses lone surrogates itself; the depth it allows (1,024) is checked when the
+    # raw bytes hold more brackets than the limit.
+    if raw.count(b"{") + raw.count(b"[") > max_depth:
+        _check_shape(value, max_depth)
+    return value
+
+
+_REFUSED = object()
+
+
+def _fast_parse(raw: bytes) -> Any:
+    """orjson's value of ``raw`` (a third of the standard parser's CPU on a Stripe event), or
+    ``_REFUSED`` for anything it refuses or might read differently (the standard path decides,
+    with its own messages)."""
+    if _LONG_DIGIT_RUN in raw.translate(_DIGIT_MAP):
+        return _REFUSED
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _REFUSED
+
+
+def _standard_parse(raw: bytes, max_depth: int) -> Any:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
