@@ -125,6 +125,8 @@ class InboxWorker:
         if connection_id not in self._connectors:
             with self.db.session() as s:
                 row = s.get(Connection, connection_id)
+            if row is None:  # no foreign key on the inbox (migration 0018): said plainly, parked
+                raise LookupError(f"connection {connection_id} no longer exists")
             name = row.name
 
             def save(changes: dict) -> None:

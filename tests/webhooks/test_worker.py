@@ -92,3 +92,29 @@ def test_a_burst_processed_by_two_workers_is_applied_exactly_once(hooked, db, co
         assert s.scalar(select(func.count()).select_from(Customer)) == 1000
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 1000
         assert s.scalar(select(func.count()).select_from(InboxEvent).where(InboxEvent.status != "processed")) == 0
+
+
+def test_an_event_of_a_connection_that_no_longer_exists_is_parked_saying_so(hooked, db, config):
+    import uuid
+
+    from revhub.webhooks.inbox import IncomingEvent, store
+
+    gone = uuid.uuid4()  # the inbox has no foreign key (migration 0018): nothing refuses the row
+    assert store(db.inbox_engine, "stripe", gone, [IncomingEvent("evt_orphan", "customer.created",
+                                                                 stripe_event(kind="customer.created"))]) == 1
+    assert worker(db, config).drain().parked == 1
+    with db.session() as s:
+        assert s.scalar(select(InboxEvent.error)) == f"LookupError: connection {gone} no longer exists"
+
+
+def test_the_status_index_holds_only_waiting_events(hooked, db, config):
+    from sqlalchemy import inspect
+
+    indexes = {ix["name"]: ix for ix in inspect(db.engine).get_indexes("inbox_events")}
+    assert "ix_inbox_events_status" not in indexes
+    assert indexes["ix_inbox_events_waiting"]["column_names"] == ["status"]
+    if db.dialect == "postgresql":
+        with db.engine.connect() as conn:
+            definition = conn.exec_driver_sql(
+                "SELECT pg_get_indexdef('ix_inbox_events_waiting'::regclass)").scalar()
+        assert "WHERE" in definition and "'parked'" in definition and "'processed'" not in definition
