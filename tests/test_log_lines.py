@@ -20,11 +20,12 @@ def _line(*args, exc_info=None, **extra) -> dict:
     logger = logging.getLogger("revhub.test_log_lines")
     logger.addHandler(handler)
     logger.propagate, logger.level = False, logging.INFO
-    token = logs.REQUEST_ID.set("req-1")
+    token, run = logs.REQUEST_ID.set("req-1"), logs.RUN_ID.set(None)
     try:
         logger.info(*args, exc_info=exc_info, extra=extra or None)
     finally:
         logs.REQUEST_ID.reset(token)
+        logs.RUN_ID.reset(run)
         logger.removeHandler(handler)
     text = stream.getvalue()
     assert text.count("\n") == 1 and text.isascii()

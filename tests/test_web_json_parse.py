@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from revhub.web_json import BodyError, parse_json
@@ -17,6 +17,8 @@ _JSON = st.recursive(
     max_leaves=20)
 
 
+# A shared, loaded machine draws slowly: the draws are small, only the clock is lenient.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_JSON)
 def test_any_json_value_reads_back_as_the_standard_parser_reads_it(value):
     raw = json.dumps(value, ensure_ascii=False).encode()
