@@ -52,7 +52,10 @@ class QueryService:
                 plan = bind(soql, self.store.live_or_deleted, self.store.org)
             except SoqlError as exc:
                 raise exc.to_api_error(soql) from None
-            rows = plan.run(self.store.tables[plan.definition.name].rows, include_deleted)
+            name = plan.definition.name
+            # A parent link the query must match narrows the rows read to those holding it.
+            rows = plan.run(self.store.holding(name, *plan.seek) if plan.seek else self.store.tables[name].rows,
+                            include_deleted)
             if plan.count:
                 return '{"totalSize":%d,"done":true,"records":[]}' % len(rows)
             endpoint = "queryAll" if include_deleted else "query"

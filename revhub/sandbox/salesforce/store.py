@@ -29,6 +29,9 @@ class Table:
     position: dict[str, int] = field(default_factory=dict)
     # external-id field -> lower-cased value -> ids holding it (deleted ones included)
     external: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    # parent-link field -> lower-cased parent id -> ids of the rows holding it (deleted ones
+    # included), made when a query first seeks through the field and kept from then on
+    children: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     deleted_log: list[tuple[datetime, str]] = field(default_factory=list)
     earliest_deleted: datetime | None = None   # newest delete purged from the log
 
@@ -101,6 +104,21 @@ class Store:
         table = self.tables.get(definition.name) if definition else None
         pos = table.position.get(record_id) if table else None
         return table.rows[pos] if pos is not None else None
+
+    def holding(self, sobject: str, field_name: str, values: frozenset[str]) -> list[dict]:
+        """The rows (deleted ones included), in Id order, whose parent link ``field_name`` is one
+        of ``values`` (lower-cased ids): what a query on that link reads instead of every row
+        of the table, which made reading lines 500 orders at a time cost orders x lines."""
+        with self.lock:
+            table = self.tables[sobject]
+            index = table.children.get(field_name)
+            if index is None:
+                index = table.children[field_name] = {}
+                for row in table.rows:
+                    if row.get(field_name) is not None:
+                        index.setdefault(row[field_name].lower(), set()).add(row["Id"])
+            positions = sorted({table.position[i] for value in values for i in index.get(value, ())})
+            return [table.rows[p] for p in positions]
 
     def live(self, record_id: str | None) -> dict | None:
         record = self.find(record_id)
@@ -219,7 +237,7 @@ class Store:
     def _unappend(self, table: Table, record: dict) -> None:
         table.rows.pop()
         del table.position[record["Id"]]
-        for name, index in table.external.items():
+        for name, index in _indexes(table):
             if record.get(name) is not None:
                 index.get(record[name].lower(), set()).discard(record["Id"])
 
@@ -231,13 +249,13 @@ class Store:
         if undoable:
             self._journaled(lambda: self._replace(table, new, old, undoable=False))
         table.rows[table.position[old["Id"]]] = new
-        for name, index in table.external.items():
+        for name, index in _indexes(table):
             if old.get(name) is not None:
                 index.get(old[name].lower(), set()).discard(old["Id"])
         self._index(table, new)
 
     def _index(self, table: Table, record: dict) -> None:
-        for name, index in table.external.items():
+        for name, index in _indexes(table):
             if record.get(name) is not None:
                 index.setdefault(record[name].lower(), set()).add(record["Id"])
 
@@ -273,6 +291,11 @@ class Store:
             return
         for listener in list(self.listeners):
             listener(sobject, record_id, change)
+
+
+def _indexes(table: Table):
+    """Every index a write keeps up to date: (field, lower-cased value -> ids)."""
+    return (*table.external.items(), *table.children.items())
 
 
 class _Transaction:

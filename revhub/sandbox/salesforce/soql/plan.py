@@ -17,6 +17,7 @@ from revhub.sandbox.salesforce import schema
 from revhub.sandbox.salesforce.ids import to18
 from revhub.sandbox.salesforce.soql.errors import SoqlError
 from revhub.sandbox.salesforce.soql.parser import Comparison, FieldRef, Junction, Not, parse
+from revhub.sandbox.salesforce.store import CASCADING_LOOKUPS
 
 _TEXT = {"string", "textarea", "email", "phone", "url", "picklist"}
 _NUMBER = {"double", "currency", "percent", "int"}
@@ -44,6 +45,8 @@ class Plan:
     order: list[tuple[Callable[[dict], object], bool, bool, bool]]
     limit: int | None
     offset: int | None
+    # (parent-link field, lower-cased ids): every matching row holds one of them there
+    seek: tuple[str, frozenset[str]] | None = None
 
     def run(self, rows: list[dict], include_deleted: bool) -> list[dict]:
         """The matching record versions in result order (a new list; rows is not touched)."""
@@ -98,7 +101,28 @@ def bind(text: str, lookup: Callable[[str | None], dict | None],
         # Text sorts case-insensitively; ids keep their case (their order is creation order).
         order.append((_getter(column, lookup), item.descending, item.nulls_first,
                       column.field.type in _TEXT))
-    return Plan(definition, columns, query.count, predicate, order, query.limit, query.offset)
+    seek = _seek(definition, query.where) if query.where is not None else None
+    return Plan(definition, columns, query.count, predicate, order, query.limit, query.offset, seek)
+
+
+def _seek(definition: schema.SObjectDef, node) -> tuple[str, frozenset[str]] | None:
+    """The parent ids a matching row must link to, when the condition says so: ``link IN (...)``
+    or ``link = '...'`` alone or in a top-level AND, on a master-detail field or a lookup the
+    store cascades deletes through (the links the store writes only through create and update).
+    Run after ``_condition``, which has checked the literals."""
+    if isinstance(node, Junction):
+        if node.op != "AND":
+            return None
+        return next((seek for part in node.parts if (seek := _seek(definition, part)) is not None), None)
+    if not isinstance(node, Comparison) or node.op not in ("IN", "=") or "." in node.field.path:
+        return None
+    field = definition.field(node.field.path)
+    if field is None or not (field.master_detail or (definition.name, field.name) in CASCADING_LOOKUPS):
+        return None
+    values = node.value if node.op == "IN" else (node.value,)
+    quoted = node.quoted if node.op == "IN" else (node.quoted,)
+    ids = [_literal(field, v, q, node) for v, q in zip(values, quoted, strict=False)]
+    return None if any(i is None for i in ids) else (field.name, frozenset(i.lower() for i in ids))
 
 
 def _column(definition: schema.SObjectDef, ref: FieldRef) -> Column:
