@@ -121,6 +121,7 @@ class _Response:
         self._send(out)
 
     def finish(self) -> None:
+        """After the app's last item: the head if nothing was sent yet, the last chunk if chunked."""
         if not self.started:
             self.write(b"")
         if self.chunked:
@@ -162,6 +163,8 @@ class _Response:
 
 
 class _KeepAliveHandler(WSGIRequestHandler):
+    """werkzeug's WSGI handler with its answer writing replaced, so the connection can stay open."""
+
     protocol_version = "HTTP/1.1"
     timeout = IDLE_SECONDS  # every socket operation of the connection (socketserver sets it)
     server: _KeepAliveServer
