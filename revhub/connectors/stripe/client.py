@@ -5,20 +5,31 @@ normalized from the parsed JSON: building the SDK's object tree per record costs
 the network and the parsing together (PERF-NOTES.md). The body of a successful answer is
 parsed with orjson: stripe-python's ``StripeResponse`` parses every page with the standard
 library into ``OrderedDict``s, the largest single CPU cost of a full sync (bench/PROFILE.md).
+Calls go over kept-alive connections from one urllib3 pool (``transport.PooledHTTPClient``),
+and skip the SDK's debug log lines unless debug logging is on (``_send_unlogged``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import os
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import stripe
-from stripe._request_options import extract_options_from_dict
-from stripe._util import get_api_mode
+from stripe._request_options import RequestOptions, extract_options_from_dict
+from stripe._util import get_api_mode, log_info
 
 from revhub import metrics
 from revhub.connectors.errors import ConfigError, FatalError, RetriableError
 from revhub.connectors.resilience import Limits, RateLimiter, RetryPolicy, call, limiter_for
+from revhub.connectors.stripe.transport import PooledHTTPClient, environment_proxy
+
+if TYPE_CHECKING:
+    from stripe._api_requestor import _APIRequestor
+
+STRIPE_API = "https://api.stripe.com"
+_sdk_logger = logging.getLogger("stripe")
 
 # Stripe allows ~25 requests/s in test mode and ~100/s in live mode; stay below either.
 DEFAULT_LIMITS = Limits(per_window=20, window_seconds=1.0, concurrent=10)
@@ -82,8 +93,8 @@ class StripeAPI:
     def __init__(self, api_key: str, base_url: str | None = None, *, timeout: float = 30.0,
                  limiter: RateLimiter | None = None, retry: RetryPolicy = DEFAULT_RETRY,
                  requests_per_second: float | None = None) -> None:
-        options: dict[str, Any] = {"max_network_retries": 0,
-                                   "http_client": stripe.RequestsClient(timeout=timeout)}
+        self.http = PooledHTTPClient(timeout=timeout, proxy=environment_proxy(base_url or STRIPE_API))
+        options: dict[str, Any] = {"max_network_retries": 0, "http_client": self.http}
         if base_url:
             options["base_addresses"] = {"api": base_url}
         self.client = stripe.StripeClient(api_key, **options)
@@ -110,9 +121,12 @@ class StripeAPI:
         options, params = extract_options_from_dict(dict(params))
         api_mode = get_api_mode(path)
         requestor = self.client._requestor
-        body, code, headers = requestor.request_raw(method, path, params=params, options=options,
-                                                    base_address="api", api_mode=api_mode,
-                                                    usage=["raw_request"])
+        if _sdk_debug_logging():
+            body, code, headers = requestor.request_raw(method, path, params=params, options=options,
+                                                        base_address="api", api_mode=api_mode,
+                                                        usage=["raw_request"])
+        else:
+            body, code, headers = _send_unlogged(requestor, self.http, method, path, params, options, api_mode)
         if 200 <= code < 300:
             try:
                 return orjson.loads(body)
@@ -120,5 +134,38 @@ class StripeAPI:
                 pass  # the SDK says "Invalid response body from API" with the body
         return requestor._interpret_response(body, code, headers, api_mode).data
 
+    def close(self) -> None:
+        """Close the pooled connections (a later call opens new ones)."""
+        self.http.close()
+
     def get(self, path: str, entity: str | None = None, **params: Any) -> dict[str, Any]:
         return self.request("get", path, entity, **params)
+
+
+def _sdk_debug_logging() -> bool:
+    """Whether the SDK's debug lines are wanted: ``stripe.log`` or ``STRIPE_LOG`` set to debug,
+    or the "stripe" logger enabled for DEBUG (the SDK's own tests of where its lines go)."""
+    return ("debug" in (stripe.log, os.environ.get("STRIPE_LOG"))
+            or _sdk_logger.isEnabledFor(logging.DEBUG))
+
+
+def _send_unlogged(requestor: _APIRequestor, http: stripe.HTTPClient, method: str, path: str,
+                   params: dict[str, Any], options: RequestOptions,
+                   api_mode: Any) -> tuple[bytes, int, Any]:
+    """``_APIRequestor.request_raw`` of stripe-python 16.1.0 (pinned) less its debug lines.
+
+    ``request_raw`` formats every response body into a debug log line (``logfmt``: decode,
+    a regular expression over the whole body, ``repr``) before the logging module drops it:
+    ~4 % of a full sync's CPU (bench/PROFILE.md). This takes the same steps without the debug
+    lines: the requestor's own (private) request building, so auth, API version, idempotency
+    key and headers are the SDK's; the same HTTP client with the SDK's retries and telemetry;
+    the same info lines. ``tests/connectors/test_stripe_transport.py`` checks both paths send
+    the same request, so an SDK upgrade that changes the private step fails there first.
+    """
+    method, url, headers, post_data, retries, usage, _, _ = requestor._args_for_request_with_retries(
+        method, path, params, options, base_address="api", api_mode=api_mode, usage=["raw_request"])
+    log_info("Request to Stripe api", method=method, url=url)
+    body, code, headers = http.request_with_retries(method, url, headers, post_data,
+                                                    max_network_retries=retries, _usage=usage)
+    log_info("Stripe API response", path=url, response_code=code)
+    return body, code, headers
