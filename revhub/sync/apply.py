@@ -144,7 +144,7 @@ class _EntityBatch:
         else:
             link.update(remote_version=change.remote_version)
             if "id" in link:
-                self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
+                self.writes.link_updates.append(dict(id=link["id"], remote_version=change.remote_version,
                                                      base_snapshot=link.get("base_snapshot") or {},
                                                      last_synced_at=self.now))
         self.result.unchanged += 1
@@ -348,7 +348,7 @@ class _EntityBatch:
             return snapshot
         link.update(remote_version=change.remote_version, base_snapshot=snapshot)
         if "id" in link:
-            self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
+            self.writes.link_updates.append(dict(id=link["id"], remote_version=change.remote_version,
                                                  base_snapshot=snapshot, last_synced_at=self.now))
         return snapshot
 
