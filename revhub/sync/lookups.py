@@ -44,10 +44,11 @@ def resolve_refs(session: Session, system: str, wanted: set[tuple[str, str]]) ->
     for entity, external_id in wanted:
         by_entity.setdefault(entity, []).append(external_id)
     resolved: dict[tuple[str, str], uuid.UUID] = {}
+    links = Link.__table__  # Core, not ORM: no ORM compile state or row loading per page
     for entity, ids in by_entity.items():
         for part in chunks(ids):
-            rows = session.execute(select(Link.external_id, Link.canonical_id).where(
-                Link.entity == entity, Link.system == system, Link.external_id.in_(part)))
+            rows = session.execute(select(links.c.external_id, links.c.canonical_id).where(
+                links.c.entity == entity, links.c.system == system, links.c.external_id.in_(part)))
             for external_id, canonical_id in rows:
                 resolved[(entity, external_id)] = canonical_id
     return resolved
@@ -121,9 +122,10 @@ def key_of(key: tuple[str, ...], record: dict[str, Any]) -> tuple | None:
 def linked_to_system(session: Session, entity: str, system: str, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Which of ``ids`` already have a link from ``system`` (they cannot take a second one)."""
     taken: set[uuid.UUID] = set()
+    links = Link.__table__
     for part in chunks(list(ids)):
-        taken.update(session.scalars(select(Link.canonical_id).where(
-            Link.entity == entity, Link.system == system, Link.canonical_id.in_(part))))
+        taken.update(session.scalars(select(links.c.canonical_id).where(
+            links.c.entity == entity, links.c.system == system, links.c.canonical_id.in_(part))))
     return taken
 
 
@@ -148,7 +150,7 @@ def first_writes_in_flight(session: Session, entity: str, system: str, ids: Iter
     """Which of ``ids`` revhub is still writing to ``system`` for the first time: a message not
     yet done, and none ever sent. Until then the system's copy is only revhub's work in progress."""
     busy: set[uuid.UUID] = set()
-    t = OutboxMessage
+    t = OutboxMessage.__table__.c
     for part in chunks(list(ids)):
         rows = session.execute(select(t.record_id, t.status).where(
             t.entity == entity, t.target_system == system, t.record_id.in_(part),

@@ -12,6 +12,7 @@ about a third of writing a page.
 from __future__ import annotations
 
 import operator
+import re
 import uuid
 import weakref
 from collections.abc import Callable, Sequence
@@ -109,22 +110,23 @@ class _Plan:
     width: int                                 # how many values ``getter`` returns
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]
     extras: tuple[tuple[int, Callable[[], Any]], ...]  # Python-side defaults of absent columns
-    names: tuple[str, ...] | None              # named paramstyles (psycopg): the dict keys
+    names: tuple[str, ...] | None              # a named paramstyle's dict keys; None: tuples
 
     def parameters(self, rows: Sequence[dict[str, Any]]) -> list:
-        getter, processors, extras, names = self.getter, self.processors, self.extras, self.names
-        single = self.width == 1
-        out: list = []
-        append = out.append
-        for row in rows:
-            values = [getter(row)] if single else list(getter(row))
-            for position, make in extras:
-                values.insert(position, make())
-            for position, process in processors:
-                values[position] = process(values[position])
-            append(dict(zip(names, values, strict=True)) if names is not None else tuple(values))
-        return out
+        # Column by column: the per-value loops run in C (itemgetter, zip, map).
+        columns: list = [list(map(self.getter, rows))] if self.width == 1 else \
+            list(zip(*map(self.getter, rows), strict=True))
+        for position, make in self.extras:
+            columns.insert(position, [make() for _ in rows])
+        for position, process in self.processors:
+            columns[position] = list(map(process, columns[position]))
+        if self.names is None:
+            return list(zip(*columns, strict=True))
+        names = self.names
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
+
+_PYFORMAT = re.compile(r"%\((\w+)\)s")
 
 # Per dialect (an engine's), the plans of the statements written through it.
 _PLANS: weakref.WeakKeyDictionary[Dialect, dict[tuple, _Plan | None]] = weakref.WeakKeyDictionary()
@@ -172,7 +174,20 @@ def _plan(dialect: Dialect, statement: Any, keys: tuple[str, ...], aliases: dict
             defaults[compiled._get_bind_name_for_col(column)] = lambda arg=arg: arg(None)
         else:
             return None
-    order = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    sql, names = compiled.string, None
+    if compiled.positional:
+        order = list(compiled.positiontup)
+    elif dialect.paramstyle == "pyformat":
+        # psycopg takes "%s" as well as "%(name)s": sent positionally it skips a dict per row
+        # and its re-ordering by name. The names in the order the SQL places them:
+        unescaped = {e: n for n, e in compiled.escaped_bind_names.items()}
+        order = [unescaped.get(n, n) for n in _PYFORMAT.findall(sql)]
+        if set(order) != set(compiled.binds):
+            return None
+        sql = _PYFORMAT.sub("%s", sql)
+    else:
+        order = list(compiled.binds)
+        names = tuple(compiled.escaped_bind_names.get(n, n) for n in order)
     if len(set(order)) != len(order):
         return None
     sources: list[str] = []
@@ -188,11 +203,10 @@ def _plan(dialect: Dialect, statement: Any, keys: tuple[str, ...], aliases: dict
     if not sources:
         return None
     processors = compiled._bind_processors
-    escaped = compiled.escaped_bind_names
     return _Plan(
-        sql=compiled.string,
+        sql=sql,
         getter=operator.itemgetter(*sources),
         width=len(sources),
         processors=tuple((i, processors[name]) for i, name in enumerate(order) if name in processors),
         extras=tuple(extras),
-        names=None if compiled.positional else tuple(escaped.get(n, n) for n in order))
+        names=names)
