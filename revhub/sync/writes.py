@@ -28,7 +28,7 @@ from revhub.store import AuditEntry, Conflict, Link, OutboxMessage
 from revhub.store.ids import new_id
 from revhub.sync.entities import EntitySpec, column_converter
 from revhub.sync.exception_queue import close_placed, file_exceptions
-from revhub.sync.lookups import chunks
+from revhub.sync.lookups import among, chunks
 
 
 @dataclass
@@ -71,7 +71,7 @@ class PendingWrites:
         # Records inserted in this page have no children yet: only updated ones need clearing.
         inserted = {row["id"] for row in self.inserts}
         for part in chunks([p for p in self.children if p not in inserted]):
-            session.execute(delete(table).where(parent.in_(part)))
+            session.execute(delete(table).where(among(session, parent, part)))
         convert = [(c, column_converter(table, c)) for c in children.columns]
         parent_key = children.parent_key
         rows = [
