@@ -96,6 +96,9 @@ class _EntityBatch:
         self.writes = PendingWrites(spec)
         self.convert = {f: column_converter(spec.table, f) for f in spec.fields
                         if not (spec.children and f == spec.children.field)}
+        self.child_field = spec.children.field if spec.children else None
+        self.child_position = bool(spec.children) and "position" in spec.children.columns
+        self.resolved: dict[int, dict[str, Any]] = {}  # id(change) -> its record, resolved once
         self._next_internal_number: int | None = None
         self.targets = tuple(ctx.targets_for(spec.name))  # the same for every record of the page
         # References the store cannot do without (NOT NULL columns): a change naming one that
@@ -109,9 +112,14 @@ class _EntityBatch:
         spec, ctx = self.spec, self.ctx
         self.links = load_links(self.session, spec.name, ctx.system, (c.external_id for c in self.changes))
         self.refs = resolve_refs(self.session, ctx.system, self._wanted_refs())
+        # Each referenced id as the text a resolved record carries, made once per page.
+        self.ref_ids = {key: str(value) for key, value in self.refs.items()}
         self.rows = load_rows(self.session, spec, {link["canonical_id"] for link in self.links.values()})
-        unlinked = [self._resolve(c.record) for c in self.changes
-                    if self.match and c.external_id not in self.links and not c.deleted]
+        unlinked = []
+        if self.match:
+            for c in self.changes:
+                if c.external_id not in self.links and not c.deleted:
+                    unlinked.append(self.resolved.setdefault(id(c), self._resolve(c.record)))
         self.candidates = natural_key_candidates(self.session, spec, unlinked) if unlinked else {}
         self.echoes = Echoes(self.session, spec.name, ctx.system, self.changes)
         all_candidates = {i for index in self.candidates.values() for ids in index.values() for i in ids}
@@ -144,30 +152,39 @@ class _EntityBatch:
         else:
             link.update(remote_version=change.remote_version)
             if "id" in link:
-                self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
+                self.writes.link_updates.append(dict(id=link["id"], remote_version=change.remote_version,
                                                      base_snapshot=link.get("base_snapshot") or {},
                                                      last_synced_at=self.now))
         self.result.unchanged += 1
 
     def _wanted_refs(self) -> set[tuple[str, str]]:
         wanted: set[tuple[str, str]] = set()
+        add = wanted.add
         for change in self.changes:
             for value in change.record.values():
-                if isinstance(value, Ref):
-                    wanted.add((value.entity, value.external_id))
-                elif isinstance(value, list):
+                # Exact class checks: Ref is final and these loops run per value of every record.
+                if value.__class__ is Ref:
+                    add((value.entity, value.external_id))
+                elif value.__class__ is list:
                     for child in value:
-                        wanted.update((v.entity, v.external_id) for v in child.values() if isinstance(v, Ref))
+                        for v in child.values():
+                            if v.__class__ is Ref:
+                                add((v.entity, v.external_id))
         return wanted
+
+    def _incoming(self, change: Change) -> dict[str, Any]:
+        """``change.record`` resolved (once per change: first-contact matching needs it first)."""
+        found = self.resolved.pop(id(change), None)
+        return found if found is not None else self._resolve(change.record)
 
     def _resolve(self, record: dict[str, Any]) -> dict[str, Any]:
         """The record with references replaced by canonical ids (as strings) and children numbered."""
         out: dict[str, Any] = {}
+        ref_ids, child_field = self.ref_ids, self.child_field
         for key, value in record.items():
-            if isinstance(value, Ref):
-                found = self.refs.get((value.entity, value.external_id))
-                out[key] = str(found) if found else None
-            elif isinstance(value, list) and self.spec.children and key == self.spec.children.field:
+            if value.__class__ is Ref:
+                out[key] = ref_ids.get((value.entity, value.external_id))
+            elif key == child_field and value.__class__ is list:
                 out[key] = [self._resolve_child(i, child) for i, child in enumerate(value, 1)]
             else:
                 out[key] = value
@@ -183,7 +200,7 @@ class _EntityBatch:
 
     def _resolve_child(self, position: int, child: dict[str, Any]) -> dict[str, Any]:
         resolved = self._resolve(child)
-        if "position" in self.spec.children.columns:
+        if self.child_position:
             resolved.setdefault("position", position)
         return resolved
 
@@ -200,7 +217,7 @@ class _EntityBatch:
             if link["remote_version"] is not None and change.remote_version < link["remote_version"]:
                 self.result.stale += 1
                 return
-            incoming = self._resolve(change.record)
+            incoming = self._incoming(change)
             if change.remote_version == link["remote_version"] and (
                     change.deleted or jsonable_record(incoming) == link.get("base_snapshot")):
                 # A redelivery. (Equal versions with other content are two changes within the
@@ -216,7 +233,7 @@ class _EntityBatch:
         if change.deleted:
             self.result.unchanged += 1  # never known here; nothing to delete
             return
-        incoming = self._resolve(change.record)
+        incoming = self._incoming(change)
         match = (self.match and self.echoes.origin(change, self.rows, self.taken)) or self._match(change, incoming)
         if match == "ambiguous":
             return
@@ -254,9 +271,10 @@ class _EntityBatch:
     def _create(self, change: Change, incoming: dict[str, Any]) -> None:
         spec, record_id = self.spec, new_id()
         source = {"system": self.ctx.system, "at": change.changed_at or self.now_iso}
-        row: dict[str, Any] = {f: conv(incoming.get(f)) for f, conv in self.convert.items()}
+        get = incoming.get
+        row: dict[str, Any] = {f: conv(get(f)) for f, conv in self.convert.items()}
         row.update(id=record_id, version=1, created_at=self.now, updated_at=self.now, deleted_at=None,
-                   field_sources={f: source for f in incoming if incoming.get(f) is not None})
+                   field_sources={f: source for f, value in incoming.items() if value is not None})
         if spec.name == "purchase_order":
             row["internal_number"] = self._internal_number()
         self._fill_defaults(row)
@@ -348,7 +366,7 @@ class _EntityBatch:
             return snapshot
         link.update(remote_version=change.remote_version, base_snapshot=snapshot)
         if "id" in link:
-            self.writes.link_updates.append(dict(_id=link["id"], remote_version=change.remote_version,
+            self.writes.link_updates.append(dict(id=link["id"], remote_version=change.remote_version,
                                                  base_snapshot=snapshot, last_synced_at=self.now))
         return snapshot
 
@@ -404,4 +422,5 @@ def jsonable_value(value: Any) -> Any:
 
 
 def jsonable_record(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: jsonable_value(v) for k, v in record.items()}
+    plain = _PLAIN  # checked inline: a call per plain value was most of the cost
+    return {k: v if v.__class__ in plain else jsonable_value(v) for k, v in record.items()}
