@@ -73,11 +73,13 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
             if lease:
                 lease.confirm(s)
             ctx = context_for(s, connection_name, actor=f"sync:{connection_name}")
-            run = SyncRun(connection_id=ctx.connection_id, entity=entity, mode="full" if full else "incremental",
-                          status="running", started_at=utcnow(), holder=lease.holder if lease else None,
-                          lease_token=lease.token if lease else None)
-            s.add(run)
-            s.flush()
+            run = _started_before(s, ctx.connection_id, entity, lease)
+            if run is None:
+                run = SyncRun(connection_id=ctx.connection_id, entity=entity, mode="full" if full else "incremental",
+                              status="running", started_at=utcnow(), holder=lease.holder if lease else None,
+                              lease_token=lease.token if lease else None)
+                s.add(run)
+                s.flush()
         created[:] = [ctx, RunSummary(run.id, connection_name, entity, run.mode, "running")]
 
     reconnecting(start, f"sync {connection_name}/{entity}")
@@ -120,6 +122,17 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
         raise
     _finish(db, summary, started, notes)
     return summary
+
+
+def _started_before(session, connection_id: uuid.UUID, entity: str, lease: Lease | None) -> SyncRun | None:
+    """The run an earlier try of this start committed, though its connection dropped before
+    the commit was acknowledged. A lease's token is taken once, so its running run is this
+    one; without that a second row would stay ``running`` until reaped as abandoned."""
+    if lease is None:
+        return None
+    return session.scalar(select(SyncRun).where(
+        SyncRun.connection_id == connection_id, SyncRun.entity == entity, SyncRun.status == "running",
+        SyncRun.holder == lease.holder, SyncRun.lease_token == lease.token))
 
 
 def _stopped(exc: Exception, summary: RunSummary, notes: list[str]) -> None:
