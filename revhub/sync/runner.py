@@ -21,7 +21,7 @@ from revhub.sync.context import context_for
 from revhub.sync.gc_scope import fewer_gc_passes
 from revhub.sync.lease import Lease, LeaseLost
 from revhub.sync.parking import take_ready
-from revhub.sync.store_retry import DROPPED, reconnecting
+from revhub.sync.store_retry import DROPPED, reconnecting, retrying_races
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +93,14 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
 
     def commit_pending() -> None:
         if pending:
-            reconnecting(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
-                          f"sync {connection_name}/{entity}")
+            _store_step(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
+                        f"sync {connection_name}/{entity}")
             pending.clear()
             if on_page:
                 on_page(summary)
 
     try:
-        reconnecting(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
+        _store_step(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
         with fewer_gc_passes():
             for page in connector.pull(entity, cursor, full=full):
                 pending.append(page)
@@ -122,6 +122,13 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
         raise
     _finish(db, summary, started, notes)
     return summary
+
+
+def _store_step(step: Callable[[], None], what: str) -> None:
+    """A transaction of pages, tried again on a fresh connection if the store dropped it, and
+    again if another process linked one of its records first (the outbox, for the copy it has
+    just written): the new transaction reads that link and applies the page to it."""
+    reconnecting(lambda: retrying_races(step, what), what)
 
 
 def _started_before(session, connection_id: uuid.UUID, entity: str, lease: Lease | None) -> SyncRun | None:
