@@ -45,9 +45,11 @@ def _still_running(session: Session, run_id: int) -> SyncRun | None:
     The lease must be judged after this: a process finishes its run, then releases its lease,
     so a run listed as running that has since finished shows a released lease. Locked, a run
     still running cannot finish (nor its lease be released after it) until the reaper commits.
-    PostgreSQL reads each statement afresh; on SQLite the write lock already orders it all."""
+    A run locked by someone else is being written by its own process (a page, its end) or by
+    another reaper: left alone, without waiting. PostgreSQL reads each statement afresh; on
+    SQLite the write lock already orders it all."""
     return session.scalar(select(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running")
-                          .with_for_update().execution_options(populate_existing=True))
+                          .with_for_update(skip_locked=True).execution_options(populate_existing=True))
 
 
 def orphaned_because(run: SyncRun, lease: JobLease | None, now: datetime) -> str | None:

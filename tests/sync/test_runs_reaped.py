@@ -150,3 +150,19 @@ def test_a_start_retried_after_its_commit_went_through_keeps_one_run(connections
     assert summary.run_id == run_id and summary.status == "succeeded"
     with connections.session() as s:
         assert s.execute(select(SyncRun.id, SyncRun.status)).all() == [(run_id, "succeeded")]
+
+
+def test_a_run_its_process_is_writing_is_left_to_the_next_pass_without_waiting(connections):
+    """A run row locked by a transaction (its process committing a page) is not judged now:
+    the reaper neither waits for that commit nor reaps a run that is plainly being written."""
+    if connections.dialect != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    held = take(connections, JOB, holder="host-a:1")
+    run_id = _running_run(connections, "host-a:1", held.token)
+    with connections.session(write=True) as s:
+        s.execute(update(JobLease).values(expires_at=utcnow() - timedelta(seconds=1)))
+    with connections.engine.connect() as page_commit:
+        with page_commit.begin():
+            page_commit.execute(select(SyncRun.id).where(SyncRun.id == run_id).with_for_update())
+            assert reap_runs(connections) == 0
+    assert reap_runs(connections) == 1
