@@ -44,7 +44,12 @@ def start_server(config, port: int, *args: str, log_path: Path | None = None, **
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], env=hub_env(config, **env), cwd=ROOT,
                             stdout=out, stderr=out)
-    wait_until_up(proc, port)
+    try:
+        wait_until_up(proc, port)
+    except AssertionError:  # not left running (and using the store) after the test has failed
+        proc.kill()
+        proc.wait()
+        raise
     return proc
 
 
