@@ -51,7 +51,7 @@ def test_two_workers_on_one_database_never_overlap_and_write_once(db, vault, san
     # store: polling Xero itself would spend the workers' 60 calls a minute.)
     pulled_by = time.monotonic() + 60
     while not _pulled_after_writes(db, "xero", "customer"):
-        assert time.monotonic() < pulled_by, "no Xero contact pull after the last write to Xero"
+        assert time.monotonic() < pulled_by, f"no Xero contact pull after the last write to Xero: {_xero_state(db)}"
         _fail_if_one_exited(workers)
         time.sleep(0.5)
     _settled(db, OutboxMessage, ("sent", "skipped", "superseded"))
@@ -121,6 +121,19 @@ def _pulled_after_writes(db, connection: str, entity: str) -> bool:
                           .where(Connection.name == connection, SyncRun.entity == entity,
                                  SyncRun.status == "succeeded"))
     return waiting == 0 and last_write is not None and pulled is not None and pulled > last_write
+
+
+def _xero_state(db) -> str:
+    with db.session() as s:
+        queue = s.execute(select(OutboxMessage.entity, OutboxMessage.status, func.max(OutboxMessage.sent_at),
+                                 func.max(OutboxMessage.next_attempt_at), func.min(OutboxMessage.last_error))
+                          .where(OutboxMessage.target_system == "xero")
+                          .group_by(OutboxMessage.entity, OutboxMessage.status)).all()
+        runs = s.execute(select(SyncRun.id, SyncRun.started_at, SyncRun.status, SyncRun.note)
+                         .join(Connection, Connection.id == SyncRun.connection_id)
+                         .where(Connection.name == "xero", SyncRun.entity == "customer")
+                         .order_by(SyncRun.id.desc()).limit(3)).all()
+    return f"outbox {[tuple(q) for q in queue]}; contact pulls {[tuple(r) for r in runs]}"
 
 
 def _records(db, vault, ids: dict[tuple[str, str], set[str]]) -> dict[tuple[str, str], dict[str, Change]]:

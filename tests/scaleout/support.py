@@ -53,7 +53,7 @@ def start_server(config, port: int, *args: str, log_path: Path | None = None, **
     return proc
 
 
-def wait_until_up(proc: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+def wait_until_up(proc: subprocess.Popen, port: int, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"server exited with {proc.returncode}"

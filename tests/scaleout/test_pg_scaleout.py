@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from revhub.connections import update_credentials
 from revhub.sandbox.tls import trusting_session
-from revhub.store import Connection, Customer, InboxEvent, OutboxMessage, SyncRun
+from revhub.store import AuditEntry, Connection, Customer, InboxEvent, Link, OutboxMessage, SyncRun
 from revhub.sync.jobs import plan
 from tests.integration.clients import wait_for
 from tests.integration.conftest import sandboxes, vault  # noqa: F401  (fixtures)
@@ -90,6 +90,23 @@ def _flood(ports: list[int]) -> None:
     jobs = [(i, port) for i in range(FLOOD) for port in ports]
     with ThreadPoolExecutor(8) as pool:
         assert Counter(pool.map(deliver, jobs)) == Counter({200: len(jobs)})
+
+
+def _dead_letters(db) -> str:
+    """Each dead letter with its record's audit trail (full ids): which change made the write."""
+    with db.session() as s:
+        dead = s.execute(select(OutboxMessage.target_system, OutboxMessage.entity, OutboxMessage.record_id,
+                                OutboxMessage.record_version, OutboxMessage.last_error)
+                         .where(OutboxMessage.status == "dead").order_by(OutboxMessage.id)).all()
+        lines = []
+        for d in dead[:6]:
+            lines.append(f"{d.target_system} {d.entity} {d.record_id} v{d.record_version}: {d.last_error}")
+            lines += [f"    {a.at:%H:%M:%S.%f} {a.source} {a.action} v{a.version} {a.before} -> {a.after}"
+                      for a in s.scalars(select(AuditEntry).where(AuditEntry.record_id == d.record_id)
+                                         .order_by(AuditEntry.id))]
+            lines += [f"    link {k.system} {k.external_id} base {k.base_snapshot}"
+                      for k in s.scalars(select(Link).where(Link.canonical_id == d.record_id))]
+    return f"{len(dead)} dead:\n" + "\n".join(lines)
 
 
 def _stopped(proc) -> int | str:
@@ -163,7 +180,7 @@ def test_three_workers_and_two_servers_on_one_postgresql(db, vault, sandboxes, c
     assert {e.attempts for e in events} == {1}, Counter(e.attempts for e in events)
     # Every write went out once. The only dead letters are the data's own (a PO's invoice written to
     # an empty Stripe account has no Stripe customer to bill), the same in a single process.
-    assert {d.last_error for d in dead} <= {"the invoice has no customer"}, dead
+    assert {d.last_error for d in dead} <= {"the invoice has no customer"}, _dead_letters(db)
     assert sorted(r for r in xero_references(running) if r in numbers) == numbers
     assert sorted(n for n in salesforce_po_numbers(running) if n in numbers) == numbers
     assert len(flood) == len(set(flood)) == FLOOD  # one hub customer per event
