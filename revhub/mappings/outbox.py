@@ -30,6 +30,7 @@ from revhub.sync.entities import ENTITIES, SYNC_ORDER
 from revhub.sync.exception_queue import record_notices
 from revhub.sync.lookups import chunks, load_rows
 from revhub.sync.reaping import reap_claims
+from revhub.sync.store_retry import retrying_races
 from revhub.webhooks.worker import worker_name
 
 log = logging.getLogger(__name__)
@@ -152,9 +153,12 @@ class OutboxWorker:
                 result: OutboxResult) -> None:
         """Outcomes into the queue and the target's links: a batch's worth of statements at once,
         or, when that transaction fails, each outcome in its own, so one that cannot be recorded
-        (its remote record already linked to another) does not leave its batch to be sent again."""
+        (its remote record already linked to another) does not leave its batch to be sent again.
+        A link a pull committed meanwhile for the same record is no such failure: the transaction
+        is run again, reads that link and updates it."""
+        what = f"recording {len(outcomes)} {entity} result(s) from {target}"
         try:
-            self._record_batch(target, entity, items, outcomes, result)
+            retrying_races(lambda: self._record_batch(target, entity, items, outcomes, result), what)
             return
         except SQLAlchemyError as exc:
             if len(outcomes) == 1:
@@ -166,7 +170,8 @@ class OutboxWorker:
                         len(outcomes), entity, target, _first_line(exc))
         for outcome in outcomes:
             try:
-                self._record_batch(target, entity, items, [outcome], result)
+                retrying_races(lambda o=outcome: self._record_batch(target, entity, items, [o], result),
+                               f"recording outbox message {outcome.message_id}")
             except UNRECORDABLE as exc:
                 self._unrecordable(target, outcome, exc, result)
 

@@ -21,10 +21,15 @@ def reap_runs(db: Database) -> int:
     now = utcnow()
     reaped = 0
     with db.session(write=True) as s:
-        rows = s.execute(select(SyncRun, Connection.name).join(Connection, Connection.id == SyncRun.connection_id)
-                         .where(SyncRun.status == "running")).all()
-        for run, connection in rows:
-            why = orphaned_because(run, s.get(JobLease, job_name(connection, run.entity)), now)
+        candidates = s.execute(select(SyncRun.id, Connection.name).join(Connection, Connection.id ==
+                                                                         SyncRun.connection_id)
+                               .where(SyncRun.status == "running").order_by(SyncRun.id)).all()
+        for run_id, connection in candidates:
+            run = _still_running(s, run_id)
+            if run is None:
+                continue
+            why = orphaned_because(run, s.get(JobLease, job_name(connection, run.entity), populate_existing=True),
+                                   now)
             if why is None:
                 continue
             run.status, run.finished_at = "abandoned", now
@@ -32,6 +37,19 @@ def reap_runs(db: Database) -> int:
             log.warning("sync run %d (%s/%s) abandoned: %s", run.id, connection, run.entity, why)
             reaped += 1
     return reaped
+
+
+def _still_running(session: Session, run_id: int) -> SyncRun | None:
+    """The run, locked and read afresh, if it is still running; else None.
+
+    The lease must be judged after this: a process finishes its run, then releases its lease,
+    so a run listed as running that has since finished shows a released lease. Locked, a run
+    still running cannot finish (nor its lease be released after it) until the reaper commits.
+    A run locked by someone else is being written by its own process (a page, its end) or by
+    another reaper: left alone, without waiting. PostgreSQL reads each statement afresh; on
+    SQLite the write lock already orders it all."""
+    return session.scalar(select(SyncRun).where(SyncRun.id == run_id, SyncRun.status == "running")
+                          .with_for_update(skip_locked=True).execution_options(populate_existing=True))
 
 
 def orphaned_because(run: SyncRun, lease: JobLease | None, now: datetime) -> str | None:

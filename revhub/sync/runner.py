@@ -21,7 +21,7 @@ from revhub.sync.context import context_for
 from revhub.sync.gc_scope import fewer_gc_passes
 from revhub.sync.lease import Lease, LeaseLost
 from revhub.sync.parking import take_ready
-from revhub.sync.store_retry import DROPPED, reconnecting
+from revhub.sync.store_retry import DROPPED, reconnecting, retrying_races
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +73,13 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
             if lease:
                 lease.confirm(s)
             ctx = context_for(s, connection_name, actor=f"sync:{connection_name}")
-            run = SyncRun(connection_id=ctx.connection_id, entity=entity, mode="full" if full else "incremental",
-                          status="running", started_at=utcnow(), holder=lease.holder if lease else None,
-                          lease_token=lease.token if lease else None)
-            s.add(run)
-            s.flush()
+            run = _started_before(s, ctx.connection_id, entity, lease)
+            if run is None:
+                run = SyncRun(connection_id=ctx.connection_id, entity=entity, mode="full" if full else "incremental",
+                              status="running", started_at=utcnow(), holder=lease.holder if lease else None,
+                              lease_token=lease.token if lease else None)
+                s.add(run)
+                s.flush()
         created[:] = [ctx, RunSummary(run.id, connection_name, entity, run.mode, "running")]
 
     reconnecting(start, f"sync {connection_name}/{entity}")
@@ -91,14 +93,14 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
 
     def commit_pending() -> None:
         if pending:
-            reconnecting(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
-                          f"sync {connection_name}/{entity}")
+            _store_step(lambda: _apply_pages(db, ctx, entity, pending, summary, notes, lease),
+                        f"sync {connection_name}/{entity}")
             pending.clear()
             if on_page:
                 on_page(summary)
 
     try:
-        reconnecting(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
+        _store_step(lambda: _apply_parked(db, ctx, entity, summary, notes, lease), f"sync {connection_name}/{entity}")
         with fewer_gc_passes():
             for page in connector.pull(entity, cursor, full=full):
                 pending.append(page)
@@ -120,6 +122,24 @@ def run_sync(db: Database, connector: Connector, connection_name: str, entity: s
         raise
     _finish(db, summary, started, notes)
     return summary
+
+
+def _store_step(step: Callable[[], None], what: str) -> None:
+    """A transaction of pages, tried again on a fresh connection if the store dropped it, and
+    again if another process linked one of its records first (the outbox, for the copy it has
+    just written): the new transaction reads that link and applies the page to it."""
+    reconnecting(lambda: retrying_races(step, what), what)
+
+
+def _started_before(session, connection_id: uuid.UUID, entity: str, lease: Lease | None) -> SyncRun | None:
+    """The run an earlier try of this start committed, though its connection dropped before
+    the commit was acknowledged. A lease's token is taken once, so its running run is this
+    one; without that a second row would stay ``running`` until reaped as abandoned."""
+    if lease is None:
+        return None
+    return session.scalar(select(SyncRun).where(
+        SyncRun.connection_id == connection_id, SyncRun.entity == entity, SyncRun.status == "running",
+        SyncRun.holder == lease.holder, SyncRun.lease_token == lease.token))
 
 
 def _stopped(exc: Exception, summary: RunSummary, notes: list[str]) -> None:

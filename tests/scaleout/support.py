@@ -44,11 +44,16 @@ def start_server(config, port: int, *args: str, log_path: Path | None = None, **
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], env=hub_env(config, **env), cwd=ROOT,
                             stdout=out, stderr=out)
-    wait_until_up(proc, port)
+    try:
+        wait_until_up(proc, port)
+    except AssertionError:  # not left running (and using the store) after the test has failed
+        proc.kill()
+        proc.wait()
+        raise
     return proc
 
 
-def wait_until_up(proc: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+def wait_until_up(proc: subprocess.Popen, port: int, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"server exited with {proc.returncode}"

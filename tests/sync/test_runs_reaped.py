@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from revhub.cli import main
 from revhub.connectors.base import Page
 from revhub.store import Customer, JobLease, SyncCursor, SyncRun, utcnow
 from revhub.sync.jobs import sync_one
-from revhub.sync.lease import take
+from revhub.sync.lease import release, take
 from revhub.sync.liveness import this_host
 from revhub.sync.reaping import reap_runs
 from revhub.sync.runner import GROUP_RECORDS, run_sync
@@ -108,3 +108,61 @@ def test_sync_one_reports_a_skip_with_the_holder(connections):
     take(connections, "sync:stripe:invoice", holder="other-host:4242")
     skipped = sync_one(connections, None, "stripe", "invoice")
     assert skipped.status == "skipped" and skipped.holder == "other-host:4242"
+
+
+def test_a_run_that_finishes_while_the_reaper_reads_is_left_succeeded(connections):
+    """The reaper lists the running runs; the run's process then finishes it and releases its
+    lease before the reaper reads that lease (PostgreSQL reads each statement afresh). The run
+    stays ``succeeded``: it is not taken for one whose process let go of an unfinished run."""
+    if connections.dialect != "postgresql":
+        pytest.skip("on SQLite the reaper reads and writes under the one write lock: no interleaving")
+    held = take(connections, JOB, holder="host-a:1")
+    run_id = _running_run(connections, "host-a:1", held.token)
+    finished = []
+
+    def finish_meanwhile(conn, cursor, statement, *args) -> None:
+        if finished or "sync_runs" not in statement or "FOR UPDATE" in statement:
+            return
+        finished.append(statement)  # the holder commits its run's end, then gives the lease back
+        with connections.engine.begin() as other:
+            other.execute(update(SyncRun).where(SyncRun.id == run_id).values(status="succeeded",
+                                                                               finished_at=utcnow()))
+        release(held)
+
+    event.listen(connections.engine, "after_cursor_execute", finish_meanwhile)
+    try:
+        assert reap_runs(connections) == 0
+    finally:
+        event.remove(connections.engine, "after_cursor_execute", finish_meanwhile)
+    assert finished
+    with connections.session() as s:
+        run = s.get(SyncRun, run_id)
+        assert (run.status, run.note) == ("succeeded", None)
+
+
+def test_a_start_retried_after_its_commit_went_through_keeps_one_run(connections):
+    """A start whose commit reached the store but whose connection dropped before the answer is
+    tried again: it carries on with the run it made (same holder and token), not a second one
+    that would stay ``running`` until reaped as released without finishing."""
+    held = take(connections, JOB, holder="host-a:1")
+    run_id = _running_run(connections, "host-a:1", held.token)  # the first try's commit
+    summary = run_sync(connections, StolenMidway(connections, pages=1), "stripe", "customer", lease=held)
+    assert summary.run_id == run_id and summary.status == "succeeded"
+    with connections.session() as s:
+        assert s.execute(select(SyncRun.id, SyncRun.status)).all() == [(run_id, "succeeded")]
+
+
+def test_a_run_its_process_is_writing_is_left_to_the_next_pass_without_waiting(connections):
+    """A run row locked by a transaction (its process committing a page) is not judged now:
+    the reaper neither waits for that commit nor reaps a run that is plainly being written."""
+    if connections.dialect != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    held = take(connections, JOB, holder="host-a:1")
+    run_id = _running_run(connections, "host-a:1", held.token)
+    with connections.session(write=True) as s:
+        s.execute(update(JobLease).values(expires_at=utcnow() - timedelta(seconds=1)))
+    with connections.engine.connect() as page_commit:
+        with page_commit.begin():
+            page_commit.execute(select(SyncRun.id).where(SyncRun.id == run_id).with_for_update())
+            assert reap_runs(connections) == 0
+    assert reap_runs(connections) == 1
