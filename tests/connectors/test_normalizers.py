@@ -117,3 +117,29 @@ def test_salesforce_contact_role_from_title():
                          "Email": "ana@x.example", "Title": "Purchasing Manager"})
     assert (record["name"], record["role"], record["customer_id"]) == ("Ana Chen", "purchasing", Ref("customer",
                                                                                                      "001A"))
+
+
+def test_xero_contact_address_of_a_country_alone_is_read():
+    contact = {"Name": "Harbor Freight Systems Inc.", "Addresses": [
+        {"AddressType": "STREET"}, {"AddressType": "POBOX", "Country": "US"}]}
+    assert xe.customer(contact)["billing_country"] == "US"
+
+
+def test_xero_contact_postal_address_is_preferred_to_the_street_address():
+    contact = {"Name": "Thames Instruments Ltd", "Addresses": [
+        {"AddressType": "STREET", "AddressLine1": "2 Works Lane", "City": "Reading", "Country": "GB"},
+        {"AddressType": "POBOX", "AddressLine1": "1 Riverside Walk", "City": "London", "Country": "GB"}]}
+    assert (xe.customer(contact)["billing_line1"], xe.customer(contact)["billing_city"]) == ("1 Riverside Walk",
+                                                                                              "London")
+
+
+def test_xero_contact_with_only_supplier_business_is_not_a_customer():
+    assert not xe.is_customer({"Name": "Stripe", "IsSupplier": True, "IsCustomer": False})
+
+
+def test_xero_contact_that_buys_from_us_is_a_customer_even_if_it_also_sells_to_us():
+    assert xe.is_customer({"Name": "Van Dijk Logistiek B.V.", "IsSupplier": True, "IsCustomer": True})
+
+
+def test_xero_contact_without_any_business_yet_is_a_customer():
+    assert xe.is_customer({"Name": "Sakura Seimitsu KK", "IsSupplier": False, "IsCustomer": False})

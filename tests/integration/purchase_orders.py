@@ -42,3 +42,14 @@ def xero_get(running, path: str) -> dict:
                                      "Accept": "application/json"})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def xero_put(running, path: str, body: dict) -> dict:
+    """PUT to the Xero sandbox's Accounting API with a fresh token (the organisation's own set-up)."""
+    xero = running["xero"]
+    token = requests.post(f"{xero.url}/__sandbox/tokens").json()["access_token"]
+    response = requests.put(f"{xero.url}/api.xro/2.0/{path}", json=body,
+                            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": xero.settings["tenant_id"],
+                                     "Accept": "application/json"})
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -5,13 +5,12 @@ sandbox, xero-python, the invoices read back through the hub's Xero connector.""
 from __future__ import annotations
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from revhub.connectors.registry import build_connector
 from revhub.store import Connection
 from revhub.sync.jobs import plan, sync_all
-from tests.integration.purchase_orders import linked
+from tests.integration.purchase_orders import linked, xero_put
 from tests.integration.test_ledger_wire import first_customer_email, po_body, submit
 from tests.integration.test_writeback_stripe import drain, invoice_of
 
@@ -24,17 +23,6 @@ def hub(db, vault, sandboxes):
     results = sync_all(db, vault, plan(db))
     assert all(r.status == "succeeded" for r in results), [(r.connection, r.entity, r.note) for r in results]
     return running
-
-
-def xero_put(running, path: str, body: dict) -> dict:
-    """PUT to the Xero sandbox's Accounting API with a fresh token (the organisation's own set-up)."""
-    xero = running["xero"]
-    token = requests.post(f"{xero.url}/__sandbox/tokens").json()["access_token"]
-    response = requests.put(f"{xero.url}/api.xro/2.0/{path}", json=body,
-                            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": xero.settings["tenant_id"],
-                                     "Accept": "application/json"})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def set_xero_settings(db, **settings) -> None:

@@ -40,7 +40,8 @@ def _s(entity, collection, list_method, get_method, paged=True, keep=lambda o: T
 # price would be read back changed. https://developer.xero.com/documentation/api/accounting/invoices
 _UNITDP = (("unitdp", 4),)
 STREAMS: dict[str, XeroStream] = {s.entity: s for s in (
-    _s("customer", "Contacts", "get_contacts", "get_contact", extra=(("include_archived", True),)),
+    _s("customer", "Contacts", "get_contacts", "get_contact", keep=normalize.is_customer,
+       extra=(("include_archived", True),)),
     _s("product", "Items", "get_items", "get_item", paged=False),
     _s("invoice", "Invoices", "get_invoices", "get_invoice", keep=lambda o: o.get("Type") == "ACCREC",
        extra=_UNITDP),

@@ -72,10 +72,26 @@ def is_deleted(entity: str, obj: XeroObject) -> bool:
     return obj.get("Status") == "DELETED"
 
 
+_ADDRESS_PARTS = ("AddressLine1", "AddressLine2", "City", "Region", "PostalCode", "Country")
+
+
+def _billing_address(addresses: list[dict[str, Any]]) -> dict[str, Any]:
+    """The postal (POBOX) address, else the street one: whichever holds anything. Xero lists
+    both types on every contact, empty ones included; an address of a country alone (what a
+    Stripe customer with only a country is written as) is still the customer's country."""
+    held = [a for a in addresses if any(a.get(part) for part in _ADDRESS_PARTS)]
+    return next((a for a in held if a.get("AddressType") == "POBOX"), held[0] if held else {})
+
+
+def is_customer(obj: XeroObject) -> bool:
+    """Whether a contact is one of ours to sell to: a contact Xero marks as a supplier only
+    (bills or spend money against it, no sales) -- the payee of the hub's own fee bookings,
+    the landlord -- is not a customer, and must not become one in Stripe or the CRM."""
+    return bool(obj.get("IsCustomer")) or not obj.get("IsSupplier")
+
+
 def customer(obj: XeroObject) -> dict[str, Any]:
-    addresses = obj.get("Addresses") or []
-    address = next((a for a in addresses if a.get("AddressType") == "POBOX" and a.get("AddressLine1")),
-                   next((a for a in addresses if a.get("AddressLine1")), {}))
+    address = _billing_address(obj.get("Addresses") or [])
     return {
         "name": obj.get("Name"),
         "email": obj.get("EmailAddress") or None,
