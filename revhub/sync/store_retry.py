@@ -31,9 +31,13 @@ def reconnecting(step: Callable[[], T], what: str) -> T:
 
 
 # Unique keys two processes can each claim at once, neither seeing the other's uncommitted row:
-# a pull linking a record it found while the outbox links the copy it has just written there.
-# The loser's transaction is refused whole; run again, it reads the winner's link and uses it.
-RACED_KEYS = frozenset({"uq_links_entity_canonical_id_system", "uq_links_entity_system_external_id"})
+# a pull linking a record it found while the outbox links the copy it has just written there;
+# two systems' pulls each creating the record their natural key names (a product's SKU from
+# Salesforce and from Stripe, a PO's number, an invoice's number). The loser's transaction is
+# refused whole; run again, it reads the winner's row or link and matches or uses it.
+RACED_KEYS = frozenset({"uq_links_entity_canonical_id_system", "uq_links_entity_system_external_id",
+                        "uq_products_sku", "uq_purchase_orders_customer_id_po_number",
+                        "uq_invoices_customer_id_number"})
 RACE_ATTEMPTS = 3
 
 

@@ -68,9 +68,10 @@ def test_a_worker_killed_mid_write_loses_and_doubles_no_write(db, vault, app, sa
     after, links_after = _remote_counts(db, vault), _links(db)
     grown = Counter({key: after[key] - before[key] for key in after if after[key] != before[key]})
     # What a fault-free drain of these POs writes: each PO's invoice to Xero and Stripe, the PO to
-    # Salesforce, and the one customer Xero did not know yet. More is doubled, less is lost.
-    assert grown == {("xero", "invoice"): POS, ("stripe", "invoice"): POS, ("salesforce", "purchase_order"): POS,
-                     ("xero", "customer"): 1}, grown
+    # Salesforce. More is doubled, less is lost. (The payee Xero made for the fee bookings is a
+    # supplier, not a customer: the hub's reads leave it out.)
+    assert grown == {("xero", "invoice"): POS, ("stripe", "invoice"): POS, ("salesforce", "purchase_order"): POS}, \
+        grown
     for key in (("xero", "invoice"), ("stripe", "invoice"), ("salesforce", "purchase_order")):
         assert links_after[key] - links_before[key] == POS, key  # each linked to the one it wrote
     server.stop()

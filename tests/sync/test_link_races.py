@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
-from revhub.connectors.base import Page
+from revhub.connectors.base import Change, Page
 from revhub.mappings.outbox import OutboxWorker, upsert_links
 from revhub.mappings.writes import WriteResult
-from revhub.store import Customer, Link, OutboxMessage
+from revhub.store import Customer, Link, OutboxMessage, Product
 from revhub.sync.runner import run_sync
 from revhub.sync.store_retry import RACE_ATTEMPTS, retrying_races
 from tests.sync.changes import apply, customer
@@ -128,3 +128,37 @@ def test_the_outbox_records_its_write_over_the_link_a_pull_committed_meanwhile(r
     with racing.session() as s:
         assert s.scalars(select(OutboxMessage.status).where(OutboxMessage.target_system == "xero")).all() == \
             ["sent"]
+
+
+def _product(external_id: str, name: str):
+    return Change("product", external_id, "1", dict(sku="RH-PLAT", name=name, active=True),
+                  changed_at="2026-11-20T10:00:00+00:00")
+
+
+def test_two_systems_creating_one_product_by_its_sku_at_once_make_one_product(racing, caplog):
+    """Salesforce's pull commits the product RH-PLAT while Stripe's pull of the same SKU is
+    about to insert it: Stripe's page is applied again, matches the product by its SKU and
+    links to it (before: the run crashed on uq_products_sku)."""
+    def salesforce_pulls_it() -> None:
+        apply(racing, "salesforce", _product("01t000000000001AAA", "Platform licence (per seat)"))
+
+    fired: list[str] = []
+
+    def hook(conn, cursor, statement, *args) -> None:
+        if not fired and statement.lstrip().upper().startswith("INSERT INTO PRODUCTS"):
+            fired.append(statement)
+            salesforce_pulls_it()
+
+    event.listen(racing.engine, "before_cursor_execute", hook)
+    try:
+        with caplog.at_level(logging.WARNING, logger="revhub.sync.store_retry"):
+            summary = run_sync(racing, OnePage(_product("prod_PLAT", "Platform licence")), "stripe", "product")
+    finally:
+        event.remove(racing.engine, "before_cursor_execute", hook)
+    assert fired and summary.status == "succeeded", summary.note
+    with racing.session() as s:
+        products = s.scalars(select(Product)).all()
+        links = s.execute(select(Link.system, Link.canonical_id).where(Link.entity == "product")).all()
+    assert [p.sku for p in products] == ["RH-PLAT"]
+    assert sorted(links) == [("salesforce", products[0].id), ("stripe", products[0].id)]
+    assert any("uq_products_sku" in r.getMessage() for r in caplog.records)
