@@ -20,13 +20,20 @@ from revhub.sandbox.stripe import StripeSandbox
 STRIPE_KEY_VARIABLE = "REVHUB_CONTRACT_STRIPE_KEY"
 
 
+def credentials_or_skip(variables: tuple[str, ...], what: str) -> dict[str, str]:
+    """The credentials in ``variables``, or skip this target naming the variables it still needs."""
+    values = {v: os.environ.get(v, "").strip() for v in variables}
+    missing = [v for v, value in values.items() if not value]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not set: the contract run against {what} is skipped "
+                    f"(set {'it' if len(variables) == 1 else 'all of them'} to run the same tests against "
+                    "your own account)")
+    return values
+
+
 def credential_or_skip(variable: str, what: str) -> str:
     """The credential in ``variable``, or skip this target saying which variable enables it."""
-    value = os.environ.get(variable, "").strip()
-    if not value:
-        pytest.skip(f"{variable} is not set: the contract run against {what} is skipped "
-                    f"(set it to run the same tests against your own account)")
-    return value
+    return credentials_or_skip((variable,), what)[variable]
 
 
 @dataclass

@@ -12,7 +12,6 @@ recycling bin), webhooks, write-back (upsert, update, refusals) and the rate lim
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -31,6 +30,7 @@ from revhub.sandbox.hubspot import HubSpotSandbox
 from revhub.sandbox.hubspot.ratelimit import BurstWindow
 from revhub.sandbox.server import SandboxServer
 from revhub.webhooks.verify import hubspot_signature_valid
+from tests.contract.conftest import credential_or_skip
 
 TOKEN_VARIABLE = "REVHUB_CONTRACT_HUBSPOT_TOKEN"
 
@@ -56,10 +56,7 @@ class Portal:
 @pytest.fixture(params=["sandbox", "hubspot-portal"])
 def portal(request) -> Iterator[Portal]:
     if request.param == "hubspot-portal":
-        token = os.environ.get(TOKEN_VARIABLE, "").strip()
-        if not token:
-            pytest.skip(f"{TOKEN_VARIABLE} is not set: the contract run against a real HubSpot portal is skipped "
-                        f"(set it to a private app token of a developer test account)")
+        token = credential_or_skip(TOKEN_VARIABLE, "a real HubSpot portal (a developer test account's app token)")
         target = Portal(HubSpotAPI({"access_token": token}, retry=RetryPolicy(attempts=4, max_backoff_seconds=2)))
         yield target
     else:

@@ -49,6 +49,7 @@ from revhub.sandbox.quickbooks import QuickBooksSandbox
 from revhub.sandbox.quickbooks.seeding import BANK_ACCOUNT, CLEARING_ACCOUNT, FEE_ACCOUNT
 from revhub.sandbox.server import SandboxServer
 from revhub.webhooks.verify import intuit_signature_valid
+from tests.contract.conftest import credentials_or_skip
 from tests.sandbox.quickbooks.qbo_models import unknown_fields
 
 TOKEN_VARIABLE = "REVHUB_CONTRACT_QUICKBOOKS_ACCESS_TOKEN"
@@ -110,11 +111,8 @@ class Company:
 
 
 def _real_company() -> Company:
-    values = {v: os.environ.get(v, "").strip() for v in (TOKEN_VARIABLE, REALM_VARIABLE)}
-    missing = [v for v, value in values.items() if not value]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not set: the contract run against a real QuickBooks sandbox company "
-                    "is skipped (set both to run these tests on your developer account's sandbox company)")
+    values = credentials_or_skip((TOKEN_VARIABLE, REALM_VARIABLE),
+                                 "a real QuickBooks sandbox company (your developer account's)")
     auth = _GivenTokenAuth({"client_id": "contract-run", "client_secret": "contract-run",
                             "refresh_token": "never-used", "access_token": values[TOKEN_VARIABLE],
                             "expires_at": time.time() + 10**9}, save=lambda changes: None)

@@ -30,6 +30,7 @@ from revhub.connectors.xero.client import IDENTITY_URL, XeroAPI, XeroAuth, class
 from revhub.sandbox.server import SandboxServer
 from revhub.sandbox.xero import XeroSandbox
 from revhub.sandbox.xero.ratelimit import Limits as Limits429
+from tests.contract.conftest import credentials_or_skip
 from tests.sandbox.xero.xero_models import assert_exchanges_fit_models, check, check_answer
 
 TOKEN_VARIABLE = "REVHUB_CONTRACT_XERO_ACCESS_TOKEN"
@@ -52,11 +53,7 @@ class XeroTarget:
 
 
 def _real_target() -> XeroTarget:
-    values = {v: os.environ.get(v, "").strip() for v in (TOKEN_VARIABLE, TENANT_VARIABLE)}
-    missing = [v for v, value in values.items() if not value]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not set: the contract run against a real Xero "
-                    "organisation is skipped (set both to run these tests on your demo company)")
+    values = credentials_or_skip((TOKEN_VARIABLE, TENANT_VARIABLE), "a real Xero organisation (your demo company)")
     # An access token as given: never refreshed here (no refresh token is handed over).
     auth = XeroAuth({"access_token": values[TOKEN_VARIABLE], "expires_at": time.time() + 10**9},
                     IDENTITY_URL, save=lambda changes: None)

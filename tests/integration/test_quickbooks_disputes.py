@@ -44,7 +44,12 @@ def revhub(database_url, config):
 
 @pytest.fixture
 def disputed_books(db, vault, sandboxes):
-    running = books(db, vault, sandboxes, "per_charge")
+    return books_with_dispute_accounts(db, vault, sandboxes, "per_charge")
+
+
+def books_with_dispute_accounts(db, vault, sandboxes, treatment: str):
+    """The QuickBooks books of ``treatment``, with the accounts disputes are booked to."""
+    running = books(db, vault, sandboxes, treatment)
     with db.session(write=True) as s:
         row = s.scalars(select(Connection).where(Connection.name == "quickbooks")).one()
         row.settings = {**row.settings, "dispute_account_id": DISPUTE_ACCOUNT,
@@ -164,11 +169,7 @@ def test_dispute_accounts_that_cannot_be_booked_are_refused_when_saved_naming_th
 
 
 def test_fees_booked_per_payout_take_the_dispute_fee_with_the_payout_and_the_books_balance(db, vault, sandboxes):
-    running = books(db, vault, sandboxes, "per_payout")
-    with db.session(write=True) as s:
-        row = s.scalars(select(Connection).where(Connection.name == "quickbooks")).one()
-        row.settings = {**row.settings, "dispute_account_id": DISPUTE_ACCOUNT,
-                        "chargeback_account_id": CHARGEBACK_ACCOUNT}
+    running = books_with_dispute_accounts(db, vault, sandboxes, "per_payout")
     dispute = disputed_payment(db, vault, running, "450019004", "1000.00")  # 1,000 in, 1,000 + fee out
     po_id = invoice_po(db, vault, "450019006", "3000.00")
     stripe_client(running).v1.invoices.pay(stripe_invoice_id(db, po_id), {"payment_method": "pm_card_visa"})
