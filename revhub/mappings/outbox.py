@@ -274,7 +274,9 @@ def upsert_links(session, system: str, links: list[tuple[str, uuid.UUID, str, di
                 existing[(entity, canonical_id)] = link_id
     now = utcnow()
     changed: dict[bool, list[dict[str, Any]]] = defaultdict(list)  # with a new base or without
-    inserts = []
+    # By remote record: two records of one batch written onto the same remote one (a PO's two
+    # invoices onto its Salesforce PO) leave it linked to the later, as one at a time would.
+    inserts: dict[tuple[str, str], dict[str, Any]] = {}
     held = _held_by_others(session, system, {(key[0], external_id) for key, (external_id, _) in latest.items()
                                              if key not in existing})
     for key, (external_id, snapshot) in latest.items():
@@ -290,14 +292,15 @@ def upsert_links(session, system: str, links: list[tuple[str, uuid.UUID, str, di
                 row["base_snapshot"] = snapshot
             changed[snapshot is not None].append(row)
         else:
-            inserts.append({"entity": key[0], "canonical_id": key[1], "system": system, "external_id": external_id,
-                            "remote_version": None, "base_snapshot": snapshot or {}, "last_synced_at": now})
+            inserts[(key[0], external_id)] = {
+                "entity": key[0], "canonical_id": key[1], "system": system, "external_id": external_id,
+                "remote_version": None, "base_snapshot": snapshot or {}, "last_synced_at": now}
     for with_snapshot, rows in changed.items():
         columns = ["external_id", "last_synced_at"] + (["base_snapshot"] if with_snapshot else [])
         session.execute(update(table).where(table.c.id == bindparam("_id")).values(
             {c: bindparam(c) for c in columns}), rows)
     if inserts:
-        session.execute(insert(table), inserts)
+        session.execute(insert(table), list(inserts.values()))
 
 
 def _held_by_others(session, system: str, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -199,8 +199,11 @@ def transition_many(session: Session, moves: list[tuple[PurchaseOrder, str]], *,
             raise TransitionError(f"a {po.status} purchase order cannot become {to}")
     if not moves:
         return
+    # The change names its record by id (``origin``): a PO that came from Salesforce or
+    # HubSpot has no revhub link for its key until its first move here makes one.
     apply_changes(session, context(session, actor), [
-        Change("purchase_order", _po_key(po.customer_id, po.po_number), _version(), {"status": to})
+        Change("purchase_order", _po_key(po.customer_id, po.po_number), _version(), {"status": to},
+               origin=str(po.id))
         for po, to in moves])
     for po, _ in moves:
         session.refresh(po)
