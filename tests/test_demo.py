@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -61,6 +62,18 @@ def test_make_demo_serves_a_seeded_console_on_loopback(tmp_path):
             time.sleep(1)
         assert '<td>Customers</td><td class="num">0</td>' not in page
         assert "Recent sync runs" in page and "succeeded" in page
+        # The demo's own activity (write-backs, the webhooks they echo) settles: no delivery
+        # is left failing and retried, as a Salesforce PO paid in Stripe once left 75.
+        with sqlite3.connect(tmp_path / "revhub.db") as store:
+            while time.monotonic() < deadline + 60:
+                total, unsettled = store.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE status != 'processed') FROM inbox_events").fetchone()
+                if total and not unsettled:
+                    break
+                time.sleep(1)
+        assert total and unsettled == 0, f"{unsettled} of {total} webhook deliveries not processed"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
+    log = proc.stdout.read().decode()
+    assert " ERROR " not in log and "Traceback" not in log, log[-3000:]
