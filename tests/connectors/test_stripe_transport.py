@@ -138,3 +138,24 @@ def test_environment_proxies_are_honoured_as_requests_did(monkeypatch):
     assert proxy["https"] == "http://proxy.invalid:3128"
     client = PooledHTTPClient(proxy=proxy)
     assert client._pools["https"].proxy.host == "proxy.invalid"
+
+
+def test_the_sdks_info_lines_are_built_only_when_they_would_go_somewhere(monkeypatch, caplog):
+    from revhub.connectors.stripe import client
+
+    built: list[str] = []
+    monkeypatch.setattr(client, "log_info", lambda message, **params: built.append(message))
+    monkeypatch.delenv("STRIPE_LOG", raising=False)
+    monkeypatch.setattr(stripe, "log", None)
+    caplog.set_level(logging.WARNING, logger="stripe")
+    api = StripeAPI("sk_test_quiet", "http://127.0.0.1:9", retry=ONCE, requests_per_second=10_000)
+    api.http = api.client._requestor._client = _Recorder()
+    api.get("/v1/customers", "customer", limit=1)
+    assert built == []  # nobody listens: not even formatted
+    monkeypatch.setenv("STRIPE_LOG", "info")  # the SDK prints its info lines to stderr
+    api.get("/v1/customers", "customer", limit=1)
+    assert built == ["Request to Stripe api", "Stripe API response"]
+    monkeypatch.delenv("STRIPE_LOG")
+    caplog.set_level(logging.INFO, logger="stripe")  # a handler on the "stripe" logger
+    api.get("/v1/customers", "customer", limit=1)
+    assert len(built) == 4

@@ -149,6 +149,13 @@ def _sdk_debug_logging() -> bool:
             or _sdk_logger.isEnabledFor(logging.DEBUG))
 
 
+def _sdk_info_logging() -> bool:
+    """Whether the SDK's info lines would go anywhere: ``stripe.log`` or ``STRIPE_LOG`` set to
+    info or debug (printed), or the "stripe" logger enabled for INFO."""
+    return (not {stripe.log, os.environ.get("STRIPE_LOG")}.isdisjoint(("info", "debug"))
+            or _sdk_logger.isEnabledFor(logging.INFO))
+
+
 def _send_unlogged(requestor: _APIRequestor, http: stripe.HTTPClient, method: str, path: str,
                    params: dict[str, Any], options: RequestOptions,
                    api_mode: Any) -> tuple[bytes, int, Any]:
@@ -159,13 +166,18 @@ def _send_unlogged(requestor: _APIRequestor, http: stripe.HTTPClient, method: st
     ~4 % of a full sync's CPU (bench/PROFILE.md). This takes the same steps without the debug
     lines: the requestor's own (private) request building, so auth, API version, idempotency
     key and headers are the SDK's; the same HTTP client with the SDK's retries and telemetry;
-    the same info lines. ``tests/connectors/test_stripe_transport.py`` checks both paths send
-    the same request, so an SDK upgrade that changes the private step fails there first.
+    the same info lines, built only when they would go somewhere (``log_info`` formats its
+    line, a regular expression per field, before the logging module looks at the level).
+    ``tests/connectors/test_stripe_transport.py`` checks both paths send the same request, so
+    an SDK upgrade that changes the private step fails there first.
     """
     method, url, headers, post_data, retries, usage, _, _ = requestor._args_for_request_with_retries(
         method, path, params, options, base_address="api", api_mode=api_mode, usage=["raw_request"])
-    log_info("Request to Stripe api", method=method, url=url)
+    info = _sdk_info_logging()
+    if info:
+        log_info("Request to Stripe api", method=method, url=url)
     body, code, headers = http.request_with_retries(method, url, headers, post_data,
                                                     max_network_retries=retries, _usage=usage)
-    log_info("Stripe API response", path=url, response_code=code)
+    if info:
+        log_info("Stripe API response", path=url, response_code=code)
     return body, code, headers

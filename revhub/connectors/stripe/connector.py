@@ -40,12 +40,26 @@ def version(entity: str, created: int, obj: dict[str, Any]) -> str:
     state breaks ties: a paid invoice is never older than the same invoice open, and more
     paid or refunded is newer than less.
     """
-    if obj.get("deleted"):
-        rank, progress = 9, 0
-    else:
-        rank = _RANKS.get(entity, {}).get(obj.get("status") or "", 0)
+    return versions_at(entity, created)(obj)
+
+
+def versions_at(entity: str, created: int) -> Callable[[dict[str, Any]], str]:
+    """``version`` for the objects of one list, which share ``created`` (the list's anchor): the
+    time's part and the entity's ranks are worked out once, not per object."""
+    prefix = "%010d." % int(created)
+    ranks = _RANKS.get(entity, {})
+
+    def version_of(obj: dict[str, Any]) -> str:
+        if obj.get("deleted"):
+            return prefix + _DELETED
+        rank = ranks.get(obj.get("status") or "", 0)
         progress = obj.get("amount_paid") or obj.get("amount_refunded") or 0
-    return f"{int(created):010d}.{rank:02d}.{int(progress):016d}"
+        return "%s%02d.%016d" % (prefix, rank, int(progress))
+
+    return version_of
+
+
+_DELETED = "%02d.%016d" % (9, 0)  # a deletion ranks after every state of the same second
 
 
 class StripeConnector(StripeBalanceReader):
@@ -119,7 +133,7 @@ class StripeConnector(StripeBalanceReader):
                 params["starting_after"] = starting_after
             body = self.api.get(stream.path, stream.entity, **params)
             data = body["data"]
-            changes = self._changes(stream, data, lambda obj: version(stream.entity, created, obj),
+            changes = self._changes(stream, data, versions_at(stream.entity, created),
                                     allocations=allocations)
             done = not body["has_more"] or not data
             starting_after = data[-1]["id"] if data else starting_after

@@ -7,13 +7,15 @@ merge never mistakes "Stripe has no such field" for "Stripe cleared it".
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from revhub.connectors.base import Ref
 from revhub.connectors.stripe.catalog import LINE_PRODUCT_ID
-from revhub.currency_rules import WireRule, from_wire, rule
+from revhub.currency_rules import WireRule, rule
+from revhub.money import exponent
 
 StripeObject = dict[str, Any]
 
@@ -29,14 +31,37 @@ def _stripe_rule(currency: str) -> WireRule:
 def stripe_minor(amount: int, currency: str) -> int:
     """``currency_rules.stripe_minor`` with the currency's rule looked up once per currency
     (building it per amount was ~2 % of a full sync's CPU)."""
-    return from_wire(amount, _stripe_rule(currency))
+    return minor_units(currency)(amount)
+
+
+@functools.lru_cache(maxsize=256)
+def minor_units(currency: str) -> Callable[[int], int]:
+    """``stripe_minor`` for one currency, its wire rule read once: an invoice converts a dozen
+    amounts in one currency, and the rule's look-ups per amount were a third of its normalizing."""
+    wire = _stripe_rule(currency)
+    shift = wire.exponent - exponent(wire.currency)  # ``from_wire``'s arithmetic, its shift fixed
+    if shift >= 0:
+        divisor = 10**shift
+        return lambda value: value // divisor
+    factor = 10**-shift
+    return lambda value: value * factor
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_ref(entity: str, external_id: str) -> Ref:
+    # Refs are frozen, so one per id can be shared: the same customer and products recur
+    # across a page, and building a frozen dataclass costs more than finding it.
+    return Ref(entity, external_id)
 
 
 def iso_date(ts: int | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).date().isoformat()
 
 
+@functools.lru_cache(maxsize=1024)
 def iso_datetime(ts: int | None) -> str | None:
+    # Cached: a record's creation time is formatted twice (its field and its change's time),
+    # and an aware datetime's ``isoformat`` is the dearer half of each call.
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
@@ -47,7 +72,9 @@ def _currency(code: str | None) -> str | None:
 def _ref(entity: str, value: Any) -> Ref | None:
     if isinstance(value, dict):
         value = value.get("id")
-    return Ref(entity, value) if value else None
+    if not value:
+        return None
+    return _cached_ref(entity, value) if isinstance(value, str) else Ref(entity, value)
 
 
 def po_number(invoice: StripeObject) -> str | None:
@@ -94,18 +121,18 @@ def product(obj: StripeObject) -> dict[str, Any]:
     return record
 
 
-def _line(line: StripeObject, currency: str) -> dict[str, Any]:
+def _line(line: StripeObject, to_minor: Callable[[int], int]) -> dict[str, Any]:
     """Quantity × unit price as Stripe holds them (``pricing.unit_amount_decimal`` is a string of
-    minor units); the amount only as a fallback for lines that carry no unit price."""
+    minor units); the amount only as a fallback for lines that carry no unit price.
+    ``to_minor`` is the invoice currency's ``minor_units``."""
     pricing = line.get("pricing") or {}
     details = pricing.get("price_details") or {}
     quantity = line.get("quantity") or 1
-    amount = stripe_minor(line.get("amount", 0), currency)
-    given = pricing.get("unit_amount_decimal")
-    unit = Decimal(str(given)) if given not in (None, "") else None
-    unit_minor = stripe_minor(int(unit), currency) if unit is not None and unit == unit.to_integral_value() \
-        else amount // quantity
+    amount = to_minor(line.get("amount", 0))
+    unit = _whole_units(pricing.get("unit_amount_decimal"))
+    unit_minor = amount // quantity if unit is None else to_minor(unit)
     product = details.get("product")
+    taxes = line.get("taxes")
     return {
         "description": line.get("description") or "",
         "quantity": quantity,
@@ -114,20 +141,30 @@ def _line(line: StripeObject, currency: str) -> dict[str, Any]:
         # revhub's own line product stands for "no catalogue product".
         "product_id": None if product == LINE_PRODUCT_ID else _ref("product", product),
         "tax_code": (line.get("metadata") or {}).get("revhub_tax_code"),
-        "tax_minor": stripe_minor(sum(t.get("amount", 0) for t in line.get("taxes") or ()), currency),
+        "tax_minor": to_minor(sum(t.get("amount", 0) for t in taxes) if taxes else 0),
     }
+
+
+def _whole_units(given: Any) -> int | None:
+    """A ``unit_amount_decimal`` that is a whole number of (Stripe) minor units, as an int;
+    None when absent or fractional (a sub-cent unit price)."""
+    if given is None or given == "":
+        return None
+    if isinstance(given, str) and given.isdecimal():  # the usual "54000": no Decimal needed
+        return int(given)
+    unit = Decimal(str(given))
+    return int(unit) if unit == unit.to_integral_value() else None
 
 
 def invoice(obj: StripeObject) -> dict[str, Any]:
     """A Stripe invoice in ISO minor units (Stripe's own units differ for MGA, ISK, UGX)."""
     transitions = obj.get("status_transitions") or {}
-    currency = _currency(obj.get("currency")) or "USD"
-    taxes = sum(t.get("amount", 0) for t in obj.get("total_taxes") or ())
+    metadata = obj.get("metadata") or {}
+    currency = _currency(obj.get("currency"))
+    to_minor = minor_units(currency or "USD")
+    taxes = obj.get("total_taxes")
     lines = (obj.get("lines") or {}).get("data") or []
     subtotal = obj.get("subtotal_excluding_tax")
-    amounts = {"subtotal_minor": obj.get("subtotal", 0) if subtotal is None else subtotal, "tax_minor": taxes,
-               "total_minor": obj.get("total", 0), "amount_paid_minor": obj.get("amount_paid", 0),
-               "amount_due_minor": obj.get("amount_remaining", obj.get("amount_due", 0))}
     return {
         "number": obj.get("number"),
         "po_number": po_number(obj),
@@ -135,14 +172,18 @@ def invoice(obj: StripeObject) -> dict[str, Any]:
         "issue_date": iso_date(transitions.get("finalized_at") or obj.get("effective_at") or obj.get("created")),
         # The contract's due date (the PO's terms) where revhub sent it; Stripe's own due date
         # counts from finalization and may be later when the invoice was pushed late.
-        "due_date": (obj.get("metadata") or {}).get("terms_due_date") or iso_date(obj.get("due_date")),
-        "currency": _currency(obj.get("currency")),
-        **{name: stripe_minor(value or 0, currency) for name, value in amounts.items()},
+        "due_date": metadata.get("terms_due_date") or iso_date(obj.get("due_date")),
+        "currency": currency,
+        "subtotal_minor": to_minor((obj.get("subtotal", 0) if subtotal is None else subtotal) or 0),
+        "tax_minor": to_minor(sum(t.get("amount", 0) for t in taxes) if taxes else 0),
+        "total_minor": to_minor(obj.get("total", 0) or 0),
+        "amount_paid_minor": to_minor(obj.get("amount_paid", 0) or 0),
+        "amount_due_minor": to_minor(obj.get("amount_remaining", obj.get("amount_due", 0)) or 0),
         "status": obj.get("status") or "draft",
-        "amounts_include_tax": (obj.get("metadata") or {}).get("amounts_include_tax") == "true",
+        "amounts_include_tax": metadata.get("amounts_include_tax") == "true",
         # Where the customer pays it (set once the invoice is finalized); reminders link to it.
         "hosted_invoice_url": obj.get("hosted_invoice_url"),
-        "lines": [_line(line, currency) for line in lines],
+        "lines": [_line(line, to_minor) for line in lines],
     }
 
 
