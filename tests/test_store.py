@@ -81,6 +81,23 @@ def test_update_of_an_expired_record_still_knows_the_old_value(db):
         assert _audit(s, customer.id)[-1].before == {"email": "ap@acmelabs.example"}
 
 
+def test_each_flush_audits_only_what_changed_since_the_last_one(db):
+    with db.session(write=True) as s:
+        customer = _customer()
+        s.add(customer)
+    with db.session(write=True) as s, audit_context(s, actor="sync", source="xero"):
+        loaded = s.get(Customer, customer.id)
+        loaded.name = "Acme Laboratories Inc."
+        s.flush()
+        loaded.tax_id = "US987654321"
+        loaded.email = "ap@acmelabs.example"  # the value it has: not a change
+    with db.session() as s:
+        first, second = _audit(s, customer.id)[1:]
+    assert (first.before, first.after) == ({"name": "Acme Labs Inc."}, {"name": "Acme Laboratories Inc."})
+    assert (second.before, second.after) == ({"tax_id": "US123456789"}, {"tax_id": "US987654321"})
+    assert (first.version, second.version) == (2, 3)
+
+
 def test_assigning_the_same_value_is_not_a_change(db):
     with db.session(write=True) as s:
         customer = _customer()

@@ -101,7 +101,9 @@ class PurchaseOrder(CanonicalRecord, Base):
         ),
     )
 
-    po_number: Mapped[str] = mapped_column(String(64))
+    # Indexed on its own: the (customer_id, po_number) constraint cannot serve a look-up by
+    # number (the natural-key match of a PO, an invoice's PO found by the number it quotes).
+    po_number: Mapped[str] = mapped_column(String(64), index=True)
     internal_number: Mapped[int] = mapped_column(Integer, unique=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"), index=True)
     contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id"))
@@ -190,7 +192,8 @@ class Invoice(CanonicalRecord, Base):
     # Indexed on its own: the (customer_id, number) constraint cannot serve a look-up by number.
     number: Mapped[str | None] = mapped_column(String(64), index=True)
     po_number: Mapped[str | None] = mapped_column(String(64), index=True)
-    purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase_orders.id"))
+    # Indexed: a page of invoices settles its POs from all of each PO's invoices.
+    purchase_order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"), index=True)
     issue_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -242,7 +245,8 @@ class Payment(CanonicalRecord, Base):
     method: Mapped[str | None] = mapped_column(String(32))
     fee_minor: Mapped[int] = money_column()
     net_minor: Mapped[int] = money_column()
-    reference: Mapped[str | None] = mapped_column(String(255))
+    # Indexed: the natural key a payment is matched on at first contact (with its currency).
+    reference: Mapped[str | None] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(16), default="succeeded")
     # What the processor's balance moved for it, in its settlement currency (a USD charge on a
     # EUR Stripe account settles in EUR): the ledger books foreign money at that realised rate.
