@@ -51,8 +51,12 @@ def read(directory: Path, *, limit: int | None = None) -> list[ReceivedMail]:
     if not Path(directory).is_dir():
         return []
     box = mailbox.Maildir(str(directory), create=False)
+    try:
+        keys = box.keys()
+    except FileNotFoundError:  # the first mail is making the directory: its new/ or cur/ is not there yet
+        return []
     mails = []
-    for key in box.keys():
+    for key in keys:
         try:
             raw = box.get_bytes(key)
         except KeyError:  # removed between listing and reading
