@@ -43,10 +43,17 @@ class Balance:
         self._unpaid: list[dict[str, Any]] = []   # transactions no payout has settled yet
         self._next_payout: int | None = None       # the earliest midnight at which one is due
         self._arriving: list[dict[str, Any]] = []  # payouts in transit
+        # Each payout's balance transactions, oldest first: ``?payout=`` reads them from here
+        # rather than testing every transaction of the account once per payout.
+        self._of_payout: dict[str, list[str]] = {}
 
     def clear(self) -> None:
         """Forget what is waiting (the store itself is cleared by its owner)."""
-        self._unpaid, self._arriving, self._next_payout = [], [], None
+        self._unpaid, self._arriving, self._next_payout, self._of_payout = [], [], None, {}
+
+    def transactions_of(self, payout_id: str) -> list[str]:
+        """The ids of the balance transactions ``payout_id`` settled (its own among them), oldest first."""
+        return self._of_payout.get(payout_id, [])
 
     def settlement(self, currency: str) -> tuple[str, Decimal | None]:
         """The currency a charge in ``currency`` settles in, and the rate used (None: no conversion)."""
@@ -139,6 +146,8 @@ class Balance:
         payout["balance_transaction"] = own["id"]
         for txn in txns:
             txn["_payout"] = payout["id"]
+        position = self.store["balance_transaction"].position
+        self._of_payout[payout["id"]] = sorted((t["id"] for t in (*txns, own)), key=position.__getitem__)
         self.store["payout"].add(payout)
         self._arriving.append(payout)
         self.emit("payout.created", payout, created=at)

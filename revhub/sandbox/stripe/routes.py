@@ -20,10 +20,10 @@ def install(sb) -> None:
             return fn
         return register
 
-    def listing(kind: str, q: dict, extra=None, url: str | None = None):
+    def listing(kind: str, q: dict, extra=None, url: str | None = None, among: list[str] | None = None):
         matches = filters.keep(kind, q)
         return store[kind].page(q, url or f"/v1/{kind}s",
-                                (lambda o: matches(o) and extra(o)) if extra else matches)
+                                (lambda o: matches(o) and extra(o)) if extra else matches, among=among)
 
     for module in (routes_billing, routes_money, routes_platform, routes_search, disputes_routes):
         module.install(sb, route, listing)

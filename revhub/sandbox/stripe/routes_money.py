@@ -76,7 +76,8 @@ def install(sb, route, listing) -> None:
 
     @route("/v1/balance_transactions", ["GET"], "balance_transactions_list", "BalanceTransactionListParams")
     def balance_transactions_list(q):
-        return listing("balance_transaction", q)
+        among = sb.balance.transactions_of(q["payout"]) if isinstance(q.get("payout"), str) else None
+        return listing("balance_transaction", q, among=among)
 
     @route("/v1/balance_transactions/<tid>", ["GET"], "balance_transactions_get", "BalanceTransactionRetrieveParams")
     def balance_transactions_get(q, tid):

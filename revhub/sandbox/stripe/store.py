@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -52,16 +53,20 @@ class Collection:
         # Deleted objects leave the list but keep their position slot (indexes stay valid).
         self.objects.pop(object_id, None)
 
-    def page(self, query: dict[str, Any], url: str, keep: Callable[[dict], bool] | None = None
-             ) -> dict[str, Any]:
-        """A list page exactly as Stripe shapes it: newest first, ``limit``/``starting_after``/``ending_before``."""
+    def page(self, query: dict[str, Any], url: str, keep: Callable[[dict], bool] | None = None,
+             among: list[str] | None = None) -> dict[str, Any]:
+        """A list page exactly as Stripe shapes it: newest first, ``limit``/``starting_after``/``ending_before``.
+
+        ``among``: the only ids that can match (oldest first), when the caller holds them
+        indexed (a payout's balance transactions): the page is read from them instead of
+        from the whole collection, with the same cursors (any id of the collection)."""
         limit = p.integer(query, "limit", minimum=1, maximum=100, default=10)
         after, before = query.get("starting_after"), query.get("ending_before")
         if after and before:
             raise StripeError(400, "You may only specify one of these parameters: ending_before, starting_after.",
                               param="ending_before")
         created = _created_filter(query)
-        ids = self.order
+        ids = self.order if among is None else among
 
         def wanted(object_id: str) -> dict | None:
             obj = self.objects.get(object_id)
@@ -72,8 +77,7 @@ class Collection:
         data: list[dict] = []
         has_more = False
         if before:
-            start = self._anchor(before, "ending_before")
-            i = start + 1
+            i = self._first_newer(before, "ending_before", among)
             while i < len(ids):  # newer objects, nearest first
                 obj = wanted(ids[i])
                 if obj is not None:
@@ -84,7 +88,7 @@ class Collection:
                 i += 1
             data.reverse()
         else:
-            i = (self._anchor(after, "starting_after") - 1) if after else len(ids) - 1
+            i = (self._first_newer(after, "starting_after", among, strictly=False) - 1) if after else len(ids) - 1
             while i >= 0:
                 obj = wanted(ids[i])
                 if obj is not None:
@@ -99,6 +103,15 @@ class Collection:
         if object_id not in self.position or object_id not in self.objects:
             raise missing(LABELS.get(self.kind, self.kind), object_id, param)
         return self.position[object_id]
+
+    def _first_newer(self, object_id: str, param: str, among: list[str] | None, strictly: bool = True) -> int:
+        """Index in ``among`` (or in the whole order) of the first id created after the anchor
+        (``strictly=False``: of the anchor itself, or the first after it)."""
+        at = self._anchor(object_id, param)
+        if among is None:
+            return at + 1 if strictly else at
+        find = bisect.bisect_right if strictly else bisect.bisect_left
+        return find(among, at, key=self.position.__getitem__)
 
 
 def _created_filter(query: dict[str, Any]) -> Callable[[int], bool] | None:

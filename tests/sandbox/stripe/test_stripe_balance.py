@@ -110,3 +110,26 @@ def test_a_huf_payout_is_a_whole_number_of_forints_and_the_rest_stays_available(
         available = {b.currency: b.amount for b in client.v1.balance.retrieve().available}
         assert available["huf"] == net % 100
     sb.close()
+
+
+def test_a_payouts_transactions_page_with_cursors_as_a_filter_over_every_transaction_would(sandbox, client):
+    for day in range(3):  # three payouts, with other payouts' transactions between theirs
+        for amount, currency in ((10000, "eur"), (2500, "usd"), (7000, "eur")):
+            pay(client, amount + day, currency)
+        sandbox.clock.advance(3 * DAY)
+    everything = sandbox.store["balance_transaction"]
+    for payout in client.v1.payouts.list().data:
+        query = {"payout": payout.id}
+        wanted = [t["id"] for t in everything.page({"limit": 100}, "/v1/balance_transactions",
+                                                   lambda t, p=payout.id: t["_payout"] == p)["data"]]
+        paged, after = [], None
+        while True:  # two at a time, forwards
+            page = client.v1.balance_transactions.list(params={**query, "limit": 2,
+                                                               **({"starting_after": after} if after else {})})
+            paged += [t.id for t in page.data]
+            if not page.has_more:
+                break
+            after = page.data[-1].id
+        backwards = client.v1.balance_transactions.list(params={**query, "ending_before": wanted[-1], "limit": 2})
+        assert len(wanted) >= 3 and paged == wanted
+        assert [t.id for t in backwards.data] == wanted[-3:-1]
