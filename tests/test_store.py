@@ -20,6 +20,14 @@ def _customer(**overrides) -> Customer:
     return Customer(**values)
 
 
+def _stored_customer(db) -> Customer:
+    """A customer committed in a transaction of its own (audited as its creation)."""
+    with db.session(write=True) as s:
+        customer = _customer()
+        s.add(customer)
+    return customer
+
+
 def _audit(session, record_id):
     return session.scalars(select(AuditEntry).where(AuditEntry.record_id == record_id)
                            .order_by(AuditEntry.id)).all()
@@ -53,9 +61,7 @@ def test_creating_a_record_leaves_an_audit_entry_with_its_values(db):
 
 
 def test_updating_a_record_audits_before_and_after_of_changed_fields_only(db):
-    with db.session(write=True) as s:
-        customer = _customer()
-        s.add(customer)
+    customer = _stored_customer(db)
     with db.session(write=True) as s, audit_context(s, actor="sync", source="salesforce"):
         loaded = s.get(Customer, customer.id)
         loaded.name = "Acme Laboratories Inc."
@@ -70,9 +76,7 @@ def test_updating_a_record_audits_before_and_after_of_changed_fields_only(db):
 
 
 def test_update_of_an_expired_record_still_knows_the_old_value(db):
-    with db.session(write=True) as s:
-        customer = _customer()
-        s.add(customer)
+    customer = _stored_customer(db)
     with db.sessions() as s, s.begin():
         loaded = s.get(Customer, customer.id)
         s.expire(loaded)
@@ -82,9 +86,7 @@ def test_update_of_an_expired_record_still_knows_the_old_value(db):
 
 
 def test_each_flush_audits_only_what_changed_since_the_last_one(db):
-    with db.session(write=True) as s:
-        customer = _customer()
-        s.add(customer)
+    customer = _stored_customer(db)
     with db.session(write=True) as s, audit_context(s, actor="sync", source="xero"):
         loaded = s.get(Customer, customer.id)
         loaded.name = "Acme Laboratories Inc."
@@ -99,9 +101,7 @@ def test_each_flush_audits_only_what_changed_since_the_last_one(db):
 
 
 def test_assigning_the_same_value_is_not_a_change(db):
-    with db.session(write=True) as s:
-        customer = _customer()
-        s.add(customer)
+    customer = _stored_customer(db)
     with db.session(write=True) as s:
         s.get(Customer, customer.id).name = "Acme Labs Inc."
     with db.session() as s:
@@ -110,9 +110,7 @@ def test_assigning_the_same_value_is_not_a_change(db):
 
 
 def test_tombstoning_a_record_is_audited_as_a_delete(db):
-    with db.session(write=True) as s:
-        customer = _customer()
-        s.add(customer)
+    customer = _stored_customer(db)
     with db.session(write=True) as s:
         s.get(Customer, customer.id).deleted_at = datetime.now(UTC)
     with db.session() as s:
@@ -131,9 +129,7 @@ def test_the_audit_log_refuses_updates_and_deletes(db):
 
 
 def test_timestamps_come_back_timezone_aware_utc(db):
-    with db.session(write=True) as s:
-        customer = _customer()
-        s.add(customer)
+    customer = _stored_customer(db)
     with db.session() as s:
         created = s.get(Customer, customer.id).created_at
     assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
